@@ -1,0 +1,182 @@
+"""The outermost layer of every request: request id, access log, metrics, body limit, and the
+last-resort 500 that never leaks a stack trace.
+
+Written as plain ASGI middleware (not BaseHTTPMiddleware) so it wraps even the responses that
+FastAPI's own server-error handling would produce, and streams bodies without buffering them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import internal_error_response, problem_body, problem_response
+from gateway.logs import request_id_var
+
+log = logging.getLogger("gateway.access")
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class Metrics:
+    """Prometheus metrics of one app instance (its own registry, so apps never collide)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "gateway_http_requests_total",
+            "HTTP requests handled, by route template, method and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gateway_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and method",
+            ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` when a streamed body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error raised while it reads a body into
+    a 400; this way the problem handler answers 413 whichever layer sees it first.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The body exceeds {limit} bytes.", {"connection": "close"})
+
+
+class GatewayMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+        header_value = request_id.encode()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                headers.append((b"x-request-id", header_value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
+                await self._too_large(scope, send_with_id, request_id)
+            else:
+                await self.app(scope, self._limited(receive), send_with_id)
+        except _BodyTooLarge:
+            if not response_started:
+                await self._too_large(scope, send_with_id, request_id)
+        except Exception:
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if not response_started:
+                response = internal_error_response(scope.get("path", ""), request_id)
+                await response(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope.get("method", "")
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": scope.get("path"),
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body_bytes
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # Stop reading at once: an oversized body is never buffered whole.
+                    raise _BodyTooLarge(limit)
+            return message
+
+        return limited
+
+    async def _too_large(self, scope: Scope, send: Send, request_id: str) -> None:
+        body = problem_body(
+            status=413,
+            code="payload_too_large",
+            title="The request body is too large",
+            detail=f"The body exceeds {self.max_body_bytes} bytes.",
+            instance=scope.get("path"),
+            request_id=request_id,
+        )
+        response = problem_response(body, {"connection": "close"})
+
+        async def no_receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    raw = _header(scope, b"x-request-id")
+    if raw is None:
+        return None
+    value = raw.decode("latin-1")
+    # Echo a client's id only when it is safe to put in logs and headers.
+    return value if _CLIENT_REQUEST_ID.match(value) else None
+
+
+def _content_length(scope: Scope) -> int | None:
+    raw = _header(scope, b"content-length")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
+def _route_template(scope: Scope) -> str:
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    # Unmatched paths are one label: a scanner must not blow up the metric's cardinality.
+    return path if isinstance(path, str) else "unmatched"
