@@ -1,0 +1,118 @@
+"""Operator endpoints: the simulated clock and the calendar's extra holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.admin.clock import move_clock
+from gateway.config import ClockMode
+from gateway.deps import AdminDep, CatalogDep, RuntimeDep, SessionDep
+from kernel.clock import MAX_ADVANCE, SimulatedClock
+from kernel.working_time import BANGKOK
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class ClockChange(BaseModel):
+    """Exactly one of `set` (an ISO-8601 time with offset) or `advance` (seconds, > 0)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    set: dt.datetime | None = None
+    advance: Annotated[float, Field(gt=0, le=MAX_ADVANCE.total_seconds())] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClockChange:
+        if (self.set is None) == (self.advance is None):
+            raise ValueError("give exactly one of 'set' or 'advance'")
+        if self.set is not None and self.set.tzinfo is None:
+            raise ValueError("'set' needs a timezone offset, e.g. 2026-04-10T17:05:00+07:00")
+        return self
+
+
+class ClockOut(BaseModel):
+    mode: ClockMode
+    now: dt.datetime
+    now_local: dt.datetime
+    offset_seconds: float
+
+
+def _clock_out(runtime: RuntimeDep) -> ClockOut:
+    now = runtime.clock.now()
+    offset = runtime.clock.offset if isinstance(runtime.clock, SimulatedClock) else dt.timedelta()
+    return ClockOut(
+        mode=runtime.settings.clock_mode,
+        now=now,
+        now_local=now.astimezone(BANGKOK),
+        offset_seconds=offset.total_seconds(),
+    )
+
+
+@router.get("/clock", response_model=ClockOut)
+async def read_clock(runtime: RuntimeDep, _: AdminDep) -> ClockOut:
+    """The gateway's time, and how far it is from real time in simulation mode."""
+    return _clock_out(runtime)
+
+
+@router.post("/clock", response_model=ClockOut)
+async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) -> ClockOut:
+    """Set or advance simulated time (simulation mode only; production refuses with 403)."""
+    await move_clock(
+        runtime.sessions, runtime.clock, set_to=change.set, advance_seconds=change.advance
+    )
+    return _clock_out(runtime)
+
+
+class HolidayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: dt.date
+    agency: Annotated[str | None, Field(max_length=32)] = None
+    name_th: Annotated[str, Field(min_length=1, max_length=300)]
+    name_en: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class HolidayOut(BaseModel):
+    id: int
+    day: dt.date
+    agency: str | None
+    name_th: str
+    name_en: str
+
+
+class HolidayList(BaseModel):
+    items: list[HolidayOut]
+
+
+@router.get("/calendar/holidays", response_model=HolidayList)
+async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
+    """Days off the operator declared on top of the Thai government calendar."""
+    rows = await catalog.repository.all_extra_holidays()
+    return HolidayList(
+        items=[
+            HolidayOut(id=h.id, day=h.day, agency=h.agency_code, name_th=h.name_th, name_en=h.name_en)
+            for h in rows
+        ]
+    )
+
+
+@router.post("/calendar/holidays", response_model=HolidayOut, status_code=201)
+async def declare_extra_holiday(
+    catalog: CatalogDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: AdminDep,
+    holiday: Annotated[HolidayIn, Body()],
+) -> HolidayOut:
+    """Declare an extra day off (a cabinet resolution when `agency` is empty, R-10.2)."""
+    row = await catalog.declare_holiday(
+        holiday.day, holiday.agency, holiday.name_th, holiday.name_en, runtime.clock.now()
+    )
+    await session.commit()
+    return HolidayOut(
+        id=row.id, day=row.day, agency=row.agency_code, name_th=row.name_th, name_en=row.name_en
+    )

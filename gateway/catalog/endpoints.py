@@ -1,0 +1,103 @@
+"""Catalog endpoints (the "know" verb): categories, life stages, e-services and agencies.
+
+Public: no login needed to read the catalog. Every read carries an ETag and honours
+If-None-Match, so apps revalidate cheaply.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from gateway.catalog import schemas
+from gateway.catalog.definitions import Category, LifeStage
+from gateway.catalog.search import MAX_QUERY_CHARS
+from gateway.catalog.service import ServiceQuery
+from gateway.deps import CatalogDep, LangDep
+from gateway.http import conditional_json
+from gateway.pagination import MAX_CURSOR_CHARS
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+MAX_PAGE = 200
+
+
+@router.get("/categories", response_model=schemas.CategoryList)
+async def list_categories(request: Request, catalog: CatalogDep, lang: LangDep) -> Response:
+    """The 12 categories of the portal, each with the number of live e-services in it."""
+    items = [
+        schemas.CategoryOut(
+            code=c.value, name=schemas.CATEGORY_NAMES[c].pick(lang), live_services=count
+        )
+        for c, count in await catalog.categories()
+    ]
+    return conditional_json(request, schemas.CategoryList(items=items), lang)
+
+
+@router.get("/life-stages", response_model=schemas.LifeStageList)
+async def list_life_stages(request: Request, lang: LangDep) -> Response:
+    """The 5 life stages the portal groups services by."""
+    items = [schemas.Named(code=s.value, name=n.pick(lang)) for s, n in schemas.LIFE_STAGE_NAMES.items()]
+    return conditional_json(request, schemas.LifeStageList(items=items), lang)
+
+
+@router.get("/services", response_model=schemas.ServicePage)
+async def list_services(
+    request: Request,
+    catalog: CatalogDep,
+    lang: LangDep,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            description="Words to find in names, summaries and keywords, Thai or English; "
+            "every word must occur (substring match: Thai needs no spaces).",
+        ),
+    ] = None,
+    category: Category | None = None,
+    life_stage: LifeStage | None = None,
+    agency: Annotated[str | None, Query(max_length=32, description="An agency code.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the last page")
+    ] = None,
+) -> Response:
+    """Live e-services, filtered and searched, in pages ordered by id."""
+    page = await catalog.find_services(
+        ServiceQuery(q=q, category=category, life_stage=life_stage, agency=agency), limit, cursor
+    )
+    body = schemas.ServicePage(
+        items=[schemas.service_summary(s, lang) for s in page.items],
+        next_cursor=page.next_cursor,
+    )
+    return conditional_json(request, body, lang)
+
+
+@router.get("/services/{service_id}", response_model=schemas.ServiceDetail)
+async def get_service(
+    request: Request,
+    catalog: CatalogDep,
+    lang: LangDep,
+    service_id: Annotated[str, Path(max_length=80)],
+) -> Response:
+    """One e-service with its full citizen manual (R-LFA.1)."""
+    service = await catalog.service(service_id)
+    return conditional_json(request, schemas.service_detail(service, lang), lang)
+
+
+@router.get("/agencies", response_model=schemas.AgencyList)
+async def list_agencies(request: Request, catalog: CatalogDep, lang: LangDep) -> Response:
+    """Every agency on the portal."""
+    items = [schemas.agency_out(a, n, lang) for a, n in await catalog.agencies()]
+    return conditional_json(request, schemas.AgencyList(items=items), lang)
+
+
+@router.get("/agencies/{code}", response_model=schemas.AgencyDetail)
+async def get_agency(
+    request: Request, catalog: CatalogDep, lang: LangDep, code: Annotated[str, Path(max_length=32)]
+) -> Response:
+    """One agency with its units and the areas they serve."""
+    agency, live = await catalog.agency(code)
+    return conditional_json(request, schemas.agency_detail(agency, live, lang), lang)

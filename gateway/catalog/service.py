@@ -1,0 +1,227 @@
+"""Catalog rules: reading the catalog (the "know" verb), importing definitions, and each
+agency's working calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from gateway.catalog.definitions import (
+    AgencyDefinition,
+    CatalogFile,
+    Category,
+    EServiceDefinition,
+    LifeStage,
+    WorkingCalendarSpec,
+)
+from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
+from gateway.catalog.repository import CatalogRepository
+from gateway.catalog.search import MAX_QUERY_TERMS, query_terms, search_document
+from gateway.pagination import CursorCodec, query_fingerprint
+from kernel.errors import FieldError, NotFound, ValidationFailed
+from kernel.working_time import ThaiGovernmentHolidays, WorkingCalendar
+
+
+@dataclass(frozen=True)
+class ServiceQuery:
+    q: str | None = None
+    category: Category | None = None
+    life_stage: LifeStage | None = None
+    agency: str | None = None
+
+    def fingerprint(self) -> str:
+        return query_fingerprint(
+            "services",
+            {
+                "q": " ".join(sorted(query_terms(self.q or ""))),
+                "category": self.category,
+                "life_stage": self.life_stage,
+                "agency": self.agency,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[EService]
+    next_cursor: str | None
+
+
+class CatalogService:
+    def __init__(self, repository: CatalogRepository, cursors: CursorCodec) -> None:
+        self.repository = repository
+        self.cursors = cursors
+
+    async def categories(self) -> list[tuple[Category, int]]:
+        counts = await self.repository.live_counts_by_category()
+        return [(c, counts.get(c.value, 0)) for c in Category]
+
+    async def find_services(self, query: ServiceQuery, limit: int, cursor: str | None) -> Page:
+        fingerprint = query.fingerprint()
+        after = self.cursors.decode(cursor, fingerprint) if cursor else None
+        terms = query_terms(query.q or "")
+        if len(terms) > MAX_QUERY_TERMS:
+            raise ValidationFailed(
+                f"Search with at most {MAX_QUERY_TERMS} words.",
+                errors=[FieldError("/query/q", "too_many_terms", "too many words")],
+            )
+        if query.agency is not None:
+            await self._check_agency_filter(query.agency)
+        rows = await self.repository.search(
+            terms=terms,
+            category=query.category,
+            life_stage=query.life_stage,
+            agency=query.agency,
+            after=after,
+            limit=limit + 1,
+        )
+        items = list(rows[:limit])
+        more = len(rows) > limit
+        next_cursor = self.cursors.encode(fingerprint, items[-1].id) if more else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    async def _check_agency_filter(self, code: str) -> None:
+        codes = await self.repository.agency_codes()
+        if code not in codes:
+            raise ValidationFailed(
+                f"Unknown agency {code!r}.",
+                errors=[
+                    FieldError(
+                        "/query/agency", "enum", "unknown agency code", {"allowed": codes}
+                    )
+                ],
+            )
+
+    async def service(self, service_id: str) -> EService:
+        service = await self.repository.get_service(service_id)
+        if service is None:
+            raise NotFound(f"No live e-service {service_id!r}.", code="service_not_found")
+        return service
+
+    async def agencies(self) -> list[tuple[Agency, int]]:
+        counts = await self.repository.live_counts_by_agency()
+        return [(a, counts.get(a.code, 0)) for a in await self.repository.agencies()]
+
+    async def agency(self, code: str) -> tuple[Agency, int]:
+        agency = await self.repository.get_agency(code)
+        if agency is None:
+            raise NotFound(f"No agency {code!r}.", code="agency_not_found")
+        counts = await self.repository.live_counts_by_agency()
+        return agency, counts.get(code, 0)
+
+    async def working_calendar(self, agency_code: str) -> WorkingCalendar:
+        """The agency's calendar: its hours, Thai government holidays, its own extra days and
+        the operator's (cabinet) extra days (R-10.2)."""
+        agency, _ = await self.agency(agency_code)
+        spec = WorkingCalendarSpec.model_validate(agency.calendar)
+        declared = await self.repository.extra_holidays(agency_code)
+        holidays = ThaiGovernmentHolidays(
+            frozenset(spec.extra_holidays) | {h.day for h in declared}
+        )
+        return WorkingCalendar(
+            holidays=holidays,
+            weekdays=frozenset(spec.hours.days),
+            opens=dt.time.fromisoformat(spec.hours.opens),
+            closes=dt.time.fromisoformat(spec.hours.closes),
+            lunch_closed=spec.lunch_closed,
+        )
+
+    async def declare_holiday(
+        self, day: dt.date, agency_code: str | None, name_th: str, name_en: str, now: dt.datetime
+    ) -> ExtraHoliday:
+        if agency_code is not None:
+            await self.agency(agency_code)
+        existing = await self.repository.find_extra_holiday(day, agency_code)
+        if existing is not None:
+            existing.name_th, existing.name_en = name_th, name_en
+            return existing
+        holiday = ExtraHoliday(
+            day=day, agency_code=agency_code, name_th=name_th, name_en=name_en, created_at=now
+        )
+        self.repository.add(holiday)
+        return holiday
+
+    async def import_catalog(self, catalog: CatalogFile, now: dt.datetime) -> tuple[int, int]:
+        """Create or update every agency and service in `catalog`; (agencies, services)."""
+        for agency_def in catalog.agencies:
+            await self._upsert_agency(agency_def, now)
+        await self.repository.session.flush()
+        names = {a.code: a for a in await self.repository.agencies()}
+        for service_def in catalog.services:
+            agency = names.get(service_def.agency)
+            if agency is None:
+                raise ValidationFailed(
+                    f"Service {service_def.id} names unknown agency {service_def.agency}."
+                )
+            await self._upsert_service(service_def, agency, now)
+        return len(catalog.agencies), len(catalog.services)
+
+    async def _upsert_agency(self, d: AgencyDefinition, now: dt.datetime) -> None:
+        agency = await self.repository.get_agency(d.code)
+        if agency is None:
+            agency = Agency(code=d.code)
+            self.repository.add(agency)
+        agency.name_th, agency.name_en = d.name.th, d.name.en
+        agency.short_name_th = d.short_name.th if d.short_name else None
+        agency.short_name_en = d.short_name.en if d.short_name else None
+        agency.ministry_th, agency.ministry_en = d.ministry.th, d.ministry.en
+        agency.integration_mode = d.integration_mode.value
+        agency.receipt_anchor = d.receipt_anchor.value
+        agency.website, agency.phone = d.website, d.phone
+        agency.calendar = d.calendar.model_dump(mode="json")
+        agency.announced_channels = list(d.announced_channels)
+        agency.updated_at = now
+        agency.units = [
+            AgencyUnit(
+                code=u.code,
+                name_th=u.name.th,
+                name_en=u.name.en,
+                provinces=list(u.provinces),
+                districts=list(u.districts),
+                address=u.address.model_dump() if u.address else None,
+                phone=u.phone,
+            )
+            for u in d.units
+        ]
+
+    async def _upsert_service(self, d: EServiceDefinition, agency: Agency, now: dt.datetime) -> None:
+        service = await self.repository.session.get(EService, d.id)
+        if service is None:
+            service = EService(id=d.id)
+            self.repository.add(service)
+        service.agency_code = agency.code
+        service.agency = agency
+        service.category = d.category.value
+        service.status = d.status
+        service.integration_mode = (
+            d.integration_mode.value if d.integration_mode else agency.integration_mode
+        )
+        service.min_assurance = d.min_assurance.value
+        service.in_person_required = d.in_person_required
+        service.name_th, service.name_en = d.name.th, d.name.en
+        service.summary_th, service.summary_en = d.summary.th, d.summary.en
+        service.link_url = d.link_url
+        service.published_on = d.manual.published_on
+        service.total_working_days = d.manual.total_working_days
+        service.search_text = search_document(
+            d.id,
+            d.name.th,
+            d.name.en,
+            d.summary.th,
+            d.summary.en,
+            *d.keywords,
+            agency.code,
+            agency.name_th,
+            agency.name_en,
+            agency.short_name_th,
+            agency.short_name_en,
+        )
+        service.eligibility = (
+            d.eligibility.model_dump(mode="json", by_alias=True) if d.eligibility else None
+        )
+        service.manual = d.manual.model_dump(mode="json")
+        service.updated_at = now
+        service.life_stages = [
+            EServiceLifeStage(service_id=d.id, life_stage=s.value)
+            for s in dict.fromkeys(d.life_stages)
+        ]

@@ -1,0 +1,138 @@
+"""`citizen-gateway`: serve, migrate, seed, lint the catalog, declare holidays."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.config import Settings
+
+
+@click.group()
+def main() -> None:
+    """Citizen e-service gateway simulator."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the gateway API."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and settings.is_sqlite:
+        click.echo("note: several workers on SQLite share one writer; use PostgreSQL at scale")
+    uvicorn.run(
+        "gateway.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every Alembic migration (idempotent)."""
+    from alembic import command
+
+    from gateway.migrations import alembic_config
+
+    settings = Settings()
+    _prepare_sqlite_dir(settings)
+    command.upgrade(alembic_config(settings.database_url), "head")
+    click.echo(f"database at head: {_safe_url(settings.database_url)}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def seed(paths: tuple[Path, ...]) -> None:
+    """Load the demo catalog (or the given YAML files/directories) into the database."""
+    from gateway.catalog.loader import SEED_DIR, load_catalog
+
+    catalog = load_catalog(paths or (SEED_DIR,))
+    agencies, services = asyncio.run(_import(Settings(), catalog))
+    click.echo(f"seeded {agencies} agencies and {services} e-services")
+
+
+async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
+    from gateway.catalog.definitions import CatalogFile
+    from gateway.catalog.repository import CatalogRepository
+    from gateway.catalog.service import CatalogService
+    from gateway.db import create_engine, session_factory
+    from gateway.keys import load_secrets
+    from gateway.pagination import CursorCodec
+
+    assert isinstance(catalog, CatalogFile)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            service = CatalogService(
+                CatalogRepository(session), CursorCodec(load_secrets(settings).secret_key)
+            )
+            counts = await service.import_catalog(catalog, dt.datetime.now(dt.UTC))
+            await session.commit()
+            return counts
+    finally:
+        await engine.dispose()
+
+
+@main.group()
+def catalog() -> None:
+    """The e-service catalog."""
+
+
+@catalog.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per finding.")
+def lint_command(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Report definitions breaking R-LFA.1, R-7.2, R-7.3 or R-12.1; exit 1 if any do."""
+    from gateway.catalog.lint import lint
+    from gateway.catalog.loader import SEED_DIR, CatalogFileError, load_catalog
+
+    try:
+        loaded = load_catalog(paths or (SEED_DIR,))
+    except CatalogFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    findings = lint(loaded.services, loaded.agencies, dt.datetime.now(dt.UTC).date())
+    for f in findings:
+        if as_json:
+            click.echo(json.dumps(f.__dict__, ensure_ascii=False))
+        else:
+            click.echo(f"{f.service_id}  {f.rule}  {f.check}  {f.where}: {f.message}")
+    broken = len({f.service_id for f in findings})
+    click.echo(
+        f"{len(loaded.services)} services checked, {broken} with findings, "
+        f"{len(findings)} findings",
+        err=as_json,
+    )
+    sys.exit(1 if findings else 0)
+
+
+def _prepare_sqlite_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        path = settings.database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

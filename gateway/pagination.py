@@ -1,0 +1,65 @@
+"""Opaque, signed list cursors.
+
+A cursor says where the previous page ended and which query it belongs to. It is signed with
+the gateway's secret key, so a client cannot forge one to skip filters, and a cursor from
+another query (other filters or another list) is refused instead of silently misapplied.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from kernel.errors import BadRequest
+
+MAX_CURSOR_CHARS = 512
+_MAC_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def query_fingerprint(scope: str, filters: Mapping[str, Any]) -> str:
+    canonical = json.dumps([scope, dict(sorted(filters.items()))], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class CursorCodec:
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"cursor\x00" + secret).digest()
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def encode(self, fingerprint: str, after: str) -> str:
+        payload = json.dumps({"q": fingerprint, "a": after}, separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._mac(payload))}"
+
+    def decode(self, cursor: str, fingerprint: str) -> str:
+        """The key the previous page ended at; BadRequest for a tampered or foreign cursor."""
+        invalid = BadRequest("The cursor is not valid for this list.", code="invalid_cursor")
+        if len(cursor) > MAX_CURSOR_CHARS or cursor.count(".") != 1:
+            raise invalid
+        payload_text, mac_text = cursor.split(".")
+        try:
+            payload, mac = _unb64(payload_text), _unb64(mac_text)
+        except ValueError as exc:
+            raise invalid from exc
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            raise invalid
+        data = json.loads(payload)
+        if data.get("q") != fingerprint or not isinstance(data.get("a"), str):
+            raise BadRequest(
+                "The cursor belongs to another query; start again without it.",
+                code="invalid_cursor",
+            )
+        return str(data["a"])
