@@ -136,3 +136,49 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--agencies-port", default=8100, show_default=True, type=int)
+def urls(host: str, port: int, agencies_port: int) -> None:
+    """Print where everything is served, and the operator token for /v1/admin."""
+    from gateway.keys import load_secrets
+
+    settings = Settings()
+    base = f"http://{host}:{port}"
+    token_file = settings.var_dir / "keys" / "admin-token"
+    token_hint = (
+        f"in {token_file}" if settings.admin_token is None else "CITIZEN_GATEWAY_ADMIN_TOKEN"
+    )
+    load_secrets(settings)  # make sure the development keys exist before the first request
+    rows = [
+        ("gateway API", f"{base}/v1/services"),
+        ("API docs (Swagger UI)", f"{base}/docs"),
+        ("OpenAPI schema", f"{base}/openapi.json"),
+        ("health / readiness", f"{base}/healthz  {base}/readyz"),
+        ("metrics (Prometheus)", f"{base}/metrics"),
+        ("mock agencies", f"http://{host}:{agencies_port}/"),
+        ("operator token", token_hint),
+        ("database", _safe_url(settings.database_url)),
+        ("clock", settings.clock_mode.value),
+    ]
+    width = max(len(name) for name, _ in rows)
+    click.echo("\nCitizen e-service gateway simulator")
+    for name, value in rows:
+        click.echo(f"  {name.ljust(width)}  {value}")
+    click.echo("")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8100, show_default=True, type=int)
+def agencies(host: str, port: int) -> None:
+    """Run the mock agencies (and, later, the mock bank) as one ASGI app."""
+    import uvicorn
+
+    # By import string: the gateway never imports the mock agencies' code.
+    uvicorn.run(
+        "mock_agencies.app:create_app", factory=True, host=host, port=port, access_log=False
+    )

@@ -65,15 +65,12 @@ def problem_body(
         body["request_id"] = request_id
     if errors:
         body["errors"] = [
-            {"pointer": e.pointer, "code": e.code, "message": e.message, **e.extra}
-            for e in errors
+            {"pointer": e.pointer, "code": e.code, "message": e.message, **e.extra} for e in errors
         ]
     return body
 
 
-def problem_response(
-    body: dict[str, Any], headers: dict[str, str] | None = None
-) -> Response:
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     return Response(
         content=json.dumps(body, ensure_ascii=False).encode(),
         status_code=int(body["status"]),

@@ -47,9 +47,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return etag in candidates
 
 
-def conditional_json(
-    request: Request, payload: BaseModel | dict[str, Any], lang: str
-) -> Response:
+def conditional_json(request: Request, payload: BaseModel | dict[str, Any], lang: str) -> Response:
     """A JSON response with a strong ETag; 304 when the client already holds this version."""
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     body = json.dumps(jsonable_encoder(data), ensure_ascii=False, separators=(",", ":")).encode()

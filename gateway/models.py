@@ -3,4 +3,11 @@
 from gateway.admin.models import SimulationClock
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
 
-__all__ = ["Agency", "AgencyUnit", "EService", "EServiceLifeStage", "ExtraHoliday", "SimulationClock"]
+__all__ = [
+    "Agency",
+    "AgencyUnit",
+    "EService",
+    "EServiceLifeStage",
+    "ExtraHoliday",
+    "SimulationClock",
+]

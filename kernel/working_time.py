@@ -46,9 +46,7 @@ def _thai_government_holidays(year: int) -> frozenset[dt.date]:
     )
     days = set()
     for day, names in calendar.items():
-        kept = [
-            n for n in names.split("; ") if not n.startswith(_NOT_GOVERNMENT_HOLIDAYS)
-        ]
+        kept = [n for n in names.split("; ") if not n.startswith(_NOT_GOVERNMENT_HOLIDAYS)]
         if kept:
             days.add(day)
     return frozenset(days)
@@ -170,7 +168,9 @@ def working_days_between(start: dt.date, end: dt.date, calendar: WorkingCalendar
     return count
 
 
-def due_at(deemed_received_at: dt.datetime, working_days: int, calendar: WorkingCalendar) -> dt.datetime:
+def due_at(
+    deemed_received_at: dt.datetime, working_days: int, calendar: WorkingCalendar
+) -> dt.datetime:
     """The deadline for a request: close of the `working_days`-th working day after receipt.
 
     A same-day service (0 working days) is due at the close of the day it was received.

@@ -1,0 +1,115 @@
+"""Fixtures: settings → migrated, seeded database → app → HTTP client over ASGITransport.
+
+The database is a SQLite file in a temporary directory, or the PostgreSQL database named by
+CITIZEN_GATEWAY_TEST_DATABASE_URL (CI runs the suite on both). It is migrated with the real
+Alembic migrations and seeded with the real demo catalog once per test session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from gateway.admin.models import SimulationClock
+from gateway.catalog.loader import load_catalog
+from gateway.catalog.models import ExtraHoliday
+from gateway.config import Settings
+from gateway.db import create_engine, session_factory
+from gateway.main import create_app
+from gateway.migrations import alembic_config
+
+ADMIN_TOKEN = "test-admin-token-not-a-secret"
+TEST_DATABASE_ENV = "CITIZEN_GATEWAY_TEST_DATABASE_URL"
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get(TEST_DATABASE_ENV)
+    where = f"PostgreSQL ({url.rsplit('@', 1)[-1]})" if url else "SQLite (temp file)"
+    return f"database: {where}"
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path) -> Settings:
+    url = os.environ.get(TEST_DATABASE_ENV) or f"sqlite+aiosqlite:///{var_dir}/gateway.db"
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=url,
+        var_dir=var_dir,
+        storage_dir=var_dir / "storage",
+        admin_token=ADMIN_TOKEN,
+        log_json=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> Settings:
+    """The schema at head, built by the real migrations (downgrade first: a clean slate)."""
+    config = alembic_config(settings.database_url)
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seeded(migrated: Settings) -> Settings:
+    """The demo catalog, imported through the same service the `seed` command uses."""
+    from gateway.catalog.repository import CatalogRepository
+    from gateway.catalog.service import CatalogService
+    from gateway.keys import load_secrets
+    from gateway.pagination import CursorCodec
+    from kernel.clock import SystemClock
+
+    async def seed() -> None:
+        engine = create_engine(migrated)
+        async with session_factory(engine)() as session:
+            service = CatalogService(
+                CatalogRepository(session), CursorCodec(load_secrets(migrated).secret_key)
+            )
+            await service.import_catalog(load_catalog(), SystemClock().now())
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(seed())
+    return migrated
+
+
+async def _reset_operator_state(settings: Settings) -> None:
+    engine = create_engine(settings)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(delete(SimulationClock))
+        await session.execute(delete(ExtraHoliday))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def app(seeded: Settings) -> AsyncIterator[FastAPI]:
+    """A started gateway (lifespan run) with a fresh simulated clock and no extra holidays."""
+    await _reset_operator_state(seeded)
+    application = create_app(seeded)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        yield c
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -94,7 +94,9 @@ async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
     rows = await catalog.repository.all_extra_holidays()
     return HolidayList(
         items=[
-            HolidayOut(id=h.id, day=h.day, agency=h.agency_code, name_th=h.name_th, name_en=h.name_en)
+            HolidayOut(
+                id=h.id, day=h.day, agency=h.agency_code, name_th=h.name_th, name_en=h.name_en
+            )
             for h in rows
         ]
     )

@@ -138,7 +138,9 @@ class Unit(_Strict):
     phone: str | None = None
 
 
-ChannelKind = Literal["portal", "agency_web", "mobile_app", "counter", "call_center", "post", "email"]
+ChannelKind = Literal[
+    "portal", "agency_web", "mobile_app", "counter", "call_center", "post", "email"
+]
 
 
 class Channel(_Strict):

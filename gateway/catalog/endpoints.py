@@ -39,7 +39,9 @@ async def list_categories(request: Request, catalog: CatalogDep, lang: LangDep) 
 @router.get("/life-stages", response_model=schemas.LifeStageList)
 async def list_life_stages(request: Request, lang: LangDep) -> Response:
     """The 5 life stages the portal groups services by."""
-    items = [schemas.Named(code=s.value, name=n.pick(lang)) for s, n in schemas.LIFE_STAGE_NAMES.items()]
+    items = [
+        schemas.Named(code=s.value, name=n.pick(lang)) for s, n in schemas.LIFE_STAGE_NAMES.items()
+    ]
     return conditional_json(request, schemas.LifeStageList(items=items), lang)
 
 

@@ -59,13 +59,17 @@ def lint(
     return sorted(findings)
 
 
-def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iterator[Finding]:
+def _lint_one(  # noqa: PLR0912, PLR0915 - one check per manual field, read top to bottom
+    s: EServiceDefinition, agencies: set[str], today: dt.date
+) -> Iterator[Finding]:
     def found(rule: str, check: str, where: str, message: str) -> Finding:
         return Finding(s.id, rule, check, where, message)
 
     def bilingual(text: Text | None, where: str, what: str) -> Iterator[Finding]:
         if text is None or not text.complete:
-            yield found("R-LFA.1", "missing_text", where, f"{what} must be given in Thai and English")
+            yield found(
+                "R-LFA.1", "missing_text", where, f"{what} must be given in Thai and English"
+            )
 
     manual = s.manual
     yield from bilingual(s.name, "name", "the service name")
@@ -90,7 +94,9 @@ def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iter
         if step.duration_minutes is None:
             yield found("R-LFA.1", "missing_step_duration", where, "step has no duration")
         if step.responsible_unit is None or not step.responsible_unit.complete:
-            yield found("R-LFA.1", "missing_responsible_unit", where, "step has no responsible unit")
+            yield found(
+                "R-LFA.1", "missing_responsible_unit", where, "step has no responsible unit"
+            )
     total = manual.total_working_days
     if total is None:
         yield found("R-LFA.1", "missing_total_time", "manual.total_working_days", "no total time")
@@ -112,7 +118,9 @@ def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iter
         yield from bilingual(doc.name, f"{where}.name", "a document name")
         if doc.issuer.agency_code and doc.issuer.agency_code not in agencies:
             yield found(
-                "R-LFA.1", "unknown_issuer", f"{where}.issuer",
+                "R-LFA.1",
+                "unknown_issuer",
+                f"{where}.issuer",
                 f"issuing agency {doc.issuer.agency_code} is not defined",
             )
         if doc.issuer.kind == "state" and not (doc.issuer.agency_code or doc.issuer.name):
@@ -120,24 +128,32 @@ def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iter
         texts = [doc.name.th, doc.name.en] + ([doc.note.th, doc.note.en] if doc.note else [])
         if doc.certified_copy or any(_CERTIFICATION.search(t) for t in texts):
             yield found(
-                "R-7.2", "certified_copy_demanded", where,
+                "R-7.2",
+                "certified_copy_demanded",
+                where,
                 "copies need no signature or certification (EGA s.7 para 2)",
             )
         if doc.copies > 1:
             yield found(
-                "R-7.3", "several_copies_demanded", f"{where}.copies",
+                "R-7.3",
+                "several_copies_demanded",
+                f"{where}.copies",
                 f"{doc.copies} copies asked; one electronic set counts as all (EGA s.7)",
             )
         if doc.issuer.kind == "state" and doc.source == "upload":
             yield found(
-                "R-12.1", "state_document_upload", f"{where}.source",
+                "R-12.1",
+                "state_document_upload",
+                f"{where}.source",
                 "a document a state agency issues must be fetched by the portal or picked from "
                 "the wallet, never uploaded (EGA s.12)",
             )
     for i, condition in enumerate(manual.conditions):
         if _CERTIFICATION.search(condition.th) or _CERTIFICATION.search(condition.en):
             yield found(
-                "R-7.2", "certified_copy_demanded", f"manual.conditions[{i}]",
+                "R-7.2",
+                "certified_copy_demanded",
+                f"manual.conditions[{i}]",
                 "a condition demands a certified or signed copy",
             )
 
@@ -158,12 +174,16 @@ def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iter
     phones = [c.phone for c in manual.complaint_channels]
     if GOVERNMENT_HOTLINE not in phones:
         yield found(
-            "R-LFA.1", "missing_hotline", "manual.complaint_channels",
+            "R-LFA.1",
+            "missing_hotline",
+            "manual.complaint_channels",
             "the 1111 government hotline must be listed",
         )
     if not any(p != GOVERNMENT_HOTLINE for p in phones):
         yield found(
-            "R-LFA.1", "missing_agency_complaint_channel", "manual.complaint_channels",
+            "R-LFA.1",
+            "missing_agency_complaint_channel",
+            "manual.complaint_channels",
             "the agency's own complaint unit must be listed",
         )
 
@@ -174,6 +194,8 @@ def _lint_one(s: EServiceDefinition, agencies: set[str], today: dt.date) -> Iter
         yield found("R-LFA.1", "missing_publication_date", "manual.published_on", "not dated")
     elif manual.published_on > today:
         yield found(
-            "R-LFA.1", "publication_in_future", "manual.published_on",
+            "R-LFA.1",
+            "publication_in_future",
+            "manual.published_on",
             f"published_on {manual.published_on} is after {today}",
         )

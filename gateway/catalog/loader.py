@@ -38,7 +38,10 @@ def load_catalog(paths: Iterable[Path] = (SEED_DIR,)) -> CatalogFile:
             raise CatalogFileError(path, str(exc)) from exc
         agencies.extend(part.agencies)
         services.extend(part.services)
-    for kind, keys in (("agency", [a.code for a in agencies]), ("service", [s.id for s in services])):
+    for kind, keys in (
+        ("agency", [a.code for a in agencies]),
+        ("service", [s.id for s in services]),
+    ):
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
             raise CatalogFileError(Path("."), f"duplicate {kind}: {', '.join(duplicates)}")

@@ -24,7 +24,7 @@ class CatalogRepository:
             .where(EService.status == LIVE)
             .group_by(EService.category)
         )
-        return {category: count for category, count in rows.tuples()}
+        return dict(rows.all())
 
     async def search(
         self,
@@ -77,7 +77,7 @@ class CatalogRepository:
             .where(EService.status == LIVE)
             .group_by(EService.agency_code)
         )
-        return {code: count for code, count in rows.tuples()}
+        return dict(rows.all())
 
     async def extra_holidays(self, agency_code: str | None = None) -> Sequence[ExtraHoliday]:
         """Cabinet days (for everyone), plus one agency's own days when it is named."""
@@ -94,7 +94,9 @@ class CatalogRepository:
         stmt = select(ExtraHoliday).order_by(ExtraHoliday.day, ExtraHoliday.agency_code)
         return (await self.session.scalars(stmt)).all()
 
-    async def find_extra_holiday(self, day: dt.date, agency_code: str | None) -> ExtraHoliday | None:
+    async def find_extra_holiday(
+        self, day: dt.date, agency_code: str | None
+    ) -> ExtraHoliday | None:
         stmt = select(ExtraHoliday).where(ExtraHoliday.day == day)
         stmt = stmt.where(
             ExtraHoliday.agency_code.is_(None)

@@ -86,9 +86,7 @@ class CatalogService:
             raise ValidationFailed(
                 f"Unknown agency {code!r}.",
                 errors=[
-                    FieldError(
-                        "/query/agency", "enum", "unknown agency code", {"allowed": codes}
-                    )
+                    FieldError("/query/agency", "enum", "unknown agency code", {"allowed": codes})
                 ],
             )
 
@@ -184,7 +182,9 @@ class CatalogService:
             for u in d.units
         ]
 
-    async def _upsert_service(self, d: EServiceDefinition, agency: Agency, now: dt.datetime) -> None:
+    async def _upsert_service(
+        self, d: EServiceDefinition, agency: Agency, now: dt.datetime
+    ) -> None:
         service = await self.repository.session.get(EService, d.id)
         if service is None:
             service = EService(id=d.id)

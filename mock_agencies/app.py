@@ -1,0 +1,69 @@
+"""The mock-agencies host: every simulated agency under its own path prefix, one process.
+
+/                       which agencies are here and where
+/faults, /faults/{code} the shared fault knobs (GET, PUT; DELETE /faults resets all)
+/{code}/...             that agency's own API, wrapped by its fault knobs
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from fastapi import FastAPI, HTTPException
+from starlette.types import ASGIApp
+
+from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
+
+#: The agencies this host serves, by code. Each later issue adds its agency here.
+AGENCIES: dict[str, ASGIApp] = {}
+
+
+def create_app(agencies: Mapping[str, ASGIApp] | None = None, seed: int | None = None) -> FastAPI:
+    served = dict(AGENCIES if agencies is None else agencies)
+    board = FaultBoard(
+        sorted(served), seed if seed is not None else int(os.environ.get("MOCK_AGENCIES_SEED", "0"))
+    )
+    if faults := os.environ.get("MOCK_AGENCIES_FAULTS"):
+        board.load(faults)
+
+    app = FastAPI(title="Mock agencies", version="0.1.0")
+
+    @app.get("/")
+    async def index() -> dict[str, object]:
+        return {
+            "agencies": [
+                {"code": code, "base_path": f"/{code.lower()}/"} for code in sorted(served)
+            ],
+            "faults": "/faults",
+        }
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/faults")
+    async def all_faults() -> dict[str, FaultKnobs]:
+        return board.knobs
+
+    def known(code: str) -> str:
+        if code not in board.knobs:
+            raise HTTPException(404, f"no mock agency {code!r}; have {sorted(board.knobs)}")
+        return code
+
+    @app.get("/faults/{code}")
+    async def read_faults(code: str) -> FaultKnobs:
+        return board.knobs[known(code)]
+
+    @app.put("/faults/{code}")
+    async def set_faults(code: str, knobs: FaultKnobs) -> FaultKnobs:
+        board.knobs[known(code)] = knobs
+        return knobs
+
+    @app.delete("/faults", status_code=204)
+    async def reset_faults() -> None:
+        board.reset()
+
+    for code, agency_app in served.items():
+        app.mount(f"/{code.lower()}", FaultInjector(agency_app, board, code))
+    return app
