@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     clock: ClockMode | None = None  # default: simulated in development, system in production
     clock_start: dt.datetime | None = None  # simulated time at start-up
 
+    # How long a rendered catalog detail is reused by one process (0: never).
+    catalog_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
     max_body_bytes: Annotated[int, Field(gt=0)] = 1_048_576
     log_level: str = "INFO"
     log_json: bool = True

@@ -15,7 +15,7 @@ from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.config import Settings
 from gateway.db import session_scope
-from gateway.http import negotiate_language
+from gateway.http import RenderCache, negotiate_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
@@ -34,9 +34,10 @@ class Runtime:
     clock: Clock
     metrics: Metrics
     cursors: CursorCodec
+    render_cache: RenderCache
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -52,7 +53,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_language(
+async def get_language(
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> str:
     return negotiate_language(accept_language)
@@ -61,14 +62,14 @@ def get_language(
 LangDep = Annotated[str, Depends(get_language)]
 
 
-def get_catalog(session: SessionDep, runtime: RuntimeDep) -> CatalogService:
+async def get_catalog(session: SessionDep, runtime: RuntimeDep) -> CatalogService:
     return CatalogService(CatalogRepository(session), runtime.cursors)
 
 
 CatalogDep = Annotated[CatalogService, Depends(get_catalog)]
 
 
-def require_admin(
+async def require_admin(
     runtime: RuntimeDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -47,11 +51,62 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return etag in candidates
 
 
-def conditional_json(request: Request, payload: BaseModel | dict[str, Any], lang: str) -> Response:
-    """A JSON response with a strong ETag; 304 when the client already holds this version."""
+@dataclass(frozen=True)
+class Rendered:
+    """A JSON body ready to send, with its ETag."""
+
+    body: bytes
+    etag: str
+
+
+def render_json(payload: BaseModel | dict[str, Any]) -> Rendered:
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-    body = json.dumps(jsonable_encoder(data), ensure_ascii=False, separators=(",", ":")).encode()
-    etag = _etag(body)
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return Rendered(body=body, etag=_etag(body))
+
+
+class RenderCache:
+    """Rendered public catalog bodies, kept a few seconds per process.
+
+    Catalog reads are public and already sent with `max-age=60`, so a client may see a change
+    up to a minute late anyway; keeping the rendered body a few seconds more saves the database
+    round trips and rendering on the hottest path. A TTL of 0 turns the cache off.
+    """
+
+    def __init__(
+        self, ttl_seconds: float, max_entries: int = 4096, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._now = now
+        self._entries: OrderedDict[tuple[str, ...], tuple[float, Rendered]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> Rendered | None:
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= self._now():
+                return None
+            return entry[1]
+
+    def put(self, key: tuple[str, ...], rendered: Rendered) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (self._now() + self.ttl, rendered)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def conditional_json(
+    request: Request, payload: BaseModel | dict[str, Any] | Rendered, lang: str
+) -> Response:
+    """A JSON response with a strong ETag; 304 when the client already holds this version."""
+    rendered = payload if isinstance(payload, Rendered) else render_json(payload)
+    body, etag = rendered.body, rendered.etag
     headers = {
         "ETag": etag,
         "Cache-Control": CATALOG_CACHE_CONTROL,

@@ -17,6 +17,7 @@ from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.errors import install_error_handlers
 from gateway.health import router as health_router
+from gateway.http import RenderCache
 from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         clock=clock,
         metrics=Metrics(),
         cursors=CursorCodec(secrets.secret_key),
+        render_cache=RenderCache(settings.catalog_cache_seconds),
     )
 
     @contextlib.asynccontextmanager

@@ -15,8 +15,8 @@ from gateway.catalog import schemas
 from gateway.catalog.definitions import Category, LifeStage
 from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
-from gateway.deps import CatalogDep, LangDep
-from gateway.http import conditional_json
+from gateway.deps import CatalogDep, LangDep, RuntimeDep
+from gateway.http import conditional_json, render_json
 from gateway.pagination import MAX_CURSOR_CHARS
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -82,11 +82,17 @@ async def get_service(
     request: Request,
     catalog: CatalogDep,
     lang: LangDep,
+    runtime: RuntimeDep,
     service_id: Annotated[str, Path(max_length=80)],
 ) -> Response:
     """One e-service with its full citizen manual (R-LFA.1)."""
-    service = await catalog.service(service_id)
-    return conditional_json(request, schemas.service_detail(service, lang), lang)
+    key = ("service", service_id, lang)
+    rendered = runtime.render_cache.get(key)
+    if rendered is None:
+        service = await catalog.service(service_id)
+        rendered = render_json(schemas.service_detail(service, lang))
+        runtime.render_cache.put(key, rendered)
+    return conditional_json(request, rendered, lang)
 
 
 @router.get("/agencies", response_model=schemas.AgencyList)
