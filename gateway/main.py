@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.admin import endpoints as admin_endpoints
 from gateway.admin.clock import load_offset, store_offset
@@ -15,6 +16,7 @@ from gateway.catalog import endpoints as catalog_endpoints
 from gateway.config import ClockMode, Settings
 from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
+from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.health import router as health_router
 from gateway.http import RenderCache
@@ -61,7 +63,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if isinstance(runtime.clock, SimulatedClock):
             if settings.clock_start is not None:
                 runtime.clock.set(settings.clock_start)
-                await store_offset(runtime.sessions, runtime.clock)
+                try:
+                    await store_offset(runtime.sessions, runtime.clock)
+                except (SQLAlchemyError, OSError) as exc:  # /readyz reports the database
+                    log.warning("simulated start time not shared: %s", type(exc).__name__)
             else:
                 await load_offset(runtime.sessions, runtime.clock)
             sync_task = asyncio.create_task(_follow_clock(runtime))
@@ -80,6 +85,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -89,6 +96,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(health_router)
     app.include_router(catalog_endpoints.router)
     app.include_router(admin_endpoints.router)
+    install_docs(app)
     return app
 
 

@@ -54,6 +54,9 @@ class CursorCodec:
             payload, mac = _unb64(payload_text), _unb64(mac_text)
         except ValueError as exc:
             raise invalid from exc
+        # Only the canonical encoding is accepted, so no two texts name the same cursor.
+        if _b64(payload) != payload_text or _b64(mac) != mac_text:
+            raise invalid
         if not hmac.compare_digest(mac, self._mac(payload)):
             raise invalid
         data = json.loads(payload)

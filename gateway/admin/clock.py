@@ -35,8 +35,9 @@ async def load_offset(sessions: async_sessionmaker[AsyncSession], clock: Simulat
     try:
         async with sessions() as session:
             row = await session.get(SimulationClock, _ROW)
-    except SQLAlchemyError:
-        log.warning("simulation clock not loaded: the database is not migrated yet")
+    except (SQLAlchemyError, OSError) as exc:
+        # Unmigrated or unreachable: keep our own time; /readyz reports the database state.
+        log.warning("simulation clock not loaded: %s", type(exc).__name__)
         return
     if row is not None:
         clock.adopt(dt.timedelta(microseconds=row.offset_microseconds))

@@ -31,8 +31,10 @@ GOVERNMENT_HOTLINE = "1111"
 
 # Phrases that demand a certified or signed copy, in Thai and English.
 _CERTIFICATION = re.compile(
-    r"รับรองสำเนา|สำเนา\S*รับรอง|ลงลายมือชื่อรับรอง|certified\s+(true\s+)?cop|attested\s+cop"
-    r"|notari[sz]ed|signed\s+cop|copy\s+certified",
+    # Thai: "รับรองสำเนา(ถูกต้อง)", "สำเนา(ที่ได้/ผ่านการ)รับรอง", "ลงนาม/ลงลายมือชื่อรับรอง".
+    # Not "สำเนาหนังสือรับรอง…" or "สำเนาใบรับรองแพทย์": a copy OF a certificate is allowed.
+    r"รับรองสำเนา|สำเนา(?:ที่(?:ได้)?(?:ผ่านการ)?)?รับรอง|ลงลายมือชื่อรับรอง|ลงนามรับรอง"
+    r"|certified\s+(?:true\s+)?cop|attested\s+cop|notari[sz]ed|signed\s+cop|copy\s+certified",
     re.IGNORECASE,
 )
 
