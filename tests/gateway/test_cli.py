@@ -1,0 +1,218 @@
+"""`citizen-gateway`, run as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gateway.catalog.lint import lint
+from gateway.catalog.loader import load_catalog
+
+SCRIPT = Path(sys.executable).parent / "citizen-gateway"
+
+
+class Gateway:
+    """The console script with its own SQLite database and var/ directory."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.database = tmp_path / "data" / "gateway.db"
+        self.cwd = tmp_path  # no stray .env from the project directory is read
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CITIZEN_GATEWAY_")}
+        self.env.update(
+            CITIZEN_GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
+            CITIZEN_GATEWAY_VAR_DIR=str(tmp_path / "var"),
+            CITIZEN_GATEWAY_LOG_JSON="false",
+        )
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [str(SCRIPT), *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def count(self, table: str) -> int:
+        with sqlite3.connect(self.database) as db:
+            (n,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+        return int(n)
+
+    def tables(self) -> set[str]:
+        with sqlite3.connect(self.database) as db:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return {name for (name,) in rows}
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Gateway:
+    assert SCRIPT.exists(), f"console script not installed at {SCRIPT}"
+    return Gateway(tmp_path)
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_help_lists_the_commands(gateway: Gateway) -> None:
+    out = _ok(gateway("--help"))
+    for command in ("serve", "db", "seed", "catalog"):
+        assert command in out
+
+
+def test_db_upgrade_creates_the_schema_and_can_run_again(gateway: Gateway) -> None:
+    out = _ok(gateway("db", "upgrade"))
+    assert "database at head" in out
+    tables = gateway.tables()
+    assert {"agencies", "agency_units", "e_services", "alembic_version"} <= tables
+
+    _ok(gateway("db", "upgrade"))
+    assert gateway.tables() == tables
+    assert gateway.count("alembic_version") == 1
+
+
+def test_seed_loads_the_demo_catalog_once(gateway: Gateway) -> None:
+    catalog = load_catalog()
+    agencies, services = len(catalog.agencies), len(catalog.services)
+    _ok(gateway("db", "upgrade"))
+
+    out = _ok(gateway("seed"))
+    assert f"seeded {agencies} agencies and {services} e-services" in out
+    assert gateway.count("agencies") == agencies
+    assert gateway.count("e_services") == services
+    units = gateway.count("agency_units")
+    assert units == sum(len(a.units) for a in catalog.agencies)
+
+    _ok(gateway("seed"))  # again: updates in place, nothing doubled
+    assert gateway.count("agencies") == agencies
+    assert gateway.count("e_services") == services
+    assert gateway.count("agency_units") == units
+
+
+def test_catalog_lint_passes_the_demo_seed(gateway: Gateway) -> None:
+    services = len(load_catalog().services)
+    result = gateway("catalog", "lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{services} services checked, 0 with findings, 0 findings" in result.stdout
+
+
+AGENCY: dict[str, Any] = {
+    "code": "DOP",
+    "name": {"th": "กรมกิจการผู้สูงอายุ", "en": "Department of Older Persons"},
+    "ministry": {"th": "กระทรวงการพัฒนาสังคมฯ", "en": "Ministry of Social Development"},
+    "integration_mode": "platform",
+    "units": [{"code": "DOP_HQ", "name": {"th": "ส่วนกลาง", "en": "Head office"}}],
+}
+
+# A draft with a broken manual (R-LFA.1: no steps, places, complaint channels, legal basis...),
+# a demand for a certified copy (R-7.2) and an uploaded state document (R-12.1).
+BROKEN_SERVICE: dict[str, Any] = {
+    "id": "dop-broken-allowance",
+    "agency": "DOP",
+    "name": {"th": "ลงทะเบียนรับเบี้ยยังชีพ", "en": "Register for the allowance"},
+    "summary": {"th": "ลงทะเบียน", "en": "Register"},
+    "category": "welfare",
+    "life_stages": ["elderly"],
+    "manual": {
+        "conditions": [{"th": "อายุ 60 ปีขึ้นไป", "en": "Aged 60 or over"}],
+        "documents": [
+            {
+                "name": {"th": "สำเนาทะเบียนบ้าน", "en": "House registration, certified true copy"},
+                "issuer": {"kind": "state", "agency_code": "DOP"},
+                "source": "upload",
+            }
+        ],
+        "fees": {"no_fee": True},
+        "published_on": "2024-01-15",
+    },
+}
+
+
+def _write(path: Path, content: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_catalog_lint_reports_a_broken_definition(gateway: Gateway, tmp_path: Path) -> None:
+    path = _write(tmp_path / "broken.yaml", {"agencies": [AGENCY], "services": [BROKEN_SERVICE]})
+    result = gateway("catalog", "lint", str(path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("1 services checked, 1 with findings, ")
+    findings = lines[:-1]
+    assert findings
+    assert all(line.startswith("dop-broken-allowance  ") for line in findings)
+    for expected in (
+        "R-7.2  certified_copy_demanded  manual.documents[0]",
+        "R-12.1  state_document_upload  manual.documents[0].source",
+        "R-LFA.1  missing_steps  manual.steps",
+        "R-LFA.1  missing_legal_basis  manual.legal_basis",
+    ):
+        assert any(expected in line for line in findings), expected
+
+
+def test_catalog_lint_json_prints_one_object_per_finding(gateway: Gateway, tmp_path: Path) -> None:
+    path = _write(tmp_path / "broken.yaml", {"agencies": [AGENCY], "services": [BROKEN_SERVICE]})
+    result = gateway("catalog", "lint", "--json", str(path))
+    assert result.returncode == 1, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+
+    loaded = load_catalog([path])
+    expected = lint(loaded.services, loaded.agencies, dt.datetime.now(dt.UTC).date())
+    assert printed == [f.__dict__ for f in expected]
+    assert {p["rule"] for p in printed} == {"R-LFA.1", "R-7.2", "R-12.1"}
+    assert set(printed[0]) == {"service_id", "rule", "check", "where", "message"}
+    # The summary goes to stderr, so stdout stays one JSON object a line.
+    assert f"{len(printed)} findings" in result.stderr
+
+
+def test_catalog_lint_reads_a_directory(gateway: Gateway, tmp_path: Path) -> None:
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    _write(folder / "a-agency.yaml", {"agencies": [AGENCY]})
+    _write(folder / "b-service.yaml", {"services": [BROKEN_SERVICE]})
+    result = gateway("catalog", "lint", str(folder))
+    assert result.returncode == 1
+    assert "unknown_agency" not in result.stdout  # the agency in the other file counts
+    assert "R-12.1  state_document_upload" in result.stdout
+
+
+def test_catalog_lint_refuses_malformed_yaml(gateway: Gateway, tmp_path: Path) -> None:
+    path = tmp_path / "malformed.yaml"
+    path.write_text("services:\n  - id: [unclosed\n    agency: DOP\n", encoding="utf-8")
+    result = gateway("catalog", "lint", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "malformed.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_catalog_lint_refuses_a_definition_of_the_wrong_shape(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    service = {**BROKEN_SERVICE, "category": "astrology"}
+    path = _write(tmp_path / "wrong.yaml", {"agencies": [AGENCY], "services": [service]})
+    result = gateway("catalog", "lint", str(path))
+    assert result.returncode == 2
+    assert "wrong.yaml" in result.stderr
+    assert "category" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_catalog_lint_refuses_a_missing_file(gateway: Gateway, tmp_path: Path) -> None:
+    result = gateway("catalog", "lint", str(tmp_path / "nowhere.yaml"))
+    assert result.returncode == 2
+    assert "nowhere.yaml" in result.stderr
+    assert "does not exist" in result.stderr
