@@ -39,17 +39,31 @@ class HolidaySource(Protocol):
     def __contains__(self, day: object) -> bool: ...
 
 
-@functools.lru_cache(maxsize=256)
-def _thai_government_holidays(year: int) -> frozenset[dt.date]:
+@functools.lru_cache(maxsize=512)
+def _holiday_names(year: int, language: str) -> dict[dt.date, str]:
+    """Thai government holidays of a year, with names in `language` (th or en_US)."""
     calendar = holidays.country_holidays(
         "TH", years=year, categories=("public", "government"), language="en_US"
     )
-    days = set()
-    for day, names in calendar.items():
-        kept = [n for n in names.split("; ") if not n.startswith(_NOT_GOVERNMENT_HOLIDAYS)]
-        if kept:
-            days.add(day)
-    return frozenset(days)
+    kept = {
+        day
+        for day, names in calendar.items()
+        if any(not n.startswith(_NOT_GOVERNMENT_HOLIDAYS) for n in names.split("; "))
+    }
+    if language != "en_US":
+        calendar = holidays.country_holidays(
+            "TH", years=year, categories=("public", "government"), language=language
+        )
+    return {day: name for day, name in calendar.items() if day in kept}
+
+
+def _thai_government_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(_holiday_names(year, "en_US"))
+
+
+def holiday_name(day: dt.date, lang: str) -> str | None:
+    """The name of a Thai government holiday in Thai ("th") or English ("en"); None otherwise."""
+    return _holiday_names(day.year, "th" if lang == "th" else "en_US").get(day)
 
 
 @dataclass(frozen=True)

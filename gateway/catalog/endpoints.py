@@ -6,6 +6,7 @@ If-None-Match, so apps revalidate cheaply.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -17,10 +18,12 @@ from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
 from gateway.deps import CatalogDep, LangDep, RuntimeDep
 from gateway.http import conditional_json, render_json
+from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 MAX_PAGE = 200
+MAX_CALENDAR_DAYS = 92
 
 
 @router.get("/categories", response_model=schemas.CategoryList)
@@ -107,3 +110,39 @@ async def get_agency(
     """One agency with its units and the areas they serve."""
     agency, live = await catalog.agency(code)
     return conditional_json(request, schemas.agency_detail(agency, live, lang), lang)
+
+
+@router.get("/agencies/{code}/calendar", response_model=schemas.AgencyCalendar)
+async def get_agency_calendar(
+    catalog: CatalogDep,
+    runtime: RuntimeDep,
+    lang: LangDep,
+    code: Annotated[str, Path(max_length=32)],
+    start: Annotated[
+        dt.date | None,
+        Query(alias="from", description="First day (Asia/Bangkok); default: the gateway's today"),
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 14,
+) -> schemas.AgencyCalendar:
+    """The agency's working days and hours (R-10.2), its holidays, and when a request sent now
+    would be deemed received (R-10.1). Times follow the gateway's clock (simulated or real)."""
+    now = runtime.clock.now()
+    first = start or now.astimezone(BANGKOK).date()
+    agency, _ = await catalog.agency(code)
+    view = await catalog.calendar_view(code, first, days, now, lang)
+    return schemas.AgencyCalendar(
+        agency=agency.code,
+        timezone="Asia/Bangkok",
+        receipt_anchor=agency.receipt_anchor,
+        now=view.now.astimezone(BANGKOK),
+        receipt_if_sent_now=view.receipt_if_sent_now.astimezone(BANGKOK),
+        days=[
+            schemas.CalendarDayOut(
+                date=d.day,
+                working=d.working,
+                holiday=d.holiday,
+                periods=[schemas.PeriodOut(opens=a, closes=b) for a, b in d.periods],
+            )
+            for d in view.days
+        ],
+    )

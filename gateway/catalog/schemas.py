@@ -368,3 +368,24 @@ def agency_detail(agency: Agency, live_services: int, lang: str) -> AgencyDetail
         **agency_out(agency, live_services, lang).model_dump(),
         units=[_unit_out(u, lang) for u in agency.units],
     )
+
+
+class PeriodOut(BaseModel):
+    opens: dt.datetime
+    closes: dt.datetime
+
+
+class CalendarDayOut(BaseModel):
+    date: dt.date
+    working: bool
+    holiday: str | None
+    periods: list[PeriodOut]
+
+
+class AgencyCalendar(BaseModel):
+    agency: str
+    timezone: str
+    receipt_anchor: str
+    now: dt.datetime
+    receipt_if_sent_now: dt.datetime
+    days: list[CalendarDayOut]

@@ -12,6 +12,7 @@ from gateway.catalog.definitions import (
     Category,
     EServiceDefinition,
     LifeStage,
+    Text,
     WorkingCalendarSpec,
 )
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
@@ -19,7 +20,12 @@ from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.search import MAX_QUERY_TERMS, query_terms, search_document
 from gateway.pagination import CursorCodec, query_fingerprint
 from kernel.errors import FieldError, NotFound, ValidationFailed
-from kernel.working_time import ThaiGovernmentHolidays, WorkingCalendar
+from kernel.working_time import (
+    ThaiGovernmentHolidays,
+    WorkingCalendar,
+    deemed_receipt_time,
+    holiday_name,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,24 @@ class ServiceQuery:
                 "agency": self.agency,
             },
         )
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: dt.date
+    working: bool
+    holiday: str | None
+    periods: list[tuple[dt.datetime, dt.datetime]]
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    now: dt.datetime
+    receipt_if_sent_now: dt.datetime
+    days: list[CalendarDay]
+
+
+AGENCY_HOLIDAY = Text(th="วันหยุดของหน่วยงาน", en="Agency holiday")
 
 
 @dataclass(frozen=True)
@@ -110,18 +134,45 @@ class CatalogService:
     async def working_calendar(self, agency_code: str) -> WorkingCalendar:
         """The agency's calendar: its hours, Thai government holidays, its own extra days and
         the operator's (cabinet) extra days (R-10.2)."""
+        calendar, _ = await self._calendar_with_extras(agency_code)
+        return calendar
+
+    async def _calendar_with_extras(
+        self, agency_code: str
+    ) -> tuple[WorkingCalendar, dict[dt.date, Text]]:
         agency, _ = await self.agency(agency_code)
         spec = WorkingCalendarSpec.model_validate(agency.calendar)
-        declared = await self.repository.extra_holidays(agency_code)
-        holidays = ThaiGovernmentHolidays(
-            frozenset(spec.extra_holidays) | {h.day for h in declared}
-        )
-        return WorkingCalendar(
-            holidays=holidays,
+        extras = dict.fromkeys(spec.extra_holidays, AGENCY_HOLIDAY)
+        for declared in await self.repository.extra_holidays(agency_code):
+            extras[declared.day] = Text(th=declared.name_th, en=declared.name_en)
+        calendar = WorkingCalendar(
+            holidays=ThaiGovernmentHolidays(frozenset(extras)),
             weekdays=frozenset(spec.hours.days),
             opens=dt.time.fromisoformat(spec.hours.opens),
             closes=dt.time.fromisoformat(spec.hours.closes),
             lunch_closed=spec.lunch_closed,
+        )
+        return calendar, extras
+
+    async def calendar_view(
+        self, agency_code: str, start: dt.date, days: int, now: dt.datetime, lang: str
+    ) -> CalendarView:
+        """Working days and periods from `start`, and when a request sent `now` is received."""
+        calendar, extras = await self._calendar_with_extras(agency_code)
+        view_days = []
+        for offset in range(days):
+            day = start + dt.timedelta(days=offset)
+            extra = extras.get(day)
+            view_days.append(
+                CalendarDay(
+                    day=day,
+                    working=calendar.is_working_day(day),
+                    holiday=extra.pick(lang) if extra else holiday_name(day, lang),
+                    periods=calendar.periods(day),
+                )
+            )
+        return CalendarView(
+            now=now, receipt_if_sent_now=deemed_receipt_time(now, calendar), days=view_days
         )
 
     async def declare_holiday(
