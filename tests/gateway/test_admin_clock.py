@@ -7,32 +7,20 @@ tolerance; offsets are compared exactly.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
+from support import assert_problem, started
 
 from gateway.config import ClockMode, Environment, Settings
-from gateway.main import create_app
 
-PROBLEM_JSON = "application/problem+json"
 BANGKOK_OFFSET = dt.timedelta(hours=7)
 SONGKRAN_EVE = "2026-04-10T17:05:00+07:00"
 # Generous: the clock runs on while the test works. A wrong clock is off by hours or days.
 TOLERANCE = dt.timedelta(seconds=60)
-
-
-def _problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 def _close_after(reported: str, expected: dt.datetime) -> None:
@@ -45,25 +33,13 @@ def _close_after(reported: str, expected: dt.datetime) -> None:
     )
 
 
-@contextlib.asynccontextmanager
-async def _started(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as client,
-    ):
-        yield client
-
-
 # -- authentication --------------------------------------------------------------------------
 
 
 async def test_changing_the_clock_needs_the_operator_token(client: httpx.AsyncClient) -> None:
     r = await client.post("/v1/admin/clock", json={"advance": 60})
 
-    _problem(r, 401, "unauthorized")
+    assert_problem(r, 401, "unauthorized")
     assert r.headers["www-authenticate"].lower().startswith("bearer")
 
 
@@ -79,8 +55,8 @@ async def test_a_wrong_operator_token_is_refused(
         "/v1/admin/clock", json={"advance": 60}, headers={"Authorization": authorization}
     )
 
-    _problem(before, 401, "unauthorized")
-    _problem(r, 401, "unauthorized")
+    assert_problem(before, 401, "unauthorized")
+    assert_problem(r, 401, "unauthorized")
     assert r.headers["www-authenticate"].lower().startswith("bearer")
 
 
@@ -193,7 +169,7 @@ async def test_an_invalid_clock_change_is_a_422_and_changes_nothing(
 ) -> None:
     r = await client.post("/v1/admin/clock", json=change, headers=admin_headers)
 
-    body = _problem(r, 422, "validation_failed")
+    body = assert_problem(r, 422, "validation_failed")
     assert body["errors"]
     assert all(e["pointer"].startswith("/body") for e in body["errors"])
     after = (await client.get("/v1/admin/clock", headers=admin_headers)).json()
@@ -209,7 +185,7 @@ async def test_a_second_gateway_on_the_same_database_adopts_the_clock(
     first = await client.post("/v1/admin/clock", json={"set": SONGKRAN_EVE}, headers=admin_headers)
     assert first.status_code == 200
 
-    async with _started(seeded) as second:
+    async with started(seeded) as second:
         r = await second.get("/v1/admin/clock", headers=admin_headers)
 
     assert r.status_code == 200
@@ -224,7 +200,7 @@ async def test_clock_start_sets_the_time_at_start_up(
     settings = Settings(_env_file=None, **seeded.model_dump(exclude={"clock_start"}))
     assert settings.clock_start == dt.datetime.fromisoformat("2026-04-13T09:00:00+07:00")
 
-    async with _started(settings) as client:
+    async with started(settings) as client:
         r = await client.get("/v1/admin/clock", headers=admin_headers)
 
     assert r.status_code == 200
@@ -298,15 +274,15 @@ def test_production_refuses_a_simulated_clock_from_the_environment(
 async def test_a_system_clock_gateway_refuses_to_move_time(
     seeded: Settings, admin_headers: dict[str, str]
 ) -> None:
-    async with _started(seeded.model_copy(update={"clock": ClockMode.SYSTEM})) as client:
+    async with started(seeded.model_copy(update={"clock": ClockMode.SYSTEM})) as client:
         moved = await client.post("/v1/admin/clock", json={"advance": 3_600}, headers=admin_headers)
         set_ = await client.post(
             "/v1/admin/clock", json={"set": SONGKRAN_EVE}, headers=admin_headers
         )
         read = await client.get("/v1/admin/clock", headers=admin_headers)
 
-    _problem(moved, 403, "simulation_only")
-    _problem(set_, 403, "simulation_only")
+    assert_problem(moved, 403, "simulation_only")
+    assert_problem(set_, 403, "simulation_only")
     assert read.status_code == 200
     assert read.json()["mode"] == "system"
     assert read.json()["offset_seconds"] == 0
@@ -323,8 +299,8 @@ async def test_declaring_a_holiday_needs_the_operator_token(client: httpx.AsyncC
     r = await client.post(HOLIDAYS, json=BRIDGE_DAY)
     listed = await client.get(HOLIDAYS)
 
-    _problem(r, 401, "unauthorized")
-    _problem(listed, 401, "unauthorized")
+    assert_problem(r, 401, "unauthorized")
+    assert_problem(listed, 401, "unauthorized")
 
 
 async def test_a_declared_holiday_is_listed(
@@ -388,7 +364,7 @@ async def test_a_holiday_for_an_unknown_agency_is_a_404(
 ) -> None:
     r = await client.post(HOLIDAYS, json={**BRIDGE_DAY, "agency": "NOPE"}, headers=admin_headers)
 
-    _problem(r, 404, "agency_not_found")
+    assert_problem(r, 404, "agency_not_found")
     assert (await client.get(HOLIDAYS, headers=admin_headers)).json()["items"] == []
 
 
@@ -407,5 +383,5 @@ async def test_an_invalid_holiday_is_a_422(
 ) -> None:
     r = await client.post(HOLIDAYS, json=holiday, headers=admin_headers)
 
-    _problem(r, 422, "validation_failed")
+    assert_problem(r, 422, "validation_failed")
     assert (await client.get(HOLIDAYS, headers=admin_headers)).json()["items"] == []

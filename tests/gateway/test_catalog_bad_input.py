@@ -7,28 +7,15 @@ from typing import Any
 
 import httpx
 import pytest
+from support import assert_problem
 
 from gateway.catalog.definitions import Category, LifeStage
 from gateway.catalog.loader import load_catalog
 from gateway.catalog.search import MAX_QUERY_TERMS
 
-PROBLEM_JSON = "application/problem+json"
-
-
-def _problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"]
-    assert body["title"]
-    assert body["detail"]
-    return body
-
 
 def _field_error(r: httpx.Response, pointer: str) -> dict[str, Any]:
-    body = _problem(r, 422, "validation_failed")
+    body = assert_problem(r, 422, "validation_failed")
     errors = body["errors"]
     assert errors, body
     assert errors[0]["pointer"] == pointer, errors
@@ -143,7 +130,7 @@ async def test_a_tampered_cursor_is_refused(client: httpx.AsyncClient, tamper: A
 
     r = await client.get("/v1/services", params={"limit": 1, "cursor": tampered})
 
-    _problem(r, 400, "invalid_cursor")
+    assert_problem(r, 400, "invalid_cursor")
 
 
 async def test_the_untampered_cursor_is_accepted(client: httpx.AsyncClient) -> None:
@@ -160,7 +147,7 @@ async def test_a_cursor_from_another_category_is_refused(client: httpx.AsyncClie
 
     r = await client.get("/v1/services", params={"category": "health", "cursor": cursor})
 
-    _problem(r, 400, "invalid_cursor")
+    assert_problem(r, 400, "invalid_cursor")
 
 
 async def test_a_filtered_cursor_is_refused_without_the_filter(client: httpx.AsyncClient) -> None:
@@ -168,7 +155,7 @@ async def test_a_filtered_cursor_is_refused_without_the_filter(client: httpx.Asy
 
     r = await client.get("/v1/services", params={"cursor": cursor})
 
-    _problem(r, 400, "invalid_cursor")
+    assert_problem(r, 400, "invalid_cursor")
 
 
 async def test_a_cursor_from_another_search_is_refused(client: httpx.AsyncClient) -> None:
@@ -176,7 +163,7 @@ async def test_a_cursor_from_another_search_is_refused(client: httpx.AsyncClient
 
     r = await client.get("/v1/services", params={"q": "ใบขับขี่", "cursor": cursor})
 
-    _problem(r, 400, "invalid_cursor")
+    assert_problem(r, 400, "invalid_cursor")
 
 
 async def test_a_cursor_from_another_life_stage_or_agency_is_refused(
@@ -191,8 +178,8 @@ async def test_a_cursor_from_another_life_stage_or_agency_is_refused(
         "/v1/services", params={"life_stage": "elderly", "agency": "DLT", "cursor": cursor}
     )
 
-    _problem(other_stage, 400, "invalid_cursor")
-    _problem(other_agency, 400, "invalid_cursor")
+    assert_problem(other_stage, 400, "invalid_cursor")
+    assert_problem(other_agency, 400, "invalid_cursor")
 
 
 # -- oversized searches ----------------------------------------------------------------------

@@ -3,49 +3,21 @@ the body limit, health, readiness, metrics and the published API description."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
+from support import assert_problem, started
 
 from gateway.config import Settings
-from gateway.main import create_app
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_FIELDS = ("type", "title", "status", "detail", "code", "instance")
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def _assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = r.json()
-    for field in PROBLEM_FIELDS:
-        assert body.get(field), f"problem without {field}: {body}"
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
-
-
-@contextlib.asynccontextmanager
-async def _started(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A second gateway built from `settings`, started, with a client for it."""
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-        ) as client,
-    ):
-        yield client
 
 
 # -- problem+json ----------------------------------------------------------------------------
@@ -54,7 +26,7 @@ async def _started(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 async def test_unknown_path_is_a_404_problem(client: httpx.AsyncClient) -> None:
     r = await client.get("/v1/no-such-thing")
 
-    body = _assert_problem(r, 404, "not_found")
+    body = assert_problem(r, 404, "not_found")
     assert body["instance"] == "/v1/no-such-thing"
     assert body["type"] != "about:blank"
 
@@ -62,7 +34,7 @@ async def test_unknown_path_is_a_404_problem(client: httpx.AsyncClient) -> None:
 async def test_wrong_method_is_a_405_problem_with_allow(client: httpx.AsyncClient) -> None:
     r = await client.delete("/v1/categories")
 
-    _assert_problem(r, 405, "method_not_allowed")
+    assert_problem(r, 405, "method_not_allowed")
     assert "GET" in [m.strip() for m in r.headers["allow"].split(",")]
     assert "DELETE" not in r.headers["allow"]
 
@@ -72,7 +44,7 @@ async def test_validation_error_is_a_422_problem_with_field_pointers(
 ) -> None:
     r = await client.get("/v1/services", params={"limit": "0"})
 
-    body = _assert_problem(r, 422, "validation_failed")
+    body = assert_problem(r, 422, "validation_failed")
     assert body["instance"] == "/v1/services"
     assert [e["pointer"] for e in body["errors"]] == ["/query/limit"]
     assert all(e["code"] and e["message"] for e in body["errors"])
@@ -87,7 +59,7 @@ async def test_invalid_json_body_is_a_422_problem(
         headers={**admin_headers, "Content-Type": "application/json"},
     )
 
-    body = _assert_problem(r, 422, "validation_failed")
+    body = assert_problem(r, 422, "validation_failed")
     assert body["errors"][0]["pointer"].startswith("/body")
 
 
@@ -101,7 +73,7 @@ async def test_an_unhandled_exception_is_a_500_problem_without_internals(
 
     r = await client.get("/boom")
 
-    body = _assert_problem(r, 500, "internal_error")
+    body = assert_problem(r, 500, "internal_error")
     assert "secret stack detail" not in r.text
     assert "Traceback" not in r.text
     assert "RuntimeError" not in r.text
@@ -120,7 +92,7 @@ async def test_a_500_keeps_the_request_id_the_client_sent(
 
     r = await client.get("/boom-again", headers={"X-Request-ID": "trace-500"})
 
-    _assert_problem(r, 500, "internal_error")
+    assert_problem(r, 500, "internal_error")
     assert r.headers["x-request-id"] == "trace-500"
 
 
@@ -205,7 +177,7 @@ SMALL_LIMIT = 1024
 
 @pytest.fixture
 async def small_body_client(seeded: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with _started(seeded.model_copy(update={"max_body_bytes": SMALL_LIMIT})) as client:
+    async with started(seeded.model_copy(update={"max_body_bytes": SMALL_LIMIT})) as client:
         yield client
 
 
@@ -235,7 +207,7 @@ async def test_a_body_over_the_limit_with_content_length_is_a_413_problem(
         headers={**admin_headers, "Content-Type": "application/json"},
     )
 
-    _assert_problem(r, 413, "payload_too_large")
+    assert_problem(r, 413, "payload_too_large")
     assert r.headers["x-request-id"]
 
 
@@ -260,7 +232,7 @@ async def test_a_streamed_body_over_the_limit_is_a_413_problem_and_not_read_to_t
         headers={**admin_headers, "Content-Type": "application/json"},
     )
 
-    _assert_problem(r, 413, "payload_too_large")
+    assert_problem(r, 413, "payload_too_large")
     assert sent < total_chunks
 
 
@@ -305,7 +277,7 @@ async def test_readyz_is_503_on_an_unmigrated_empty_database(
     empty.touch()
     settings = seeded.model_copy(update={"database_url": f"sqlite+aiosqlite:///{empty}"})
 
-    async with _started(settings) as client:
+    async with started(settings) as client:
         r = await client.get("/readyz")
         healthz = await client.get("/healthz")
 
@@ -332,7 +304,7 @@ async def test_readyz_is_503_when_the_database_does_not_exist(
     monkeypatch.chdir(tmp_path)  # anything a driver creates from the URL stays in tmp_path
     settings = seeded.model_copy(update={"database_url": _missing_database_url(seeded, tmp_path)})
 
-    async with _started(settings) as client:
+    async with started(settings) as client:
         r = await client.get("/readyz")
 
     assert r.status_code == 503
@@ -348,7 +320,7 @@ async def test_readyz_is_503_when_the_database_server_is_unreachable(
         update={"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
     )
 
-    async with _started(settings) as client:
+    async with started(settings) as client:
         r = await client.get("/readyz")
 
     assert r.status_code == 503

@@ -1,0 +1,40 @@
+"""Helpers shared by the HTTP tests (importable as `support`: pytest puts tests/ on the path)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from gateway.config import Settings
+from gateway.main import create_app
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_FIELDS = ("type", "title", "status", "detail", "code", "instance")
+
+
+def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """`r` is an RFC 9457 problem with this status and code, and every required field."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = r.json()
+    for field in PROBLEM_FIELDS:
+        assert body.get(field), f"problem without {field}: {body}"
+    assert body["status"] == status
+    assert body["code"] == code
+    return body
+
+
+@contextlib.asynccontextmanager
+async def started(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Another gateway built from `settings`, started (lifespan run), with a client for it."""
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as client,
+    ):
+        yield client
