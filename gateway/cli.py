@@ -26,7 +26,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the gateway API."""
     import uvicorn
 
+    from gateway.keys import load_secrets
+
     settings = Settings()
+    load_secrets(settings)  # made once here, before several workers could race to make them
     if workers > 1 and settings.is_sqlite:
         click.echo("note: several workers on SQLite share one writer; use PostgreSQL at scale")
     uvicorn.run(
@@ -51,10 +54,11 @@ def upgrade() -> None:
     """Apply every Alembic migration (idempotent)."""
     from alembic import command
 
+    from gateway.db import ensure_sqlite_dir
     from gateway.migrations import alembic_config
 
     settings = Settings()
-    _prepare_sqlite_dir(settings)
+    ensure_sqlite_dir(settings.database_url)
     command.upgrade(alembic_config(settings.database_url), "head")
     click.echo(f"database at head: {_safe_url(settings.database_url)}")
 
@@ -123,13 +127,6 @@ def lint_command(paths: tuple[Path, ...], as_json: bool) -> None:
         err=as_json,
     )
     sys.exit(1 if findings else 0)
-
-
-def _prepare_sqlite_dir(settings: Settings) -> None:
-    if settings.is_sqlite:
-        path = settings.database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _safe_url(url: str) -> str:

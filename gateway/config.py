@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_CHARS = 32
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production needs configured secrets, not generated development keys: "
                     + ", ".join(f"CITIZEN_GATEWAY_{n.upper()}" for n in missing)
+                )
+        for name in ("secret_key", "admin_token"):
+            value: SecretStr | None = getattr(self, name)
+            if value is not None and len(value.get_secret_value()) < MIN_SECRET_CHARS:
+                raise ValueError(
+                    f"CITIZEN_GATEWAY_{name.upper()} needs at least {MIN_SECRET_CHARS} characters"
                 )
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             raise ValueError("CITIZEN_GATEWAY_CLOCK_START needs a timezone, e.g. +07:00")

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.admin.clock import SharedClock
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.config import Settings
-from gateway.db import session_scope
 from gateway.http import RenderCache, negotiate_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
@@ -35,6 +35,7 @@ class Runtime:
     metrics: Metrics
     cursors: CursorCodec
     render_cache: RenderCache
+    shared_clock: SharedClock | None  # None on the system clock
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -46,7 +47,8 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(runtime.sessions):
+    """One session per request; closing it rolls back whatever the service did not commit."""
+    async with runtime.sessions() as session:
         yield session
 
 

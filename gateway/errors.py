@@ -13,8 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -104,6 +105,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     body = problem_body(
         status=exc.status_code,
         code=code,
@@ -112,7 +116,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         request_id=_request_id(request),
     )
-    return problem_response(body, dict(exc.headers or {}))
+    return problem_response(body, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (the router names only the first route)."""
+    path = request.scope.get("path", "")
+    table: MethodTable = getattr(request.app.state, "method_table", [])
+    methods = {m for pattern, allowed in table if pattern.match(path) for m in allowed}
+    if "GET" in methods:
+        methods.add("HEAD")  # served by the middleware for every GET route
+    return sorted(methods)
+
+
+MethodTable = list[tuple[re.Pattern[str], frozenset[str]]]
+
+
+def method_table(routers: list[APIRouter]) -> MethodTable:
+    """Path patterns and their methods, for the Allow header of a 405."""
+    return [
+        (route.path_regex, frozenset(route.methods or ()))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
 
 
 _ENUM_CHOICE = re.compile(r"'([^']*)'")

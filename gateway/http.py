@@ -21,23 +21,30 @@ CATALOG_CACHE_CONTROL = "public, max-age=60"
 
 
 def negotiate_language(header: str | None) -> str:
-    """Pick th or en from an Accept-Language header (RFC 9110 s.12.5.4); Thai by default."""
+    """Pick th or en from an Accept-Language header (RFC 9110 s.12.5.4); Thai by default.
+
+    The highest q wins, the earlier entry on a tie; q=0 means "not this one"; `*` stands for
+    the default. Malformed entries are skipped, and only the first 20 entries are read.
+    """
     if not header:
         return DEFAULT_LANGUAGE
-    best, best_q = DEFAULT_LANGUAGE, -1.0
+    candidates: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
+        tag, *params = part.split(";")
         q = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                q = float(params[2:])
-            except ValueError:
-                continue
-        if primary in SUPPORTED_LANGUAGES and q > 0 and q > best_q:
-            best, best_q = primary, q - position * 1e-6  # earlier wins on equal q
-    return best
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = -1.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary == "*":
+            primary = DEFAULT_LANGUAGE
+        if primary in SUPPORTED_LANGUAGES and 0 < q <= 1:
+            candidates.append((q, -position, primary))
+    return max(candidates)[2] if candidates else DEFAULT_LANGUAGE
 
 
 def _etag(body: bytes) -> str:

@@ -8,16 +8,15 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.admin import endpoints as admin_endpoints
-from gateway.admin.clock import load_offset, store_offset
+from gateway.admin.clock import SharedClock
 from gateway.catalog import endpoints as catalog_endpoints
 from gateway.config import ClockMode, Settings
 from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
-from gateway.errors import install_error_handlers
+from gateway.errors import install_error_handlers, method_table
 from gateway.health import router as health_router
 from gateway.http import RenderCache
 from gateway.keys import load_secrets
@@ -46,38 +45,33 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     engine = create_engine(settings)
     if clock is None:
         clock = SimulatedClock() if settings.clock_mode is ClockMode.SIMULATED else SystemClock()
+    sessions = session_factory(engine)
     runtime = Runtime(
         settings=settings,
         secrets=secrets,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
         clock=clock,
         metrics=Metrics(),
         cursors=CursorCodec(secrets.secret_key),
         render_cache=RenderCache(settings.catalog_cache_seconds),
+        shared_clock=SharedClock(sessions, clock) if isinstance(clock, SimulatedClock) else None,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        sync_task = None
-        if isinstance(runtime.clock, SimulatedClock):
-            if settings.clock_start is not None:
-                runtime.clock.set(settings.clock_start)
-                try:
-                    await store_offset(runtime.sessions, runtime.clock)
-                except (SQLAlchemyError, OSError) as exc:  # /readyz reports the database
-                    log.warning("simulated start time not shared: %s", type(exc).__name__)
-            else:
-                await load_offset(runtime.sessions, runtime.clock)
-            sync_task = asyncio.create_task(_follow_clock(runtime))
+        follow = None
+        if runtime.shared_clock is not None:
+            await runtime.shared_clock.start(settings.clock_start)
+            follow = asyncio.create_task(_follow_clock(runtime.shared_clock))
         log.info("gateway started", extra={"clock": settings.clock_mode.value})
         try:
             yield
         finally:
-            if sync_task is not None:
-                sync_task.cancel()
+            if follow is not None:
+                follow.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sync_task
+                    await follow
             await engine.dispose()
 
     app = FastAPI(
@@ -93,19 +87,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(
         GatewayMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes
     )
-    app.include_router(health_router)
-    app.include_router(catalog_endpoints.router)
-    app.include_router(admin_endpoints.router)
+    routers = [health_router, catalog_endpoints.router, admin_endpoints.router]
+    for router in routers:
+        app.include_router(router)
     install_docs(app)
+    app.state.method_table = method_table([*routers, app.router])
     return app
 
 
-async def _follow_clock(runtime: Runtime) -> None:
+async def _follow_clock(shared: SharedClock) -> None:
     """Keep this process on the simulated time another process may have moved."""
-    assert isinstance(runtime.clock, SimulatedClock)
     while True:
         await asyncio.sleep(CLOCK_SYNC_SECONDS)
-        await load_offset(runtime.sessions, runtime.clock)
+        await shared.refresh()
 
 
 def app_from_env() -> FastAPI:

@@ -66,6 +66,10 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
 
+        head = scope.get("method") == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110 s.9.3.2), for every GET route.
+            scope = {**scope, "method": "GET"}
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
@@ -82,6 +86,8 @@ class GatewayMiddleware:
                 headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
                 headers.append((b"x-request-id", header_value))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -101,7 +107,7 @@ class GatewayMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
-            method = scope.get("method", "")
+            method = "HEAD" if head else scope.get("method", "")
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             log.info(

@@ -12,6 +12,17 @@ import threading
 from typing import Protocol
 
 MAX_ADVANCE = dt.timedelta(days=3660)
+# Simulated time stays within these bounds: beyond them date arithmetic overflows.
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def check_simulated_time(instant: dt.datetime) -> dt.datetime:
+    if instant.tzinfo is None:
+        raise ValueError("the simulated time must carry a timezone offset")
+    if not EARLIEST <= instant <= LATEST:
+        raise ValueError(f"simulated time must lie between {EARLIEST:%Y} and {LATEST:%Y}")
+    return instant
 
 
 class Clock(Protocol):
@@ -42,18 +53,20 @@ class SimulatedClock:
     def now(self) -> dt.datetime:
         return self._real.now() + self._offset
 
+    def offset_to(self, instant: dt.datetime) -> dt.timedelta:
+        """The offset that makes now() return `instant`."""
+        return check_simulated_time(instant) - self._real.now()
+
     def set(self, instant: dt.datetime) -> dt.datetime:
-        if instant.tzinfo is None:
-            raise ValueError("the simulated time must carry a timezone offset")
+        check_simulated_time(instant)
         with self._lock:
             self._offset = instant - self._real.now()
         return self.now()
 
     def advance(self, seconds: float) -> dt.datetime:
-        step = dt.timedelta(seconds=seconds)
-        if not dt.timedelta(0) < step <= MAX_ADVANCE:
-            raise ValueError(f"advance must be more than 0 and at most {MAX_ADVANCE.days} days")
+        step = advance_step(seconds)
         with self._lock:
+            check_simulated_time(self.now() + step)
             self._offset += step
         return self.now()
 
@@ -61,3 +74,10 @@ class SimulatedClock:
         """Take an offset another process stored (keeps all processes on one time)."""
         with self._lock:
             self._offset = offset
+
+
+def advance_step(seconds: float) -> dt.timedelta:
+    step = dt.timedelta(seconds=seconds)
+    if not dt.timedelta(0) < step <= MAX_ADVANCE:
+        raise ValueError(f"advance must be more than 0 and at most {MAX_ADVANCE.days} days")
+    return step

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,7 @@ class HolidaySource(Protocol):
 
 
 @functools.lru_cache(maxsize=512)
-def _holiday_names(year: int, language: str) -> dict[dt.date, str]:
+def _holiday_names(year: int, language: str) -> Mapping[dt.date, str]:
     """Thai government holidays of a year, with names in `language` (th or en_US)."""
     calendar = holidays.country_holidays(
         "TH", years=year, categories=("public", "government"), language="en_US"
@@ -54,11 +55,7 @@ def _holiday_names(year: int, language: str) -> dict[dt.date, str]:
         calendar = holidays.country_holidays(
             "TH", years=year, categories=("public", "government"), language=language
         )
-    return {day: name for day, name in calendar.items() if day in kept}
-
-
-def _thai_government_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(_holiday_names(year, "en_US"))
+    return MappingProxyType({day: name for day, name in calendar.items() if day in kept})
 
 
 def holiday_name(day: dt.date, lang: str) -> str | None:
@@ -75,7 +72,7 @@ class ThaiGovernmentHolidays:
     def __contains__(self, day: object) -> bool:
         if not isinstance(day, dt.date):
             return False
-        return day in self.extra or day in _thai_government_holidays(day.year)
+        return day in self.extra or day in _holiday_names(day.year, "en_US")
 
     def with_extra(self, days: Iterable[dt.date]) -> ThaiGovernmentHolidays:
         return ThaiGovernmentHolidays(self.extra | frozenset(days))
@@ -96,6 +93,19 @@ class WorkingCalendar:
             raise ValueError("weekdays must be a non-empty set of 0 (Monday) .. 6 (Sunday)")
         if not self.opens < self.closes:
             raise ValueError("an agency must open before it closes")
+        if not self._spans():
+            raise ValueError("the closed lunch hour leaves no working time")
+
+    def _spans(self) -> list[tuple[dt.time, dt.time]]:
+        """Opening to closing, less the lunch hour when it is closed, whatever the hours are."""
+        if not self.lunch_closed:
+            return [(self.opens, self.closes)]
+        lunch_start, lunch_end = LUNCH
+        pieces = [
+            (self.opens, min(self.closes, lunch_start)),
+            (max(self.opens, lunch_end), self.closes),
+        ]
+        return [(a, b) for a, b in pieces if a < b]
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() in self.weekdays and day not in self.holidays
@@ -108,10 +118,7 @@ class WorkingCalendar:
         def at(t: dt.time) -> dt.datetime:
             return dt.datetime.combine(day, t, tzinfo=BANGKOK)
 
-        spans = [(self.opens, self.closes)]
-        lunch_start, lunch_end = LUNCH
-        if self.lunch_closed and self.opens < lunch_start and lunch_end < self.closes:
-            spans = [(self.opens, lunch_start), (lunch_end, self.closes)]
+        spans = self._spans()
         return [(at(a), at(b)) for a, b in spans]
 
     def is_working_time(self, instant: dt.datetime) -> bool:

@@ -26,7 +26,7 @@ from gateway.db import create_engine, session_factory
 from gateway.main import create_app
 from gateway.migrations import alembic_config
 
-ADMIN_TOKEN = "test-admin-token-not-a-secret"
+ADMIN_TOKEN = "test-admin-token-not-a-secret-0123456789"
 TEST_DATABASE_ENV = "CITIZEN_GATEWAY_TEST_DATABASE_URL"
 
 

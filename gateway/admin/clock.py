@@ -1,16 +1,24 @@
-"""The simulated clock, shared by every gateway process through the database."""
+"""The simulated clock, shared by every gateway process through one database row.
+
+Each process keeps a `SimulatedClock` (real time + offset) and follows the stored offset,
+re-reading it every second. Changes go through the database: `set` writes an absolute offset,
+`advance` adds to the stored one in SQL, so two processes advancing at once both count. One
+lock per process orders the follow loop and changes, so a stale read never undoes a change.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.admin.models import SimulationClock
-from kernel.clock import Clock, SimulatedClock
-from kernel.errors import Forbidden, ValidationFailed
+from kernel.clock import SimulatedClock, advance_step, check_simulated_time
+from kernel.errors import ValidationFailed
 
 log = logging.getLogger("gateway.clock")
 _ROW = 1
@@ -20,52 +28,77 @@ def _micros(delta: dt.timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-async def store_offset(sessions: async_sessionmaker[AsyncSession], clock: SimulatedClock) -> None:
-    async with sessions() as session, session.begin():
-        row = await session.get(SimulationClock, _ROW)
-        if row is None:
-            row = SimulationClock(id=_ROW)
-            session.add(row)
-        row.offset_microseconds = _micros(clock.offset)
-        row.updated_at = dt.datetime.now(dt.UTC)
+class SharedClock:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: SimulatedClock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self._lock = asyncio.Lock()
 
+    async def start(self, clock_start: dt.datetime | None) -> None:
+        """Join the shared time. CLOCK_START applies once per configured value: a restarted
+        or added worker with the same setting joins the running time instead of resetting it."""
+        try:
+            async with self._lock, self.sessions() as session, session.begin():
+                row = await session.get(SimulationClock, _ROW)
+                if row is None:
+                    row = SimulationClock(id=_ROW, offset_microseconds=0, applied_start=None)
+                    session.add(row)
+                if clock_start is not None and row.applied_start != clock_start:
+                    row.offset_microseconds = _micros(self.clock.offset_to(clock_start))
+                    row.applied_start = clock_start
+                row.updated_at = dt.datetime.now(dt.UTC)
+                self.clock.adopt(dt.timedelta(microseconds=row.offset_microseconds))
+        except IntegrityError:  # another worker created the row first: follow it
+            await self.refresh()
+        except (SQLAlchemyError, OSError) as exc:
+            # Unmigrated or unreachable: keep local time; /readyz reports the database.
+            if clock_start is not None:
+                self.clock.set(clock_start)
+            log.warning("simulated clock not shared: %s", type(exc).__name__)
 
-async def load_offset(sessions: async_sessionmaker[AsyncSession], clock: SimulatedClock) -> None:
-    """Adopt the offset another process stored; keep ours when there is none or no table yet."""
-    try:
-        async with sessions() as session:
-            row = await session.get(SimulationClock, _ROW)
-    except (SQLAlchemyError, OSError) as exc:
-        # Unmigrated or unreachable: keep our own time; /readyz reports the database state.
-        log.warning("simulation clock not loaded: %s", type(exc).__name__)
-        return
-    if row is not None:
-        clock.adopt(dt.timedelta(microseconds=row.offset_microseconds))
+    async def refresh(self) -> None:
+        try:
+            async with self._lock, self.sessions() as session:
+                row = await session.get(SimulationClock, _ROW)
+                if row is not None:
+                    self.clock.adopt(dt.timedelta(microseconds=row.offset_microseconds))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("simulated clock not refreshed: %s", type(exc).__name__)
 
+    async def set(self, instant: dt.datetime) -> None:
+        try:
+            offset = self.clock.offset_to(instant)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from exc
+        async with self._lock, self.sessions() as session, session.begin():
+            await session.merge(
+                SimulationClock(
+                    id=_ROW,
+                    offset_microseconds=_micros(offset),
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            self.clock.adopt(offset)
 
-def simulated(clock: Clock) -> SimulatedClock:
-    if not isinstance(clock, SimulatedClock):
-        raise Forbidden(
-            "This gateway runs on the system clock; simulated time is refused.",
-            code="simulation_only",
-        )
-    return clock
-
-
-async def move_clock(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    *,
-    set_to: dt.datetime | None,
-    advance_seconds: float | None,
-) -> SimulatedClock:
-    sim = simulated(clock)
-    try:
-        if set_to is not None:
-            sim.set(set_to)
-        elif advance_seconds is not None:
-            sim.advance(advance_seconds)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc)) from exc
-    await store_offset(sessions, sim)
-    return sim
+    async def advance(self, seconds: float) -> None:
+        try:
+            step = advance_step(seconds)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc)) from exc
+        async with self._lock, self.sessions() as session, session.begin():
+            await session.execute(
+                update(SimulationClock)
+                .where(SimulationClock.id == _ROW)
+                .values(
+                    offset_microseconds=SimulationClock.offset_microseconds + _micros(step),
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            row = await session.get(SimulationClock, _ROW, populate_existing=True)
+            stored = dt.timedelta(microseconds=row.offset_microseconds if row else _micros(step))
+            try:
+                check_simulated_time(self.clock.now() - self.clock.offset + stored)
+            except ValueError as exc:
+                await session.rollback()
+                raise ValidationFailed(str(exc)) from exc
+            self.clock.adopt(stored)

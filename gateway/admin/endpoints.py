@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.admin.clock import move_clock
 from gateway.config import ClockMode
 from gateway.deps import AdminDep, CatalogDep, RuntimeDep, SessionDep
-from kernel.clock import MAX_ADVANCE, SimulatedClock
+from kernel.clock import MAX_ADVANCE, SimulatedClock, check_simulated_time
+from kernel.errors import Forbidden
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -29,8 +29,10 @@ class ClockChange(BaseModel):
     def _exactly_one(self) -> ClockChange:
         if (self.set is None) == (self.advance is None):
             raise ValueError("give exactly one of 'set' or 'advance'")
-        if self.set is not None and self.set.tzinfo is None:
-            raise ValueError("'set' needs a timezone offset, e.g. 2026-04-10T17:05:00+07:00")
+        if self.set is not None:
+            if self.set.tzinfo is None:
+                raise ValueError("'set' needs a timezone offset, e.g. 2026-04-10T17:05:00+07:00")
+            check_simulated_time(self.set)
         return self
 
 
@@ -61,9 +63,15 @@ async def read_clock(runtime: RuntimeDep, _: AdminDep) -> ClockOut:
 @router.post("/clock", response_model=ClockOut)
 async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) -> ClockOut:
     """Set or advance simulated time (simulation mode only; production refuses with 403)."""
-    await move_clock(
-        runtime.sessions, runtime.clock, set_to=change.set, advance_seconds=change.advance
-    )
+    if runtime.shared_clock is None:
+        raise Forbidden(
+            "This gateway runs on the system clock; simulated time is refused.",
+            code="simulation_only",
+        )
+    if change.set is not None:
+        await runtime.shared_clock.set(change.set)
+    elif change.advance is not None:
+        await runtime.shared_clock.advance(change.advance)
     return _clock_out(runtime)
 
 
@@ -91,7 +99,7 @@ class HolidayList(BaseModel):
 @router.get("/calendar/holidays", response_model=HolidayList)
 async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
     """Days off the operator declared on top of the Thai government calendar."""
-    rows = await catalog.repository.all_extra_holidays()
+    rows = await catalog.extra_holidays()
     return HolidayList(
         items=[
             HolidayOut(
@@ -118,3 +126,12 @@ async def declare_extra_holiday(
     return HolidayOut(
         id=row.id, day=row.day, agency=row.agency_code, name_th=row.name_th, name_en=row.name_en
     )
+
+
+@router.delete("/calendar/holidays/{holiday_id}", status_code=204)
+async def withdraw_extra_holiday(
+    catalog: CatalogDep, session: SessionDep, _: AdminDep, holiday_id: int
+) -> None:
+    """Withdraw a day declared by mistake."""
+    await catalog.withdraw_holiday(holiday_id)
+    await session.commit()

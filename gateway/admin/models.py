@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.db import Base
+from gateway.db import Base, UTCDateTime
 
 
 class SimulationClock(Base):
@@ -17,4 +17,6 @@ class SimulationClock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     offset_microseconds: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The CLOCK_START value last applied, so restarts with the same setting do not reset time.
+    applied_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

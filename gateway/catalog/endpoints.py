@@ -24,6 +24,8 @@ router = APIRouter(prefix="/v1", tags=["catalog"])
 
 MAX_PAGE = 200
 MAX_CALENDAR_DAYS = 92
+CALENDAR_FIRST_DAY = dt.date(1970, 1, 1)
+CALENDAR_LAST_DAY = dt.date(2199, 9, 30)
 
 
 @router.get("/categories", response_model=schemas.CategoryList)
@@ -120,7 +122,12 @@ async def get_agency_calendar(
     code: Annotated[str, Path(max_length=32)],
     start: Annotated[
         dt.date | None,
-        Query(alias="from", description="First day (Asia/Bangkok); default: the gateway's today"),
+        Query(
+            alias="from",
+            ge=CALENDAR_FIRST_DAY,
+            le=CALENDAR_LAST_DAY,
+            description="First day (Asia/Bangkok); default: the gateway's today",
+        ),
     ] = None,
     days: Annotated[int, Query(ge=1, le=MAX_CALENDAR_DAYS)] = 14,
 ) -> schemas.AgencyCalendar:
@@ -128,8 +135,8 @@ async def get_agency_calendar(
     would be deemed received (R-10.1). Times follow the gateway's clock (simulated or real)."""
     now = runtime.clock.now()
     first = start or now.astimezone(BANGKOK).date()
-    agency, _ = await catalog.agency(code)
-    view = await catalog.calendar_view(code, first, days, now, lang)
+    agency = await catalog.agency_only(code)
+    view = await catalog.calendar_view(agency, first, days, now, lang)
     return schemas.AgencyCalendar(
         agency=agency.code,
         timezone="Asia/Bangkok",

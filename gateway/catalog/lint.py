@@ -26,7 +26,7 @@ from gateway.catalog.definitions import (
     Text,
 )
 
-MINUTES_PER_WORKING_DAY = 7 * 60  # 08:30-16:30 less an hour of lunch
+MINUTES_PER_WORKING_DAY = 8 * 60  # 08:30-16:30, continuous (R-10.2 default)
 GOVERNMENT_HOTLINE = "1111"
 
 # Phrases that demand a certified or signed copy, in Thai and English.

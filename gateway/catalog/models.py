@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gateway.db import Base
+from gateway.db import Base, UTCDateTime
 
 
 class Agency(Base):
@@ -27,7 +27,7 @@ class Agency(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     calendar: Mapped[dict[str, Any]] = mapped_column(JSON)
     announced_channels: Mapped[list[str]] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     units: Mapped[list[AgencyUnit]] = relationship(
         back_populates="agency",
@@ -80,7 +80,7 @@ class EService(Base):
     search_text: Mapped[str] = mapped_column(Text)
     eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     manual: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
     life_stages: Mapped[list[EServiceLifeStage]] = relationship(
@@ -102,7 +102,17 @@ class ExtraHoliday(Base):
     """A day off an operator declares (cabinet bridge days, or one agency's own closure)."""
 
     __tablename__ = "calendar_extra_holidays"
-    __table_args__ = (Index("ix_calendar_extra_holidays_day", "day", "agency_code", unique=True),)
+    __table_args__ = (
+        Index("ix_calendar_extra_holidays_day", "day", "agency_code", unique=True),
+        # NULLs never collide in a unique index, so cabinet days (no agency) need their own.
+        Index(
+            "uq_calendar_extra_holidays_cabinet_day",
+            "day",
+            unique=True,
+            sqlite_where=text("agency_code IS NULL"),
+            postgresql_where=text("agency_code IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[dt.date] = mapped_column(Date)
@@ -110,4 +120,4 @@ class ExtraHoliday(Base):
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     name_th: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

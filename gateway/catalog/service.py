@@ -4,7 +4,10 @@ agency's working calendar."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
 
 from gateway.catalog.definitions import (
     AgencyDefinition,
@@ -124,23 +127,22 @@ class CatalogService:
         counts = await self.repository.live_counts_by_agency()
         return [(a, counts.get(a.code, 0)) for a in await self.repository.agencies()]
 
-    async def agency(self, code: str) -> tuple[Agency, int]:
+    async def agency_only(self, code: str) -> Agency:
         agency = await self.repository.get_agency(code)
         if agency is None:
             raise NotFound(f"No agency {code!r}.", code="agency_not_found")
+        return agency
+
+    async def agency(self, code: str) -> tuple[Agency, int]:
+        """The agency and how many live e-services it has."""
+        agency = await self.agency_only(code)
         counts = await self.repository.live_counts_by_agency()
         return agency, counts.get(code, 0)
 
-    async def working_calendar(self, agency_code: str) -> WorkingCalendar:
-        """The agency's calendar: its hours, Thai government holidays, its own extra days and
-        the operator's (cabinet) extra days (R-10.2)."""
-        calendar, _ = await self._calendar_with_extras(agency_code)
-        return calendar
-
-    async def _calendar_with_extras(
-        self, agency_code: str
-    ) -> tuple[WorkingCalendar, dict[dt.date, Text]]:
-        agency, _ = await self.agency(agency_code)
+    async def working_calendar(self, agency: Agency) -> tuple[WorkingCalendar, dict[dt.date, Text]]:
+        """The agency's calendar (R-10.2): its hours, Thai government holidays, and the
+        extra days declared for it or for everyone, with their names."""
+        agency_code = agency.code
         spec = WorkingCalendarSpec.model_validate(agency.calendar)
         extras = dict.fromkeys(spec.extra_holidays, AGENCY_HOLIDAY)
         for declared in await self.repository.extra_holidays(agency_code):
@@ -155,10 +157,10 @@ class CatalogService:
         return calendar, extras
 
     async def calendar_view(
-        self, agency_code: str, start: dt.date, days: int, now: dt.datetime, lang: str
+        self, agency: Agency, start: dt.date, days: int, now: dt.datetime, lang: str
     ) -> CalendarView:
         """Working days and periods from `start`, and when a request sent `now` is received."""
-        calendar, extras = await self._calendar_with_extras(agency_code)
+        calendar, extras = await self.working_calendar(agency)
         view_days = []
         for offset in range(days):
             day = start + dt.timedelta(days=offset)
@@ -175,20 +177,34 @@ class CatalogService:
             now=now, receipt_if_sent_now=deemed_receipt_time(now, calendar), days=view_days
         )
 
+    async def extra_holidays(self) -> Sequence[ExtraHoliday]:
+        return await self.repository.all_extra_holidays()
+
     async def declare_holiday(
         self, day: dt.date, agency_code: str | None, name_th: str, name_en: str, now: dt.datetime
     ) -> ExtraHoliday:
+        """Declare a day off, or rename one already declared for the same day and agency."""
         if agency_code is not None:
-            await self.agency(agency_code)
+            await self.agency_only(agency_code)
         existing = await self.repository.find_extra_holiday(day, agency_code)
-        if existing is not None:
-            existing.name_th, existing.name_en = name_th, name_en
-            return existing
-        holiday = ExtraHoliday(
-            day=day, agency_code=agency_code, name_th=name_th, name_en=name_en, created_at=now
-        )
-        self.repository.add(holiday)
-        return holiday
+        if existing is None:
+            holiday = ExtraHoliday(
+                day=day, agency_code=agency_code, name_th=name_th, name_en=name_en, created_at=now
+            )
+            try:
+                async with self.repository.session.begin_nested():
+                    self.repository.add(holiday)
+                return holiday
+            except IntegrityError:  # declared at the same moment by another request
+                existing = await self.repository.find_extra_holiday(day, agency_code)
+                if existing is None:
+                    raise
+        existing.name_th, existing.name_en = name_th, name_en
+        return existing
+
+    async def withdraw_holiday(self, holiday_id: int) -> None:
+        if not await self.repository.delete_extra_holiday(holiday_id):
+            raise NotFound(f"No declared holiday {holiday_id}.", code="holiday_not_found")
 
     async def import_catalog(self, catalog: CatalogFile, now: dt.datetime) -> tuple[int, int]:
         """Create or update every agency and service in `catalog`; (agencies, services)."""

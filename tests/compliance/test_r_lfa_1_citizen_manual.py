@@ -211,16 +211,20 @@ def test_a_manual_published_today_is_accepted(
 @pytest.mark.parametrize(
     ("minutes", "expected"),
     [
-        pytest.param(420 - 15, set(), id="exactly-one-working-day"),
+        pytest.param(480 - 15, set(), id="exactly-one-working-day"),
         pytest.param(
-            421 - 15,
+            481 - 15,
             {("R-LFA.1", "steps_exceed_total_time", "manual.total_working_days")},
             id="one-minute-more",
         ),
     ],
 )
-def test_total_time_is_compared_in_working_days_of_seven_hours(
-    service_data: Data, lint_service: Lint, minutes: int, expected: set[tuple[str, str, str]]
+# the default working day is 08:30-16:30, lunch not closed: 480 minutes.
+def test_total_time_is_compared_in_working_days_of_eight_hours(
+    service_data: Data,
+    lint_service: Lint,
+    minutes: int,
+    expected: set[tuple[str, str, str]],
 ) -> None:
     service_data["manual"]["steps"][1]["duration_minutes"] = minutes
     assert lint_service(service_data) == expected

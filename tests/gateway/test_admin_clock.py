@@ -7,6 +7,7 @@ tolerance; offsets are compared exactly.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from support import assert_problem, started
 
 from gateway.config import ClockMode, Environment, Settings
+from gateway.main import create_app
 
 BANGKOK_OFFSET = dt.timedelta(hours=7)
 SONGKRAN_EVE = "2026-04-10T17:05:00+07:00"
@@ -385,3 +387,112 @@ async def test_an_invalid_holiday_is_a_422(
 
     assert_problem(r, 422, "validation_failed")
     assert (await client.get(HOLIDAYS, headers=admin_headers)).json()["items"] == []
+
+
+# -- one clock for every process, while both run ------------------------------------------------
+
+
+async def test_a_running_gateway_follows_a_change_made_through_another(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], seeded: Settings
+) -> None:
+    other = create_app(seeded)
+    async with other.router.lifespan_context(other):
+        moved = await client.post(
+            "/v1/admin/clock", json={"set": SONGKRAN_EVE}, headers=admin_headers
+        )
+        assert moved.status_code == 200
+        # What the follow loop does every second in each process:
+        await other.state.runtime.shared_clock.refresh()
+        _close_after(
+            other.state.runtime.clock.now().isoformat(), dt.datetime.fromisoformat(SONGKRAN_EVE)
+        )
+
+
+async def test_advances_through_two_gateways_both_count(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], seeded: Settings
+) -> None:
+    await client.post("/v1/admin/clock", json={"set": SONGKRAN_EVE}, headers=admin_headers)
+    async with started(seeded) as second:
+        a = client.post("/v1/admin/clock", json={"advance": 86_400}, headers=admin_headers)
+        b = second.post("/v1/admin/clock", json={"advance": 3_600}, headers=admin_headers)
+        assert [r.status_code for r in await asyncio.gather(a, b)] == [200, 200]
+        after = (await second.get("/v1/admin/clock", headers=admin_headers)).json()
+    expected = dt.datetime.fromisoformat(SONGKRAN_EVE) + dt.timedelta(days=1, hours=1)
+    _close_after(after["now_local"], expected)
+
+
+async def test_restarting_with_the_same_clock_start_keeps_the_running_time(
+    seeded: Settings, admin_headers: dict[str, str]
+) -> None:
+    start = dt.datetime.fromisoformat("2026-04-13T09:00:00+07:00")
+    settings = seeded.model_copy(update={"clock_start": start})
+    async with started(settings) as first:
+        await first.post("/v1/admin/clock", json={"advance": 7 * 86_400}, headers=admin_headers)
+    async with started(settings) as restarted:
+        kept = (await restarted.get("/v1/admin/clock", headers=admin_headers)).json()
+    _close_after(kept["now_local"], start + dt.timedelta(days=7))
+
+    changed = seeded.model_copy(update={"clock_start": start + dt.timedelta(days=30)})
+    async with started(changed) as reconfigured:
+        moved = (await reconfigured.get("/v1/admin/clock", headers=admin_headers)).json()
+    _close_after(moved["now_local"], start + dt.timedelta(days=30))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"set": "9999-12-31T23:59:59+00:00"},
+        {"set": "1900-01-01T00:00:00+07:00"},
+    ],
+)
+async def test_times_beyond_the_simulated_range_are_refused(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], change: dict[str, Any]
+) -> None:
+    r = await client.post("/v1/admin/clock", json=change, headers=admin_headers)
+    assert_problem(r, 422, "validation_failed")
+    assert (await client.get("/v1/admin/clock", headers=admin_headers)).status_code == 200
+
+
+async def test_advancing_past_the_simulated_range_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    await client.post(
+        "/v1/admin/clock", json={"set": "2199-06-01T00:00:00+00:00"}, headers=admin_headers
+    )
+    r = await client.post("/v1/admin/clock", json={"advance": 365 * 86_400}, headers=admin_headers)
+    assert_problem(r, 422, "validation_failed")
+    after = (await client.get("/v1/admin/clock", headers=admin_headers)).json()
+    _close_after(after["now_local"], dt.datetime.fromisoformat("2199-06-01T00:00:00+00:00"))
+
+
+async def test_the_same_cabinet_day_declared_at_once_is_stored_once(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    day = {"day": "2026-12-30", "name_th": "วันหยุดพิเศษ", "name_en": "Special holiday"}
+    replies = await asyncio.gather(
+        *(
+            client.post("/v1/admin/calendar/holidays", json=day, headers=admin_headers)
+            for _ in range(6)
+        )
+    )
+    assert {r.status_code for r in replies} == {201}
+    listed = (await client.get("/v1/admin/calendar/holidays", headers=admin_headers)).json()
+    assert [h["day"] for h in listed["items"]].count("2026-12-30") == 1
+    again = await client.post("/v1/admin/calendar/holidays", json=day, headers=admin_headers)
+    assert again.status_code == 201
+
+
+async def test_a_holiday_declared_by_mistake_can_be_withdrawn(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    made = await client.post(
+        "/v1/admin/calendar/holidays",
+        json={"day": "2026-12-29", "name_th": "ผิด", "name_en": "Mistake"},
+        headers=admin_headers,
+    )
+    url = f"/v1/admin/calendar/holidays/{made.json()['id']}"
+    assert (await client.delete(url)).status_code == 401
+    assert (await client.delete(url, headers=admin_headers)).status_code == 204
+    listed = (await client.get("/v1/admin/calendar/holidays", headers=admin_headers)).json()
+    assert "2026-12-29" not in [h["day"] for h in listed["items"]]
+    assert_problem(await client.delete(url, headers=admin_headers), 404, "holiday_not_found")

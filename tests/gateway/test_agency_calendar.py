@@ -153,6 +153,8 @@ def test_the_seed_has_agencies_with_their_own_hours() -> None:
         ({"days": "0"}, "/query/days"),
         ({"days": "93"}, "/query/days"),
         ({"from": "2026-13-01"}, "/query/from"),
+        ({"from": "9999-12-30", "days": "5"}, "/query/from"),  # would overflow the date type
+        ({"from": "0001-01-01"}, "/query/from"),
     ],
 )
 async def test_bad_calendar_queries_are_refused(

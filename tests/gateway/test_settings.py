@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import stat
@@ -168,12 +169,12 @@ def test_configured_secrets_are_used_and_nothing_is_written(
     _env(
         monkeypatch,
         var_dir=str(tmp_path / "var"),
-        secret_key="configured-secret-key",
-        admin_token="configured-admin-token",
+        secret_key="configured-secret-key-0123456789abcdef",
+        admin_token="configured-admin-token-0123456789abcdef",
     )
     secrets = load_secrets(_settings())
-    assert secrets.secret_key == b"configured-secret-key"
-    assert secrets.admin_token == "configured-admin-token"
+    assert secrets.secret_key == b"configured-secret-key-0123456789abcdef"
+    assert secrets.admin_token == "configured-admin-token-0123456789abcdef"
     assert not (tmp_path / "var" / "keys").exists()
 
 
@@ -191,9 +192,51 @@ def test_production_uses_its_configured_secrets(
 def test_one_configured_secret_and_one_generated(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _env(monkeypatch, var_dir=str(tmp_path / "var"), admin_token="configured-admin-token")
+    _env(
+        monkeypatch,
+        var_dir=str(tmp_path / "var"),
+        admin_token="configured-admin-token-0123456789abcdef",
+    )
     secrets = load_secrets(_settings())
-    assert secrets.admin_token == "configured-admin-token"
+    assert secrets.admin_token == "configured-admin-token-0123456789abcdef"
     keys = tmp_path / "var" / "keys"
     assert (keys / "secret-key").read_text(encoding="ascii").strip().encode() == secrets.secret_key
     assert not (keys / "admin-token").exists()
+
+
+def test_an_empty_or_short_generated_secret_is_refused_not_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keys = tmp_path / "var" / "keys"
+    keys.mkdir(parents=True)
+    (keys / "admin-token").write_text("\n")
+    _env(monkeypatch, var_dir=str(tmp_path / "var"))
+    with pytest.raises(RuntimeError, match="no usable secret"):
+        load_secrets(_settings())
+    (keys / "admin-token").write_text("short\n")
+    with pytest.raises(RuntimeError, match="no usable secret"):
+        load_secrets(_settings())
+
+
+def test_workers_generating_secrets_at_once_all_get_the_same_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _env(monkeypatch, var_dir=str(tmp_path / "var"))
+    settings = _settings()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: load_secrets(settings), range(16)))
+    assert len({r.admin_token for r in results}) == 1
+    assert len({r.secret_key for r in results}) == 1
+    assert sorted(p.name for p in (tmp_path / "var" / "keys").iterdir()) == [
+        "admin-token",
+        "secret-key",
+    ]
+
+
+@pytest.mark.parametrize("name", ["secret_key", "admin_token"])
+def test_configured_secrets_shorter_than_32_characters_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    _env(monkeypatch, **{name: "x" * 31})
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        _settings()

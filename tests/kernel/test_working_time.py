@@ -171,3 +171,48 @@ def test_working_days_add_up(day: dt.date, m: int, n: int, calendar: WorkingCale
     if m > 0:
         assert calendar.is_working_day(after_m)
         assert after_m > day
+
+
+hours = st.times(min_value=dt.time(6, 0), max_value=dt.time(20, 0)).map(
+    lambda t: t.replace(second=0, microsecond=0)
+)
+
+
+@given(hours, hours, instants)
+def test_a_closed_lunch_hour_is_never_working_time(
+    a: dt.time, b: dt.time, arrived: dt.datetime
+) -> None:
+    opens, closes = sorted((a, b))
+    try:
+        calendar = WorkingCalendar(opens=opens, closes=closes, lunch_closed=True)
+    except ValueError:
+        return  # opening hours that lie wholly in the lunch hour (or are empty) are refused
+    local = arrived.astimezone(BANGKOK)
+    if dt.time(12) <= local.time() < dt.time(13):
+        assert not calendar.is_working_time(arrived)
+    assert (
+        not dt.time(12)
+        <= deemed_receipt_time(arrived, calendar).astimezone(BANGKOK).time()
+        < dt.time(13)
+    )
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "expected"),
+    [
+        (dt.time(12, 30), dt.time(16, 30), [(dt.time(13), dt.time(16, 30))]),
+        (dt.time(8, 30), dt.time(12, 30), [(dt.time(8, 30), dt.time(12))]),
+        (dt.time(8, 30), dt.time(13, 0), [(dt.time(8, 30), dt.time(12))]),
+    ],
+)
+def test_lunch_is_taken_out_whatever_the_opening_hours(
+    opens: dt.time, closes: dt.time, expected: list[tuple[dt.time, dt.time]]
+) -> None:
+    calendar = WorkingCalendar(opens=opens, closes=closes, lunch_closed=True)
+    day = dt.date(2026, 11, 19)
+    assert [(a.time(), b.time()) for a, b in calendar.periods(day)] == expected
+
+
+def test_opening_hours_inside_a_closed_lunch_are_refused() -> None:
+    with pytest.raises(ValueError, match="no working time"):
+        WorkingCalendar(opens=dt.time(12, 10), closes=dt.time(12, 50), lunch_closed=True)

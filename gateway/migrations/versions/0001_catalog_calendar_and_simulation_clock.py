@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:02:12.227294
+Create Date: 2026-11-21 06:16:04.333859
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,7 @@ def upgrade() -> None:
     op.create_table('simulation_clock',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('offset_microseconds', sa.BigInteger(), nullable=False),
+    sa.Column('applied_start', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_simulation_clock'))
     )
@@ -66,6 +67,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calendar_extra_holidays', schema=None) as batch_op:
         batch_op.create_index('ix_calendar_extra_holidays_day', ['day', 'agency_code'], unique=True)
+        batch_op.create_index('uq_calendar_extra_holidays_cabinet_day', ['day'], unique=True, sqlite_where=sa.text('agency_code IS NULL'), postgresql_where=sa.text('agency_code IS NULL'))
 
     op.create_table('e_services',
     sa.Column('id', sa.String(length=80), nullable=False),
@@ -119,6 +121,7 @@ def downgrade() -> None:
 
     op.drop_table('e_services')
     with op.batch_alter_table('calendar_extra_holidays', schema=None) as batch_op:
+        batch_op.drop_index('uq_calendar_extra_holidays_cabinet_day', sqlite_where=sa.text('agency_code IS NULL'), postgresql_where=sa.text('agency_code IS NULL'))
         batch_op.drop_index('ix_calendar_extra_holidays_day')
 
     op.drop_table('calendar_extra_holidays')

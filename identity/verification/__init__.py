@@ -1,0 +1,1 @@
+"""Identity verification: local pre-checks, the registry check, the face comparison."""
