@@ -24,12 +24,6 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 RESULTS = Path("bench-results")
-SERVICE_IDS = [
-    "dlt-driving-licence-renewal",
-    "dop-older-persons-allowance-registration",
-    "sso-unemployment-benefit",
-    "rd-personal-income-tax-efiling",
-]
 
 
 def _free_port() -> int:
@@ -108,6 +102,20 @@ def _locust(
     }
 
 
+def _service_paths(base: str) -> list[str]:
+    """Every live service's path, read from the gateway itself (paged)."""
+    paths: list[str] = []
+    cursor = ""
+    while True:
+        url = f"{base}/v1/services?limit=200" + (f"&cursor={cursor}" if cursor else "")
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            page = json.load(response)
+        paths += [item["href"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return paths
+
+
 def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "20"))
     users = int(os.environ.get("BENCH_USERS", "32"))
@@ -119,46 +127,46 @@ def main() -> None:
         "CITIZEN_GATEWAY_LOG_LEVEL": "WARNING",
     }
     cli = str(BIN / "citizen-gateway")
-    subprocess.run([cli, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-    subprocess.run([cli, "seed"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-    gw_port, bare_port = _free_port(), _free_port()
+    for step in (["db", "upgrade"], ["seed"]):
+        subprocess.run([cli, *step], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    gateway = f"http://127.0.0.1:{_free_port()}"
+    bare = f"http://127.0.0.1:{_free_port()}"
+    serve = [cli, "serve", "--port", gateway.rsplit(":", 1)[1]]
     results: dict[str, dict[str, float]] = {}
+    paths: list[str] = []
     try:
-        gateway = f"http://127.0.0.1:{gw_port}"
-        with _process([cli, "serve", "--port", str(gw_port)], env, f"{gateway}/readyz"):
-            results["GET /v1/services/{id} (gateway, SQLite)"] = _locust(
-                gateway,
-                [f"/v1/services/{s}" for s in SERVICE_IDS],
-                "/v1/services/{id}",
-                seconds,
-                users,
-                work,
-            )
-        bare = f"http://127.0.0.1:{bare_port}"
+        for label, cache in (("render cache 5 s", "5"), ("render cache off", "0")):
+            run_env = {**env, "CITIZEN_GATEWAY_CATALOG_CACHE_SECONDS": cache}
+            with _process(serve, run_env, f"{gateway}/readyz"):
+                paths = _service_paths(gateway)
+                results[f"GET /v1/services/{{id}} ({label})"] = _locust(
+                    gateway, paths, "/v1/services/{id}", seconds, users, work
+                )
         uvicorn = [
             str(BIN / "uvicorn"),
             "loadtests.bare_app:app",
             "--port",
-            str(bare_port),
+            bare.rsplit(":", 1)[1],
             "--log-level",
             "warning",
             "--no-access-log",
         ]
+        bare_paths = [p.replace("/v1/services/", "/bare/") for p in paths]
         with _process(uvicorn, env, f"{bare}/bare/x"):
             results["GET /bare/{id} (bare FastAPI)"] = _locust(
-                bare, [f"/bare/{s}" for s in SERVICE_IDS], "/bare/{id}", seconds, users, work
+                bare, bare_paths, "/bare/{id}", seconds, users, work
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(
-        f"\nLocust headless, {users} users, {seconds}s each, 1 uvicorn worker, 127.0.0.1, "
-        f"{os.cpu_count()} cores"
+        f"\nLocust headless (FastHttpUser, no wait), {users} users, {seconds}s each, "
+        f"1 uvicorn worker, SQLite, {len(paths)} services, 127.0.0.1, {os.cpu_count()} cores"
     )
-    print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
+    print(f"{'endpoint':46} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
     for name, r in results.items():
         print(
-            f"{name:44} {r['rps']:8.0f} {r['p50_ms']:7.0f} {r['p99_ms']:7.0f} "
+            f"{name:46} {r['rps']:8.0f} {r['p50_ms']:7.0f} {r['p99_ms']:7.0f} "
             f"{r['failures']:5.0f} {r['requests']:9.0f}"
         )
     RESULTS.mkdir(exist_ok=True)

@@ -33,7 +33,7 @@ class Agency(Base):
         back_populates="agency",
         order_by="AgencyUnit.code",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="raise",  # loaded on purpose where shown (CatalogRepository.get_agency)
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
 from gateway.catalog.search import like_pattern
@@ -63,13 +64,15 @@ class CatalogRepository:
         return result.unique().one_or_none()
 
     async def agencies(self) -> Sequence[Agency]:
+        """Every agency, without its units."""
         return (await self.session.scalars(select(Agency).order_by(Agency.code))).all()
 
     async def agency_codes(self) -> list[str]:
         return list((await self.session.scalars(select(Agency.code).order_by(Agency.code))).all())
 
     async def get_agency(self, code: str) -> Agency | None:
-        return await self.session.get(Agency, code)
+        """One agency with its units."""
+        return await self.session.get(Agency, code, options=[selectinload(Agency.units)])
 
     async def live_counts_by_agency(self) -> dict[str, int]:
         rows = await self.session.execute(
