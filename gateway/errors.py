@@ -52,6 +52,7 @@ def problem_body(
     instance: str | None = None,
     errors: Sequence[FieldError] = (),
     request_id: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": problem_type(code),
@@ -60,6 +61,8 @@ def problem_body(
         "detail": detail,
         "code": code,
     }
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)  # never overrides the standard members
     if instance:
         body["instance"] = instance
     if request_id:
@@ -95,6 +98,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         errors=exc.errors,
         request_id=_request_id(request),
+        extra=exc.extra,
     )
     return problem_response(body, exc.headers)
 

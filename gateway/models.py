@@ -1,13 +1,17 @@
-"""Every table of the gateway, imported in one place for Alembic and the test fixtures."""
+"""Every table of the system, imported in one place for Alembic and the test fixtures."""
 
 from gateway.admin.models import SimulationClock
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
+from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 
 __all__ = [
     "Agency",
     "AgencyUnit",
+    "AttemptCounter",
+    "Citizen",
     "EService",
     "EServiceLifeStage",
     "ExtraHoliday",
+    "IdentityVerification",
     "SimulationClock",
 ]

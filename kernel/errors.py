@@ -6,8 +6,12 @@
     ├── Forbidden (403)              forbidden, simulation_only
     ├── NotFound (404)               not_found
     ├── Conflict (409)               conflict
+    ├── Gone (410)                   gone
     ├── PayloadTooLarge (413)        payload_too_large
-    └── ValidationFailed (422)       validation_failed, with field errors
+    ├── ValidationFailed (422)       validation_failed, with field errors
+    ├── TooManyRequests (429)        too_many_requests, with Retry-After
+    ├── BadGateway (502)             bad_gateway
+    └── ServiceUnavailable (503)     service_unavailable, with Retry-After
 
 Services raise these without knowing about HTTP; the gateway renders them as RFC 9457
 problem+json. Clients switch on `code`, never on `detail`.
@@ -41,11 +45,13 @@ class DomainError(Exception):
         errors: list[FieldError] | None = None,
         code: str | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors or []
         self.headers = headers or {}
+        self.extra = extra or {}  # further problem members, e.g. {"registry_code": 4}
         if code is not None:
             self.code = code  # type: ignore[misc]  # a finer code for the same status
 
@@ -72,6 +78,22 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, code, title = 413, "payload_too_large", "The request body is too large"
+
+
+class Gone(DomainError):
+    status, code, title = 410, "gone", "No longer available"
+
+
+class TooManyRequests(DomainError):
+    status, code, title = 429, "too_many_requests", "Too many attempts"
+
+
+class BadGateway(DomainError):
+    status, code, title = 502, "bad_gateway", "An agency answered in a way the gateway cannot use"
+
+
+class ServiceUnavailable(DomainError):
+    status, code, title = 503, "service_unavailable", "Temporarily unavailable"
 
 
 class ValidationFailed(DomainError):

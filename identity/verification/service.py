@@ -1,0 +1,370 @@
+"""Proving who a citizen is: ID card + laser code checked with the civil registry (R-9.1), then a
+face scan with liveness against the registry's reference (R-8.1). No card image is ever asked.
+
+    start(card, client)                  local pre-checks -> lockout check -> registry check
+                                         -> a one-time challenge (nonce, action, expiry)
+    complete_face(id, template, liveness) the challenge is consumed atomically -> liveness ->
+                                         face comparison -> the citizen record, at IAL 2.3
+
+Every refusal is a domain error with a stable code. Failed attempts count towards a lockout
+per national ID and per client. Face templates and liveness data are never stored; the card
+data waits encrypted between the two steps and is erased when the verification is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry
+from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
+from identity.crypto import PIIVault
+from identity.verification.attempts import AttemptLimiter, AttemptPolicy
+from identity.verification.face import FaceMatcher, TemplateInvalid
+from identity.verification.models import Citizen, IdentityVerification
+from identity.verification.prechecks import CardData, PrecheckFailed, precheck_card
+from kernel.clock import Clock
+from kernel.errors import (
+    BadGateway,
+    Conflict,
+    DomainError,
+    FieldError,
+    Gone,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+
+log = logging.getLogger("identity.verification")
+
+LIVENESS_ACTIONS = ("blink", "turn_left", "turn_right", "smile", "nod")
+
+# What each registry answer tells the citizen (R-9.1: the answer is used as given).
+_REFUSALS: dict[CardCheckCode, tuple[str, str]] = {
+    CardCheckCode.VOID_ADDRESS_CHANGE: (
+        "card_void_address_change",
+        "The card was cancelled after a change of address; use the new card.",
+    ),
+    CardCheckCode.MISMATCH: (
+        "card_data_mismatch",
+        "The registry does not match these details with this card. Check the laser code on the "
+        "back of the card, the Thai names and the birth date.",
+    ),
+    CardCheckCode.INCOMPLETE: ("card_input_incomplete", "The registry found the input incomplete."),
+    CardCheckCode.EXPIRED: ("card_expired", "The card has expired; renew it at a district office."),
+    CardCheckCode.REVOKED: ("card_revoked", "The card was reported lost or has been revoked."),
+}
+
+
+class CardRefused(DomainError):
+    status, code, title = 422, "card_refused", "The civil registry did not accept the card"
+
+
+class FaceRefused(DomainError):
+    status, code, title = 422, "face_refused", "The face scan did not prove the identity"
+
+
+PER_ID = AttemptPolicy(5, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
+PER_CLIENT = AttemptPolicy(20, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
+
+
+@dataclass(frozen=True)
+class VerificationSettings:
+    challenge_ttl: dt.timedelta = dt.timedelta(minutes=3)
+    # Assurance reached by each way of proving (RULES.md: configurable mapping).
+    assurance_by_method: Mapping[str, str] = field(
+        default_factory=lambda: {"card": "IAL1.3", "card+face+liveness": "IAL2.3"}
+    )
+    per_id: AttemptPolicy = PER_ID
+    per_client: AttemptPolicy = PER_CLIENT
+
+
+@dataclass(frozen=True)
+class CardInput:
+    national_id: str
+    laser_code: str
+    first_name_th: str
+    last_name_th: str
+    birth_date_be: str
+
+
+@dataclass(frozen=True)
+class Challenge:
+    verification_id: str
+    nonce: str
+    action: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Verified:
+    citizen: Citizen
+    assurance: str
+    methods: tuple[str, ...]
+    authorization_request: dict[str, Any] | None
+
+
+class Authorizer(Protocol):
+    """The OpenID Connect side: validates an authorization request before the citizen proves
+    anything, so a bad client or redirect fails first (implemented by identity.oidc)."""
+
+    async def validate(
+        self, session: AsyncSession, params: Mapping[str, str]
+    ) -> dict[str, Any]: ...
+
+
+class VerificationService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        registry: CivilRegistry,
+        matcher: FaceMatcher,
+        vault: PIIVault,
+        clock: Clock,
+        settings: VerificationSettings,
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.matcher = matcher
+        self.vault = vault
+        self.clock = clock
+        self.settings = settings
+        self.limiter = AttemptLimiter(
+            session, {"pid": settings.per_id, "client": settings.per_client}
+        )
+
+    async def start(
+        self,
+        card_input: CardInput,
+        client_key: str,
+        authorization_request: dict[str, Any] | None = None,
+    ) -> Challenge:
+        now = self.clock.now()
+        try:
+            card = precheck_card(
+                national_id=card_input.national_id,
+                laser_code=card_input.laser_code,
+                first_name_th=card_input.first_name_th,
+                last_name_th=card_input.last_name_th,
+                birth_date_be=card_input.birth_date_be,
+                today=now.date(),
+            )
+        except PrecheckFailed as exc:
+            raise ValidationFailed("Some card details are malformed.", errors=exc.errors) from exc
+        pid_index = self.vault.blind_index(card.national_id)
+        keys = {"pid": pid_index, "client": client_key}
+        await self.limiter.check(keys, now)
+
+        answer = await self._registry_call(
+            self.registry.check_card_by_laser(
+                CardQuery(
+                    national_id=card.national_id,
+                    first_name_th=card.first_name_th,
+                    last_name_th=card.last_name_th,
+                    birth_date_be=card.birth_date_be,
+                    laser_code=card.laser_code,
+                )
+            )
+        )
+        log.info(
+            "card checked",
+            extra={"pid": self.vault.redact(card.national_id), "registry_code": int(answer.code)},
+        )
+        if answer.code is not CardCheckCode.NORMAL:
+            await self.limiter.failed(keys, now)
+            await self.session.commit()
+            code, detail = _REFUSALS.get(
+                answer.code, ("card_refused", "The registry did not accept the card.")
+            )
+            raise CardRefused(
+                detail,
+                code=code,
+                extra={
+                    "registry_code": int(answer.code),
+                    "registry_message": answer.description_th,
+                },
+            )
+
+        verification = IdentityVerification(
+            id=str(uuid.uuid4()),
+            status="face_required",
+            national_id_index=pid_index,
+            challenge_nonce=secrets.token_urlsafe(24),
+            challenge_action=secrets.choice(LIVENESS_ACTIONS),
+            expires_at=now + self.settings.challenge_ttl,
+            client_key=client_key,
+            authorization_request=authorization_request,
+            created_at=now,
+        )
+        verification.card_enc = self.vault.encrypt(
+            json.dumps(card.__dict__, ensure_ascii=False), context=_card_context(verification.id)
+        )
+        self.session.add(verification)
+        await self.session.commit()
+        return Challenge(
+            verification.id,
+            verification.challenge_nonce,
+            verification.challenge_action,
+            verification.expires_at,
+        )
+
+    async def complete_face(
+        self,
+        verification_id: str,
+        template: Sequence[float],
+        liveness: Mapping[str, Any],
+        client_key: str,
+    ) -> Verified:
+        now = self.clock.now()
+        verification = await self.session.get(IdentityVerification, verification_id)
+        if verification is None:
+            raise NotFound("No such identity verification.", code="verification_not_found")
+        if verification.status != "face_required":
+            raise Conflict(
+                "This challenge was already answered; start a new verification.",
+                code="challenge_used",
+            )
+        if verification.expires_at <= now:
+            await self._decide(verification, "expired", "challenge_expired", now)
+            await self.session.commit()
+            raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
+        keys = {"pid": verification.national_id_index, "client": client_key}
+        await self.limiter.check(keys, now)
+        try:
+            self.matcher.compare(template, template)  # shape check before the challenge is spent
+        except TemplateInvalid as exc:
+            raise ValidationFailed(
+                str(exc), errors=[FieldError("/body/template", "invalid_template", str(exc))]
+            ) from exc
+
+        # Consume the challenge atomically: of two concurrent answers, exactly one proceeds.
+        claimed = await self.session.execute(
+            update(IdentityVerification)
+            .where(
+                IdentityVerification.id == verification_id,
+                IdentityVerification.status == "face_required",
+            )
+            .values(status="deciding")
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            raise Conflict("This challenge was already answered.", code="challenge_used")
+        await self.session.commit()
+        await self.session.refresh(verification)
+
+        assert verification.card_enc is not None
+        card = CardData(
+            **json.loads(
+                self.vault.decrypt(verification.card_enc, context=_card_context(verification.id))
+            )
+        )
+        if not _liveness_ok(liveness, verification):
+            await self._refuse(verification, keys, "liveness_failed", now)
+        reference = await self._registry_call(self.registry.face_reference(card.national_id))
+        decision = self.matcher.compare(template, reference)
+        log.info(
+            "face compared",
+            extra={"pid": self.vault.redact(card.national_id), "matched": decision.matched},
+        )
+        if not decision.matched:
+            await self._refuse(verification, keys, "face_mismatch", now)
+
+        methods = ("card", "face", "liveness")
+        assurance = self.settings.assurance_by_method["card+face+liveness"]
+        citizen = await self._remember_citizen(card, assurance, now)
+        await self._decide(verification, "verified", "verified", now, assurance)
+        await self.limiter.succeeded({"pid": verification.national_id_index})
+        await self.session.commit()
+        return Verified(citizen, assurance, methods, verification.authorization_request)
+
+    async def _refuse(
+        self, verification: IdentityVerification, keys: dict[str, str], why: str, now: dt.datetime
+    ) -> None:
+        await self._decide(verification, "failed", why, now)
+        await self.limiter.failed(keys, now)
+        await self.session.commit()
+        detail = {
+            "liveness_failed": "The liveness check failed: follow the action asked on screen.",
+            "face_mismatch": "The face does not match the card holder's registered photo.",
+        }[why]
+        raise FaceRefused(detail, code=why)
+
+    async def _decide(
+        self,
+        verification: IdentityVerification,
+        status: str,
+        outcome: str,
+        now: dt.datetime,
+        assurance: str | None = None,
+    ) -> None:
+        verification.status = status
+        verification.outcome = outcome
+        verification.assurance = assurance
+        verification.decided_at = now
+        verification.card_enc = None  # the card data is not kept past the decision
+
+    async def _remember_citizen(self, card: CardData, assurance: str, now: dt.datetime) -> Citizen:
+        index = self.vault.blind_index(card.national_id)
+        citizen = (
+            await self.session.scalars(select(Citizen).where(Citizen.national_id_index == index))
+        ).one_or_none()
+        if citizen is None:
+            citizen = Citizen(
+                id=str(uuid.uuid4()),
+                subject=secrets.token_urlsafe(24),
+                national_id_index=index,
+                created_at=now,
+            )
+            self.session.add(citizen)
+        person = await self._registry_call(self.registry.person(card.national_id))
+
+        def seal(name: str, value: str) -> str:
+            return self.vault.encrypt(value, context=f"citizen:{citizen.id}:{name}")
+
+        citizen.national_id_enc = seal("national_id", card.national_id)
+        citizen.first_name_th_enc = seal("first_name_th", card.first_name_th)
+        citizen.last_name_th_enc = seal("last_name_th", card.last_name_th)
+        citizen.first_name_en_enc = seal("first_name_en", person.first_name_en)
+        citizen.last_name_en_enc = seal("last_name_en", person.last_name_en)
+        citizen.birth_date_be_enc = seal("birth_date_be", card.birth_date_be)
+        citizen.assurance = assurance
+        citizen.verified_at = now
+        return citizen
+
+    async def _registry_call(self, call: Any) -> Any:
+        try:
+            return await call
+        except AgencyUnavailable as exc:
+            raise ServiceUnavailable(
+                "The civil registry cannot be reached now; try again shortly.",
+                code="registry_unavailable",
+                headers={"Retry-After": "30"},
+            ) from exc
+        except (AgencyMisconfigured, AgencyRejected) as exc:
+            log.error("civil registry call failed: %s", exc.message)
+            raise BadGateway(
+                "The civil registry answered in a way the gateway cannot use.",
+                code="registry_error",
+            ) from exc
+
+
+def _card_context(verification_id: str) -> str:
+    return f"identity_verification:{verification_id}:card"
+
+
+def _liveness_ok(liveness: Mapping[str, Any], verification: IdentityVerification) -> bool:
+    """The answer must carry this challenge's nonce, show the action asked, and be live."""
+    return (
+        secrets.compare_digest(str(liveness.get("nonce", "")), verification.challenge_nonce)
+        and liveness.get("action") == verification.challenge_action
+        and liveness.get("live") is True
+    )
