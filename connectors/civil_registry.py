@@ -61,3 +61,7 @@ class CivilRegistry(Protocol):
     async def face_reference(self, national_id: str) -> tuple[float, ...]:
         """The registry's reference face template for comparison on the gateway's side."""
         ...
+
+    async def aclose(self) -> None:
+        """Release connections (the gateway calls it at shutdown)."""
+        ...

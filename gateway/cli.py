@@ -141,7 +141,7 @@ def _safe_url(url: str) -> str:
 @click.option("--agencies-port", default=8100, show_default=True, type=int)
 def urls(host: str, port: int, agencies_port: int) -> None:
     """Print where everything is served, and the operator token for /v1/admin."""
-    from gateway.keys import load_secrets
+    from gateway.keys import dopa_consumer, load_secrets
 
     settings = Settings()
     base = f"http://{host}:{port}"
@@ -150,6 +150,7 @@ def urls(host: str, port: int, agencies_port: int) -> None:
         f"in {token_file}" if settings.admin_token is None else "CITIZEN_GATEWAY_ADMIN_TOKEN"
     )
     load_secrets(settings)  # make sure the development keys exist before the first request
+    dopa_consumer(settings)  # and the registry consumer pair, before the mock registry starts
     rows = [
         ("gateway API", f"{base}/v1/services"),
         ("API docs (Swagger UI)", f"{base}/docs"),

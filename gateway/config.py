@@ -40,6 +40,20 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None  # signs pagination cursors
     admin_token: SecretStr | None = None  # bearer token for /v1/admin until OIDC admin scopes
 
+    # Citizen PII at rest (AES-GCM) and its blind index; generated in development.
+    pii_encryption_key: SecretStr | None = None
+    pii_index_key: SecretStr | None = None
+
+    # The civil registry (DOPA) through its data-exchange REST API. In development the consumer
+    # pair comes from the file the mock registry and the gateway share (created by whichever
+    # starts first); production must configure it.
+    dopa_url: str | None = None  # default: AGENCIES_URL + /dopa
+    dopa_consumer_key: str | None = None
+    dopa_consumer_secret: SecretStr | None = None
+    dopa_consumer_file: Path = Path("var/mock-agencies/dopa-consumer.json")
+    dopa_agent_id: str = "3100100000014"  # the portal's officer ID at the registry
+    face_match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+
     clock: ClockMode | None = None  # default: simulated in development, system in production
     clock_start: dt.datetime | None = None  # simulated time at start-up
 
@@ -56,13 +70,21 @@ class Settings(BaseSettings):
         if self.env is Environment.PRODUCTION:
             if self.clock is ClockMode.SIMULATED or self.clock_start is not None:
                 raise ValueError("production uses the system clock; simulated time is refused")
-            missing = [n for n in ("secret_key", "admin_token") if getattr(self, n) is None]
+            required = (
+                "secret_key",
+                "admin_token",
+                "pii_encryption_key",
+                "pii_index_key",
+                "dopa_consumer_key",
+                "dopa_consumer_secret",
+            )
+            missing = [n for n in required if getattr(self, n) is None]
             if missing:
                 raise ValueError(
                     "production needs configured secrets, not generated development keys: "
                     + ", ".join(f"CITIZEN_GATEWAY_{n.upper()}" for n in missing)
                 )
-        for name in ("secret_key", "admin_token"):
+        for name in ("secret_key", "admin_token", "pii_encryption_key", "pii_index_key"):
             value: SecretStr | None = getattr(self, name)
             if value is not None and len(value.get_secret_value()) < MIN_SECRET_CHARS:
                 raise ValueError(

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from gateway.config import MIN_SECRET_CHARS, Environment, Settings
 
@@ -15,27 +19,34 @@ from gateway.config import MIN_SECRET_CHARS, Environment, Settings
 class Secrets:
     secret_key: bytes
     admin_token: str
+    pii_encryption_key: bytes  # 32 bytes, AES-256-GCM
+    pii_index_key: bytes  # 32 bytes, HMAC-SHA256 blind index
 
 
-def _generated(path: Path) -> str:
-    """Read a development secret, creating it (mode 0600) the first time.
+def _write_once(path: Path, content: str) -> str:
+    """Create `path` with `content` (mode 0600) unless it exists; return what the file holds.
 
-    Several workers may start at once on a fresh var/: the secret is written whole to a
+    Several processes may start at once on a fresh var/: the content is written whole to a
     private temporary file and then linked into place, which fails if another process got
-    there first; everyone then reads the one secret that won. Nobody ever reads half a file.
+    there first; everyone then reads the one file that won. Nobody ever reads half a file.
     """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(32) + "\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
         try:
             with contextlib.suppress(FileExistsError):
                 os.link(temporary, path)
         finally:
             temporary.unlink()
-    value = path.read_text(encoding="ascii").strip()
+    return path.read_text(encoding="utf-8")
+
+
+def _generated(path: Path) -> str:
+    """A development secret, created the first time."""
+    value = _write_once(path, secrets.token_urlsafe(32) + "\n").strip()
     if len(value) < MIN_SECRET_CHARS:
         raise RuntimeError(f"{path} holds no usable secret; delete it to have a new one made")
     return value
@@ -51,9 +62,35 @@ def load_secrets(settings: Settings) -> Secrets:
             raise RuntimeError(f"{name} must be configured in production")
         return _generated(keys_dir / name)
 
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    admin = settings.admin_token.get_secret_value() if settings.admin_token else None
+    def value(name: str) -> str | None:
+        configured: SecretStr | None = getattr(settings, name)
+        return configured.get_secret_value() if configured else None
+
+    def key_bytes(name: str) -> bytes:
+        # A 32-byte key derived from the configured or generated secret text.
+        text = pick(value(name), name.replace("_", "-"))
+        return hashlib.sha256(f"citizen-gateway:{name}:".encode() + text.encode()).digest()
+
     return Secrets(
-        secret_key=pick(secret, "secret-key").encode(),
-        admin_token=pick(admin, "admin-token"),
+        secret_key=pick(value("secret_key"), "secret-key").encode(),
+        admin_token=pick(value("admin_token"), "admin-token"),
+        pii_encryption_key=key_bytes("pii_encryption_key"),
+        pii_index_key=key_bytes("pii_index_key"),
     )
+
+
+def dopa_consumer(settings: Settings) -> tuple[str, str]:
+    """The gateway's consumer key and secret at the civil registry.
+
+    Configured in production. In development the pair lives in a small JSON file that the mock
+    registry and the gateway share, like a registration letter: whichever starts first writes it
+    (exclusive create, so both read the same pair).
+    """
+    if settings.dopa_consumer_key and settings.dopa_consumer_secret:
+        return settings.dopa_consumer_key, settings.dopa_consumer_secret.get_secret_value()
+    if settings.env is Environment.PRODUCTION:
+        raise RuntimeError("configure CITIZEN_GATEWAY_DOPA_CONSUMER_KEY and _SECRET")
+    pair = {f"dev-{secrets.token_hex(8)}": secrets.token_urlsafe(32)}
+    pairs = json.loads(_write_once(settings.dopa_consumer_file, json.dumps(pair) + "\n"))
+    key, secret = next(iter(pairs.items()))
+    return str(key), str(secret)

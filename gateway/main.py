@@ -8,7 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.admin import endpoints as admin_endpoints
 from gateway.admin.clock import SharedClock
 from gateway.catalog import endpoints as catalog_endpoints
@@ -19,10 +21,15 @@ from gateway.docs import install_docs
 from gateway.errors import install_error_handlers, method_table
 from gateway.health import router as health_router
 from gateway.http import RenderCache
-from gateway.keys import load_secrets
+from gateway.keys import Secrets, dopa_consumer, load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.pagination import CursorCodec
+from identity.crypto import PIIVault
+from identity.verification import endpoints as identity_endpoints
+from identity.verification.endpoints import IdentityRuntime
+from identity.verification.face import CosineMatcher
+from identity.verification.service import VerificationSettings
 from kernel.clock import Clock, SimulatedClock, SystemClock
 
 log = logging.getLogger("gateway")
@@ -58,6 +65,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         shared_clock=SharedClock(sessions, clock) if isinstance(clock, SimulatedClock) else None,
     )
 
+    identity = _identity_runtime(settings, secrets, sessions, clock)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         follow = None
@@ -72,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 follow.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await follow
+            await identity.registry.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -83,16 +93,47 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.identity = identity
     install_error_handlers(app)
     app.add_middleware(
         GatewayMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes
     )
-    routers = [health_router, catalog_endpoints.router, admin_endpoints.router]
+    routers = [
+        health_router,
+        catalog_endpoints.router,
+        identity_endpoints.router,
+        admin_endpoints.router,
+    ]
     for router in routers:
         app.include_router(router)
     install_docs(app)
     app.state.method_table = method_table([*routers, app.router])
     return app
+
+
+def _identity_runtime(
+    settings: Settings,
+    secrets: Secrets,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> IdentityRuntime:
+    consumer_key, consumer_secret = dopa_consumer(settings)
+    registry = DopaRegistry(
+        DopaConfig(
+            base_url=settings.dopa_url or f"{settings.agencies_url.rstrip('/')}/dopa",
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            agent_id=settings.dopa_agent_id,
+        )
+    )
+    return IdentityRuntime(
+        sessions=sessions,
+        registry=registry,
+        matcher=CosineMatcher(settings.face_match_threshold),
+        vault=PIIVault({"k1": secrets.pii_encryption_key}, "k1", secrets.pii_index_key),
+        clock=clock,
+        settings=VerificationSettings(),
+    )
 
 
 async def _follow_clock(shared: SharedClock) -> None:

@@ -3,6 +3,8 @@
 /                       which agencies are here and where
 /faults, /faults/{code} the shared fault knobs (GET, PUT; DELETE /faults resets all)
 /{code}/...             that agency's own API, wrapped by its fault knobs
+/device/...             the simulated phone: face scans with liveness, the citizens' ID cards
+                        (not an agency: no fault knobs)
 """
 
 from __future__ import annotations
@@ -13,17 +15,31 @@ from collections.abc import Mapping
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp
 
+from mock_agencies.deferred import Deferred
+from mock_agencies.device import app as device
+from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
 
-#: The agencies this host serves, by code. Each later issue adds its agency here.
-AGENCIES: dict[str, ASGIApp] = {}
+#: The agencies this host serves, by code. Each later issue adds its agency here. A `Deferred`
+#: entry is built when a host starts (once per process), not when this module is imported.
+AGENCIES: dict[str, ASGIApp] = {
+    "DOPA": Deferred(dopa.create_default_app),  # the civil registry (population, card checks)
+}
 
 
-def create_app(agencies: Mapping[str, ASGIApp] | None = None, seed: int | None = None) -> FastAPI:
-    served = dict(AGENCIES if agencies is None else agencies)
-    board = FaultBoard(
-        sorted(served), seed if seed is not None else int(os.environ.get("MOCK_AGENCIES_SEED", "0"))
-    )
+def create_app(
+    agencies: Mapping[str, ASGIApp] | None = None,
+    seed: int | None = None,
+    device_app: ASGIApp | None = None,
+) -> FastAPI:
+    """The host. `device_app` defaults to the phone for the default DOPA population (built on
+    its first request); a test serving its own DOPA population passes a phone for the same."""
+    served = {
+        code: agency.build() if isinstance(agency, Deferred) else agency
+        for code, agency in (AGENCIES if agencies is None else agencies).items()
+    }
+    run_seed = seed if seed is not None else int(os.environ.get("MOCK_AGENCIES_SEED", "0"))
+    board = FaultBoard(sorted(served), run_seed)
     if faults := os.environ.get("MOCK_AGENCIES_FAULTS"):
         board.load(faults)
 
@@ -36,6 +52,7 @@ def create_app(agencies: Mapping[str, ASGIApp] | None = None, seed: int | None =
                 {"code": code, "base_path": f"/{code.lower()}/"} for code in sorted(served)
             ],
             "faults": "/faults",
+            "device": "/device/",
         }
 
     @app.get("/healthz")
@@ -66,4 +83,5 @@ def create_app(agencies: Mapping[str, ASGIApp] | None = None, seed: int | None =
 
     for code, agency_app in served.items():
         app.mount(f"/{code.lower()}", FaultInjector(agency_app, board, code))
+    app.mount("/device", device_app or Deferred(lambda: device.create_default_app(run_seed)))
     return app

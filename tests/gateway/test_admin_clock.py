@@ -218,6 +218,14 @@ def test_clock_start_needs_a_timezone() -> None:
 
 SECRET_KEY = SecretStr("s" * 40)
 ADMIN_TOKEN = SecretStr("a" * 40)
+PRODUCTION_SECRETS: dict[str, Any] = {
+    "secret_key": SECRET_KEY,
+    "admin_token": ADMIN_TOKEN,
+    "pii_encryption_key": SecretStr("e" * 40),
+    "pii_index_key": SecretStr("i" * 40),
+    "dopa_consumer_key": "portal-consumer",
+    "dopa_consumer_secret": SecretStr("c" * 40),
+}
 
 
 @pytest.fixture
@@ -231,8 +239,7 @@ def test_production_uses_the_system_clock() -> None:
     settings = Settings(
         _env_file=None,
         env=Environment.PRODUCTION,
-        secret_key=SECRET_KEY,
-        admin_token=ADMIN_TOKEN,
+        **PRODUCTION_SECRETS,
     )
 
     assert settings.clock_mode is ClockMode.SYSTEM
@@ -245,8 +252,7 @@ def test_production_cannot_run_a_simulated_clock() -> None:
             _env_file=None,
             env=Environment.PRODUCTION,
             clock=ClockMode.SIMULATED,
-            secret_key=SECRET_KEY,
-            admin_token=ADMIN_TOKEN,
+            **PRODUCTION_SECRETS,
         )
 
 
@@ -257,8 +263,7 @@ def test_production_cannot_start_at_a_simulated_time() -> None:
             _env_file=None,
             env=Environment.PRODUCTION,
             clock_start=dt.datetime(2026, 4, 13, 9, 0, tzinfo=dt.UTC),
-            secret_key=SECRET_KEY,
-            admin_token=ADMIN_TOKEN,
+            **PRODUCTION_SECRETS,
         )
 
 
@@ -270,7 +275,7 @@ def test_production_refuses_a_simulated_clock_from_the_environment(
     monkeypatch.setenv("CITIZEN_GATEWAY_CLOCK", "simulated")
 
     with pytest.raises(ValidationError, match="system clock"):
-        Settings(_env_file=None, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN)
+        Settings(_env_file=None, **PRODUCTION_SECRETS)
 
 
 async def test_a_system_clock_gateway_refuses_to_move_time(
@@ -412,10 +417,18 @@ async def test_advances_through_two_gateways_both_count(
     client: httpx.AsyncClient, admin_headers: dict[str, str], seeded: Settings
 ) -> None:
     await client.post("/v1/admin/clock", json={"set": SONGKRAN_EVE}, headers=admin_headers)
-    async with started(seeded) as second:
+    other = create_app(seeded)
+    async with (
+        other.router.lifespan_context(other),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=other), base_url="http://gateway.test"
+        ) as second,
+    ):
         a = client.post("/v1/admin/clock", json={"advance": 86_400}, headers=admin_headers)
         b = second.post("/v1/admin/clock", json={"advance": 3_600}, headers=admin_headers)
         assert [r.status_code for r in await asyncio.gather(a, b)] == [200, 200]
+        # Each process learns of the other's change on its next refresh (every second).
+        await other.state.runtime.shared_clock.refresh()
         after = (await second.get("/v1/admin/clock", headers=admin_headers)).json()
     expected = dt.datetime.fromisoformat(SONGKRAN_EVE) + dt.timedelta(days=1, hours=1)
     _close_after(after["now_local"], expected)

@@ -35,8 +35,18 @@ def _env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
         monkeypatch.setenv(PREFIX + name.upper(), value)
 
 
+PRODUCTION_SECRETS = {
+    "secret_key": "s" * 32,
+    "admin_token": "t" * 32,
+    "pii_encryption_key": "e" * 32,
+    "pii_index_key": "i" * 32,
+    "dopa_consumer_key": "portal-consumer",
+    "dopa_consumer_secret": "c" * 32,
+}
+
+
 def _production(monkeypatch: pytest.MonkeyPatch) -> None:
-    _env(monkeypatch, env="production", secret_key="s" * 32, admin_token="t" * 32)
+    _env(monkeypatch, env="production", **PRODUCTION_SECRETS)
 
 
 def test_settings_are_read_from_the_environment(
@@ -95,6 +105,9 @@ def test_secrets_are_not_shown_when_settings_are_printed(monkeypatch: pytest.Mon
         ("secret_key", ["CITIZEN_GATEWAY_SECRET_KEY"]),
         ("admin_token", ["CITIZEN_GATEWAY_ADMIN_TOKEN"]),
         ("both", ["CITIZEN_GATEWAY_SECRET_KEY", "CITIZEN_GATEWAY_ADMIN_TOKEN"]),
+        ("pii_encryption_key", ["CITIZEN_GATEWAY_PII_ENCRYPTION_KEY"]),
+        ("pii_index_key", ["CITIZEN_GATEWAY_PII_INDEX_KEY"]),
+        ("dopa_consumer_secret", ["CITIZEN_GATEWAY_DOPA_CONSUMER_SECRET"]),
     ],
 )
 def test_production_refuses_to_start_without_configured_secrets(
@@ -171,6 +184,8 @@ def test_configured_secrets_are_used_and_nothing_is_written(
         var_dir=str(tmp_path / "var"),
         secret_key="configured-secret-key-0123456789abcdef",
         admin_token="configured-admin-token-0123456789abcdef",
+        pii_encryption_key="configured-pii-encryption-key-0123456789",
+        pii_index_key="configured-pii-index-key-0123456789abcdef",
     )
     secrets = load_secrets(_settings())
     assert secrets.secret_key == b"configured-secret-key-0123456789abcdef"
@@ -229,6 +244,8 @@ def test_workers_generating_secrets_at_once_all_get_the_same_ones(
     assert len({r.secret_key for r in results}) == 1
     assert sorted(p.name for p in (tmp_path / "var" / "keys").iterdir()) == [
         "admin-token",
+        "pii-encryption-key",
+        "pii-index-key",
         "secret-key",
     ]
 

@@ -1,0 +1,195 @@
+"""HTTP endpoints of identity verification (API.md):
+
+    POST /v1/identity/verifications            card + laser (+ Thai names, BE birth date)
+                                               -> a one-time liveness challenge
+    POST /v1/identity/verifications/{id}/face  face template + liveness answer -> the result
+
+The gateway wires an `IdentityRuntime` at `app.state.identity`; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.civil_registry import CivilRegistry
+from identity.crypto import PIIVault
+from identity.verification.face import TEMPLATE_SIZE, FaceMatcher
+from identity.verification.service import (
+    CardInput,
+    VerificationService,
+    VerificationSettings,
+    Verified,
+)
+from kernel.clock import Clock
+
+# Completes the OpenID Connect side of a verified login: (session, verified) -> authorization.
+Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
+# Validates an authorization request before anything is asked of the citizen.
+Validation = Callable[[AsyncSession, dict[str, str]], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class IdentityRuntime:
+    sessions: async_sessionmaker[AsyncSession]
+    registry: CivilRegistry
+    matcher: FaceMatcher
+    vault: PIIVault
+    clock: Clock
+    settings: VerificationSettings
+    validate_authorization: Validation | None = None
+    complete_authorization: Completion | None = None
+
+
+async def _runtime(request: Request) -> IdentityRuntime:
+    runtime: IdentityRuntime = request.app.state.identity
+    return runtime
+
+
+RuntimeDep = Annotated[IdentityRuntime, Depends(_runtime)]
+
+
+async def _session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+def _client_key(request: Request) -> str:
+    """Who is asking, for the per-client attempt limit: the peer address."""
+    return request.client.host if request.client else "unknown"
+
+
+class AuthorizationParams(BaseModel):
+    """The OpenID Connect authorization request this login completes (code flow + PKCE)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response_type: Annotated[str, Field(max_length=32)] = "code"
+    client_id: Annotated[str, Field(max_length=128)]
+    redirect_uri: Annotated[str, Field(max_length=500)]
+    scope: Annotated[str, Field(max_length=500)] = "openid"
+    state: Annotated[str | None, Field(max_length=500)] = None
+    nonce: Annotated[str | None, Field(max_length=500)] = None
+    code_challenge: Annotated[str | None, Field(max_length=128)] = None
+    code_challenge_method: Annotated[str | None, Field(max_length=16)] = None
+
+
+class VerificationStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    national_id: Annotated[str, Field(max_length=32, examples=["1100100001014"])]
+    laser_code: Annotated[str, Field(max_length=32, examples=["JT0-1234567-01"])]
+    first_name_th: Annotated[str, Field(max_length=200, examples=["สมชาย"])]
+    last_name_th: Annotated[str, Field(max_length=200, examples=["ใจดี"])]
+    birth_date_be: Annotated[str, Field(max_length=16, examples=["25300115"])]
+    authorization: AuthorizationParams | None = None
+
+
+class ChallengeOut(BaseModel):
+    nonce: str
+    action: str
+    expires_at: dt.datetime
+
+
+class VerificationStarted(BaseModel):
+    id: str
+    status: str
+    challenge: ChallengeOut
+    face_url: str
+
+
+class Liveness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: Annotated[str, Field(max_length=256)]
+    action: Annotated[str, Field(max_length=64)]
+    live: bool
+
+
+class FaceAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template: Annotated[list[float], Field(min_length=TEMPLATE_SIZE, max_length=TEMPLATE_SIZE)]
+    liveness: Liveness
+
+
+class VerificationResult(BaseModel):
+    id: str
+    status: str
+    assurance: str
+    amr: list[str]
+    authorization: dict[str, Any] | None
+
+
+def _service(session: AsyncSession, runtime: IdentityRuntime) -> VerificationService:
+    return VerificationService(
+        session,
+        registry=runtime.registry,
+        matcher=runtime.matcher,
+        vault=runtime.vault,
+        clock=runtime.clock,
+        settings=runtime.settings,
+    )
+
+
+router = APIRouter(prefix="/v1/identity", tags=["identity"])
+
+
+@router.post("/verifications", status_code=201, response_model=VerificationStarted)
+async def start_verification(
+    request: Request, runtime: RuntimeDep, session: SessionDep, body: VerificationStart
+) -> VerificationStarted:
+    """Check the ID card with the civil registry (R-9.1) and issue a one-time face challenge."""
+    authorization = None
+    if body.authorization is not None and runtime.validate_authorization is not None:
+        params = body.authorization.model_dump(exclude_none=True)
+        authorization = await runtime.validate_authorization(session, params)
+    card = CardInput(
+        national_id=body.national_id,
+        laser_code=body.laser_code,
+        first_name_th=body.first_name_th,
+        last_name_th=body.last_name_th,
+        birth_date_be=body.birth_date_be,
+    )
+    challenge = await _service(session, runtime).start(card, _client_key(request), authorization)
+    return VerificationStarted(
+        id=challenge.verification_id,
+        status="face_required",
+        challenge=ChallengeOut(
+            nonce=challenge.nonce, action=challenge.action, expires_at=challenge.expires_at
+        ),
+        face_url=f"/v1/identity/verifications/{challenge.verification_id}/face",
+    )
+
+
+@router.post("/verifications/{verification_id}/face", response_model=VerificationResult)
+async def answer_face_challenge(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    verification_id: Annotated[str, Path(max_length=36)],
+    body: FaceAnswer,
+) -> VerificationResult:
+    """Compare the face with the registry's reference, after checking liveness (R-8.1)."""
+    verified = await _service(session, runtime).complete_face(
+        verification_id, body.template, body.liveness.model_dump(), _client_key(request)
+    )
+    authorization = None
+    if runtime.complete_authorization is not None:
+        authorization = await runtime.complete_authorization(session, verified)
+    return VerificationResult(
+        id=verification_id,
+        status="verified",
+        assurance=verified.assurance,
+        amr=list(verified.methods),
+        authorization=authorization,
+    )
