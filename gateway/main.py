@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,7 +47,14 @@ cursor-paginated (`limit` ≤ 200, `next_cursor`). `Accept-Language: th` (defaul
 """
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    agencies_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The gateway. `agencies_transport` replaces the network to the agencies (tests pass an
+    `httpx.ASGITransport` to the mock agencies, so every call is still real HTTP)."""
     settings = settings or Settings()
     secrets = load_secrets(settings)
     engine = create_engine(settings)
@@ -65,7 +73,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         shared_clock=SharedClock(sessions, clock) if isinstance(clock, SimulatedClock) else None,
     )
 
-    identity = _identity_runtime(settings, secrets, sessions, clock)
+    identity = _identity_runtime(settings, secrets, sessions, clock, agencies_transport)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +124,7 @@ def _identity_runtime(
     secrets: Secrets,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    transport: httpx.AsyncBaseTransport | None,
 ) -> IdentityRuntime:
     consumer_key, consumer_secret = dopa_consumer(settings)
     registry = DopaRegistry(
@@ -124,7 +133,8 @@ def _identity_runtime(
             consumer_key=consumer_key,
             consumer_secret=consumer_secret,
             agent_id=settings.dopa_agent_id,
-        )
+        ),
+        transport=transport,
     )
     return IdentityRuntime(
         sessions=sessions,

@@ -27,6 +27,7 @@ from gateway.main import create_app
 from gateway.migrations import alembic_config
 
 ADMIN_TOKEN = "test-admin-token-not-a-secret-0123456789"
+DOPA_KEY, DOPA_SECRET = "gateway-under-test", "registry-secret-under-test"
 TEST_DATABASE_ENV = "CITIZEN_GATEWAY_TEST_DATABASE_URL"
 
 
@@ -50,6 +51,9 @@ def settings(var_dir: Path) -> Settings:
         var_dir=var_dir,
         storage_dir=var_dir / "storage",
         admin_token=ADMIN_TOKEN,
+        dopa_consumer_key=DOPA_KEY,
+        dopa_consumer_secret=DOPA_SECRET,
+        dopa_url="http://agencies.test/dopa",
         log_json=False,
     )
 
