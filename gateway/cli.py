@@ -180,3 +180,48 @@ def agencies(host: str, port: int) -> None:
     uvicorn.run(
         "mock_agencies.app:create_app", factory=True, host=host, port=port, access_log=False
     )
+
+
+@main.group()
+def identity() -> None:
+    """Identity proofing."""
+
+
+@identity.command("face-report")
+@click.option("--people", default=1000, show_default=True, type=int)
+@click.option("--scans", default=2, show_default=True, type=int, help="genuine and impostor each")
+def face_report(people: int, scans: int) -> None:
+    """False-accept and false-reject rates of the face matcher at the configured threshold,
+    over scans from the simulated phone (needs `citizen-gateway agencies` running)."""
+    import httpx
+
+    from connectors.api.dopa import DopaConfig, DopaRegistry
+    from gateway.face_report import face_error_rates
+    from gateway.keys import dopa_consumer
+    from identity.verification.face import CosineMatcher
+
+    settings = Settings()
+
+    async def run() -> None:
+        key, secret = dopa_consumer(settings)
+        registry = DopaRegistry(
+            DopaConfig(
+                settings.dopa_url or f"{settings.agencies_url.rstrip('/')}/dopa",
+                key,
+                secret,
+                settings.dopa_agent_id,
+            )
+        )
+        async with httpx.AsyncClient(base_url=settings.agencies_url, timeout=30) as device:
+            rates = await face_error_rates(
+                CosineMatcher(settings.face_match_threshold), registry, device, people, scans
+            )
+        await registry.aclose()
+        click.echo(
+            f"threshold {rates.threshold}: {rates.genuine} genuine scans, "
+            f"{rates.impostor} impostor scans\n"
+            f"  false rejects {rates.false_rejects} (FRR {rates.frr:.3%})\n"
+            f"  false accepts {rates.false_accepts} (FAR {rates.far:.3%})"
+        )
+
+    asyncio.run(run())
