@@ -10,8 +10,12 @@ Run one by name: `locust -f loadtests/locustfile.py KnowJourneyUser --host http:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import random
+import time
+from typing import ClassVar
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -44,3 +48,92 @@ class KnowJourneyUser(FastHttpUser):
             first = self.client.get(href, name="/v1/services/{id}")
             etag = first.headers.get("etag", "")
             self.client.get(href, headers={"If-None-Match": etag}, name="/v1/services/{id} 304")
+
+
+class LoginUser(FastHttpUser):
+    """A citizen logging in: ID card + laser code, the phone's face scan answering the
+    challenge, the face step, then (when the gateway issues codes) the token exchange. The whole
+    sequence is also reported as one request named "login (verification + token)".
+
+    AGENCIES_URL points at the mock agencies (the phone and the registry's demo cards).
+    """
+
+    wait_time = constant(0)
+    agencies = os.environ.get("AGENCIES_URL", "http://127.0.0.1:8100")
+    cards: ClassVar[list[dict[str, str]]] = []  # shared by every simulated user
+
+    def on_start(self) -> None:
+        if not LoginUser.cards:
+            page = self.client.get(
+                f"{self.agencies}/device/id-cards?status=active&limit=1000", name="setup: id-cards"
+            )
+            LoginUser.cards = page.json()["cards"]
+
+    @task
+    def login(self) -> None:
+        card = random.choice(LoginUser.cards)
+        started_at = time.perf_counter()
+        started = self.client.post(
+            "/v1/identity/verifications",
+            json={
+                "national_id": card["pid"],
+                "laser_code": card["laser_printed"],
+                "first_name_th": card["first_name_th"],
+                "last_name_th": card["last_name_th"],
+                "birth_date_be": card["birth_date_be"],
+                "authorization": AUTHORIZATION,
+            },
+            name="POST /v1/identity/verifications",
+        )
+        if started.status_code != 201:
+            return
+        body = started.json()
+        scan = self.client.post(
+            f"{self.agencies}/device/face-scan",
+            json={
+                "pid": card["pid"],
+                "challenge": {k: body["challenge"][k] for k in ("nonce", "action")},
+            },
+            name="device: face-scan",
+        ).json()
+        result = self.client.post(
+            body["face_url"],
+            json={"template": scan["template"], "liveness": scan["liveness"]},
+            name="POST /v1/identity/verifications/{id}/face",
+        )
+        authorization = result.json().get("authorization") if result.status_code == 200 else None
+        if authorization:
+            self.client.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": authorization["code"],
+                    "redirect_uri": AUTHORIZATION["redirect_uri"],
+                    "client_id": AUTHORIZATION["client_id"],
+                    "code_verifier": CODE_VERIFIER,
+                },
+                name="POST /oauth/token",
+            )
+        self.environment.events.request.fire(
+            request_type="JOURNEY",
+            name="login (verification + token)",
+            response_time=(time.perf_counter() - started_at) * 1000,
+            response_length=0,
+            exception=None if result.status_code == 200 else RuntimeError(result.text[:200]),
+            context={},
+        )
+
+
+# One PKCE pair for every simulated login: the load test measures the gateway, not the phone.
+CODE_VERIFIER = "load-test-verifier-" + "x" * 40
+AUTHORIZATION = {
+    "client_id": os.environ.get("LOGIN_CLIENT_ID", "tangrat-app"),
+    "redirect_uri": os.environ.get("LOGIN_REDIRECT_URI", "th.go.tangrat.app:/oauth/callback"),
+    "scope": "openid profile",
+    "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(CODE_VERIFIER.encode()).digest())
+    .rstrip(b"=")
+    .decode(),
+    "code_challenge_method": "S256",
+    "state": "load-test",
+    "nonce": "load-test",
+}
