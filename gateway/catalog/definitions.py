@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from kernel.assurance import AssuranceLevel
 from kernel.eligibility import Rule
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,31}$")]
@@ -55,23 +56,6 @@ class IntegrationMode(StrEnum):
     WEB = "web"  # the agency keeps its own web e-service, opened with appId + mToken
     PLATFORM = "platform"  # form and workflow on the portal; officers use a back office
     LINK = "link"  # the portal lists the service and links out
-
-
-class AssuranceLevel(StrEnum):
-    """Identity assurance levels of the Thai digital ID standard, lowest first."""
-
-    NONE = "none"  # reading public information needs no login
-    IAL1_1 = "IAL1.1"
-    IAL1_2 = "IAL1.2"
-    IAL1_3 = "IAL1.3"
-    IAL2_1 = "IAL2.1"
-    IAL2_2 = "IAL2.2"
-    IAL2_3 = "IAL2.3"
-    IAL3 = "IAL3"
-
-    @property
-    def rank(self) -> int:
-        return list(AssuranceLevel).index(self)
 
 
 class ReceiptAnchor(StrEnum):

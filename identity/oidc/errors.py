@@ -1,0 +1,91 @@
+"""Errors of the OpenID Connect provider, as domain errors with stable codes.
+
+    BadRequest (400)
+    ├── AuthorizationRequestError     invalid_request, login_required, request_not_supported, ...
+    │   ├── InvalidClient             invalid_client
+    │   ├── InvalidRedirectUri        invalid_redirect_uri
+    │   ├── UnsupportedResponseType   unsupported_response_type
+    │   ├── UnsupportedChallengeMethod unsupported_challenge_method
+    │   └── InvalidScope              invalid_scope
+    └── InvalidClientMetadata         invalid_client_metadata (ensure_client)
+    Unauthorized (401)
+    └── InvalidToken                  invalid_token, with WWW-Authenticate: Bearer
+    Forbidden (403)
+    └── InsufficientScope             insufficient_scope, with WWW-Authenticate: Bearer
+
+The token and revocation endpoints answer in RFC 6749 §5.2 form instead (see endpoints.py).
+"""
+
+from __future__ import annotations
+
+from kernel.errors import BadRequest, FieldError, Forbidden, Unauthorized
+
+REALM = "citizen-gateway"
+
+
+class AuthorizationRequestError(BadRequest):
+    status, code, title = 400, "invalid_request", "The authorization request is invalid"
+
+    def __init__(self, detail: str, *, parameter: str | None = None, code: str | None = None):
+        errors = [FieldError(f"/{parameter}", code or self.code, detail)] if parameter else None
+        super().__init__(detail, errors=errors, code=code)
+
+
+class InvalidClient(AuthorizationRequestError):
+    status, code, title = 400, "invalid_client", "The client is unknown"
+
+
+class InvalidRedirectUri(AuthorizationRequestError):
+    status, code, title = 400, "invalid_redirect_uri", "The redirect URI is not registered"
+
+
+class UnsupportedResponseType(AuthorizationRequestError):
+    status, code, title = 400, "unsupported_response_type", "Only response_type=code is supported"
+
+
+class UnsupportedChallengeMethod(AuthorizationRequestError):
+    status, code, title = 400, "unsupported_challenge_method", "PKCE needs S256"
+
+
+class InvalidScope(AuthorizationRequestError):
+    status, code, title = 400, "invalid_scope", "The scope is invalid for this client"
+
+
+class InvalidClientMetadata(BadRequest):
+    status, code, title = 400, "invalid_client_metadata", "The client registration is invalid"
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'")
+
+
+class InvalidToken(Unauthorized):
+    """A missing, malformed, expired, revoked or foreign access token (RFC 6750 §3.1)."""
+
+    status, code, title = 401, "invalid_token", "The access token is invalid"
+
+    def __init__(self, detail: str) -> None:
+        challenge = (
+            f'Bearer realm="{REALM}", error="invalid_token", error_description="{_quoted(detail)}"'
+        )
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class MissingToken(Unauthorized):
+    """No bearer token at all: the challenge carries no error code (RFC 6750 §3.1)."""
+
+    status, code, title = 401, "unauthorized", "Authentication is required"
+
+    def __init__(self, detail: str = "Send an access token: 'Authorization: Bearer <token>'."):
+        super().__init__(detail, headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'})
+
+
+class InsufficientScope(Forbidden):
+    status, code, title = 403, "insufficient_scope", "The access token lacks a required scope"
+
+    def __init__(self, required: tuple[str, ...]) -> None:
+        needed = " ".join(required)
+        challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{needed}"'
+        super().__init__(
+            f"This needs the scope(s): {needed}.", headers={"WWW-Authenticate": challenge}
+        )
