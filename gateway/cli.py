@@ -71,7 +71,7 @@ def seed(paths: tuple[Path, ...]) -> None:
 
     catalog = load_catalog(paths or (SEED_DIR,))
     agencies, services = asyncio.run(_import(Settings(), catalog))
-    click.echo(f"seeded {agencies} agencies and {services} e-services")
+    click.echo(f"seeded {agencies} agencies, {services} e-services and the mobile app client")
 
 
 async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
@@ -80,7 +80,11 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
     from gateway.catalog.service import CatalogService
     from gateway.db import create_engine, session_factory
     from gateway.keys import load_secrets
+    from gateway.main import oidc_settings
     from gateway.pagination import CursorCodec
+    from identity.clients import ensure_standard_clients
+    from identity.oidc import OIDCProvider
+    from kernel.clock import SystemClock
 
     assert isinstance(catalog, CatalogFile)
     engine = create_engine(settings)
@@ -90,6 +94,9 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
                 CatalogRepository(session), CursorCodec(load_secrets(settings).secret_key)
             )
             counts = await service.import_catalog(catalog, dt.datetime.now(dt.UTC))
+            await ensure_standard_clients(
+                session, OIDCProvider(oidc_settings(settings), SystemClock())
+            )
             await session.commit()
             return counts
     finally:
@@ -225,3 +232,31 @@ def face_report(people: int, scans: int) -> None:
         )
 
     asyncio.run(run())
+
+
+@main.group()
+def keys() -> None:
+    """Token-signing keys of the OpenID Connect provider."""
+
+
+@keys.command("provision")
+def keys_provision() -> None:
+    """Create the first signing key if there is none (run once before production starts)."""
+    from gateway.main import oidc_settings
+    from identity.oidc import provision
+    from kernel.clock import SystemClock
+
+    settings = oidc_settings(Settings())
+    provision(settings.keys_dir, SystemClock())
+    click.echo(f"signing keys ready in {settings.keys_dir}")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new current signing key; the old one stays published for the grace period."""
+    from gateway.main import oidc_settings
+    from identity.oidc import OIDCProvider
+    from kernel.clock import SystemClock
+
+    kid = OIDCProvider(oidc_settings(Settings()), SystemClock()).rotate_keys()
+    click.echo(f"new signing key {kid}")

@@ -15,7 +15,7 @@ from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.admin import endpoints as admin_endpoints
 from gateway.admin.clock import SharedClock
 from gateway.catalog import endpoints as catalog_endpoints
-from gateway.config import ClockMode, Settings
+from gateway.config import ClockMode, Environment, Settings
 from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
@@ -27,6 +27,9 @@ from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.pagination import CursorCodec
 from identity.crypto import PIIVault
+from identity.login import connect
+from identity.login import router as me_router
+from identity.oidc import OIDCProvider, OIDCSettings, oidc_router
 from identity.verification import endpoints as identity_endpoints
 from identity.verification.endpoints import IdentityRuntime
 from identity.verification.face import CosineMatcher
@@ -74,6 +77,8 @@ def create_app(
     )
 
     identity = _identity_runtime(settings, secrets, sessions, clock, agencies_transport)
+    oidc = OIDCProvider(oidc_settings(settings), clock)
+    connect(identity, oidc)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -102,6 +107,8 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.identity = identity
+    app.state.oidc = oidc
+    app.state.oidc_sessions = sessions
     install_error_handlers(app)
     app.add_middleware(
         GatewayMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes
@@ -110,6 +117,8 @@ def create_app(
         health_router,
         catalog_endpoints.router,
         identity_endpoints.router,
+        oidc_router(),
+        me_router,
         admin_endpoints.router,
     ]
     for router in routers:
@@ -117,6 +126,14 @@ def create_app(
     install_docs(app)
     app.state.method_table = method_table([*routers, app.router])
     return app
+
+
+def oidc_settings(settings: Settings) -> OIDCSettings:
+    return OIDCSettings(
+        issuer=settings.public_url.rstrip("/"),
+        keys_dir=settings.var_dir / "keys" / "oidc",
+        production=settings.env is Environment.PRODUCTION,
+    )
 
 
 def _identity_runtime(

@@ -2,9 +2,11 @@
 
 from gateway.admin.models import SimulationClock
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
+from identity.oidc.models import TABLES as OIDC_TABLES
 from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 
 __all__ = [
+    "OIDC_TABLES",
     "Agency",
     "AgencyUnit",
     "AttemptCounter",

@@ -81,7 +81,8 @@ class LoginUser(FastHttpUser):
                 "first_name_th": card["first_name_th"],
                 "last_name_th": card["last_name_th"],
                 "birth_date_be": card["birth_date_be"],
-                "authorization": AUTHORIZATION,
+                # A fresh nonce per login: the provider refuses a reused one as a replay.
+                "authorization": {**AUTHORIZATION, "nonce": os.urandom(12).hex()},
             },
             name="POST /v1/identity/verifications",
         )
@@ -135,5 +136,4 @@ AUTHORIZATION = {
     .decode(),
     "code_challenge_method": "S256",
     "state": "load-test",
-    "nonce": "load-test",
 }

@@ -17,6 +17,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import delete
+from support import Stack
 
 from gateway.admin.models import SimulationClock
 from gateway.catalog.loader import load_catalog
@@ -25,6 +26,11 @@ from gateway.config import Settings
 from gateway.db import create_engine, session_factory
 from gateway.main import create_app
 from gateway.migrations import alembic_config
+from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
+from mock_agencies.app import create_app as create_host
+from mock_agencies.device import app as device
+from mock_agencies.dopa import app as dopa
+from mock_agencies.dopa.population import build_population
 
 ADMIN_TOKEN = "test-admin-token-not-a-secret-0123456789"
 DOPA_KEY, DOPA_SECRET = "gateway-under-test", "registry-secret-under-test"
@@ -73,7 +79,10 @@ def seeded(migrated: Settings) -> Settings:
     from gateway.catalog.repository import CatalogRepository
     from gateway.catalog.service import CatalogService
     from gateway.keys import load_secrets
+    from gateway.main import oidc_settings
     from gateway.pagination import CursorCodec
+    from identity.clients import ensure_standard_clients
+    from identity.oidc import OIDCProvider
     from kernel.clock import SystemClock
 
     async def seed() -> None:
@@ -83,6 +92,9 @@ def seeded(migrated: Settings) -> Settings:
                 CatalogRepository(session), CursorCodec(load_secrets(migrated).secret_key)
             )
             await service.import_catalog(load_catalog(), SystemClock().now())
+            await ensure_standard_clients(
+                session, OIDCProvider(oidc_settings(migrated), SystemClock())
+            )
             await session.commit()
         await engine.dispose()
 
@@ -117,3 +129,35 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+# -- the whole stack: gateway + mock agencies, real HTTP in-process ------------------------------
+
+POPULATION = build_population(seed=2565, size=200)
+
+
+@pytest.fixture
+async def stack(seeded: Settings) -> AsyncIterator[Stack]:
+    engine = create_engine(seeded)
+    async with session_factory(engine)() as session, session.begin():
+        for table in (AttemptCounter, IdentityVerification, Citizen):
+            await session.execute(delete(table))
+    await engine.dispose()
+
+    key = seeded.dopa_consumer_key or ""
+    secret = seeded.dopa_consumer_secret.get_secret_value() if seeded.dopa_consumer_secret else ""
+    host = create_host(
+        {"DOPA": dopa.create_app(POPULATION, consumers={key: secret})},
+        seed=3,
+        device_app=device.create_app(POPULATION, 17),
+    )
+    to_agencies = httpx.ASGITransport(app=host)
+    app = create_app(seeded, agencies_transport=to_agencies)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as gateway,
+        httpx.AsyncClient(transport=to_agencies, base_url="http://agencies.test") as agencies,
+    ):
+        yield Stack(gateway, agencies)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -38,3 +39,11 @@ async def started(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         ) as client,
     ):
         yield client
+
+
+@dataclass
+class Stack:
+    """The gateway and the mock agencies, each with a client; they talk over ASGITransport."""
+
+    gateway: httpx.AsyncClient
+    agencies: httpx.AsyncClient

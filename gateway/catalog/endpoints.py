@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from gateway.catalog import schemas
@@ -18,6 +19,8 @@ from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
 from gateway.deps import CatalogDep, LangDep, RuntimeDep
 from gateway.http import conditional_json, render_json
+from identity.assurance import require_assurance
+from identity.login import CitizenDep
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -152,4 +155,30 @@ async def get_agency_calendar(
             )
             for d in view.days
         ],
+    )
+
+
+class ServiceAccess(BaseModel):
+    service_id: str
+    required_assurance: str
+    login_assurance: str | None
+    allowed: bool
+
+
+@router.get("/services/{service_id}/access", response_model=ServiceAccess)
+async def check_service_access(
+    catalog: CatalogDep,
+    login: CitizenDep,
+    service_id: Annotated[str, Path(max_length=80)],
+) -> ServiceAccess:
+    """Whether the caller's login is strong enough for this service. When it is not, the answer
+    is RFC 9470's step-up challenge (401 insufficient_user_authentication, acr_values), so the
+    app can run the face step and come back."""
+    service = await catalog.service(service_id)
+    require_assurance(login.claims.acr, service.min_assurance)
+    return ServiceAccess(
+        service_id=service.id,
+        required_assurance=service.min_assurance,
+        login_assurance=login.claims.acr,
+        allowed=True,
     )

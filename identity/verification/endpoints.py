@@ -193,3 +193,24 @@ async def answer_face_challenge(
         amr=list(verified.methods),
         authorization=authorization,
     )
+
+
+@router.post("/verifications/{verification_id}/card-only", response_model=VerificationResult)
+async def finish_with_card_only(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    verification_id: Annotated[str, Path(max_length=36)],
+) -> VerificationResult:
+    """Finish without the face step: a lower assurance (IAL1.3 by default), enough only for
+    services that ask no more; others answer with a step-up challenge."""
+    verified = await _service(session, runtime).complete_card_only(verification_id)
+    authorization = None
+    if runtime.complete_authorization is not None:
+        authorization = await runtime.complete_authorization(session, verified)
+    return VerificationResult(
+        id=verification_id,
+        status="verified",
+        assurance=verified.assurance,
+        amr=list(verified.methods),
+        authorization=authorization,
+    )

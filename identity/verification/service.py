@@ -226,18 +226,7 @@ class VerificationService:
         client_key: str,
     ) -> Verified:
         now = self.clock.now()
-        verification = await self.session.get(IdentityVerification, verification_id)
-        if verification is None:
-            raise NotFound("No such identity verification.", code="verification_not_found")
-        if verification.status != "face_required":
-            raise Conflict(
-                "This challenge was already answered; start a new verification.",
-                code="challenge_used",
-            )
-        if verification.expires_at <= now:
-            await self._decide(verification, "expired", "challenge_expired", now)
-            await self.session.commit()
-            raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
+        verification = await self._open_challenge(verification_id, now)
         keys = {"pid": verification.national_id_index, "client": client_key}
         await self.limiter.check(keys, now)
         try:
@@ -247,20 +236,7 @@ class VerificationService:
                 str(exc), errors=[FieldError("/body/template", "invalid_template", str(exc))]
             ) from exc
 
-        # Consume the challenge atomically: of two concurrent answers, exactly one proceeds.
-        claimed = await self.session.execute(
-            update(IdentityVerification)
-            .where(
-                IdentityVerification.id == verification_id,
-                IdentityVerification.status == "face_required",
-            )
-            .values(status="deciding")
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            raise Conflict("This challenge was already answered.", code="challenge_used")
-        await self.session.commit()
-        await self.session.refresh(verification)
-
+        await self._claim(verification)
         assert verification.card_enc is not None
         card = CardData(
             **json.loads(
@@ -285,6 +261,54 @@ class VerificationService:
         await self.limiter.succeeded({"pid": verification.national_id_index})
         await self.session.commit()
         return Verified(citizen, assurance, methods, verification.authorization_request)
+
+    async def complete_card_only(self, verification_id: str) -> Verified:
+        """Finish with the card check alone: a lower assurance (configurable), enough for
+        services that ask no more; the app can step up with the face later (RFC 9470)."""
+        now = self.clock.now()
+        verification = await self._open_challenge(verification_id, now)
+        await self._claim(verification)
+        assert verification.card_enc is not None
+        card = CardData(
+            **json.loads(
+                self.vault.decrypt(verification.card_enc, context=_card_context(verification.id))
+            )
+        )
+        assurance = self.settings.assurance_by_method["card"]
+        citizen = await self._remember_citizen(card, assurance, now)
+        await self._decide(verification, "verified", "card_only", now, assurance)
+        await self.session.commit()
+        return Verified(citizen, assurance, ("card",), verification.authorization_request)
+
+    async def _open_challenge(self, verification_id: str, now: dt.datetime) -> IdentityVerification:
+        verification = await self.session.get(IdentityVerification, verification_id)
+        if verification is None:
+            raise NotFound("No such identity verification.", code="verification_not_found")
+        if verification.status != "face_required":
+            raise Conflict(
+                "This challenge was already answered; start a new verification.",
+                code="challenge_used",
+            )
+        if verification.expires_at <= now:
+            await self._decide(verification, "expired", "challenge_expired", now)
+            await self.session.commit()
+            raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
+        return verification
+
+    async def _claim(self, verification: IdentityVerification) -> None:
+        """Consume the challenge atomically: of two concurrent answers, exactly one proceeds."""
+        claimed = await self.session.execute(
+            update(IdentityVerification)
+            .where(
+                IdentityVerification.id == verification.id,
+                IdentityVerification.status == "face_required",
+            )
+            .values(status="deciding")
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            raise Conflict("This challenge was already answered.", code="challenge_used")
+        await self.session.commit()
+        await self.session.refresh(verification)
 
     async def _refuse(
         self, verification: IdentityVerification, keys: dict[str, str], why: str, now: dt.datetime

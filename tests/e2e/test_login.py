@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Stack
-from support import assert_problem
+from support import Stack, assert_problem
 
 SOMCHAI = {
     "national_id": "1-1001-00001-01-4",  # as printed on the card

@@ -89,8 +89,9 @@ def test_seed_loads_the_demo_catalog_once(gateway: Gateway) -> None:
     _ok(gateway("db", "upgrade"))
 
     out = _ok(gateway("seed"))
-    assert f"seeded {agencies} agencies and {services} e-services" in out
+    assert f"seeded {agencies} agencies, {services} e-services and the mobile app client" in out
     assert gateway.count("agencies") == agencies
+    assert gateway.count("oidc_clients") == 1
     assert gateway.count("e_services") == services
     units = gateway.count("agency_units")
     assert units == sum(len(a.units) for a in catalog.agencies)

@@ -1,0 +1,178 @@
+"""Logging in: the verification flow proves who the citizen is; the OIDC provider turns that into
+an authorization code for the app's code + PKCE exchange. And the reverse: from a bearer token
+back to the citizen, for every `/v1` endpoint that serves a citizen's own data.
+
+    POST /v1/identity/verifications  {card, authorization: {client_id, redirect_uri, ...}}
+        -> the authorization request is validated first (a bad client fails before the card)
+    POST /v1/identity/verifications/{id}/face
+        -> {"authorization": {"code", "state", "redirect_uri", "redirect_url"}}
+    POST /oauth/token (code + code_verifier) -> access, ID and refresh tokens
+    GET  /v1/me -> the verified profile
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.crypto import PIIVault
+from identity.oidc import CITIZEN, AccessClaims, OIDCProvider, Subject, birthdate_from_be
+from identity.oidc.errors import MissingToken
+from identity.oidc.provider import AuthorizationRequest
+from identity.verification.endpoints import IdentityRuntime, SessionDep
+from identity.verification.models import Citizen
+from identity.verification.prechecks import age_on
+from identity.verification.service import Verified
+from kernel.errors import Unauthorized
+
+
+def connect(runtime: IdentityRuntime, provider: OIDCProvider) -> None:
+    """Let the verification flow validate and complete OpenID Connect authorization requests."""
+
+    async def validate(session: AsyncSession, params: dict[str, str]) -> dict[str, Any]:
+        request = await provider.start_authorization(session, params)
+        return request.to_dict()
+
+    async def complete(session: AsyncSession, verified: Verified) -> dict[str, Any] | None:
+        if verified.authorization_request is None:
+            return None
+        request = AuthorizationRequest.from_dict(verified.authorization_request)
+        profile = CitizenProfile.of(verified.citizen, runtime.vault)
+        issued = await provider.issue_code(
+            session,
+            request,
+            Subject(
+                sub=verified.citizen.subject,
+                acr=verified.assurance,
+                amr=verified.methods,
+                auth_time=verified.citizen.verified_at,
+                given_name=profile.first_name_th,
+                family_name=profile.last_name_th,
+                given_name_en=profile.first_name_en,
+                family_name_en=profile.last_name_en,
+                birthdate=birthdate_from_be(profile.birth_date_be),
+            ),
+        )
+        await session.commit()
+        return {
+            "code": issued.code,
+            "state": issued.state,
+            "redirect_uri": issued.redirect_uri,
+            "redirect_url": issued.redirect_url,
+        }
+
+    runtime.validate_authorization = validate
+    runtime.complete_authorization = complete
+
+
+@dataclass(frozen=True)
+class CitizenProfile:
+    """A citizen's verified data, decrypted for the one request that needs it."""
+
+    subject: str
+    first_name_th: str
+    last_name_th: str
+    first_name_en: str | None
+    last_name_en: str | None
+    birth_date_be: str
+    assurance: str
+    verified_at: dt.datetime
+
+    @classmethod
+    def of(cls, citizen: Citizen, vault: PIIVault) -> CitizenProfile:
+        def open_(name: str, token: str | None) -> str | None:
+            if token is None:
+                return None
+            return vault.decrypt(token, context=f"citizen:{citizen.id}:{name}")
+
+        return cls(
+            subject=citizen.subject,
+            first_name_th=open_("first_name_th", citizen.first_name_th_enc) or "",
+            last_name_th=open_("last_name_th", citizen.last_name_th_enc) or "",
+            first_name_en=open_("first_name_en", citizen.first_name_en_enc),
+            last_name_en=open_("last_name_en", citizen.last_name_en_enc),
+            birth_date_be=open_("birth_date_be", citizen.birth_date_be_enc) or "",
+            assurance=citizen.assurance,
+            verified_at=citizen.verified_at,
+        )
+
+
+@dataclass(frozen=True)
+class CitizenLogin:
+    """Who is calling: the token's claims and the citizen behind them."""
+
+    claims: AccessClaims
+    citizen: Citizen
+
+
+async def _provider(request: Request) -> OIDCProvider:
+    provider: OIDCProvider = request.app.state.oidc
+    return provider
+
+
+async def current_citizen(
+    session: SessionDep,
+    provider: Annotated[OIDCProvider, Depends(_provider)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> CitizenLogin:
+    """The citizen a bearer access token (with the `citizen` scope) speaks for."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise MissingToken("Send the access token as 'Authorization: Bearer <token>'.")
+    claims = await provider.verify_access_token(session, token.strip(), required_scopes=(CITIZEN,))
+    citizen = (
+        await session.scalars(select(Citizen).where(Citizen.subject == claims.sub))
+    ).one_or_none()
+    if citizen is None:
+        raise Unauthorized("The token's subject is not a known citizen.", code="invalid_token")
+    return CitizenLogin(claims, citizen)
+
+
+CitizenDep = Annotated[CitizenLogin, Depends(current_citizen)]
+
+
+class Me(BaseModel):
+    subject: str
+    first_name_th: str
+    last_name_th: str
+    first_name_en: str | None
+    last_name_en: str | None
+    birth_date_be: str
+    age: int | None
+    assurance: str
+    login_assurance: str | None
+    login_methods: list[str]
+    verified_at: dt.datetime
+
+
+router = APIRouter(prefix="/v1", tags=["identity"])
+
+
+async def _runtime(request: Request) -> IdentityRuntime:
+    runtime: IdentityRuntime = request.app.state.identity
+    return runtime
+
+
+@router.get("/me", response_model=Me)
+async def me(login: CitizenDep, runtime: Annotated[IdentityRuntime, Depends(_runtime)]) -> Me:
+    """The verified profile of the citizen the token speaks for (never the national ID)."""
+    profile = CitizenProfile.of(login.citizen, runtime.vault)
+    return Me(
+        subject=profile.subject,
+        first_name_th=profile.first_name_th,
+        last_name_th=profile.last_name_th,
+        first_name_en=profile.first_name_en,
+        last_name_en=profile.last_name_en,
+        birth_date_be=profile.birth_date_be,
+        age=age_on(profile.birth_date_be, runtime.clock.now().date()),
+        assurance=profile.assurance,
+        login_assurance=login.claims.acr,
+        login_methods=list(login.claims.amr),
+        verified_at=profile.verified_at,
+    )
