@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     dopa_consumer_file: Path = Path("var/mock-agencies/dopa-consumer.json")
     dopa_agent_id: str = "3100100000014"  # the portal's officer ID at the registry
     face_match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # Failed logins allowed within 15 minutes before a 15-minute lockout.
+    login_max_failures_per_id: Annotated[int, Field(ge=1)] = 5
+    login_max_failures_per_client: Annotated[int, Field(ge=1)] = 20
 
     clock: ClockMode | None = None  # default: simulated in development, system in production
     clock_start: dt.datetime | None = None  # simulated time at start-up

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 from fastapi import FastAPI
@@ -33,7 +34,7 @@ from identity.oidc import OIDCProvider, OIDCSettings, oidc_router
 from identity.verification import endpoints as identity_endpoints
 from identity.verification.endpoints import IdentityRuntime
 from identity.verification.face import CosineMatcher
-from identity.verification.service import VerificationSettings
+from identity.verification.service import PER_CLIENT, PER_ID, VerificationSettings
 from kernel.clock import Clock, SimulatedClock, SystemClock
 
 log = logging.getLogger("gateway")
@@ -159,7 +160,10 @@ def _identity_runtime(
         matcher=CosineMatcher(settings.face_match_threshold),
         vault=PIIVault({"k1": secrets.pii_encryption_key}, "k1", secrets.pii_index_key),
         clock=clock,
-        settings=VerificationSettings(),
+        settings=VerificationSettings(
+            per_id=replace(PER_ID, max_failures=settings.login_max_failures_per_id),
+            per_client=replace(PER_CLIENT, max_failures=settings.login_max_failures_per_client),
+        ),
     )
 
 

@@ -60,16 +60,21 @@ def _process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[N
 
 
 def _locust(
-    host: str, paths: list[str], name: str, seconds: int, users: int, out: Path
-) -> dict[str, float]:
-    prefix = out / name.replace("/", "_")
-    env = {**os.environ, "BENCH_PATHS": ",".join(paths), "BENCH_NAME": name}
+    host: str,
+    user_class: str,
+    seconds: int,
+    users: int,
+    out: Path,
+    env: dict[str, str],
+) -> dict[str, dict[str, float]]:
+    """Run one Locust user class headless; its stats rows by request name."""
+    prefix = out / user_class
     subprocess.run(  # noqa: S603
         [
             str(BIN / "locust"),
             "-f",
             str(Path(__file__).with_name("locustfile.py")),
-            "ServiceDetailUser",
+            user_class,
             "--headless",
             "--only-summary",
             "--loglevel",
@@ -91,15 +96,17 @@ def _locust(
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    rows = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
-        row = next(r for r in csv.DictReader(handle) if r["Name"] == name)
-    return {
-        "requests": int(row["Request Count"]),
-        "failures": int(row["Failure Count"]),
-        "rps": float(row["Requests/s"]),
-        "p50_ms": float(row["50%"]),
-        "p99_ms": float(row["99%"]),
-    }
+        for row in csv.DictReader(handle):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50_ms": float(row["50%"]),
+                "p99_ms": float(row["99%"]),
+            }
+    return rows
 
 
 def _service_paths(base: str) -> list[str]:
@@ -119,6 +126,7 @@ def _service_paths(base: str) -> list[str]:
 def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "20"))
     users = int(os.environ.get("BENCH_USERS", "32"))
+    login_users = int(os.environ.get("BENCH_LOGIN_USERS", "16"))
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     env = {
         **os.environ,
@@ -134,39 +142,82 @@ def main() -> None:
     serve = [cli, "serve", "--port", gateway.rsplit(":", 1)[1]]
     results: dict[str, dict[str, float]] = {}
     paths: list[str] = []
+    scenarios = os.environ.get("BENCH_SCENARIOS", "catalog,login").split(",")
     try:
-        for label, cache in (("render cache 5 s", "5"), ("render cache off", "0")):
-            run_env = {**env, "CITIZEN_GATEWAY_CATALOG_CACHE_SECONDS": cache}
-            with _process(serve, run_env, f"{gateway}/readyz"):
-                paths = _service_paths(gateway)
-                results[f"GET /v1/services/{{id}} ({label})"] = _locust(
-                    gateway, paths, "/v1/services/{id}", seconds, users, work
+        if "catalog" in scenarios:
+            for label, cache in (("render cache 5 s", "5"), ("render cache off", "0")):
+                run_env = {**env, "CITIZEN_GATEWAY_CATALOG_CACHE_SECONDS": cache}
+                with _process(serve, run_env, f"{gateway}/readyz"):
+                    paths = _service_paths(gateway)
+                    rows = _locust(
+                        gateway,
+                        "ServiceDetailUser",
+                        seconds,
+                        users,
+                        work,
+                        {**env, "BENCH_PATHS": ",".join(paths), "BENCH_NAME": "detail"},
+                    )
+                    results[f"GET /v1/services/{{id}} ({label})"] = rows["detail"]
+            uvicorn = [
+                str(BIN / "uvicorn"),
+                "loadtests.bare_app:app",
+                "--port",
+                bare.rsplit(":", 1)[1],
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ]
+            bare_paths = [p.replace("/v1/services/", "/bare/") for p in paths]
+            with _process(uvicorn, env, f"{bare}/bare/x"):
+                rows = _locust(
+                    bare,
+                    "ServiceDetailUser",
+                    seconds,
+                    users,
+                    work,
+                    {**env, "BENCH_PATHS": ",".join(bare_paths), "BENCH_NAME": "detail"},
                 )
-        uvicorn = [
-            str(BIN / "uvicorn"),
-            "loadtests.bare_app:app",
-            "--port",
-            bare.rsplit(":", 1)[1],
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        bare_paths = [p.replace("/v1/services/", "/bare/") for p in paths]
-        with _process(uvicorn, env, f"{bare}/bare/x"):
-            results["GET /bare/{id} (bare FastAPI)"] = _locust(
-                bare, bare_paths, "/bare/{id}", seconds, users, work
-            )
+                results["GET /bare/{id} (bare FastAPI)"] = rows["detail"]
+        if "login" in scenarios:
+            agencies = f"http://127.0.0.1:{_free_port()}"
+            login_env = {
+                **env,
+                "CITIZEN_GATEWAY_AGENCIES_URL": agencies,
+                "MOCK_AGENCIES_VAR_DIR": str(work / "var" / "mock-agencies"),
+                "CITIZEN_GATEWAY_DOPA_CONSUMER_FILE": str(
+                    work / "var" / "mock-agencies" / "dopa-consumer.json"
+                ),
+                "AGENCIES_URL": agencies,
+                # Every simulated citizen logs in from 127.0.0.1: one client, many people.
+                "CITIZEN_GATEWAY_LOGIN_MAX_FAILURES_PER_CLIENT": "1000000",
+            }
+            subprocess.run([cli, "urls"], env=login_env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+            host = [cli, "agencies", "--port", agencies.rsplit(":", 1)[1]]
+            with (
+                _process(host, login_env, f"{agencies}/healthz"),
+                _process(serve, login_env, f"{gateway}/readyz"),
+            ):
+                rows = _locust(gateway, "LoginUser", seconds, login_users, work, login_env)
+            for name in (
+                "login (verification + token)",
+                "POST /v1/identity/verifications",
+                "POST /v1/identity/verifications/{id}/face",
+                "POST /oauth/token",
+            ):
+                if name in rows:
+                    results[name] = rows[name]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     print(
         f"\nLocust headless (FastHttpUser, no wait), {users} users, {seconds}s each, "
-        f"1 uvicorn worker, SQLite, {len(paths)} services, 127.0.0.1, {os.cpu_count()} cores"
+        f"1 uvicorn worker, SQLite, {len(paths)} services, {login_users} login users, "
+        f"127.0.0.1, {os.cpu_count()} cores"
     )
-    print(f"{'endpoint':46} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
+    print(f"{'endpoint':48} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
     for name, r in results.items():
         print(
-            f"{name:46} {r['rps']:8.0f} {r['p50_ms']:7.0f} {r['p99_ms']:7.0f} "
+            f"{name:48} {r['rps']:8.0f} {r['p50_ms']:7.0f} {r['p99_ms']:7.0f} "
             f"{r['failures']:5.0f} {r['requests']:9.0f}"
         )
     RESULTS.mkdir(exist_ok=True)
