@@ -260,3 +260,47 @@ def keys_rotate() -> None:
 
     kid = OIDCProvider(oidc_settings(Settings()), SystemClock()).rotate_keys()
     click.echo(f"new signing key {kid}")
+
+
+@main.group()
+def clients() -> None:
+    """OAuth clients of servers: operators (scope admin) and agencies (scope agency:CODE)."""
+
+
+@clients.command("add")
+@click.argument("client_id")
+@click.option("--name", required=True, help="Who the client is, for operators reading logs.")
+@click.option(
+    "--scope", "scopes", multiple=True, required=True, help="admin or agency:CODE (repeatable)"
+)
+def clients_add(client_id: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Register a confidential client for client credentials and print its secret, once."""
+    import secrets as secret_tokens
+
+    from gateway.db import create_engine, session_factory
+    from gateway.main import oidc_settings
+    from identity.oidc import ClientKind, OIDCProvider
+    from kernel.clock import SystemClock
+
+    settings = Settings()
+    secret = secret_tokens.token_urlsafe(32)
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            async with session_factory(engine)() as session:
+                provider = OIDCProvider(oidc_settings(settings), SystemClock())
+                await provider.ensure_client(
+                    session,
+                    client_id=client_id,
+                    name=name,
+                    kind=ClientKind.CONFIDENTIAL,
+                    scopes=list(scopes),
+                    secret=secret,
+                )
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    click.echo(f"client_id     {client_id}\nclient_secret {secret}\n(shown once; stored hashed)")

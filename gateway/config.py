@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kernel.assurance import AssuranceLevel
+
 MIN_SECRET_CHARS = 32
 
 
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     dopa_consumer_file: Path = Path("var/mock-agencies/dopa-consumer.json")
     dopa_agent_id: str = "3100100000014"  # the portal's officer ID at the registry
     face_match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # Assurance each way of proving identity reaches (RULES.md: configurable mapping).
+    assurance_card_only: AssuranceLevel = AssuranceLevel.IAL1_3
+    assurance_card_face_liveness: AssuranceLevel = AssuranceLevel.IAL2_3
     # Failed logins allowed within 15 minutes before a 15-minute lockout.
     login_max_failures_per_id: Annotated[int, Field(ge=1)] = 5
     login_max_failures_per_client: Annotated[int, Field(ge=1)] = 20

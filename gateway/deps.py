@@ -19,6 +19,7 @@ from gateway.http import RenderCache, negotiate_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
+from identity.oidc import ADMIN, OIDCProvider
 from kernel.clock import Clock
 from kernel.errors import Unauthorized
 
@@ -72,17 +73,27 @@ CatalogDep = Annotated[CatalogService, Depends(get_catalog)]
 
 
 async def require_admin(
+    request: Request,
     runtime: RuntimeDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> None:
-    """Operator endpoints need the admin bearer token (OIDC admin scopes replace it later)."""
+    """Operator endpoints: an access token with the `admin` scope (client credentials of an
+    operator client), or the installation's operator token (ADMIN_TOKEN) for set-up and CI."""
     scheme, _, token = (authorization or "").partition(" ")
-    expected = runtime.secrets.admin_token
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized(
-            "Send the operator token as 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": 'Bearer realm="citizen-gateway-admin"'},
-        )
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        expected = runtime.secrets.admin_token
+        if hmac.compare_digest(token.encode(), expected.encode()):
+            return
+        if token.count(".") == 2:  # a JWT: let the provider judge it
+            provider: OIDCProvider = request.app.state.oidc
+            async with runtime.sessions() as session:
+                await provider.verify_access_token(session, token, required_scopes=(ADMIN,))
+            return
+    raise Unauthorized(
+        "Send an operator access token (scope admin) as 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="citizen-gateway-admin", scope="admin"'},
+    )
 
 
 AdminDep = Annotated[None, Depends(require_admin)]

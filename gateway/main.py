@@ -161,6 +161,10 @@ def _identity_runtime(
         vault=PIIVault({"k1": secrets.pii_encryption_key}, "k1", secrets.pii_index_key),
         clock=clock,
         settings=VerificationSettings(
+            assurance_by_method={
+                "card": settings.assurance_card_only.value,
+                "card+face+liveness": settings.assurance_card_face_liveness.value,
+            },
             per_id=replace(PER_ID, max_failures=settings.login_max_failures_per_id),
             per_client=replace(PER_CLIENT, max_failures=settings.login_max_failures_per_client),
         ),

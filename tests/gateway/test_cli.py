@@ -217,3 +217,16 @@ def test_catalog_lint_refuses_a_missing_file(gateway: Gateway, tmp_path: Path) -
     assert result.returncode == 2
     assert "nowhere.yaml" in result.stderr
     assert "does not exist" in result.stderr
+
+
+def test_clients_add_registers_a_confidential_client_and_shows_the_secret_once(
+    gateway: Gateway,
+) -> None:
+    _ok(gateway("db", "upgrade"))
+    out = _ok(gateway("clients", "add", "dga-operator", "--name", "DGA ops", "--scope", "admin"))
+    secret = next(line.split()[1] for line in out.splitlines() if line.startswith("client_secret"))
+    assert len(secret) >= 32
+    assert gateway.count("oidc_clients") == 1
+    # Stored hashed: the secret itself is nowhere in the database file.
+    database = Path(gateway.env["CITIZEN_GATEWAY_DATABASE_URL"].split("///", 1)[1])
+    assert secret.encode() not in database.read_bytes()
