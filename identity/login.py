@@ -25,7 +25,7 @@ from identity.crypto import PIIVault
 from identity.oidc import CITIZEN, AccessClaims, OIDCProvider, Subject, birthdate_from_be
 from identity.oidc.errors import MissingToken
 from identity.oidc.provider import AuthorizationRequest
-from identity.verification.endpoints import IdentityRuntime, SessionDep
+from identity.verification.endpoints import IdentityRuntime, RuntimeDep, SessionDep
 from identity.verification.models import Citizen
 from identity.verification.prechecks import age_on
 from identity.verification.service import Verified
@@ -154,13 +154,8 @@ class Me(BaseModel):
 router = APIRouter(prefix="/v1", tags=["identity"])
 
 
-async def _runtime(request: Request) -> IdentityRuntime:
-    runtime: IdentityRuntime = request.app.state.identity
-    return runtime
-
-
 @router.get("/me", response_model=Me)
-async def me(login: CitizenDep, runtime: Annotated[IdentityRuntime, Depends(_runtime)]) -> Me:
+async def me(login: CitizenDep, runtime: RuntimeDep) -> Me:
     """The verified profile of the citizen the token speaks for (never the national ID)."""
     profile = CitizenProfile.of(login.citizen, runtime.vault)
     return Me(

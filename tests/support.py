@@ -47,3 +47,30 @@ class Stack:
 
     gateway: httpx.AsyncClient
     agencies: httpx.AsyncClient
+
+
+#: Demo citizen 1 (docs/demo-citizens.md), as typed from the card.
+SOMCHAI = {
+    "national_id": "1100100001014",
+    "laser_code": "JT0123456701",
+    "first_name_th": "สมชาย",
+    "last_name_th": "ใจดี",
+    "birth_date_be": "25300115",
+}
+
+
+async def face_answer(
+    stack: Stack, started: dict[str, Any], pid: str = SOMCHAI["national_id"], **scan: Any
+) -> dict[str, Any]:
+    """What the phone sends for the face step: a scan answering the verification's challenge."""
+    response = await stack.agencies.post(
+        "/device/face-scan",
+        json={
+            "pid": pid,
+            "challenge": {k: started["challenge"][k] for k in ("nonce", "action")},
+            **scan,
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return {"template": body["template"], "liveness": body["liveness"]}

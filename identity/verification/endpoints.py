@@ -183,16 +183,7 @@ async def answer_face_challenge(
     verified = await _service(session, runtime).complete_face(
         verification_id, body.template, body.liveness.model_dump(), _client_key(request)
     )
-    authorization = None
-    if runtime.complete_authorization is not None:
-        authorization = await runtime.complete_authorization(session, verified)
-    return VerificationResult(
-        id=verification_id,
-        status="verified",
-        assurance=verified.assurance,
-        amr=list(verified.methods),
-        authorization=authorization,
-    )
+    return await _result(runtime, session, verification_id, verified)
 
 
 @router.post("/verifications/{verification_id}/card-only", response_model=VerificationResult)
@@ -204,6 +195,13 @@ async def finish_with_card_only(
     """Finish without the face step: a lower assurance (IAL1.3 by default), enough only for
     services that ask no more; others answer with a step-up challenge."""
     verified = await _service(session, runtime).complete_card_only(verification_id)
+    return await _result(runtime, session, verification_id, verified)
+
+
+async def _result(
+    runtime: IdentityRuntime, session: AsyncSession, verification_id: str, verified: Verified
+) -> VerificationResult:
+    """The answer to a verified login, with the OpenID Connect code when one was asked for."""
     authorization = None
     if runtime.complete_authorization is not None:
         authorization = await runtime.complete_authorization(session, verified)

@@ -4,17 +4,9 @@ scan against the civil registry."""
 from __future__ import annotations
 
 import pytest
-from support import Stack, assert_problem
+from support import SOMCHAI, Stack, assert_problem, face_answer
 
 from identity.verification.endpoints import FaceAnswer, VerificationStart
-
-SOMCHAI = {
-    "national_id": "1100100001014",
-    "laser_code": "JT0123456701",
-    "first_name_th": "สมชาย",
-    "last_name_th": "ใจดี",
-    "birth_date_be": "25300115",
-}
 
 
 @pytest.mark.rule("R-8.1")
@@ -43,17 +35,6 @@ async def test_an_uploaded_card_image_is_refused_not_ignored(stack: Stack) -> No
 @pytest.mark.rule("R-8.1")
 async def test_card_laser_and_face_reach_face_level_assurance(stack: Stack) -> None:
     started = (await stack.gateway.post("/v1/identity/verifications", json=SOMCHAI)).json()
-    scan = (
-        await stack.agencies.post(
-            "/device/face-scan",
-            json={
-                "pid": SOMCHAI["national_id"],
-                "challenge": {k: started["challenge"][k] for k in ("nonce", "action")},
-            },
-        )
-    ).json()
-    result = await stack.gateway.post(
-        started["face_url"], json={"template": scan["template"], "liveness": scan["liveness"]}
-    )
+    result = await stack.gateway.post(started["face_url"], json=await face_answer(stack, started))
     assert result.status_code == 200
     assert result.json()["assurance"] == "IAL2.3"

@@ -4,15 +4,8 @@ and its answer is used as given."""
 from __future__ import annotations
 
 import pytest
-from support import Stack, assert_problem
+from support import SOMCHAI, Stack, assert_problem
 
-SOMCHAI = {
-    "national_id": "1100100001014",
-    "laser_code": "JT0123456701",
-    "first_name_th": "สมชาย",
-    "last_name_th": "ใจดี",
-    "birth_date_be": "25300115",
-}
 VOID = {  # demo citizen 4: card cancelled after an address change
     "national_id": "1200100004047",
     "laser_code": "JT0123456704",

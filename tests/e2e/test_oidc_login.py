@@ -15,17 +15,10 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from support import Stack, assert_problem
+from support import SOMCHAI, Stack, assert_problem, face_answer
 
 from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
 
-SOMCHAI = {
-    "national_id": "1100100001014",
-    "laser_code": "JT0123456701",
-    "first_name_th": "สมชาย",
-    "last_name_th": "ใจดี",
-    "birth_date_be": "25300115",
-}
 REDIRECT = MOBILE_APP_REDIRECT_URIS[0]
 ISSUER = "http://127.0.0.1:8000"  # the test settings' PUBLIC_URL
 
@@ -60,18 +53,7 @@ async def login(stack: Stack, *, face: bool = True, nonce: str | None = None) ->
     assert started.status_code == 201, started.text
     body = started.json()
     if face:
-        scan = (
-            await stack.agencies.post(
-                "/device/face-scan",
-                json={
-                    "pid": SOMCHAI["national_id"],
-                    "challenge": {k: body["challenge"][k] for k in ("nonce", "action")},
-                },
-            )
-        ).json()
-        finished = await stack.gateway.post(
-            body["face_url"], json={"template": scan["template"], "liveness": scan["liveness"]}
-        )
+        finished = await stack.gateway.post(body["face_url"], json=await face_answer(stack, body))
     else:
         finished = await stack.gateway.post(f"/v1/identity/verifications/{body['id']}/card-only")
     assert finished.status_code == 200, finished.text
