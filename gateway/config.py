@@ -98,6 +98,14 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"CITIZEN_GATEWAY_{name.upper()} needs at least {MIN_SECRET_CHARS} characters"
                 )
+        if (
+            self.assurance_card_only.rank >= AssuranceLevel.IAL2_1.rank
+            or self.assurance_card_only.rank >= self.assurance_card_face_liveness.rank
+        ):
+            raise ValueError(
+                "ASSURANCE_CARD_ONLY must stay below IAL2.1 and below the face level: "
+                "a card check alone is IAL 1.x (RULES.md, identity facts)"
+            )
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             raise ValueError("CITIZEN_GATEWAY_CLOCK_START needs a timezone, e.g. +07:00")
         return self

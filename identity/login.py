@@ -145,8 +145,8 @@ class Me(BaseModel):
     last_name_en: str | None
     birth_date_be: str
     age: int | None
-    assurance: str
-    login_assurance: str | None
+    highest_assurance: str  # the strongest proof this citizen ever gave
+    login_assurance: str | None  # this token's: the one access decisions use
     login_methods: list[str]
     verified_at: dt.datetime
 
@@ -166,7 +166,7 @@ async def me(login: CitizenDep, runtime: RuntimeDep) -> Me:
         last_name_en=profile.last_name_en,
         birth_date_be=profile.birth_date_be,
         age=age_on(profile.birth_date_be, runtime.clock.now().date()),
-        assurance=profile.assurance,
+        highest_assurance=profile.assurance,
         login_assurance=login.claims.acr,
         login_methods=list(login.claims.amr),
         verified_at=profile.verified_at,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +14,7 @@ import httpx
 
 from gateway.config import Settings
 from gateway.main import create_app
+from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "code", "instance")
@@ -74,3 +78,68 @@ async def face_answer(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return {"template": body["template"], "liveness": body["liveness"]}
+
+
+@dataclass
+class Agencies:
+    """The mock-agencies host alone: a client (faults, phone) and the transport connectors use."""
+
+    app: httpx.AsyncClient
+    transport: httpx.ASGITransport
+
+
+# -- the app's login (OpenID Connect code flow + PKCE) ----------------------------------------
+
+REDIRECT = MOBILE_APP_REDIRECT_URIS[0]
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def authorization(challenge: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "client_id": MOBILE_APP_CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": "openid profile birthdate citizen",
+        "state": "app-state-123",
+        "nonce": secrets.token_urlsafe(16),  # fresh per login: a reused nonce is a replay
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **changes,
+    }
+
+
+async def login(stack: Stack, *, face: bool = True, nonce: str | None = None) -> dict[str, Any]:
+    """Run the app's login; the token response."""
+    verifier, challenge = pkce()
+    request = authorization(challenge, **({"nonce": nonce} if nonce else {}))
+    started = await stack.gateway.post(
+        "/v1/identity/verifications", json={**SOMCHAI, "authorization": request}
+    )
+    assert started.status_code == 201, started.text
+    body = started.json()
+    if face:
+        finished = await stack.gateway.post(body["face_url"], json=await face_answer(stack, body))
+    else:
+        finished = await stack.gateway.post(f"/v1/identity/verifications/{body['id']}/card-only")
+    assert finished.status_code == 200, finished.text
+    code = finished.json()["authorization"]
+    assert code["state"] == "app-state-123"
+    assert code["redirect_uri"] == REDIRECT
+    token = await stack.gateway.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code["code"],
+            "redirect_uri": REDIRECT,
+            "client_id": MOBILE_APP_CLIENT_ID,
+            "code_verifier": verifier,
+        },
+    )
+    assert token.status_code == 200, token.text
+    tokens: dict[str, Any] = token.json()
+    return tokens

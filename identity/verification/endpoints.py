@@ -188,13 +188,16 @@ async def answer_face_challenge(
 
 @router.post("/verifications/{verification_id}/card-only", response_model=VerificationResult)
 async def finish_with_card_only(
+    request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
     verification_id: Annotated[str, Path(max_length=36)],
 ) -> VerificationResult:
     """Finish without the face step: a lower assurance (IAL1.3 by default), enough only for
     services that ask no more; others answer with a step-up challenge."""
-    verified = await _service(session, runtime).complete_card_only(verification_id)
+    verified = await _service(session, runtime).complete_card_only(
+        verification_id, _client_key(request)
+    )
     return await _result(runtime, session, verification_id, verified)
 
 

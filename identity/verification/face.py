@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 TEMPLATE_SIZE = 128
+MAX_COMPONENT = 1e3  # templates are unit-scale vectors; anything huge is not a face template
 
 
 class TemplateInvalid(ValueError):
@@ -32,16 +33,23 @@ class FaceMatcher(Protocol):
 def check_template(values: Sequence[float], size: int = TEMPLATE_SIZE) -> None:
     if len(values) != size:
         raise TemplateInvalid(f"a face template has {size} values, not {len(values)}")
-    if not all(math.isfinite(v) for v in values):
-        raise TemplateInvalid("a face template holds finite numbers only")
-    if math.fsum(v * v for v in values) == 0:
+    if not all(math.isfinite(v) and abs(v) <= MAX_COMPONENT for v in values):
+        raise TemplateInvalid(f"a face template holds finite numbers within ±{MAX_COMPONENT:g}")
+    if not any(values):
         raise TemplateInvalid("a face template cannot be all zeros")
 
 
+def _unit(values: Sequence[float]) -> list[float]:
+    # Scale by the largest component first, so tiny or large values neither under- nor
+    # overflow when squared.
+    scale = max(abs(v) for v in values)
+    scaled = [v / scale for v in values]
+    norm = math.sqrt(math.fsum(v * v for v in scaled))
+    return [v / norm for v in scaled]
+
+
 def cosine_similarity(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
-    return dot / norm
+    return math.fsum(x * y for x, y in zip(_unit(a), _unit(b), strict=True))
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,27 @@ data waits encrypted between the two steps and is erased when the verification i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry
+from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry, PersonRecord
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
 from identity.crypto import PIIVault
 from identity.verification.attempts import AttemptLimiter, AttemptPolicy
-from identity.verification.face import FaceMatcher, TemplateInvalid
+from identity.verification.face import FaceMatcher, TemplateInvalid, check_template
 from identity.verification.models import Citizen, IdentityVerification
 from identity.verification.prechecks import CardData, PrecheckFailed, precheck_card
+from kernel.assurance import rank
 from kernel.clock import Clock
 from kernel.errors import (
     BadGateway,
@@ -163,30 +165,33 @@ class VerificationService:
             raise ValidationFailed("Some card details are malformed.", errors=exc.errors) from exc
         pid_index = self.vault.blind_index(card.national_id)
         keys = {"pid": pid_index, "client": client_key}
-        await self.limiter.check(keys, now)
+        await self.limiter.charge(keys, now)
+        await self.session.commit()  # concurrent attempts must see this charge
 
-        answer = await self._registry_call(
-            self.registry.check_card_by_laser(
-                CardQuery(
-                    national_id=card.national_id,
-                    first_name_th=card.first_name_th,
-                    last_name_th=card.last_name_th,
-                    birth_date_be=card.birth_date_be,
-                    laser_code=card.laser_code,
+        try:
+            answer = await self._registry_call(
+                self.registry.check_card_by_laser(
+                    CardQuery(
+                        national_id=card.national_id,
+                        first_name_th=card.first_name_th,
+                        last_name_th=card.last_name_th,
+                        birth_date_be=card.birth_date_be,
+                        laser_code=card.laser_code,
+                    )
                 )
             )
-        )
+        except DomainError:
+            await self._refund(keys)  # the registry could not answer: not the citizen's fault
+            raise
         log.info(
             "card checked",
             extra={"pid": self.vault.redact(card.national_id), "registry_code": int(answer.code)},
         )
         if answer.code is not CardCheckCode.NORMAL:
-            await self.limiter.failed(keys, now)
-            await self.session.commit()
             code, detail = _REFUSALS.get(
                 answer.code, ("card_refused", "The registry did not accept the card.")
             )
-            raise CardRefused(
+            raise CardRefused(  # the charge stands: a failed attempt
                 detail,
                 code=code,
                 extra={
@@ -194,6 +199,17 @@ class VerificationService:
                     "registry_message": answer.description_th,
                 },
             )
+        await self.limiter.refund(keys)
+        # One live challenge per card: a new verification voids the older ones, so face
+        # guesses cannot be spread over many open challenges at once.
+        await self.session.execute(
+            update(IdentityVerification)
+            .where(
+                IdentityVerification.national_id_index == pid_index,
+                IdentityVerification.status == "face_required",
+            )
+            .values(status="superseded", outcome="superseded", card_enc=None, decided_at=now)
+        )
 
         verification = IdentityVerification(
             id=str(uuid.uuid4()),
@@ -227,58 +243,87 @@ class VerificationService:
     ) -> Verified:
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
-        keys = {"pid": verification.national_id_index, "client": client_key}
-        await self.limiter.check(keys, now)
         try:
-            self.matcher.compare(template, template)  # shape check before the challenge is spent
+            check_template(template)  # a malformed answer spends nothing
         except TemplateInvalid as exc:
             raise ValidationFailed(
                 str(exc), errors=[FieldError("/body/template", "invalid_template", str(exc))]
             ) from exc
+        keys = {"pid": verification.national_id_index, "client": client_key}
+        await self.limiter.charge(keys, now)
+        await self.session.commit()  # concurrent answers must see this charge
 
+        card = self._open_card(verification)
+        try:
+            # Ask the registry before the challenge is spent: if it cannot answer now, the
+            # citizen retries the same challenge.
+            reference = await self._registry_call(self.registry.face_reference(card.national_id))
+            person = await self._registry_call(self.registry.person(card.national_id))
+        except DomainError:
+            await self._refund(keys)
+            raise
         await self._claim(verification)
-        assert verification.card_enc is not None
-        card = CardData(
-            **json.loads(
-                self.vault.decrypt(verification.card_enc, context=_card_context(verification.id))
+        async with self._deciding(verification, now):
+            if not _liveness_ok(liveness, verification):
+                await self._refuse(verification, "liveness_failed", now)
+            decision = self.matcher.compare(template, reference)
+            log.info(
+                "face compared",
+                extra={"pid": self.vault.redact(card.national_id), "matched": decision.matched},
             )
-        )
-        if not _liveness_ok(liveness, verification):
-            await self._refuse(verification, keys, "liveness_failed", now)
-        reference = await self._registry_call(self.registry.face_reference(card.national_id))
-        decision = self.matcher.compare(template, reference)
-        log.info(
-            "face compared",
-            extra={"pid": self.vault.redact(card.national_id), "matched": decision.matched},
-        )
-        if not decision.matched:
-            await self._refuse(verification, keys, "face_mismatch", now)
-
-        methods = ("card", "face", "liveness")
-        assurance = self.settings.assurance_by_method["card+face+liveness"]
-        citizen = await self._remember_citizen(card, assurance, now)
-        await self._decide(verification, "verified", "verified", now, assurance)
-        await self.limiter.succeeded({"pid": verification.national_id_index})
-        await self.session.commit()
+            if not decision.matched:
+                await self._refuse(verification, "face_mismatch", now)
+            methods = ("card", "face", "liveness")
+            assurance = self.settings.assurance_by_method["card+face+liveness"]
+            citizen = await self._remember_citizen(card, person, assurance, now)
+            await self._decide(verification, "verified", "verified", now, assurance)
+            await self.limiter.clear({"pid": verification.national_id_index})
+            await self.limiter.refund({"client": client_key})
+            await self.session.commit()
         return Verified(citizen, assurance, methods, verification.authorization_request)
 
-    async def complete_card_only(self, verification_id: str) -> Verified:
+    async def complete_card_only(self, verification_id: str, client_key: str) -> Verified:
         """Finish with the card check alone: a lower assurance (configurable), enough for
         services that ask no more; the app can step up with the face later (RFC 9470)."""
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
+        await self.limiter.check({"pid": verification.national_id_index, "client": client_key}, now)
+        card = self._open_card(verification)
+        person = await self._registry_call(self.registry.person(card.national_id))
         await self._claim(verification)
-        assert verification.card_enc is not None
-        card = CardData(
-            **json.loads(
-                self.vault.decrypt(verification.card_enc, context=_card_context(verification.id))
-            )
-        )
-        assurance = self.settings.assurance_by_method["card"]
-        citizen = await self._remember_citizen(card, assurance, now)
-        await self._decide(verification, "verified", "card_only", now, assurance)
-        await self.session.commit()
+        async with self._deciding(verification, now):
+            assurance = self.settings.assurance_by_method["card"]
+            citizen = await self._remember_citizen(card, person, assurance, now)
+            await self._decide(verification, "verified", "card_only", now, assurance)
+            await self.session.commit()
         return Verified(citizen, assurance, ("card",), verification.authorization_request)
+
+    def _open_card(self, verification: IdentityVerification) -> CardData:
+        assert verification.card_enc is not None
+        plain = self.vault.decrypt(verification.card_enc, context=_card_context(verification.id))
+        return CardData(**json.loads(plain))
+
+    @contextlib.asynccontextmanager
+    async def _deciding(
+        self, verification: IdentityVerification, now: dt.datetime
+    ) -> AsyncIterator[None]:
+        """After the challenge is claimed, any unexpected failure still decides it (failed,
+        card data erased): a verification is never left half-way."""
+        try:
+            yield
+        except DomainError:
+            raise
+        except Exception:
+            await self.session.rollback()
+            await self.session.refresh(verification)
+            await self._decide(verification, "failed", "internal_error", now)
+            await self.session.commit()
+            raise
+
+    async def _refund(self, keys: dict[str, str]) -> None:
+        await self.session.rollback()
+        await self.limiter.refund(keys)
+        await self.session.commit()
 
     async def _open_challenge(self, verification_id: str, now: dt.datetime) -> IdentityVerification:
         verification = await self.session.get(IdentityVerification, verification_id)
@@ -310,11 +355,9 @@ class VerificationService:
         await self.session.commit()
         await self.session.refresh(verification)
 
-    async def _refuse(
-        self, verification: IdentityVerification, keys: dict[str, str], why: str, now: dt.datetime
-    ) -> None:
+    async def _refuse(self, verification: IdentityVerification, why: str, now: dt.datetime) -> None:
+        """Decide against the citizen; the attempt's charge stands as a failure."""
         await self._decide(verification, "failed", why, now)
-        await self.limiter.failed(keys, now)
         await self.session.commit()
         detail = {
             "liveness_failed": "The liveness check failed: follow the action asked on screen.",
@@ -336,7 +379,9 @@ class VerificationService:
         verification.decided_at = now
         verification.card_enc = None  # the card data is not kept past the decision
 
-    async def _remember_citizen(self, card: CardData, assurance: str, now: dt.datetime) -> Citizen:
+    async def _remember_citizen(
+        self, card: CardData, person: PersonRecord, assurance: str, now: dt.datetime
+    ) -> Citizen:
         index = self.vault.blind_index(card.national_id)
         citizen = (
             await self.session.scalars(select(Citizen).where(Citizen.national_id_index == index))
@@ -349,7 +394,6 @@ class VerificationService:
                 created_at=now,
             )
             self.session.add(citizen)
-        person = await self._registry_call(self.registry.person(card.national_id))
 
         def seal(name: str, value: str) -> str:
             return self.vault.encrypt(value, context=f"citizen:{citizen.id}:{name}")
@@ -360,7 +404,9 @@ class VerificationService:
         citizen.first_name_en_enc = seal("first_name_en", person.first_name_en)
         citizen.last_name_en_enc = seal("last_name_en", person.last_name_en)
         citizen.birth_date_be_enc = seal("birth_date_be", card.birth_date_be)
-        citizen.assurance = assurance
+        # The highest level this citizen has ever proven; each token carries its own login's.
+        previous = citizen.assurance if citizen.assurance else None
+        citizen.assurance = max(filter(None, (previous, assurance)), key=rank)
         citizen.verified_at = now
         return citizen
 

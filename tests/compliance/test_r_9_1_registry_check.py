@@ -15,6 +15,22 @@ VOID = {  # demo citizen 4: card cancelled after an address change
 }
 
 
+EXPIRED = {  # demo citizen 5
+    "national_id": "1900100005055",
+    "laser_code": "JT0123456705",
+    "first_name_th": "สุดา",
+    "last_name_th": "ทองคำ",
+    "birth_date_be": "25351130",
+}
+REVOKED = {  # demo citizen 6
+    "national_id": "1300100006065",
+    "laser_code": "JT0123456706",
+    "first_name_th": "วิชัย",
+    "last_name_th": "รักไทย",
+    "birth_date_be": "25280704",
+}
+
+
 @pytest.mark.rule("R-9.1")
 @pytest.mark.parametrize(
     ("card", "code", "registry_code"),
@@ -22,6 +38,8 @@ VOID = {  # demo citizen 4: card cancelled after an address change
         ({**SOMCHAI, "laser_code": "JT0123456799"}, "card_data_mismatch", 4),
         ({**SOMCHAI, "birth_date_be": "25300116"}, "card_data_mismatch", 4),
         (VOID, "card_void_address_change", 2),
+        (EXPIRED, "card_expired", 6),
+        (REVOKED, "card_revoked", 7),
     ],
 )
 async def test_the_registry_refusal_reaches_the_citizen_as_given(

@@ -5,74 +5,25 @@ published JWKS."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import hashlib
 import json
-import secrets
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from support import SOMCHAI, Stack, assert_problem, face_answer
+from support import (
+    SOMCHAI,
+    Stack,
+    assert_problem,
+    authorization,
+    login,
+    pkce,
+)
 
-from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
+from identity.clients import MOBILE_APP_CLIENT_ID
 
-REDIRECT = MOBILE_APP_REDIRECT_URIS[0]
 ISSUER = "http://127.0.0.1:8000"  # the test settings' PUBLIC_URL
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def authorization(challenge: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "client_id": MOBILE_APP_CLIENT_ID,
-        "redirect_uri": REDIRECT,
-        "response_type": "code",
-        "scope": "openid profile birthdate citizen",
-        "state": "app-state-123",
-        "nonce": secrets.token_urlsafe(16),  # fresh per login: a reused nonce is a replay
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        **changes,
-    }
-
-
-async def login(stack: Stack, *, face: bool = True, nonce: str | None = None) -> dict[str, Any]:
-    """Run the app's login; the token response."""
-    verifier, challenge = pkce()
-    request = authorization(challenge, **({"nonce": nonce} if nonce else {}))
-    started = await stack.gateway.post(
-        "/v1/identity/verifications", json={**SOMCHAI, "authorization": request}
-    )
-    assert started.status_code == 201, started.text
-    body = started.json()
-    if face:
-        finished = await stack.gateway.post(body["face_url"], json=await face_answer(stack, body))
-    else:
-        finished = await stack.gateway.post(f"/v1/identity/verifications/{body['id']}/card-only")
-    assert finished.status_code == 200, finished.text
-    code = finished.json()["authorization"]
-    assert code["state"] == "app-state-123"
-    assert code["redirect_uri"] == REDIRECT
-    token = await stack.gateway.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code["code"],
-            "redirect_uri": REDIRECT,
-            "client_id": MOBILE_APP_CLIENT_ID,
-            "code_verifier": verifier,
-        },
-    )
-    assert token.status_code == 200, token.text
-    tokens: dict[str, Any] = token.json()
-    return tokens
 
 
 async def published_keys(stack: Stack) -> dict[str, jwt.PyJWK]:
@@ -255,10 +206,3 @@ async def test_the_refresh_token_rotates(stack: Stack) -> None:
     # Reuse revoked the whole login, so even the new access token stops working.
     new_access = refreshed.json()["access_token"]
     assert (await stack.gateway.get("/v1/me", headers=bearer(new_access))).status_code == 401
-
-
-def test_the_login_is_bound_to_time() -> None:
-    # Guard for the expiry test above: it relies on tokens living minutes, not days.
-    from identity.oidc import OIDCSettings
-
-    assert OIDCSettings(issuer=ISSUER).access_token_lifetime <= dt.timedelta(minutes=15)

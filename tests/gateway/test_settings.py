@@ -257,3 +257,19 @@ def test_configured_secrets_shorter_than_32_characters_are_refused(
     _env(monkeypatch, **{name: "x" * 31})
     with pytest.raises(ValidationError, match="at least 32 characters"):
         _settings()
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        {"assurance_card_only": "IAL2.3"},
+        {"assurance_card_only": "IAL2.1"},
+        {"assurance_card_only": "IAL1.3", "assurance_card_face_liveness": "IAL1.2"},
+    ],
+)
+def test_a_card_check_alone_can_never_reach_face_level(
+    monkeypatch: pytest.MonkeyPatch, levels: dict[str, str]
+) -> None:
+    _env(monkeypatch, **levels)
+    with pytest.raises(ValidationError, match="ASSURANCE_CARD_ONLY"):
+        _settings()

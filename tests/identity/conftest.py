@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy import delete
+from support import Agencies
 
 from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.config import Settings
@@ -28,20 +28,6 @@ from mock_agencies.dopa.population import build_population
 KEY, SECRET = "gateway-under-test", "registry-secret-under-test"
 AGENT_ID = "3100100000014"
 POPULATION = build_population(seed=2565, size=200)
-
-SOMCHAI = {  # demo citizen 1 (docs/demo-citizens.md)
-    "national_id": "1100100001014",
-    "laser_code": "JT0123456701",
-    "first_name_th": "สมชาย",
-    "last_name_th": "ใจดี",
-    "birth_date_be": "25300115",
-}
-
-
-@dataclass
-class Agencies:
-    app: httpx.AsyncClient  # the host: faults, device
-    transport: httpx.ASGITransport
 
 
 @pytest.fixture

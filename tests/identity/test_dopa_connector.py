@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SOMCHAI, Agencies
+from support import SOMCHAI, Agencies
 
 from connectors import AgencyMisconfigured, AgencyUnavailable, CardCheckCode, CardQuery
 from connectors.api.dopa import DopaConfig, DopaRegistry

@@ -4,7 +4,7 @@ FRR <= 1 % at the configured threshold)."""
 from __future__ import annotations
 
 import httpx
-from conftest import Agencies
+from support import Agencies
 
 from connectors.api.dopa import DopaRegistry
 from gateway.face_report import face_error_rates

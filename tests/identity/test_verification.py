@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from conftest import SOMCHAI, Agencies
 from sqlalchemy import select
+from support import SOMCHAI, Agencies
 
 from identity.crypto import PIIVault
 from identity.verification.models import Citizen, IdentityVerification
