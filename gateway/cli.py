@@ -194,6 +194,36 @@ def identity() -> None:
     """Identity proofing."""
 
 
+@identity.command("purge")
+def identity_purge() -> None:
+    """Erase what finished or abandoned logins left: expired challenges' card data, spent
+    attempt counters, expired codes and tokens. Safe to run at any time (e.g. hourly)."""
+    from gateway.db import create_engine, session_factory
+    from gateway.main import oidc_settings
+    from identity.oidc import OIDCProvider
+    from identity.verification.service import purge_abandoned
+    from kernel.clock import SystemClock
+
+    settings = Settings()
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        clock = SystemClock()
+        try:
+            async with session_factory(engine)() as session:
+                expired, counters = await purge_abandoned(session, clock.now())
+                purged = await OIDCProvider(oidc_settings(settings), clock).purge_expired(session)
+                await session.commit()
+        finally:
+            await engine.dispose()
+        click.echo(
+            f"expired {expired} abandoned challenges, removed {counters} attempt counters; "
+            f"tokens: {purged}"
+        )
+
+    asyncio.run(run())
+
+
 @identity.command("face-report")
 @click.option("--people", default=1000, show_default=True, type=int)
 @click.option("--scans", default=2, show_default=True, type=int, help="genuine and impostor each")

@@ -91,8 +91,9 @@ class DopaRegistry:
 
     async def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST with the current token; on a lapsed token, validate again and retry once."""
-        for attempt in range(2):
-            token = await self._current_token(renew=attempt > 0)
+        token: str | None = None
+        for _ in range(2):
+            token = await self._current_token(stale=token)
             response = await self._send(
                 "POST",
                 path,
@@ -104,9 +105,11 @@ class DopaRegistry:
             return self._json_or_raise(response)
         raise AgencyMisconfigured(AGENCY, "a freshly validated token was refused")
 
-    async def _current_token(self, *, renew: bool) -> str:
+    async def _current_token(self, *, stale: str | None = None) -> str:
+        """The token to use; a new one when `stale` (refused) is still the current one. Callers
+        that waited on the lock while another renewed it take the renewed token."""
         async with self._token_lock:
-            if self._token is None or renew:
+            if self._token is None or self._token == stale:
                 response = await self._send(
                     "GET",
                     "/gdx/auth/validate",

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry, PersonRecord
@@ -31,7 +31,7 @@ from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavail
 from identity.crypto import PIIVault
 from identity.verification.attempts import AttemptLimiter, AttemptPolicy
 from identity.verification.face import FaceMatcher, TemplateInvalid, check_template
-from identity.verification.models import Citizen, IdentityVerification
+from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 from identity.verification.prechecks import CardData, PrecheckFailed, precheck_card
 from kernel.assurance import rank
 from kernel.clock import Clock
@@ -438,3 +438,25 @@ def _liveness_ok(liveness: Mapping[str, Any], verification: IdentityVerification
         and liveness.get("action") == verification.challenge_action
         and liveness.get("live") is True
     )
+
+
+async def purge_abandoned(session: AsyncSession, now: dt.datetime) -> tuple[int, int]:
+    """Erase what unfinished logins left behind: challenges past their expiry lose their card
+    data (decided as expired), and attempt counters whose window and lock are over go.
+    Returns (verifications expired, counters removed). The caller commits."""
+    expired = await session.execute(
+        update(IdentityVerification)
+        .where(
+            IdentityVerification.status == "face_required",
+            IdentityVerification.expires_at <= now,
+        )
+        .values(status="expired", outcome="challenge_expired", card_enc=None, decided_at=now)
+    )
+    longest_window = max(PER_ID.window, PER_CLIENT.window)
+    removed = await session.execute(
+        delete(AttemptCounter).where(
+            AttemptCounter.window_started_at <= now - longest_window,
+            (AttemptCounter.locked_until.is_(None)) | (AttemptCounter.locked_until <= now),
+        )
+    )
+    return getattr(expired, "rowcount", 0), getattr(removed, "rowcount", 0)

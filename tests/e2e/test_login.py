@@ -106,6 +106,12 @@ async def test_no_national_id_appears_in_the_logs(
     caplog.set_level("DEBUG")
     started = (await stack.gateway.post("/v1/identity/verifications", json=SOMCHAI)).json()
     await stack.gateway.post(started["face_url"], json=await _face(stack, started))
+    # ...and on the failure paths: a wrong laser code, an impostor.
+    await stack.gateway.post(
+        "/v1/identity/verifications", json={**SOMCHAI, "laser_code": "JT0-1234567-99"}
+    )
+    other = (await stack.gateway.post("/v1/identity/verifications", json=SOMCHAI)).json()
+    await stack.gateway.post(other["face_url"], json=await _face(stack, other, genuine=False))
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "pid#" in logged  # the redacted form is what is logged...
     assert "1100100001014" not in logged  # ...never the ID itself

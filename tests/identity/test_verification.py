@@ -239,3 +239,24 @@ async def test_a_registry_outage_is_503_with_retry_after(
         await verifications.start(card(), CLIENT)
     assert down.value.code == "registry_unavailable"
     assert down.value.headers["Retry-After"]
+
+
+async def test_purge_erases_abandoned_challenges_and_spent_counters(
+    verifications: VerificationService, clock: SimulatedClock
+) -> None:
+    from identity.verification.models import AttemptCounter
+    from identity.verification.service import purge_abandoned
+
+    abandoned = await verifications.start(card(), CLIENT)
+    with pytest.raises(CardRefused):
+        await verifications.start(card(laser_code="JT0123456799"), CLIENT)
+    clock.advance(16 * 60)
+    expired, removed = await purge_abandoned(verifications.session, clock.now())
+    await verifications.session.commit()
+    assert (expired, removed) == (1, 2)  # the challenge; the pid and client counters
+    row = await verifications.session.get(
+        IdentityVerification, abandoned.verification_id, populate_existing=True
+    )
+    assert row is not None
+    assert (row.status, row.card_enc) == ("expired", None)
+    assert (await verifications.session.scalars(select(AttemptCounter))).all() == []
