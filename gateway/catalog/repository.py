@@ -82,6 +82,12 @@ class CatalogRepository:
         )
         return dict(rows.all())
 
+    async def live_count_of_agency(self, code: str) -> int:
+        count = await self.session.scalar(
+            select(func.count()).where(EService.status == LIVE, EService.agency_code == code)
+        )
+        return int(count or 0)
+
     async def extra_holidays(self, agency_code: str | None = None) -> Sequence[ExtraHoliday]:
         """Cabinet days (for everyone), plus one agency's own days when it is named."""
         stmt = select(ExtraHoliday).order_by(ExtraHoliday.day)

@@ -136,8 +136,7 @@ class CatalogService:
     async def agency(self, code: str) -> tuple[Agency, int]:
         """The agency and how many live e-services it has."""
         agency = await self.agency_only(code)
-        counts = await self.repository.live_counts_by_agency()
-        return agency, counts.get(code, 0)
+        return agency, await self.repository.live_count_of_agency(code)
 
     async def working_calendar(self, agency: Agency) -> tuple[WorkingCalendar, dict[dt.date, Text]]:
         """The agency's calendar (R-10.2): its hours, Thai government holidays, and the

@@ -22,9 +22,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from identity.oidc.scopes import BIRTHDATE, PROFILE
+from kernel.buddhist_era import split_be_date
 
-BE_OFFSET = 543  # Buddhist Era year = Common Era year + 543
-_BE_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SUB = re.compile(r"^[\x21-\x7e]{8,255}$")
 _NATIONAL_ID_LIKE = re.compile(r"^\d{13}$")
@@ -44,13 +43,9 @@ NAME_CLAIMS = (
 def birthdate_from_be(be_date: str) -> str:
     """A Buddhist-Era YYYYMMDD (00 for an unknown day or month) as an ISO date, partial where
     unknown: "25300315" -> "1987-03-15", "25300300" -> "1987-03", "25300000" -> "1987"."""
-    match = _BE_DATE.match(be_date)
-    if match is None:
-        raise ValueError("a BE date is YYYYMMDD")
-    year, month, day = (int(g) for g in match.groups())
-    if year <= BE_OFFSET:
+    iso_year, month, day = split_be_date(be_date)
+    if iso_year <= 0:
         raise ValueError("the year is unknown")
-    iso_year = year - BE_OFFSET
     if month == 0:
         if day != 0:
             raise ValueError("a day without a month")

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.th import pin
 
+from kernel.buddhist_era import BE_OFFSET, split_be_date
 from kernel.errors import FieldError
-
-BE_OFFSET = 543  # Buddhist Era year = Common Era year + 543
 
 _LASER = re.compile(r"^[A-Z]{2}[0-9]{10}$")
 _LASER_NOISE = re.compile(r"[\s\-]")
@@ -89,8 +88,7 @@ def normalize_birth_date_be(raw: str, today: dt.date) -> str:
     value = raw.strip().replace("-", "").replace("/", "")
     if not _BE_DATE.match(value):
         raise ValueError("format:use YYYYMMDD in the Buddhist Era, e.g. 25300115")
-    year_be, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
-    year_ce = year_be - BE_OFFSET
+    year_ce, month, day = split_be_date(value)
     if not 1850 <= year_ce <= today.year:
         raise ValueError(
             f"year:the year is in the Buddhist Era (CE + 543), so at most {today.year + BE_OFFSET}"
@@ -145,8 +143,7 @@ def precheck_card(
 def age_on(birth_date_be: str, today: dt.date) -> int | None:
     """Completed years of age on `today`; None when the unknown day or month leaves it open
     (the birthday may or may not have passed). Rules needing an age then stay undecided."""
-    year_ce = int(birth_date_be[:4]) - BE_OFFSET
-    month, day = int(birth_date_be[4:6]), int(birth_date_be[6:])
+    year_ce, month, day = split_be_date(birth_date_be)
     earliest = (month or 1, day or 1)
     last_month = month or 12
     latest = (last_month, day or calendar.monthrange(year_ce, last_month)[1])
