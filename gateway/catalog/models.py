@@ -80,6 +80,8 @@ class EService(Base):
     search_text: Mapped[str] = mapped_column(Text)
     eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     manual: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The application form (JSON Schema + prefill map); None: the service files no form.
+    form: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
