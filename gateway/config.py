@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     agencies_url: str = "http://127.0.0.1:8100"
     var_dir: Path = Path("var")
     storage_dir: Path = Path("var/storage")
+    # An S3-compatible object store for attachments instead of STORAGE_DIR, e.g.
+    # s3://bucket/prefix?endpoint_url=http://127.0.0.1:9000&region=us-east-1 (credentials from
+    # the standard AWS_* environment variables).
+    storage_url: str | None = None
+    # Attachments: bytes per file, bytes per application, files per application.
+    max_attachment_bytes: Annotated[int, Field(gt=0)] = 10 * 1_048_576
+    max_application_bytes: Annotated[int, Field(gt=0)] = 30 * 1_048_576
+    max_attachments: Annotated[int, Field(gt=0, le=100)] = 20
 
     # Secrets. In development, missing ones are generated into var/keys/ on first run;
     # production refuses to start without them.
