@@ -8,6 +8,7 @@
     ├── Conflict (409)               conflict
     ├── Gone (410)                   gone
     ├── PayloadTooLarge (413)        payload_too_large
+    ├── UnsupportedMediaType (415)   unsupported_media_type
     ├── ValidationFailed (422)       validation_failed, with field errors
     ├── TooManyRequests (429)        too_many_requests, with Retry-After
     ├── BadGateway (502)             bad_gateway
@@ -78,6 +79,10 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, code, title = 413, "payload_too_large", "The request body is too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code, title = 415, "unsupported_media_type", "The content type is not accepted"
 
 
 class Gone(DomainError):
