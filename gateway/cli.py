@@ -334,3 +334,38 @@ def clients_add(client_id: str, name: str, scopes: tuple[str, ...]) -> None:
 
     asyncio.run(run())
     click.echo(f"client_id     {client_id}\nclient_secret {secret}\n(shown once; stored hashed)")
+
+
+@main.group()
+def audit() -> None:
+    """The audit log (R-15.1)."""
+
+
+@audit.command("verify")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1))
+def audit_verify(batch: int) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first broken link if any."""
+    from gateway.audit import ChainReport, verify
+    from gateway.db import create_engine, session_factory
+
+    settings = Settings()
+
+    async def run() -> ChainReport:
+        engine = create_engine(settings)
+        try:
+            async with session_factory(engine)() as session:
+                return await verify(session, batch=batch)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.ok:
+        click.echo(
+            f"audit log intact: {report.entries_checked} entries, "
+            f"head seq {report.head_seq} hash {report.head_hash}"
+        )
+        return
+    where = "" if report.first_broken_seq is None else f" at seq {report.first_broken_seq}"
+    click.echo(f"audit log BROKEN{where}: {report.reason}")
+    click.echo(f"{report.entries_checked} entries verified before the break")
+    sys.exit(1)
