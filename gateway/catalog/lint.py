@@ -6,7 +6,12 @@
   in Thai and in English.
 - R-7.2: no copy needs a signature or certification.
 - R-7.3: one electronic set is enough (no document asked for in several copies).
-- R-12.1: a document a state agency issues is never demanded as an upload.
+- R-12.1: a document a state agency issues is never demanded as an upload (nor one whose
+  name says it is such a document, whatever issuer it is given); the application form never
+  asks for what the state holds (names, birth date, national ID, registered address, sex)
+  unless the field is prefilled.
+- R-7.5: a service the portal does not file (personal appearance, link only) has no form.
+- R-LFA.1 also for forms: every field is titled in Thai (`title`) and English (`x-title-en`).
 
 Pure: it reads definitions and returns findings; loading files is the caller's business.
 """
@@ -16,14 +21,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.catalog.definitions import (
     AgencyDefinition,
+    Document,
     EServiceDefinition,
+    FormSpec,
     IntegrationMode,
+    Location,
     Text,
+    can_file,
+    walk_schema,
 )
 
 MINUTES_PER_WORKING_DAY = 8 * 60  # 08:30-16:30, continuous (R-10.2 default)
@@ -37,6 +48,41 @@ _CERTIFICATION = re.compile(
     r"|certified\s+(?:true\s+)?cop|attested\s+cop|notari[sz]ed|signed\s+cop|copy\s+certified",
     re.IGNORECASE,
 )
+
+# Documents only a state agency issues, named at the start of a document's name, in Thai
+# ("(สำเนา)บัตรประจำตัวประชาชน", "ทะเบียนบ้าน", ...) or English ("Copy of the ID card"). Only the
+# start: "a landlord's letter (if you do not live at your registered address)" is not one.
+_STATE_DOCUMENT = re.compile(
+    r"^(?:สำเนา|ข้อมูล|ภาพถ่าย|รูปถ่าย)?\s*(?:บัตรประจำตัวประชาชน|บัตรประชาชน|ทะเบียนบ้าน|สูติบัตร"
+    r"|ทะเบียนสมรส|ทะเบียนหย่า|มรณบัตร|ใบอนุญาตขับรถ|ใบขับขี่|หนังสือเดินทาง|โฉนด)"
+    r"|^(?:an?\s+|the\s+)?(?:(?:copy|photo|scan)\s+of\s+(?:an?\s+|the\s+|your\s+)?)?"
+    r"(?:national\s+id\s+card|id\s+card|house\s+registration|birth\s+certificate"
+    r"|marriage\s+certificate|divorce\s+certificate|death\s+certificate|driving\s+licen[cs]e"
+    r"|passport|title\s+deed)",
+    re.IGNORECASE,
+)
+
+# Form fields that ask for what the state holds about the applicant (R-12.1), by name ...
+_STATE_HELD_NAME = re.compile(
+    r"(?:(?:first|last|given|family|middle|full|sur)_?name|name|fname|lname"
+    r"|birth_?date|date_of_birth|dob|born_on"
+    r"|national_id|citizen_id|id_card(?:_number|_no)?|id_number|pid|personal_id"
+    r"|address|home_address|registered_address|house_registration_address"
+    r"|sex|gender)(?:_(?:th|en))?"
+)
+# ... or by title. Data about someone else belongs in a nested object (a representative, a
+# child), which this check does not read.
+_STATE_HELD_TITLE = re.compile(
+    r"^(?:ชื่อ(?:ตัว|จริง)?(?:\s*[-–]?\s*(?:และ)?\s*(?:นามสกุล|สกุล))?|นามสกุล|ชื่อสกุล|เพศ)"
+    r"\s*(?:\(|$)"
+    r"|วัน(?:เดือนปี)?เกิด|เลข(?:ประจำตัวประชาชน|บัตรประชาชน|บัตรประจำตัวประชาชน)"
+    r"|ที่อยู่ตาม(?:ทะเบียนบ้าน|บัตร)"
+    r"|\b(?:first|given|last|family|full|middle)\s+name\b|\bsurname\b|\bdate\s+of\s+birth\b"
+    r"|\bbirth\s*date\b|\bnational\s+id\b|\bcitizen\s+id\b|\bid\s+card\s+number\b"
+    r"|\bregistered\s+address\b|\bhome\s+address\b|^(?:sex|gender)$",
+    re.IGNORECASE,
+)
+_FORM_TEXTS = ("title", "description", "x-title-en", "x-description-en")
 
 
 @dataclass(frozen=True, order=True)
@@ -54,10 +100,11 @@ def lint(
     today: dt.date,
 ) -> list[Finding]:
     """Every finding for every service, sorted by service id."""
-    known = {a.code for a in agencies}
+    modes = {a.code: a.integration_mode for a in agencies}
     findings: list[Finding] = []
     for service in services:
-        findings.extend(_lint_one(service, known, today))
+        findings.extend(_lint_one(service, set(modes), today))
+        findings.extend(_lint_form(service, modes.get(service.agency)))
     return sorted(findings)
 
 
@@ -150,6 +197,15 @@ def _lint_one(  # noqa: PLR0912, PLR0915 - one check per manual field, read top 
                 "a document a state agency issues must be fetched by the portal or picked from "
                 "the wallet, never uploaded (EGA s.12)",
             )
+        elif doc.source == "upload" and _names_a_state_document(doc):
+            yield found(
+                "R-12.1",
+                "state_document_misattributed",
+                f"{where}.issuer",
+                "the name says a state agency issues this document (ID card, house "
+                "registration, birth certificate, ...): mark its issuer as the state and let "
+                "the portal fetch it (EGA s.12)",
+            )
     for i, condition in enumerate(manual.conditions):
         if _CERTIFICATION.search(condition.th) or _CERTIFICATION.search(condition.en):
             yield found(
@@ -201,3 +257,101 @@ def _lint_one(  # noqa: PLR0912, PLR0915 - one check per manual field, read top 
             "manual.published_on",
             f"published_on {manual.published_on} is after {today}",
         )
+
+
+def _names_a_state_document(doc: Document) -> bool:
+    return any(_STATE_DOCUMENT.search(name.strip()) for name in (doc.name.th, doc.name.en))
+
+
+def _schema_where(at: Location) -> str:
+    where = "form.schema"
+    for part in at:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return where
+
+
+def _lint_form(s: EServiceDefinition, agency_mode: IntegrationMode | None) -> Iterator[Finding]:
+    """The application form: filed at all (R-7.5), never asking what the state holds
+    (R-12.1) or for a certified copy (R-7.2), titled in both languages (R-LFA.1)."""
+    form = s.form
+    if form is None:
+        return
+    mode = s.integration_mode or agency_mode
+    if not can_file(in_person_required=s.in_person_required, integration_mode=mode):
+        yield Finding(
+            s.id,
+            "R-7.5",
+            "form_on_unfileable_service",
+            "form",
+            "the portal does not file this service (personal appearance or link only), so it "
+            "has no application form",
+        )
+    yield from _state_data_asked(s.id, form)
+    for at, sub in walk_schema(form.schema_):
+        texts = [sub.get(k) for k in _FORM_TEXTS]
+        if any(isinstance(t, str) and _CERTIFICATION.search(t) for t in texts):
+            yield Finding(
+                s.id,
+                "R-7.2",
+                "certified_copy_demanded",
+                _schema_where(at),
+                "the form demands a certified or signed copy (EGA s.7 para 2)",
+            )
+        titled = _text(sub, "title") and _text(sub, "x-title-en")
+        if (_is_field(at) or _is_choice(at, sub)) and not titled:
+            yield Finding(
+                s.id,
+                "R-LFA.1",
+                "missing_form_text",
+                _schema_where(at),
+                "a form field or choice needs a Thai title and an English x-title-en",
+            )
+
+
+def _state_data_asked(service_id: str, form: FormSpec) -> Iterator[Finding]:
+    for name, prop in form.properties.items():
+        if name in form.prefill or not isinstance(prop, Mapping):
+            continue
+        if prop.get("type") in ("boolean", "integer", "number"):
+            continue  # a yes/no or a count ("I live at my registered address") asks no record
+        titles = [t for t in (prop.get("title"), prop.get("x-title-en")) if isinstance(t, str)]
+        if _STATE_HELD_NAME.fullmatch(name.lower()) or any(
+            _STATE_HELD_TITLE.search(t.strip()) for t in titles
+        ):
+            yield Finding(
+                service_id,
+                "R-12.1",
+                "state_data_asked",
+                f"form.schema.properties.{name}",
+                "the form asks for data the state already holds (name, birth date, national "
+                "ID, registered address, sex): prefill it from the identity or the registry",
+            )
+
+
+def _is_data_path(at: Location) -> bool:
+    """Whether `at` reaches a place in the form data through properties and items only (not
+    through a condition such as `if` or `not`, whose properties are no fields to fill)."""
+    i = 0
+    while i < len(at):
+        if at[i] == "properties" and i + 1 < len(at):
+            i += 2
+        elif at[i] == "items":
+            i += 1
+        else:
+            return False
+    return True
+
+
+def _is_field(at: Location) -> bool:
+    return len(at) >= 2 and at[-2] == "properties" and _is_data_path(at)
+
+
+def _is_choice(at: Location, sub: Mapping[str, Any]) -> bool:
+    return (
+        len(at) >= 2 and at[-2] in ("oneOf", "anyOf") and "const" in sub and _is_data_path(at[:-2])
+    )
+
+
+def _text(sub: Mapping[str, Any], keyword: str) -> bool:
+    value = sub.get(keyword)
+    return isinstance(value, str) and bool(value.strip())

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.applications.forms import effective_form
 from gateway.catalog.definitions import (
     Category,
     LifeStage,
     Manual,
     OpeningHours,
     Text,
+    can_file,
+    walk_schema,
 )
 from gateway.catalog.models import Agency, AgencyUnit, EService
 
@@ -101,6 +106,7 @@ class IssuerOut(BaseModel):
 
 
 class DocumentOut(BaseModel):
+    key: str
     name: str
     issuer: IssuerOut
     source: str
@@ -159,10 +165,39 @@ class ManualOut(BaseModel):
     published_on: dt.date | None
 
 
+class PrefilledFieldOut(BaseModel):
+    field: str
+    title: str | None
+    source: str
+
+
+class FormDocumentOut(BaseModel):
+    key: str
+    name: str
+    source: str
+    required: bool
+
+
+class FormOut(BaseModel):
+    """The application form: the JSON Schema (2020-12) of `form` in an application's body,
+    which of its fields the gateway fills in from state data (never to be sent, R-12.1),
+    and the documents by the keys attachments use."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    schema_: dict[str, Any] = Field(alias="schema")
+    prefilled: list[PrefilledFieldOut]
+    documents: list[FormDocumentOut]
+    default: bool = Field(description="true: the service defines no form of its own")
+
+
 class ServiceDetail(ServiceSummary):
     link_url: str | None
     eligibility: dict[str, Any] | None
     manual: ManualOut
+    form: FormOut | None = Field(
+        description="null when the portal does not file this service (R-7.5, link-only)"
+    )
 
 
 class UnitOut(BaseModel):
@@ -266,6 +301,7 @@ def manual_out(manual: Manual, lang: str) -> ManualOut:
         total_working_days=manual.total_working_days,
         documents=[
             DocumentOut(
+                key=key,
                 name=d.name.pick(lang),
                 issuer=IssuerOut(
                     kind=d.issuer.kind,
@@ -278,7 +314,7 @@ def manual_out(manual: Manual, lang: str) -> ManualOut:
                 required=d.required,
                 note=_pick(d.note, lang),
             )
-            for d in manual.documents
+            for key, d in manual.keyed_documents()
         ],
         fees=None
         if fees is None
@@ -313,12 +349,55 @@ def manual_out(manual: Manual, lang: str) -> ManualOut:
     )
 
 
+def localized_schema(schema: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The form schema with its titles and descriptions in `lang`: Thai is written in
+    `title`/`description`, English beside it in `x-title-en`/`x-description-en`."""
+    out: dict[str, Any] = copy.deepcopy(dict(schema))
+    for _, sub in walk_schema(out):
+        assert isinstance(sub, dict)
+        for keyword in ("title", "description"):
+            english = sub.pop(f"x-{keyword}-en", None)
+            if lang == "en" and isinstance(english, str) and english.strip():
+                sub[keyword] = english
+    return out
+
+
+def _title(prop: Any) -> str | None:
+    title = prop.get("title") if isinstance(prop, dict) else None
+    return title if isinstance(title, str) else None
+
+
+def form_out(service: EService, manual: Manual, lang: str) -> FormOut | None:
+    if not can_file(
+        in_person_required=service.in_person_required, integration_mode=service.integration_mode
+    ):
+        return None
+    spec = effective_form(service.form)
+    schema = localized_schema(spec.schema_, lang)
+    properties = schema["properties"]
+    return FormOut(
+        schema=schema,
+        prefilled=[
+            PrefilledFieldOut(field=name, title=_title(prop), source=spec.prefill[name].value)
+            for name, prop in properties.items()
+            if name in spec.prefill
+        ],
+        documents=[
+            FormDocumentOut(key=key, name=d.name.pick(lang), source=d.source, required=d.required)
+            for key, d in manual.keyed_documents()
+        ],
+        default=service.form is None,
+    )
+
+
 def service_detail(service: EService, lang: str) -> ServiceDetail:
+    manual = Manual.model_validate(service.manual)
     return ServiceDetail(
         **service_summary(service, lang).model_dump(),
         link_url=service.link_url,
         eligibility=service.eligibility,
-        manual=manual_out(Manual.model_validate(service.manual), lang),
+        manual=manual_out(manual, lang),
+        form=form_out(service, manual, lang),
     )
 
 

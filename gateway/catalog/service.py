@@ -286,6 +286,7 @@ class CatalogService:
             d.eligibility.model_dump(mode="json", by_alias=True) if d.eligibility else None
         )
         service.manual = d.manual.model_dump(mode="json")
+        service.form = d.form.model_dump(mode="json", by_alias=True) if d.form else None
         service.updated_at = now
         service.life_stages = [
             EServiceLifeStage(service_id=d.id, life_stage=s.value)

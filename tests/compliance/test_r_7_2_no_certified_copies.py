@@ -94,3 +94,56 @@ def test_a_copy_of_a_certificate_is_not_a_demand_for_certification(
     # copy be certified; a plain copy (สำเนา) is what allows.
     service_data["manual"]["documents"][BANK_BOOK]["name"] = {"th": th, "en": en}
     assert lint_service(service_data) == set()
+
+
+# -- the application form may not demand one either ---------------------------------------------
+
+
+def _form_with(field: Data) -> Data:
+    return {
+        "schema": {
+            "type": "object",
+            "properties": {"bank_book_note": field},
+            "additionalProperties": False,
+        }
+    }
+
+
+@pytest.mark.parametrize(("language", "phrase"), DEMANDS)
+@pytest.mark.parametrize("keyword", ["title", "description"])
+def test_a_form_field_demanding_certification_is_reported(
+    service_data: Data, lint_service: Lint, language: str, phrase: str, keyword: str
+) -> None:
+    field: Data = {"type": "string", "title": "หมายเหตุ", "x-title-en": "Note"}
+    field[keyword if language == "th" else f"x-{keyword}-en"] = phrase
+    service_data["form"] = _form_with(field)
+
+    assert lint_service(service_data) == {
+        ("R-7.2", "certified_copy_demanded", "form.schema.properties.bank_book_note")
+    }
+
+
+def test_a_choice_demanding_certification_is_reported(
+    service_data: Data, lint_service: Lint
+) -> None:
+    field = {
+        "type": "string",
+        "title": "วิธีส่งเอกสาร",
+        "x-title-en": "How you send the document",
+        "oneOf": [
+            {"const": "scan", "title": "สแกน", "x-title-en": "A scan"},
+            {"const": "certified", "title": "สำเนาที่รับรองแล้ว", "x-title-en": "A copy"},
+        ],
+    }
+    service_data["form"] = _form_with(field)
+
+    assert lint_service(service_data) == {
+        ("R-7.2", "certified_copy_demanded", "form.schema.properties.bank_book_note.oneOf[1]")
+    }
+
+
+def test_a_form_asking_for_a_plain_copy_is_accepted(service_data: Data, lint_service: Lint) -> None:
+    service_data["form"] = _form_with(
+        {"type": "string", "title": "สำเนาหนังสือรับรองเงินเดือน", "x-title-en": "Salary certificate"}
+    )
+    assert lint_service(service_data) == set()

@@ -254,3 +254,83 @@ def test_only_the_broken_service_is_reported_under_its_own_id(
     assert [(f.service_id, f.rule, f.check) for f in findings] == [
         ("dop-test-broken", "R-LFA.1", "missing_steps")
     ]
+
+
+# -- the application form is titled in Thai and English ------------------------------------------
+
+
+def _form(properties: Data) -> Data:
+    return {"schema": {"type": "object", "properties": properties, "additionalProperties": False}}
+
+
+def test_a_form_field_without_an_english_title_is_flagged(
+    service_data: Data, lint_service: Lint
+) -> None:
+    service_data["form"] = _form({"occupation": {"type": "string", "title": "อาชีพ"}})
+
+    assert lint_service(service_data) == {
+        ("R-LFA.1", "missing_form_text", "form.schema.properties.occupation")
+    }
+
+
+def test_a_form_field_without_a_thai_title_is_flagged(
+    service_data: Data, lint_service: Lint
+) -> None:
+    service_data["form"] = _form({"occupation": {"type": "string", "x-title-en": "Occupation"}})
+
+    assert lint_service(service_data) == {
+        ("R-LFA.1", "missing_form_text", "form.schema.properties.occupation")
+    }
+
+
+def test_nested_fields_and_choices_need_both_titles(service_data: Data, lint_service: Lint) -> None:
+    service_data["form"] = _form(
+        {
+            "bank_account": {
+                "type": "object",
+                "title": "บัญชีธนาคาร",
+                "x-title-en": "Bank account",
+                "properties": {
+                    "bank": {
+                        "type": "string",
+                        "title": "ธนาคาร",
+                        "x-title-en": "Bank",
+                        "oneOf": [
+                            {"const": "006", "title": "กรุงไทย", "x-title-en": "Krungthai"},
+                            {"const": "014", "title": "ไทยพาณิชย์"},
+                        ],
+                    },
+                    "number": {"type": "string"},
+                },
+            }
+        }
+    )
+
+    assert lint_service(service_data) == {
+        ("R-LFA.1", "missing_form_text", "form.schema.properties.bank_account.properties.number"),
+        (
+            "R-LFA.1",
+            "missing_form_text",
+            "form.schema.properties.bank_account.properties.bank.oneOf[1]",
+        ),
+    }
+
+
+def test_the_properties_of_a_condition_are_no_fields(
+    service_data: Data, lint_service: Lint
+) -> None:
+    form = _form(
+        {
+            "paid_by": {"type": "string", "title": "วิธีรับเงิน", "x-title-en": "Paid by"},
+            "account": {"type": "string", "title": "บัญชี", "x-title-en": "Account"},
+        }
+    )
+    form["schema"]["allOf"] = [
+        {
+            "if": {"properties": {"paid_by": {"const": "bank"}}, "required": ["paid_by"]},
+            "then": {"required": ["account"]},
+        }
+    ]
+    service_data["form"] = form
+
+    assert lint_service(service_data) == set()
