@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     max_attachment_bytes: Annotated[int, Field(gt=0)] = 10 * 1_048_576
     max_application_bytes: Annotated[int, Field(gt=0)] = 30 * 1_048_576
     max_attachments: Annotated[int, Field(gt=0, le=100)] = 20
+    # How often an inbox event stream looks for new messages.
+    sse_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    # How often `serve` runs the scheduled jobs (overdue notices, R-LFA.4); 0: never (use
+    # `citizen-gateway jobs run` from cron instead).
+    jobs_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
 
     # Secrets. In development, missing ones are generated into var/keys/ on first run;
     # production refuses to start without them.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -15,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.admin import endpoints as admin_endpoints
 from gateway.admin.clock import SharedClock
+from gateway.applications import agency_endpoints, jobs
+from gateway.applications import endpoints as application_endpoints
+from gateway.applications.service import ApplicationsRuntime, Limits
 from gateway.catalog import endpoints as catalog_endpoints
 from gateway.config import ClockMode, Environment, Settings
 from gateway.db import create_engine, session_factory
@@ -27,6 +31,11 @@ from gateway.keys import Secrets, dopa_consumer, load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.pagination import CursorCodec
+from gateway.receipts import endpoints as trust_endpoints
+from gateway.receipts.signer import ReceiptSigner
+from gateway.receipts.tsa import TimestampAuthority
+from gateway.storage import store_from_settings
+from gateway.storage.uploads import multipart_body_limit
 from identity.crypto import PIIVault
 from identity.login import connect
 from identity.login import router as me_router
@@ -40,6 +49,7 @@ from kernel.clock import Clock, SimulatedClock, SystemClock
 log = logging.getLogger("gateway")
 
 CLOCK_SYNC_SECONDS = 1.0
+UPLOAD_PATH = re.compile(r"^/v1/applications/[^/]+/attachments$")
 
 DESCRIPTION = """
 One gateway through which a citizen does a whole government service — **know, submit, pay,
@@ -80,21 +90,44 @@ def create_app(
     identity = _identity_runtime(settings, secrets, sessions, clock, agencies_transport)
     oidc = OIDCProvider(oidc_settings(settings), clock)
     connect(identity, oidc)
+    production = settings.env is Environment.PRODUCTION
+    keys_dir = settings.var_dir / "keys"
+    applications = ApplicationsRuntime(
+        vault=identity.vault,
+        signer=ReceiptSigner.load_or_create(keys_dir / "receipts", production=production),
+        tsa=TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock),
+        store=store_from_settings(settings),
+        registry=identity.registry,
+        issuer=settings.public_url.rstrip("/"),
+        limits=Limits(
+            max_attachment_bytes=settings.max_attachment_bytes,
+            max_application_bytes=settings.max_application_bytes,
+            max_attachments=settings.max_attachments,
+        ),
+    )
+    # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
+    oidc.also_published.extend(applications.signer.jwks()["keys"])
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        follow = None
+        background: list[asyncio.Task[None]] = []
         if runtime.shared_clock is not None:
             await runtime.shared_clock.start(settings.clock_start)
-            follow = asyncio.create_task(_follow_clock(runtime.shared_clock))
+            background.append(asyncio.create_task(_follow_clock(runtime.shared_clock)))
+        if settings.jobs_interval_seconds > 0:
+            background.append(
+                asyncio.create_task(
+                    jobs.run_periodically(runtime, applications, settings.jobs_interval_seconds)
+                )
+            )
         log.info("gateway started", extra={"clock": settings.clock_mode.value})
         try:
             yield
         finally:
-            if follow is not None:
-                follow.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await follow
+                    await task
             await identity.registry.aclose()
             await engine.dispose()
 
@@ -110,9 +143,25 @@ def create_app(
     app.state.identity = identity
     app.state.oidc = oidc
     app.state.oidc_sessions = sessions
+    app.state.applications = applications
+    app.state.tsa = applications.tsa
+    app.state.receipt_signer = applications.signer
     install_error_handlers(app)
     app.add_middleware(
-        GatewayMiddleware, metrics=runtime.metrics, max_body_bytes=settings.max_body_bytes
+        GatewayMiddleware,
+        metrics=runtime.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        # Uploads stream up to the application's whole allowance (plus multipart framing);
+        # the upload itself enforces the per-file and per-application caps exactly.
+        larger_bodies=[
+            (
+                UPLOAD_PATH,
+                multipart_body_limit(
+                    max_total_bytes=settings.max_application_bytes,
+                    max_files=settings.max_attachments,
+                ),
+            ),
+        ],
     )
     routers = [
         health_router,
@@ -120,6 +169,9 @@ def create_app(
         identity_endpoints.router,
         oidc_router(),
         me_router,
+        application_endpoints.router,
+        agency_endpoints.router,
+        trust_endpoints.router,
         admin_endpoints.router,
     ]
     for router in routers:

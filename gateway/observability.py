@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -56,10 +57,26 @@ class _BodyTooLarge(StarletteHTTPException):
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        max_body_bytes: int,
+        larger_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Routes that stream big bodies (attachment uploads) and enforce their own finer caps.
+        self.larger_bodies = tuple(larger_bodies)
+
+    def _limit_for(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        for pattern, limit in self.larger_bodies:
+            if pattern.match(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,15 +107,16 @@ class GatewayMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
+        limit = self._limit_for(scope)
         try:
             declared = _content_length(scope)
-            if declared is not None and declared > self.max_body_bytes:
-                await self._too_large(scope, send_with_id, request_id)
+            if declared is not None and declared > limit:
+                await self._too_large(scope, send_with_id, request_id, limit)
             else:
-                await self.app(scope, self._limited(receive), send_with_id)
+                await self.app(scope, self._limited(receive, limit), send_with_id)
         except _BodyTooLarge:
             if not response_started:
-                await self._too_large(scope, send_with_id, request_id)
+                await self._too_large(scope, send_with_id, request_id, limit)
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
@@ -122,9 +140,8 @@ class GatewayMiddleware:
             )
             request_id_var.reset(token)
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, limit: int) -> Receive:
         seen = 0
-        limit = self.max_body_bytes
 
         async def limited() -> Message:
             nonlocal seen
@@ -138,12 +155,12 @@ class GatewayMiddleware:
 
         return limited
 
-    async def _too_large(self, scope: Scope, send: Send, request_id: str) -> None:
+    async def _too_large(self, scope: Scope, send: Send, request_id: str, limit: int) -> None:
         body = problem_body(
             status=413,
             code="payload_too_large",
             title="The request body is too large",
-            detail=f"The body exceeds {self.max_body_bytes} bytes.",
+            detail=f"The body exceeds {limit} bytes.",
             instance=scope.get("path"),
             request_id=request_id,
         )

@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from support import Stack
 
 from gateway.admin.models import SimulationClock
+from gateway.applications.models import TABLES as APPLICATION_TABLES
 from gateway.catalog.loader import load_catalog
 from gateway.catalog.models import ExtraHoliday
 from gateway.config import Settings
@@ -140,7 +141,8 @@ POPULATION = build_population(seed=2565, size=200)
 async def stack(seeded: Settings) -> AsyncIterator[Stack]:
     engine = create_engine(seeded)
     async with session_factory(engine)() as session, session.begin():
-        for table in (AttemptCounter, IdentityVerification, Citizen):
+        # Children before parents: every citizen (and what they filed) goes.
+        for table in (*reversed(APPLICATION_TABLES), AttemptCounter, IdentityVerification, Citizen):
             await session.execute(delete(table))
     await engine.dispose()
 
@@ -160,4 +162,4 @@ async def stack(seeded: Settings) -> AsyncIterator[Stack]:
         ) as gateway,
         httpx.AsyncClient(transport=to_agencies, base_url="http://agencies.test") as agencies,
     ):
-        yield Stack(gateway, agencies)
+        yield Stack(gateway, agencies, app)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from gateway.config import Settings
 from gateway.main import create_app
@@ -51,6 +52,7 @@ class Stack:
 
     gateway: httpx.AsyncClient
     agencies: httpx.AsyncClient
+    app: FastAPI | None = None  # the gateway itself, for set-up a test cannot do over HTTP
 
 
 #: Demo citizen 1 (docs/demo-citizens.md), as typed from the card.
@@ -60,6 +62,16 @@ SOMCHAI = {
     "first_name_th": "สมชาย",
     "last_name_th": "ใจดี",
     "birth_date_be": "25300115",
+}
+
+
+#: Demo citizen 8: a second person, for "one citizen never sees another's data".
+NATTHIDA = {
+    "national_id": "1120100008086",
+    "laser_code": "JT0123456708",
+    "first_name_th": "ณัฐธิดา",
+    "last_name_th": "วงศ์สวัสดิ์",
+    "birth_date_be": "25470620",
 }
 
 
@@ -113,17 +125,24 @@ def authorization(challenge: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-async def login(stack: Stack, *, face: bool = True, nonce: str | None = None) -> dict[str, Any]:
+async def login(
+    stack: Stack,
+    *,
+    face: bool = True,
+    nonce: str | None = None,
+    person: dict[str, str] = SOMCHAI,
+) -> dict[str, Any]:
     """Run the app's login; the token response."""
     verifier, challenge = pkce()
     request = authorization(challenge, **({"nonce": nonce} if nonce else {}))
     started = await stack.gateway.post(
-        "/v1/identity/verifications", json={**SOMCHAI, "authorization": request}
+        "/v1/identity/verifications", json={**person, "authorization": request}
     )
     assert started.status_code == 201, started.text
     body = started.json()
     if face:
-        finished = await stack.gateway.post(body["face_url"], json=await face_answer(stack, body))
+        answer = await face_answer(stack, body, pid=person["national_id"])
+        finished = await stack.gateway.post(body["face_url"], json=answer)
     else:
         finished = await stack.gateway.post(f"/v1/identity/verifications/{body['id']}/card-only")
     assert finished.status_code == 200, finished.text
@@ -143,3 +162,145 @@ async def login(stack: Stack, *, face: bool = True, nonce: str | None = None) ->
     assert token.status_code == 200, token.text
     tokens: dict[str, Any] = token.json()
     return tokens
+
+
+# -- filing applications ------------------------------------------------------------------------
+
+#: The smallest files each sniffer accepts (the type is decided by these first bytes).
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(13) + b"\x00\x00\x00\x00IEND"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(32) + b"\xff\xd9"
+
+#: The driving-licence renewal (DLT): portal receipt anchor, 1 working day, one upload.
+DLT_RENEWAL = "dlt-driving-licence-renewal"
+DLT_FORM = {
+    "appointment_date": "2026-12-01",
+    "appointment_period": "morning",
+    "contact_phone": "0812345678",
+}
+#: The unemployment claim (SSO): receipt counted when the agency's own system takes it.
+SSO_UNEMPLOYMENT = "sso-unemployment-benefit"
+SSO_FORM = {
+    "last_working_day": "2026-10-31",
+    "cause": "laid_off",
+    "paid_by": "promptpay_id",
+    "contact_phone": "0812345678",
+}
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def set_clock(stack: Stack, instant: str) -> None:
+    """Move the gateway's simulated clock (do it before logging in: tokens carry the time)."""
+    r = await stack.gateway.post(
+        "/v1/admin/clock",
+        json={"set": instant},
+        headers={"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"},
+    )
+    assert r.status_code == 200, r.text
+
+
+async def draft(
+    stack: Stack,
+    headers: dict[str, str],
+    service_id: str = DLT_RENEWAL,
+    form: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    r = await stack.gateway.post(
+        "/v1/applications",
+        json={"service_id": service_id, "form": DLT_FORM if form is None else form},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def attach(
+    stack: Stack,
+    headers: dict[str, str],
+    application_id: str,
+    document: str,
+    content: bytes = PDF,
+    filename: str = "scan.pdf",
+    content_type: str = "application/pdf",
+) -> httpx.Response:
+    return await stack.gateway.post(
+        f"/v1/applications/{application_id}/attachments",
+        data={"document": document},
+        files={"file": (filename, content, content_type)},
+        headers=headers,
+    )
+
+
+async def filed(
+    stack: Stack, headers: dict[str, str], *, service_id: str = DLT_RENEWAL
+) -> dict[str, Any]:
+    """A complete DLT renewal (or SSO claim), submitted; the submit response."""
+    form = DLT_FORM if service_id == DLT_RENEWAL else SSO_FORM
+    application = await draft(stack, headers, service_id, form)
+    if service_id == DLT_RENEWAL:
+        r = await attach(stack, headers, application["id"], "medical-certificate")
+        assert r.status_code == 201, r.text
+    r = await stack.gateway.post(f"/v1/applications/{application['id']}/submit", headers=headers)
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def agency_headers(stack: Stack, code: str) -> dict[str, str]:
+    """An access token for agency `code`'s back end (client credentials, scope agency:CODE)."""
+    from identity.oidc import ClientKind
+
+    assert stack.app is not None
+    client_id, secret = (
+        f"{code.lower()}-backend",
+        f"{code.lower()}-client-secret-0123456789abcdefghij",
+    )
+    async with stack.app.state.runtime.sessions() as session:
+        await stack.app.state.oidc.ensure_client(
+            session,
+            client_id=client_id,
+            name=f"{code} back end",
+            kind=ClientKind.CONFIDENTIAL,
+            scopes=[f"agency:{code}"],
+            secret=secret,
+        )
+        await session.commit()
+    r = await stack.gateway.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@contextlib.asynccontextmanager
+async def applications_service(stack: Stack) -> AsyncIterator[Any]:
+    """The gateway's applications service on its own session, at the gateway's current time
+    (what the worker and the scheduled jobs use); the caller commits."""
+    from gateway.applications.repository import ApplicationRepository
+    from gateway.applications.service import ApplicationService
+    from gateway.catalog.repository import CatalogRepository
+    from gateway.catalog.service import CatalogService
+
+    assert stack.app is not None
+    runtime = stack.app.state.runtime
+    async with runtime.sessions() as session:
+        yield ApplicationService(
+            ApplicationRepository(session),
+            CatalogService(CatalogRepository(session), runtime.cursors),
+            stack.app.state.applications,
+            runtime.clock.now(),
+        )
+
+
+async def act(
+    stack: Stack, headers: dict[str, str], application_id: str, action: str, **body: Any
+) -> httpx.Response:
+    return await stack.gateway.post(
+        f"/v1/agency/applications/{application_id}/actions",
+        json={"action": action, **body},
+        headers=headers,
+    )

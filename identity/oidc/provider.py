@@ -187,6 +187,9 @@ class OIDCProvider:
             rescan_interval=settings.key_rescan_interval,
         )
         self.signer = TokenSigner(settings, self.keys)
+        # Other keys of the gateway published in the same JWKS (e.g. the receipt-signing key),
+        # so one jwks_uri verifies everything the gateway signs. They never verify tokens.
+        self.also_published: list[dict[str, Any]] = []
         self.sealer = ClaimsSealer(self.keys.claims_key)
         self._server = OIDCServer(settings, self.signer, self.sealer)
 
@@ -363,8 +366,10 @@ class OIDCProvider:
     # -- keys, discovery, housekeeping -----------------------------------------------------------
 
     def jwks(self) -> dict[str, Any]:
-        """The public keys that verify this provider's tokens (current + within grace)."""
-        return self.keys.jwks()
+        """The public keys that verify this provider's tokens (current + within grace), and any
+        other signing keys of the gateway that are published alongside them."""
+        published = self.keys.jwks()
+        return {**published, "keys": [*published["keys"], *self.also_published]}
 
     def rotate_keys(self) -> str:
         """Make a new signing key current; the kid of the new key."""

@@ -1,0 +1,172 @@
+"""The agency's side: `/v1/agency/applications`, for an agency's back end or its officers'
+back office, with an access token of scope `agency:<CODE>` (client credentials).
+
+An agency sees only applications filed with it (any other id answers 404), and every read of a
+citizen's data is an audit line (R-15.1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from gateway.applications.endpoints import (
+    AppsRuntimeDep,
+    ServiceDep,
+    _commit,
+    _out,
+    stream_attachment,
+)
+from gateway.applications.lifecycle import Action, ActorKind, Status
+from gateway.applications.schemas import (
+    AgencyActionIn,
+    ApplicationOut,
+    ApplicationPage,
+    ApplicationSummary,
+)
+from gateway.deps import LangDep, RuntimeDep
+from identity.oidc import AccessClaims, OIDCProvider
+from identity.oidc.errors import InsufficientScope, MissingToken
+
+router = APIRouter(prefix="/v1/agency", tags=["agency"])
+
+
+@dataclass(frozen=True)
+class AgencyCaller:
+    agency_code: str
+    client_id: str
+    claims: AccessClaims
+
+
+async def current_agency(
+    request: Request,
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> AgencyCaller:
+    """The agency an access token of scope `agency:<CODE>` speaks for."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise MissingToken("Send the agency's access token as 'Authorization: Bearer <token>'.")
+    provider: OIDCProvider = request.app.state.oidc
+    async with runtime.sessions() as session:
+        claims = await provider.verify_access_token(session, token.strip())
+    codes = [s.split(":", 1)[1] for s in claims.scopes if s.startswith("agency:")]
+    if len(codes) != 1:
+        raise InsufficientScope(("agency:<CODE>",))
+    return AgencyCaller(codes[0], claims.client_id, claims)
+
+
+AgencyDep = Annotated[AgencyCaller, Depends(current_agency)]
+
+
+def _staff(caller: AgencyCaller, officer: str | None) -> str:
+    return f"{caller.client_id}/{officer}" if officer else caller.client_id
+
+
+@router.get("/applications", response_model=ApplicationPage)
+async def list_agency_applications(
+    caller: AgencyDep,
+    service: ServiceDep,
+    runtime: RuntimeDep,
+    status: Annotated[Status | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ApplicationPage:
+    """Applications filed with this agency, oldest first (a work queue); no personal data."""
+    fingerprint_ = f"agency:{caller.agency_code}:{status}"
+    after = None
+    if cursor is not None:
+        at, _, last_id = runtime.cursors.decode(cursor, fingerprint_).partition("|")
+        after = (dt.datetime.fromisoformat(at), last_id)
+    rows = await service.repository.of_agency(
+        caller.agency_code,
+        status=status.value if status else None,
+        limit=limit + 1,
+        after=after,
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = runtime.cursors.encode(
+            fingerprint_, f"{last.created_at.isoformat()}|{last.id}"
+        )
+    return ApplicationPage(
+        items=[
+            ApplicationSummary(
+                id=a.id,
+                number=a.number,
+                service_id=a.service_id,
+                agency_code=a.agency_code,
+                status=Status(a.status),
+                turn=a.turn,
+                due_at=a.due_at,
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
+            for a in page
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+async def get_agency_application(
+    application_id: str,
+    caller: AgencyDep,
+    service: ServiceDep,
+    lang: LangDep,
+    officer: Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)] = None,
+) -> dict[str, Any]:
+    """One application with the citizen's form data (the read is audited, R-15.1)."""
+    application = await service.of_agency(caller.agency_code, application_id)
+    view = await service.view(application)
+    await service.read_by_staff(
+        application, caller.agency_code, _staff(caller, officer), "application"
+    )
+    await _commit(service)
+    return _out(service, view, lang, ActorKind.AGENCY)
+
+
+@router.get("/applications/{application_id}/attachments/{attachment_id}")
+async def get_agency_attachment(
+    application_id: str,
+    attachment_id: str,
+    caller: AgencyDep,
+    service: ServiceDep,
+    apps: AppsRuntimeDep,
+    officer: Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)] = None,
+) -> StreamingResponse:
+    application = await service.of_agency(caller.agency_code, application_id)
+    row = await service.attachment_of(application, attachment_id)
+    await service.read_by_staff(
+        application, caller.agency_code, _staff(caller, officer), f"attachment:{row.id}"
+    )
+    await _commit(service)
+    return await stream_attachment(service, apps, row)
+
+
+@router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
+async def act_on_application(
+    application_id: str,
+    body: AgencyActionIn,
+    caller: AgencyDep,
+    service: ServiceDep,
+    lang: LangDep,
+) -> dict[str, Any]:
+    """Accept, ask for more documents (once per application, R-LFA.2), ask for the fee,
+    approve or reject (with a reason). The citizen is told at once (R-11.1)."""
+    application = await service.agency_action(
+        caller.agency_code,
+        _staff(caller, body.officer),
+        application_id,
+        Action(body.action),
+        reason=body.reason,
+        items=[item.model_dump() for item in body.items],
+    )
+    await _commit(service)
+    return _out(service, await service.view(application), lang, ActorKind.AGENCY)

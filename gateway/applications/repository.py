@@ -1,0 +1,233 @@
+"""SQL for applications: the only module of the domain that builds queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.applications.lifecycle import OPEN
+from gateway.applications.models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    IdempotencyRecord,
+    Notification,
+    NumberCounter,
+    OutboxMessage,
+    Receipt,
+    WalletDocument,
+)
+
+
+class ApplicationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # --- applications -------------------------------------------------------------------
+
+    async def get(self, application_id: str) -> Application | None:
+        return await self.session.get(Application, application_id)
+
+    async def get_for_update(self, application_id: str) -> Application | None:
+        """The application, locked against concurrent changes until the transaction ends
+        (PostgreSQL); on SQLite the version column catches a concurrent change at flush."""
+        statement = select(Application).where(Application.id == application_id).with_for_update()
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def of_citizen(
+        self, citizen_id: str, *, limit: int, after: tuple[dt.datetime, str] | None
+    ) -> Sequence[Application]:
+        statement = select(Application).where(Application.citizen_id == citizen_id)
+        if after is not None:
+            at, last_id = after
+            statement = statement.where(
+                or_(
+                    Application.created_at < at,
+                    and_(Application.created_at == at, Application.id < last_id),
+                )
+            )
+        statement = statement.order_by(Application.created_at.desc(), Application.id.desc())
+        return (await self.session.scalars(statement.limit(limit))).all()
+
+    async def of_agency(
+        self,
+        agency_code: str,
+        *,
+        status: str | None,
+        limit: int,
+        after: tuple[dt.datetime, str] | None,
+    ) -> Sequence[Application]:
+        statement = select(Application).where(
+            Application.agency_code == agency_code, Application.status != "draft"
+        )
+        if status is not None:
+            statement = statement.where(Application.status == status)
+        if after is not None:
+            at, last_id = after
+            statement = statement.where(
+                or_(
+                    Application.created_at > at,
+                    and_(Application.created_at == at, Application.id > last_id),
+                )
+            )
+        statement = statement.order_by(Application.created_at, Application.id)
+        return (await self.session.scalars(statement.limit(limit))).all()
+
+    async def overdue(self, now: dt.datetime, notice_before: dt.datetime) -> Sequence[str]:
+        """Open applications past their due date whose last overdue notice (if any) is older
+        than `notice_before` (R-LFA.4)."""
+        statement = (
+            select(Application.id)
+            .where(
+                Application.status.in_([s.value for s in OPEN]),
+                Application.due_at < now,
+                or_(
+                    Application.last_overdue_notice_at.is_(None),
+                    Application.last_overdue_notice_at <= notice_before,
+                ),
+            )
+            .order_by(Application.due_at)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def claim_overdue_notice(
+        self, application_id: str, now: dt.datetime, notice_before: dt.datetime
+    ) -> int | None:
+        """Mark one overdue notice as sent, unless another process just did; the notice number.
+
+        A conditional UPDATE, so any number of processes running the job send each notice once.
+        """
+        result = await self.session.execute(
+            update(Application)
+            .where(
+                Application.id == application_id,
+                or_(
+                    Application.last_overdue_notice_at.is_(None),
+                    Application.last_overdue_notice_at <= notice_before,
+                ),
+            )
+            .values(
+                last_overdue_notice_at=now,
+                overdue_notices=Application.overdue_notices + 1,
+                version=Application.version + 1,
+            )
+            .returning(Application.overdue_notices)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    # --- numbers ------------------------------------------------------------------------
+
+    async def next_number(self, scope: str) -> int:
+        """The next value of a counter. The UPDATE comes first so it takes the row lock
+        (PostgreSQL) or the write lock (SQLite) before reading: two submissions never share
+        a number."""
+        for _ in range(3):
+            bumped = await self.session.execute(
+                update(NumberCounter)
+                .where(NumberCounter.scope == scope)
+                .values(value=NumberCounter.value + 1)
+                .returning(NumberCounter.value)
+                .execution_options(synchronize_session=False)
+            )
+            value = bumped.scalar_one_or_none()
+            if value is not None:
+                return int(value)
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(NumberCounter(scope=scope, value=1))
+                return 1
+            except IntegrityError:  # another submission created the counter first
+                continue
+        raise RuntimeError(f"could not take a number for {scope}")
+
+    # --- attachments, events, receipts ----------------------------------------------------
+
+    async def attachments(self, application_id: str) -> Sequence[Attachment]:
+        statement = (
+            select(Attachment)
+            .where(Attachment.application_id == application_id)
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def attachment(self, application_id: str, attachment_id: str) -> Attachment | None:
+        row = await self.session.get(Attachment, attachment_id)
+        if row is None or row.application_id != application_id:
+            return None
+        return row
+
+    async def delete(self, row: object) -> None:
+        await self.session.delete(row)
+
+    async def events(self, application_id: str) -> Sequence[ApplicationEvent]:
+        statement = (
+            select(ApplicationEvent)
+            .where(ApplicationEvent.application_id == application_id)
+            .order_by(ApplicationEvent.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def receipt(self, application_id: str) -> Receipt | None:
+        return await self.session.get(Receipt, application_id)
+
+    async def outbox_for(self, application_id: str) -> Sequence[OutboxMessage]:
+        statement = (
+            select(OutboxMessage)
+            .where(OutboxMessage.application_id == application_id)
+            .order_by(OutboxMessage.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    # --- wallet ---------------------------------------------------------------------------
+
+    async def wallet_document(self, document_id: str) -> WalletDocument | None:
+        return await self.session.get(WalletDocument, document_id)
+
+    async def wallet(self, citizen_id: str) -> Sequence[WalletDocument]:
+        statement = (
+            select(WalletDocument)
+            .where(WalletDocument.citizen_id == citizen_id)
+            .order_by(WalletDocument.issued_at.desc(), WalletDocument.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    # --- notifications --------------------------------------------------------------------
+
+    async def notifications(
+        self, citizen_id: str, *, after_id: int | None, limit: int, newest_first: bool
+    ) -> Sequence[Notification]:
+        statement = select(Notification).where(Notification.citizen_id == citizen_id)
+        if after_id is not None:
+            statement = statement.where(
+                Notification.id < after_id if newest_first else Notification.id > after_id
+            )
+        order = Notification.id.desc() if newest_first else Notification.id
+        return (await self.session.scalars(statement.order_by(order).limit(limit))).all()
+
+    async def unread_count(self, citizen_id: str) -> int:
+        statement = select(func.count()).where(
+            Notification.citizen_id == citizen_id, Notification.read_at.is_(None)
+        )
+        return int((await self.session.scalar(statement)) or 0)
+
+    async def notification(self, notification_id: int) -> Notification | None:
+        return await self.session.get(Notification, notification_id)
+
+    # --- idempotency ----------------------------------------------------------------------
+
+    async def idempotency_record(self, owner: str, key: str) -> IdempotencyRecord | None:
+        statement = select(IdempotencyRecord).where(
+            IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
+        )
+        return (await self.session.scalars(statement)).one_or_none()

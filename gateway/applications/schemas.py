@@ -1,0 +1,314 @@
+"""Request and response bodies of the applications API (the OpenAPI schema documents them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.applications.lifecycle import (
+    FINAL,
+    Action,
+    ActorKind,
+    Snapshot,
+    Status,
+    allowed_actions,
+)
+from gateway.applications.models import Attachment, Notification, WalletDocument
+from gateway.applications.service import ApplicationView, receipt_document
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DraftIn(_In):
+    service_id: str = Field(min_length=1, max_length=80)
+    form: dict[str, Any] = Field(default_factory=dict)
+    unit_code: str | None = Field(default=None, max_length=32)
+
+
+class DraftPatch(_In):
+    form: dict[str, Any] | None = None
+    unit_code: str | None = Field(default=None, max_length=32)
+
+
+class SubmitIn(_In):
+    # R-11.1: replies go electronically unless the citizen chooses paper here.
+    delivery: Literal["electronic", "paper"] = "electronic"
+
+
+class WithdrawIn(_In):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class RespondIn(_In):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WalletAttachIn(_In):
+    document: str = Field(min_length=1, max_length=40)
+    wallet_document_id: str = Field(min_length=1, max_length=36)
+
+
+class RequestedItem(_In):
+    name_th: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    document: str | None = Field(default=None, max_length=40)
+
+
+class AgencyActionIn(_In):
+    action: Literal["accept", "request_info", "request_payment", "approve", "reject"]
+    reason: str | None = Field(default=None, max_length=2000)
+    items: list[RequestedItem] = Field(default_factory=list, max_length=20)
+    officer: str | None = Field(default=None, max_length=80)
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    document: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    source: Literal["upload", "wallet"]
+    stage: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Attachment) -> AttachmentOut:
+        return cls(
+            id=row.id,
+            document=row.document_key,
+            filename=row.filename,
+            media_type=row.media_type,
+            size=row.size,
+            sha256=row.sha256,
+            source="wallet" if row.wallet_document_id else "upload",
+            stage=row.stage,
+            created_at=row.created_at,
+        )
+
+
+class DocumentOut(BaseModel):
+    key: str
+    name: str
+    source: str
+    required: bool
+    attached: int
+
+
+class MissingOut(BaseModel):
+    kind: str
+    pointer: str
+    code: str
+    name: str
+
+
+class EventOut(BaseModel):
+    kind: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: dt.datetime
+    data: dict[str, Any]
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    number: str | None
+    service_id: str
+    service_name: str
+    agency_code: str
+    agency_name: str
+    unit_code: str | None
+    status: Status
+    turn: str
+    delivery: str
+    form: dict[str, Any]
+    prefilled_fields: list[str]
+    documents: list[DocumentOut]
+    attachments: list[AttachmentOut]
+    missing: list[MissingOut]
+    receipt_anchor: str
+    arrived_at: dt.datetime | None
+    deemed_received_at: dt.datetime | None
+    due_working_days: int | None
+    due_at: dt.datetime | None
+    overdue: bool
+    info_requests: int
+    allowed_actions: list[str]
+    timeline: list[EventOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(
+        cls, view: ApplicationView, lang: str, now: dt.datetime, viewer: ActorKind
+    ) -> ApplicationOut:
+        a, s = view.application, view.service
+        status = Status(a.status)
+        counts: dict[str, int] = {}
+        for row in view.attachments:
+            counts[row.document_key] = counts.get(row.document_key, 0) + 1
+        en = lang == "en"
+        return cls(
+            id=a.id,
+            number=a.number,
+            service_id=s.id,
+            service_name=(s.name_en or s.name_th) if en else s.name_th,
+            agency_code=a.agency_code,
+            agency_name=(s.agency.name_en or s.agency.name_th) if en else s.agency.name_th,
+            unit_code=a.unit_code,
+            status=status,
+            turn=a.turn,
+            delivery=a.delivery,
+            form=view.form,
+            prefilled_fields=view.prefilled,
+            documents=[
+                DocumentOut(
+                    key=d.key,
+                    name=(d.name_en or d.name_th) if en else d.name_th,
+                    source=d.source,
+                    required=d.required,
+                    attached=counts.get(d.key, 0),
+                )
+                for d in view.documents
+            ],
+            attachments=[AttachmentOut.of(row) for row in view.attachments],
+            missing=[
+                MissingOut(
+                    kind=m.kind,
+                    pointer=m.pointer,
+                    code=m.code,
+                    name=(m.name_en or m.name_th) if en else m.name_th,
+                )
+                for m in view.missing
+            ],
+            receipt_anchor=a.receipt_anchor,
+            arrived_at=a.arrived_at,
+            deemed_received_at=a.deemed_received_at,
+            due_working_days=a.due_working_days,
+            due_at=a.due_at,
+            overdue=a.due_at is not None and status not in FINAL and a.due_at < now,
+            info_requests=a.info_requests,
+            allowed_actions=[
+                action.value
+                for action in allowed_actions(Snapshot(status, a.info_requests), viewer)
+                if action not in _INTERNAL
+            ],
+            timeline=[
+                EventOut(
+                    kind=e.kind,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    actor=e.actor_kind,
+                    at=e.at,
+                    data=e.data,
+                )
+                for e in view.events
+            ],
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+        )
+
+
+# Actions the gateway takes itself, never offered as buttons.
+_INTERNAL = {Action.FORWARD, Action.PAY, Action.ISSUE, Action.MISROUTE, Action.REDIRECT}
+
+
+class ApplicationSummary(BaseModel):
+    id: str
+    number: str | None
+    service_id: str
+    agency_code: str
+    status: Status
+    turn: str
+    due_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationSummary]
+    next_cursor: str | None
+
+
+class ReceiptOut(BaseModel):
+    number: str
+    payload: dict[str, Any]
+    jws: str = Field(description="The receipt signed by the gateway (ES256; key in the JWKS).")
+    timestamp_token: str | None = Field(
+        description="RFC 3161 TimeStampResp (base64 DER) over SHA-256 of the JWS text."
+    )
+
+    @classmethod
+    def of(cls, receipt: Any) -> ReceiptOut:
+        return cls(**receipt_document(receipt))
+
+
+class SubmitOut(BaseModel):
+    application: ApplicationOut
+    receipt: ReceiptOut
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    application_id: str | None
+    title: str
+    body: str
+    data: dict[str, Any]
+    paper: bool
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: Notification, lang: str) -> NotificationOut:
+        en = lang == "en"
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            application_id=row.application_id,
+            title=row.title_en if en else row.title_th,
+            body=row.body_en if en else row.body_th,
+            data=row.data,
+            paper=row.paper,
+            created_at=row.created_at,
+            read_at=row.read_at,
+        )
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread: int
+
+
+class WalletDocumentOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    issuer_agency: str
+    media_type: str
+    size: int
+    sha256: str
+    issued_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: WalletDocument, lang: str) -> WalletDocumentOut:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            title=row.title_en if lang == "en" and row.title_en else row.title_th,
+            issuer_agency=row.issuer_agency,
+            media_type=row.media_type,
+            size=row.size,
+            sha256=row.sha256,
+            issued_at=row.issued_at,
+        )
+
+
+class WalletPage(BaseModel):
+    items: list[WalletDocumentOut]

@@ -1,0 +1,104 @@
+"""`Idempotency-Key` for writes that create things (API.md).
+
+Same key + same body → the original response, replayed; same key + a different body (or another
+endpoint) → 409; a malformed key → 422. Records are kept 24 hours.
+
+The record is written in the same transaction as the effect, so an effect without its record
+(or the reverse) can never be committed. Two requests racing with one key both run, but only one
+commits: the other hits the unique (owner, key) constraint, rolls back, and replays the winner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.applications.models import IdempotencyRecord
+from kernel.errors import Conflict, FieldError, ValidationFailed
+
+RETENTION = dt.timedelta(hours=24)
+HEADER = "Idempotency-Key"
+# 1-255 visible ASCII characters (no spaces or controls): a UUID, a ULID, any client token.
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+            code="invalid_idempotency_key",
+            errors=[
+                FieldError(
+                    "/header/Idempotency-Key", "invalid_idempotency_key", "1-255 visible ASCII"
+                )
+            ],
+        )
+    return key
+
+
+def fingerprint(scope: str, body: Any) -> str:
+    canonical = json.dumps(
+        [scope, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: dict[str, Any]
+
+
+class Idempotency:
+    """The idempotency records of one owner (a citizen) in one session."""
+
+    def __init__(self, session: AsyncSession, owner: str, now: dt.datetime) -> None:
+        self.session = session
+        self.owner = owner
+        self.now = now
+
+    async def replay(self, key: str, scope: str, request_hash: str) -> Replay | None:
+        record = await self._find(key)
+        if record is None:
+            return None
+        if record.expires_at <= self.now:
+            await self.session.delete(record)
+            await self.session.flush()
+            return None
+        if record.scope != scope or record.request_hash != request_hash:
+            raise Conflict(
+                "This Idempotency-Key was already used with a different request.",
+                code="idempotency_key_reused",
+            )
+        return Replay(record.status_code, record.response)
+
+    def remember(
+        self, key: str, scope: str, request_hash: str, status_code: int, body: dict[str, Any]
+    ) -> None:
+        self.session.add(
+            IdempotencyRecord(
+                owner=self.owner,
+                key=key,
+                scope=scope,
+                request_hash=request_hash,
+                status_code=status_code,
+                response=body,
+                created_at=self.now,
+                expires_at=self.now + RETENTION,
+            )
+        )
+
+    async def _find(self, key: str) -> IdempotencyRecord | None:
+        statement = select(IdempotencyRecord).where(
+            IdempotencyRecord.owner == self.owner, IdempotencyRecord.key == key
+        )
+        return (await self.session.scalars(statement)).one_or_none()
