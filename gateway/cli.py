@@ -369,3 +369,26 @@ def audit_verify(batch: int) -> None:
     click.echo(f"audit log BROKEN{where}: {report.reason}")
     click.echo(f"{report.entries_checked} entries verified before the break")
     sys.exit(1)
+
+
+@main.group()
+def jobs() -> None:
+    """Scheduled jobs (`serve` runs them itself every JOBS_INTERVAL_SECONDS)."""
+
+
+@jobs.command("run")
+def jobs_run() -> None:
+    """Run the scheduled jobs once, at the gateway's time (simulated time included): overdue
+    notices every 7 days until done, copied to OPDC (R-LFA.4). Safe alongside `serve`."""
+    from gateway.applications.jobs import send_overdue_notices
+    from gateway.main import create_app
+
+    settings = Settings()
+
+    async def run() -> int:
+        app = create_app(settings.model_copy(update={"jobs_interval_seconds": 0}))
+        async with app.router.lifespan_context(app):
+            return await send_overdue_notices(app.state.runtime, app.state.applications)
+
+    sent = asyncio.run(run())
+    click.echo(f"overdue notices sent: {sent}")

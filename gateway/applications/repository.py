@@ -38,12 +38,6 @@ class ApplicationRepository:
     async def get(self, application_id: str) -> Application | None:
         return await self.session.get(Application, application_id)
 
-    async def get_for_update(self, application_id: str) -> Application | None:
-        """The application, locked against concurrent changes until the transaction ends
-        (PostgreSQL); on SQLite the version column catches a concurrent change at flush."""
-        statement = select(Application).where(Application.id == application_id).with_for_update()
-        return (await self.session.scalars(statement)).one_or_none()
-
     async def of_citizen(
         self, citizen_id: str, *, limit: int, after: tuple[dt.datetime, str] | None
     ) -> Sequence[Application]:

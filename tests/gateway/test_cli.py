@@ -230,3 +230,10 @@ def test_clients_add_registers_a_confidential_client_and_shows_the_secret_once(
     # Stored hashed: the secret itself is nowhere in the database file.
     database = Path(gateway.env["CITIZEN_GATEWAY_DATABASE_URL"].split("///", 1)[1])
     assert secret.encode() not in database.read_bytes()
+
+
+def test_jobs_run_sends_the_notices_that_are_due(gateway: Gateway) -> None:
+    _ok(gateway("db", "upgrade"))
+    _ok(gateway("seed"))
+    out = _ok(gateway("jobs", "run"))
+    assert "overdue notices sent: 0" in out
