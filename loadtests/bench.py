@@ -1,7 +1,8 @@
 """`make bench`: start a seeded gateway and a bare FastAPI app on loopback, load each with
 Locust (headless, bounded in time), print a table and write bench-results/<time>.json.
 
-Knobs (environment): BENCH_SECONDS (default 20), BENCH_USERS (default 32).
+Knobs (environment): BENCH_SECONDS (default 20), BENCH_USERS (default 32), BENCH_LOGIN_USERS
+and BENCH_SUBMIT_USERS (default 16), BENCH_SCENARIOS (default catalog,login,submit).
 Everything runs on 127.0.0.1 and stops by itself.
 """
 
@@ -127,6 +128,7 @@ def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "20"))
     users = int(os.environ.get("BENCH_USERS", "32"))
     login_users = int(os.environ.get("BENCH_LOGIN_USERS", "16"))
+    submit_users = int(os.environ.get("BENCH_SUBMIT_USERS", "16"))
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     env = {
         **os.environ,
@@ -142,7 +144,7 @@ def main() -> None:
     serve = [cli, "serve", "--port", gateway.rsplit(":", 1)[1]]
     results: dict[str, dict[str, float]] = {}
     paths: list[str] = []
-    scenarios = os.environ.get("BENCH_SCENARIOS", "catalog,login").split(",")
+    scenarios = os.environ.get("BENCH_SCENARIOS", "catalog,login,submit").split(",")
     try:
         if "catalog" in scenarios:
             for label, cache in (("render cache 5 s", "5"), ("render cache off", "0")):
@@ -178,7 +180,7 @@ def main() -> None:
                     {**env, "BENCH_PATHS": ",".join(bare_paths), "BENCH_NAME": "detail"},
                 )
                 results["GET /bare/{id} (bare FastAPI)"] = rows["detail"]
-        if "login" in scenarios:
+        if "login" in scenarios or "submit" in scenarios:
             agencies = f"http://127.0.0.1:{_free_port()}"
             login_env = {
                 **env,
@@ -197,22 +199,45 @@ def main() -> None:
                 _process(host, login_env, f"{agencies}/healthz"),
                 _process(serve, login_env, f"{gateway}/readyz"),
             ):
-                rows = _locust(gateway, "LoginUser", seconds, login_users, work, login_env)
-            for name in (
-                "login (verification + token)",
-                "POST /v1/identity/verifications",
-                "POST /v1/identity/verifications/{id}/face",
-                "POST /oauth/token",
-            ):
-                if name in rows:
-                    results[name] = rows[name]
+                if "login" in scenarios:
+                    rows = _locust(gateway, "LoginUser", seconds, login_users, work, login_env)
+                    for name in (
+                        "login (verification + token)",
+                        "POST /v1/identity/verifications",
+                        "POST /v1/identity/verifications/{id}/face",
+                        "POST /oauth/token",
+                    ):
+                        if name in rows:
+                            results[name] = rows[name]
+                if "submit" in scenarios:
+                    rows = _locust(gateway, "SubmitUser", seconds, submit_users, work, login_env)
+                    for name in (
+                        "file (draft + 200 KB attachment + submit)",
+                        "POST /v1/applications",
+                        "POST /v1/applications/{id}/attachments (200 KB)",
+                        "POST /v1/applications/{id}/submit",
+                        "GET /v1/applications/{id}",
+                    ):
+                        if name in rows:
+                            results[name] = rows[name]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    _report(results, users, seconds, len(paths), login_users, submit_users)
+
+
+def _report(
+    results: dict[str, dict[str, float]],
+    users: int,
+    seconds: int,
+    services: int,
+    login_users: int,
+    submit_users: int,
+) -> None:
     print(
         f"\nLocust headless (FastHttpUser, no wait), {users} users, {seconds}s each, "
-        f"1 uvicorn worker, SQLite, {len(paths)} services, {login_users} login users, "
-        f"127.0.0.1, {os.cpu_count()} cores"
+        f"1 uvicorn worker, SQLite, {services} services, {login_users} login users, "
+        f"{submit_users} filing users, 127.0.0.1, {os.cpu_count()} cores"
     )
     print(f"{'endpoint':48} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
     for name, r in results.items():
@@ -222,7 +247,7 @@ def main() -> None:
         )
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"catalog-{stamp}.json"
+    out = RESULTS / f"bench-{stamp}.json"
     out.write_text(json.dumps({"users": users, "seconds": seconds, "results": results}, indent=2))
     print(f"\nwritten: {out}")
 

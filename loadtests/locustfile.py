@@ -1,9 +1,11 @@
-"""Locust users for the catalog (the "know" verb).
+"""Locust users for the citizen's journey.
 
 - `ServiceDetailUser`: the benchmark's user; GETs one path as fast as it can (BENCH_PATHS, a
   comma-separated list of paths, picked at random each request).
 - `KnowJourneyUser`: a citizen browsing: categories, a category's services, a Thai search,
   then a service's manual, revalidating with If-None-Match as the app does.
+- `LoginUser`: the login (ID card, laser code, face) as fast as it can.
+- `SubmitUser`: a logged-in citizen filing with a 200 KB attachment ("submit").
 
 Run one by name: `locust -f loadtests/locustfile.py KnowJourneyUser --host http://127.0.0.1:8000`.
 """
@@ -15,7 +17,7 @@ import hashlib
 import os
 import random
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -123,6 +125,132 @@ class LoginUser(FastHttpUser):
             exception=None if result.status_code == 200 else RuntimeError(result.text[:200]),
             context={},
         )
+
+
+class SubmitUser(FastHttpUser):
+    """A logged-in citizen filing applications: a draft of the driving-licence renewal (its
+    form prefilled from the registry), one 200 KB PDF attachment, the submission with its
+    signed and timestamped receipt, then a look at the application. The filing is also
+    reported as one request named "file (draft + 200 KB attachment + submit)".
+
+    Each simulated user logs in once (AGENCIES_URL: the mock agencies) and then files in a loop.
+    """
+
+    wait_time = constant(0)
+    agencies = os.environ.get("AGENCIES_URL", "http://127.0.0.1:8100")
+    attachment = b"%PDF-1.7\n" + os.urandom(200 * 1024)
+    form: ClassVar[dict[str, str]] = {
+        "appointment_date": "2026-12-01",
+        "appointment_period": "morning",
+        "contact_phone": "0812345678",
+    }
+
+    def on_start(self) -> None:
+        cards = self.client.get(
+            f"{self.agencies}/device/id-cards?status=active&limit=1000", name="setup: id-cards"
+        ).json()["cards"]
+        self.headers = {}
+        for _ in range(5):  # a face false reject now and then: try another person
+            token = citizen_token(self.client, self.agencies, random.choice(cards))
+            if token:
+                self.headers = {"Authorization": f"Bearer {token}"}
+                return
+
+    @task
+    def file(self) -> None:
+        if not self.headers:
+            return
+        started_at = time.perf_counter()
+        draft = self.client.post(
+            "/v1/applications",
+            json={"service_id": "dlt-driving-licence-renewal", "form": self.form},
+            headers=self.headers,
+            name="POST /v1/applications",
+        )
+        ok = draft.status_code == 201
+        if ok:
+            application = draft.json()["id"]
+            upload = self.client.post(
+                f"/v1/applications/{application}/attachments?document=medical-certificate",
+                files={"file": ("medical-certificate.pdf", self.attachment, "application/pdf")},
+                headers=self.headers,
+                name="POST /v1/applications/{id}/attachments (200 KB)",
+            )
+            submit = self.client.post(
+                f"/v1/applications/{application}/submit",
+                headers={**self.headers, "Idempotency-Key": os.urandom(8).hex()},
+                name="POST /v1/applications/{id}/submit",
+            )
+            ok = upload.status_code == 201 and submit.status_code == 201
+        elapsed = (time.perf_counter() - started_at) * 1000
+        self.environment.events.request.fire(
+            request_type="JOURNEY",
+            name="file (draft + 200 KB attachment + submit)",
+            response_time=elapsed,
+            response_length=0,
+            exception=None if ok else RuntimeError("filing failed"),
+            context={},
+        )
+        if ok:
+            self.client.get(
+                f"/v1/applications/{application}",
+                headers=self.headers,
+                name="GET /v1/applications/{id}",
+            )
+
+
+def citizen_token(client: Any, agencies: str, card: dict[str, str]) -> str | None:
+    """Log `card`'s holder in through the app's flow; the access token (scope citizen)."""
+    started = client.post(
+        "/v1/identity/verifications",
+        json={
+            "national_id": card["pid"],
+            "laser_code": card["laser_printed"],
+            "first_name_th": card["first_name_th"],
+            "last_name_th": card["last_name_th"],
+            "birth_date_be": card["birth_date_be"],
+            "authorization": {
+                **AUTHORIZATION,
+                "scope": "openid profile citizen",
+                "nonce": os.urandom(12).hex(),
+            },
+        },
+        name="setup: login",
+    )
+    if started.status_code != 201:
+        return None
+    body = started.json()
+    scan = client.post(
+        f"{agencies}/device/face-scan",
+        json={
+            "pid": card["pid"],
+            "challenge": {k: body["challenge"][k] for k in ("nonce", "action")},
+        },
+        name="setup: face-scan",
+    ).json()
+    result = client.post(
+        body["face_url"],
+        json={"template": scan["template"], "liveness": scan["liveness"]},
+        name="setup: login",
+    )
+    if result.status_code != 200:
+        return None
+    code = result.json()["authorization"]
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code["code"],
+            "redirect_uri": AUTHORIZATION["redirect_uri"],
+            "client_id": AUTHORIZATION["client_id"],
+            "code_verifier": CODE_VERIFIER,
+        },
+        name="setup: login",
+    )
+    if token.status_code != 200:
+        return None
+    access: str = token.json()["access_token"]
+    return access
 
 
 # One PKCE pair for every simulated login: the load test measures the gateway, not the phone.
