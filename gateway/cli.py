@@ -392,3 +392,25 @@ def jobs_run() -> None:
 
     sent = asyncio.run(run())
     click.echo(f"overdue notices sent: {sent}")
+
+
+@main.command()
+@click.option("--gateway", "gateway_url", default=None, help="Default: PUBLIC_URL.")
+@click.option("--agencies", "agencies_url", default=None, help="Default: AGENCIES_URL.")
+def demo(gateway_url: str | None, agencies_url: str | None) -> None:
+    """Drive demo citizen 1 through know → identify → submit → track over HTTP (the gateway
+    and the mock agencies must be running, e.g. `make run`)."""
+    from gateway.demo import DemoFailed, run_against
+
+    settings = Settings()
+    try:
+        asyncio.run(
+            run_against(
+                gateway_url or settings.public_url,
+                agencies_url or settings.agencies_url,
+                click.echo,
+            )
+        )
+    except (DemoFailed, OSError) as exc:
+        click.echo(f"demo failed: {exc}", err=True)
+        sys.exit(1)
