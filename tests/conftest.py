@@ -17,17 +17,15 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import delete
-from support import Stack
+from support import Stack, forget_citizens
 
 from gateway.admin.models import SimulationClock
-from gateway.applications.models import TABLES as APPLICATION_TABLES
 from gateway.catalog.loader import load_catalog
 from gateway.catalog.models import ExtraHoliday
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
 from gateway.main import create_app
 from gateway.migrations import alembic_config
-from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 from mock_agencies.app import create_app as create_host
 from mock_agencies.device import app as device
 from mock_agencies.dopa import app as dopa
@@ -139,11 +137,12 @@ POPULATION = build_population(seed=2565, size=200)
 
 @pytest.fixture
 async def stack(seeded: Settings) -> AsyncIterator[Stack]:
+    """The gateway and the mock agencies, with no citizens (nor anything they filed), the clock
+    at the real time and no extra holidays."""
+    await _reset_operator_state(seeded)
     engine = create_engine(seeded)
     async with session_factory(engine)() as session, session.begin():
-        # Children before parents: every citizen (and what they filed) goes.
-        for table in (*reversed(APPLICATION_TABLES), AttemptCounter, IdentityVerification, Citizen):
-            await session.execute(delete(table))
+        await forget_citizens(session)
     await engine.dispose()
 
     key = seeded.dopa_consumer_key or ""

@@ -304,3 +304,14 @@ async def act(
         json={"action": action, **body},
         headers=headers,
     )
+
+
+async def forget_citizens(session: Any) -> None:
+    """Children before parents: every citizen, and what they filed, goes."""
+    from sqlalchemy import delete
+
+    from gateway.applications.models import TABLES as APPLICATION_TABLES
+    from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
+
+    for table in (*reversed(APPLICATION_TABLES), AttemptCounter, IdentityVerification, Citizen):
+        await session.execute(delete(table))

@@ -69,7 +69,7 @@ class Action(StrEnum):
     REDIRECT = "redirect"  # the responsible unit is in another agency
 
 
-#: States in which the application is still being handled (R-LFA.4 overdue notices apply).
+#: States in which the application is still being handled.
 OPEN: frozenset[Status] = frozenset(
     {
         Status.SUBMITTED,
@@ -82,6 +82,9 @@ OPEN: frozenset[Status] = frozenset(
         Status.MISROUTED,
     }
 )
+#: States in which the agency is still deciding: the manual's time runs and an overrun is
+#: notified every 7 days (R-LFA.4). Once approved, the decision is made (issuing follows).
+PROCESSING: frozenset[Status] = OPEN - {Status.APPROVED}
 FINAL: frozenset[Status] = frozenset(
     {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED}
 )

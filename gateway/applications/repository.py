@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.applications.lifecycle import OPEN
+from gateway.applications.lifecycle import PROCESSING
 from gateway.applications.models import (
     Application,
     ApplicationEvent,
@@ -83,7 +83,7 @@ class ApplicationRepository:
         statement = (
             select(Application.id)
             .where(
-                Application.status.in_([s.value for s in OPEN]),
+                Application.status.in_([s.value for s in PROCESSING]),
                 Application.due_at < now,
                 or_(
                     Application.last_overdue_notice_at.is_(None),
@@ -105,6 +105,7 @@ class ApplicationRepository:
             update(Application)
             .where(
                 Application.id == application_id,
+                Application.status.in_([s.value for s in PROCESSING]),
                 or_(
                     Application.last_overdue_notice_at.is_(None),
                     Application.last_overdue_notice_at <= notice_before,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.applications.lifecycle import (
-    FINAL,
+    PROCESSING,
     Action,
     ActorKind,
     Snapshot,
@@ -191,7 +191,7 @@ class ApplicationOut(BaseModel):
             deemed_received_at=a.deemed_received_at,
             due_working_days=a.due_working_days,
             due_at=a.due_at,
-            overdue=a.due_at is not None and status not in FINAL and a.due_at < now,
+            overdue=a.due_at is not None and status in PROCESSING and a.due_at < now,
             info_requests=a.info_requests,
             allowed_actions=[
                 action.value

@@ -147,3 +147,121 @@ def test_a_form_asking_for_a_plain_copy_is_accepted(service_data: Data, lint_ser
         {"type": "string", "title": "สำเนาหนังสือรับรองเงินเดือน", "x-title-en": "Salary certificate"}
     )
     assert lint_service(service_data) == set()
+
+
+# -- over HTTP: an upload is taken as it is, and nothing asks for certification ------------------
+
+# What a demand for a signed or certified copy would look like in the published API: a field
+# for it, or words asking for it (a "certificate" is a document, not such a demand).
+_CERTIFYING_FIELD = r"certif|signature|notari"
+_CERTIFYING_WORDS = r"certified|certify|notari[sz]|signed cop|รับรองสำเนา|สำเนาที่รับรอง"
+
+
+def _certifying(name: str, pattern: str = _CERTIFYING_FIELD) -> bool:
+    import re
+
+    return re.search(pattern, name, re.IGNORECASE) is not None
+
+
+async def test_a_phone_photo_and_a_pdf_scan_are_taken_without_certification(stack: Any) -> None:
+    from support import JPEG, PDF, attach, bearer, draft, login
+
+    headers = bearer(await login(stack))
+    application = await draft(stack, headers)
+    application_id = application["id"]
+
+    # A photo straight from the phone's camera: no signature, no stamp, no certification field.
+    r = await attach(
+        stack, headers, application_id, "medical-certificate", JPEG, "IMG_0001.jpg", "image/jpeg"
+    )
+    assert r.status_code == 201, r.text
+    photo = r.json()["items"][0]
+    assert photo["media_type"] == "image/jpeg"
+    # A plain PDF scan of the same paper.
+    r = await attach(stack, headers, application_id, "medical-certificate", PDF, "scan.pdf")
+    assert r.status_code == 201, r.text
+    scan = r.json()["items"][0]
+    assert scan["media_type"] == "application/pdf"
+    for stored in (photo, scan):
+        assert not [k for k in stored if _certifying(k)], stored
+
+    r = await stack.gateway.get(f"/v1/applications/{application_id}", headers=headers)
+    assert r.json()["missing"] == []
+    r = await stack.gateway.post(f"/v1/applications/{application_id}/submit", headers=headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["application"]["status"] == "submitted"
+    receipt = r.json()["receipt"]["payload"]
+    assert sorted(a["media_type"] for a in receipt["attachments"]) == [
+        "application/pdf",
+        "image/jpeg",
+    ]
+
+
+async def test_no_published_service_asks_for_a_certified_copy(stack: Any) -> None:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = (await stack.gateway.get("/v1/services", params=params)).json()
+        ids += [s["id"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    uploads = 0
+    for service_id in ids:
+        for lang in ("th", "en"):
+            r = await stack.gateway.get(
+                f"/v1/services/{service_id}", headers={"Accept-Language": lang}
+            )
+            assert r.status_code == 200, r.text
+            detail = r.json()
+            documents = detail["manual"]["documents"]
+            form = detail["form"] or {"documents": []}
+            for document in [*documents, *form["documents"]]:
+                flags = {k: v for k, v in document.items() if _certifying(k)}
+                assert not any(flags.values()), (service_id, document)
+                words = " ".join(str(document.get(k) or "") for k in ("name", "note"))
+                assert not _certifying(words, _CERTIFYING_WORDS), (service_id, words)
+            if detail["form"] is not None:  # nor a field of the application form
+                names = _property_names(detail["form"]["schema"], {})
+                assert not [n for n in names if _certifying(n)], (service_id, names)
+            uploads += sum(d["source"] == "upload" for d in documents)
+    assert len(ids) >= 20
+    assert uploads > 0  # the check saw documents the citizen does upload
+
+
+async def test_the_upload_api_has_no_certification_field(stack: Any) -> None:
+    spec = (await stack.gateway.get("/openapi.json")).json()
+    upload = spec["paths"]["/v1/applications/{application_id}/attachments"]["post"]
+    content = upload["requestBody"]["content"]
+    assert set(content["multipart/form-data"]["schema"]["properties"]) == {"document", "file"}
+    found = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                names = _property_names(media.get("schema", {}), spec["components"]["schemas"])
+                found += [f"{method} {path}: {n}" for n in names if _certifying(n)]
+    assert found == []
+
+
+def _property_names(
+    schema: Any, components: dict[str, Any], seen: set[str] | None = None
+) -> set[str]:
+    """Every property name a request body schema allows, through $ref, anyOf and nesting."""
+    seen = set() if seen is None else seen
+    names: set[str] = set()
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
+            seen.add(ref)
+            names |= _property_names(components[ref.rsplit("/", 1)[-1]], components, seen)
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            names |= set(properties)
+        for value in schema.values():
+            names |= _property_names(value, components, seen)
+    elif isinstance(schema, list):
+        for value in schema:
+            names |= _property_names(value, components, seen)
+    return names

@@ -38,3 +38,92 @@ def test_one_copy_said_explicitly_is_accepted(service_data: Data, lint_service: 
     for document in service_data["manual"]["documents"]:
         document["copies"] = 1
     assert lint_service(service_data) == set()
+
+
+# -- over HTTP: one upload is the whole set ------------------------------------------------------
+
+# Request fields that would ask for several sets of a document.
+_SETS = r"cop(y|ies)|(^|_)sets$|quantity|number_of"
+
+
+async def test_one_upload_is_the_whole_set(stack: Any) -> None:
+    from support import PDF, attach, bearer, draft, login
+
+    headers = bearer(await login(stack))
+    application = await draft(stack, headers)
+    application_id = application["id"]
+    assert [m["pointer"] for m in application["missing"]] == ["/documents/medical-certificate"]
+
+    r = await attach(stack, headers, application_id, "medical-certificate", PDF, "medical.pdf")
+    assert r.status_code == 201, r.text
+    r = await stack.gateway.get(f"/v1/applications/{application_id}", headers=headers)
+    assert r.json()["missing"] == []
+    documents = {d["key"]: d for d in r.json()["documents"]}
+    assert documents["medical-certificate"]["attached"] == 1
+
+    r = await stack.gateway.post(f"/v1/applications/{application_id}/submit", headers=headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["application"]["status"] == "submitted"
+    attachments = r.json()["receipt"]["payload"]["attachments"]
+    assert [a["document"] for a in attachments] == ["medical-certificate"]
+
+
+async def test_no_published_service_asks_for_more_than_one_set(stack: Any) -> None:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = (await stack.gateway.get("/v1/services", params=params)).json()
+        ids += [s["id"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    copies: dict[tuple[str, str], int] = {}
+    for service_id in ids:
+        r = await stack.gateway.get(f"/v1/services/{service_id}")
+        assert r.status_code == 200, r.text
+        for document in r.json()["manual"]["documents"]:
+            copies[(service_id, document["key"])] = document["copies"]
+    assert len(ids) >= 20
+    assert copies, "the published services list no documents"
+    assert {k: n for k, n in copies.items() if n != 1} == {}
+
+
+async def test_no_request_asks_for_a_number_of_copies(stack: Any) -> None:
+    import re
+
+    spec = (await stack.gateway.get("/openapi.json")).json()
+    components = spec["components"]["schemas"]
+    found = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                for name in _request_fields(media.get("schema", {}), components, set()):
+                    if re.search(_SETS, name, re.IGNORECASE):
+                        found.append(f"{method} {path}: {name}")
+            for parameter in operation.get("parameters", []):
+                if re.search(_SETS, parameter.get("name", ""), re.IGNORECASE):
+                    found.append(f"{method} {path}: {parameter['name']}")
+    assert found == []
+    # The upload takes the document's key and the file(s), nothing more.
+    upload = spec["paths"]["/v1/applications/{application_id}/attachments"]["post"]
+    multipart = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert set(multipart["properties"]) == {"document", "file"}
+
+
+def _request_fields(schema: Any, components: dict[str, Any], seen: set[str]) -> set[str]:
+    """Every property name a request body schema allows, through $ref, anyOf and nesting."""
+    names: set[str] = set()
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
+            seen.add(ref)
+            names |= _request_fields(components[ref.rsplit("/", 1)[-1]], components, seen)
+        if isinstance(schema.get("properties"), dict):
+            names |= set(schema["properties"])
+        for value in schema.values():
+            names |= _request_fields(value, components, seen)
+    elif isinstance(schema, list):
+        for value in schema:
+            names |= _request_fields(value, components, seen)
+    return names

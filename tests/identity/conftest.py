@@ -9,15 +9,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import delete
-from support import Agencies
+from support import Agencies, forget_citizens
 
 from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
 from identity.crypto import PIIVault
 from identity.verification.face import CosineMatcher
-from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 from identity.verification.service import VerificationService, VerificationSettings
 from kernel.clock import SimulatedClock
 from mock_agencies.app import create_app as create_host
@@ -66,8 +64,7 @@ async def verifications(
     engine = create_engine(seeded)
     async with session_factory(engine)() as session:
         # Each test starts with no citizens, verifications or counted failures.
-        for table in (AttemptCounter, IdentityVerification, Citizen):
-            await session.execute(delete(table))
+        await forget_citizens(session)
         await session.commit()
         yield VerificationService(
             session,
