@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.config import Settings
 from gateway.main import create_app
@@ -315,3 +317,43 @@ async def forget_citizens(session: Any) -> None:
 
     for table in (*reversed(APPLICATION_TABLES), AttemptCounter, IdentityVerification, Citizen):
         await session.execute(delete(table))
+
+
+AUDIT_TABLES = ("audit_log", "audit_chain_head")
+
+
+@contextlib.asynccontextmanager
+async def triggers_bypassed(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection on which the audit tables accept any change: what a database superuser,
+    or someone editing a copy of the SQLite file, can do. Whatever it changes is committed."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # ALTER TABLE is transactional: the triggers are off for this transaction only.
+            async with conn.begin():
+                for table in AUDIT_TABLES:
+                    await conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+                yield conn
+                for table in AUDIT_TABLES:
+                    await conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+            return
+        # SQLite cannot disable a trigger: drop them and put the same SQL back afterwards.
+        triggers = (
+            await conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name IN ('audit_log', 'audit_chain_head')"
+                )
+            )
+        ).all()
+        await conn.commit()
+        try:
+            for name, _ in triggers:
+                await conn.execute(text(f'DROP TRIGGER "{name}"'))
+            await conn.commit()
+            yield conn
+            await conn.commit()
+        finally:
+            await conn.rollback()
+            for _, sql in triggers:
+                await conn.execute(text(sql))
+            await conn.commit()

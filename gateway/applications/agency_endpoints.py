@@ -7,7 +7,6 @@ citizen's data is an audit line (R-15.1).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -26,7 +25,9 @@ from gateway.applications.schemas import (
     AgencyActionIn,
     ApplicationOut,
     ApplicationPage,
-    ApplicationSummary,
+    after_position,
+    position_of,
+    summary_page,
 )
 from gateway.deps import LangDep, RuntimeDep
 from identity.oidc import AccessClaims, OIDCProvider
@@ -78,10 +79,7 @@ async def list_agency_applications(
 ) -> ApplicationPage:
     """Applications filed with this agency, oldest first (a work queue); no personal data."""
     fingerprint_ = f"agency:{caller.agency_code}:{status}"
-    after = None
-    if cursor is not None:
-        at, _, last_id = runtime.cursors.decode(cursor, fingerprint_).partition("|")
-        after = (dt.datetime.fromisoformat(at), last_id)
+    after = after_position(runtime.cursors.decode(cursor, fingerprint_)) if cursor else None
     rows = await service.repository.of_agency(
         caller.agency_code,
         status=status.value if status else None,
@@ -89,28 +87,9 @@ async def list_agency_applications(
         after=after,
     )
     page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        next_cursor = runtime.cursors.encode(
-            fingerprint_, f"{last.created_at.isoformat()}|{last.id}"
-        )
-    return ApplicationPage(
-        items=[
-            ApplicationSummary(
-                id=a.id,
-                number=a.number,
-                service_id=a.service_id,
-                agency_code=a.agency_code,
-                status=Status(a.status),
-                turn=a.turn,
-                due_at=a.due_at,
-                created_at=a.created_at,
-                updated_at=a.updated_at,
-            )
-            for a in page
-        ],
-        next_cursor=next_cursor,
+    more = len(rows) > limit
+    return summary_page(
+        page, runtime.cursors.encode(fingerprint_, position_of(page[-1])) if more else None
     )
 
 

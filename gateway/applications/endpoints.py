@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,12 +21,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from connectors.errors import AgencyUnavailable
 from gateway.applications import forms
-from gateway.applications.lifecycle import ActorKind, Status
+from gateway.applications.lifecycle import ActorKind
 from gateway.applications.repository import ApplicationRepository
 from gateway.applications.schemas import (
     ApplicationOut,
     ApplicationPage,
-    ApplicationSummary,
     AttachmentOut,
     DraftIn,
     DraftPatch,
@@ -41,6 +39,9 @@ from gateway.applications.schemas import (
     WalletDocumentOut,
     WalletPage,
     WithdrawIn,
+    after_position,
+    position_of,
+    summary_page,
 )
 from gateway.applications.service import (
     ApplicationService,
@@ -203,34 +204,12 @@ async def list_applications(
 ) -> ApplicationPage:
     """The citizen's own applications, newest first."""
     fingerprint_ = f"applications:{login.citizen.id}"
-    after = None
-    if cursor is not None:
-        at, _, last_id = runtime.cursors.decode(cursor, fingerprint_).partition("|")
-        after = (dt.datetime.fromisoformat(at), last_id)
+    after = after_position(runtime.cursors.decode(cursor, fingerprint_)) if cursor else None
     rows = await service.repository.of_citizen(login.citizen.id, limit=limit + 1, after=after)
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = None
-    if more:
-        last = page[-1]
-        next_cursor = runtime.cursors.encode(
-            fingerprint_, f"{last.created_at.isoformat()}|{last.id}"
-        )
-    return ApplicationPage(
-        items=[
-            ApplicationSummary(
-                id=a.id,
-                number=a.number,
-                service_id=a.service_id,
-                agency_code=a.agency_code,
-                status=Status(a.status),
-                turn=a.turn,
-                due_at=a.due_at,
-                created_at=a.created_at,
-                updated_at=a.updated_at,
-            )
-            for a in page
-        ],
-        next_cursor=next_cursor,
+    page = rows[:limit]
+    more = len(rows) > limit
+    return summary_page(
+        page, runtime.cursors.encode(fingerprint_, position_of(page[-1])) if more else None
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,7 @@ from gateway.applications.lifecycle import (
     Status,
     allowed_actions,
 )
-from gateway.applications.models import Attachment, Notification, WalletDocument
+from gateway.applications.models import Application, Attachment, Notification, WalletDocument
 from gateway.applications.service import ApplicationView, receipt_document
 
 
@@ -233,6 +234,36 @@ class ApplicationSummary(BaseModel):
 class ApplicationPage(BaseModel):
     items: list[ApplicationSummary]
     next_cursor: str | None
+
+
+def position_of(row: Application) -> str:
+    """Where a page of applications ended (created_at, id), as a cursor's payload."""
+    return f"{row.created_at.isoformat()}|{row.id}"
+
+
+def after_position(payload: str) -> tuple[dt.datetime, str]:
+    at, _, last_id = payload.partition("|")
+    return dt.datetime.fromisoformat(at), last_id
+
+
+def summary_page(rows: Sequence[Application], next_cursor: str | None) -> ApplicationPage:
+    return ApplicationPage(
+        items=[
+            ApplicationSummary(
+                id=a.id,
+                number=a.number,
+                service_id=a.service_id,
+                agency_code=a.agency_code,
+                status=Status(a.status),
+                turn=a.turn,
+                due_at=a.due_at,
+                created_at=a.created_at,
+                updated_at=a.updated_at,
+            )
+            for a in rows
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 class ReceiptOut(BaseModel):

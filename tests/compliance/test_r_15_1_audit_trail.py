@@ -9,15 +9,12 @@ Over HTTP, through the whole stack, then the log itself: `gateway.audit.entries_
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from support import (
     Stack,
     act,
@@ -26,6 +23,7 @@ from support import (
     bearer,
     filed,
     login,
+    triggers_bypassed,
 )
 
 from gateway import audit
@@ -35,45 +33,6 @@ from gateway.cli import main
 pytestmark = pytest.mark.rule("R-15.1")
 
 OFFICER = "officer-0042"
-AUDIT_TABLES = ("audit_log", "audit_chain_head")
-
-
-@contextlib.asynccontextmanager
-async def triggers_bypassed(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection on which the audit tables accept any change, as a database superuser (or
-    someone editing a copy of the SQLite file) could have; the triggers are back afterwards.
-    (The same way round as tests/gateway/audit/audit_support.py takes.)"""
-    async with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            async with conn.begin():  # ALTER TABLE is transactional: off for this one only
-                for table in AUDIT_TABLES:
-                    await conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-                yield conn
-                for table in AUDIT_TABLES:
-                    await conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-            return
-        # SQLite cannot disable a trigger: drop them and put the same SQL back afterwards.
-        triggers = (
-            await conn.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND tbl_name IN ('audit_log', 'audit_chain_head')"
-                )
-            )
-        ).all()
-        assert triggers, "the audit tables have no append-only triggers"
-        await conn.commit()
-        try:
-            for name, _ in triggers:
-                await conn.execute(text(f'DROP TRIGGER "{name}"'))
-            await conn.commit()
-            yield conn
-            await conn.commit()
-        finally:
-            await conn.rollback()
-            for _, sql in triggers:
-                await conn.execute(text(sql))
-            await conn.commit()
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ async def test_the_matcher_meets_its_targets_at_the_default_threshold(
     async with httpx.AsyncClient(
         transport=agencies.transport, base_url="http://agencies.test"
     ) as device:
+        # One request at a time: the phone's seeded generator then gives the same scans in
+        # the same roles on every run, whatever else the machine is doing.
         rates = await face_error_rates(
-            CosineMatcher(0.5), registry, device, people=150, scans_per_person=4
+            CosineMatcher(0.5), registry, device, people=150, scans_per_person=4, concurrency=1
         )
     assert (rates.genuine, rates.impostor) == (600, 600)
     assert rates.frr <= 0.01

@@ -3,55 +3,24 @@ triggers, as a tamperer would take, and small reads of the stored chain."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from support import triggers_bypassed
 
 from gateway.audit import GENESIS_HASH, AuditChainHead, AuditEntry
 
-AUDIT_TABLES = ("audit_log", "audit_chain_head")
+__all__ = [
+    "count_entries",
+    "empty_chain",
+    "head",
+    "live_triggers",
+    "stored_seqs",
+    "triggers_bypassed",
+]
+
 # Migration 0005 makes four on each database: row and TRUNCATE triggers on each table on
 # PostgreSQL; UPDATE and DELETE triggers on each table on SQLite.
 TRIGGER_COUNT = 4
-
-
-@contextlib.asynccontextmanager
-async def triggers_bypassed(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection on which the audit tables accept any change: what a database superuser,
-    or someone editing a copy of the SQLite file, can do. Whatever it changes is committed."""
-    async with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            # ALTER TABLE is transactional: the triggers are off for this transaction only.
-            async with conn.begin():
-                for table in AUDIT_TABLES:
-                    await conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-                yield conn
-                for table in AUDIT_TABLES:
-                    await conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-            return
-        # SQLite cannot disable a trigger: drop them and put the same SQL back afterwards.
-        triggers = (
-            await conn.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND tbl_name IN ('audit_log', 'audit_chain_head')"
-                )
-            )
-        ).all()
-        await conn.commit()
-        try:
-            for name, _ in triggers:
-                await conn.execute(text(f'DROP TRIGGER "{name}"'))
-            await conn.commit()
-            yield conn
-            await conn.commit()
-        finally:
-            await conn.rollback()
-            for _, sql in triggers:
-                await conn.execute(text(sql))
-            await conn.commit()
 
 
 async def live_triggers(engine: AsyncEngine) -> int:
