@@ -380,18 +380,18 @@ def jobs() -> None:
 def jobs_run() -> None:
     """Run the scheduled jobs once, at the gateway's time (simulated time included): overdue
     notices every 7 days until done, copied to OPDC (R-LFA.4). Safe alongside `serve`."""
-    from gateway.applications.jobs import send_overdue_notices
+    from gateway.applications.jobs import run_once
     from gateway.main import create_app
 
     settings = Settings()
 
-    async def run() -> int:
+    async def run() -> dict[str, int]:
         app = create_app(settings.model_copy(update={"jobs_interval_seconds": 0}))
         async with app.router.lifespan_context(app):
-            return await send_overdue_notices(app.state.runtime, app.state.applications)
+            return await run_once(app.state.runtime, app.state.applications)
 
-    sent = asyncio.run(run())
-    click.echo(f"overdue notices sent: {sent}")
+    for what, count in asyncio.run(run()).items():
+        click.echo(f"{what}: {count}")
 
 
 @main.command()

@@ -3,6 +3,9 @@
 Same key + same body → the original response, replayed; same key + a different body (or another
 endpoint) → 409; a malformed key → 422. Records are kept 24 hours.
 
+The stored response is encrypted like all personal data (it holds the application's form:
+names, address), and records are deleted once expired (`purge_expired`, a scheduled job).
+
 The record is written in the same transaction as the effect, so an effect without its record
 (or the reverse) can never be committed. Two requests racing with one key both run, but only one
 commits: the other hits the unique (owner, key) constraint, rolls back, and replays the winner.
@@ -17,10 +20,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.applications.models import IdempotencyRecord
+from identity.crypto import PIIVault
 from kernel.errors import Conflict, FieldError, ValidationFailed
 
 RETENTION = dt.timedelta(hours=24)
@@ -61,10 +65,21 @@ class Replay:
 class Idempotency:
     """The idempotency records of one owner (a citizen) in one session."""
 
-    def __init__(self, session: AsyncSession, owner: str, now: dt.datetime) -> None:
+    def __init__(
+        self, session: AsyncSession, owner: str, now: dt.datetime, vault: PIIVault
+    ) -> None:
         self.session = session
         self.owner = owner
         self.now = now
+        self.vault = vault
+
+    def _context(self, key: str) -> str:
+        return f"idempotency:{self.owner}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    async def exists(self, key: str, scope: str) -> bool:
+        """Whether a live record holds this key for this endpoint."""
+        record = await self._find(key)
+        return record is not None and record.scope == scope and record.expires_at > self.now
 
     async def replay(self, key: str, scope: str, request_hash: str) -> Replay | None:
         record = await self._find(key)
@@ -79,7 +94,8 @@ class Idempotency:
                 "This Idempotency-Key was already used with a different request.",
                 code="idempotency_key_reused",
             )
-        return Replay(record.status_code, record.response)
+        body = json.loads(self.vault.decrypt(record.response["sealed"], context=self._context(key)))
+        return Replay(record.status_code, body)
 
     def remember(
         self, key: str, scope: str, request_hash: str, status_code: int, body: dict[str, Any]
@@ -91,7 +107,11 @@ class Idempotency:
                 scope=scope,
                 request_hash=request_hash,
                 status_code=status_code,
-                response=body,
+                response={
+                    "sealed": self.vault.encrypt(
+                        json.dumps(body, ensure_ascii=False), context=self._context(key)
+                    )
+                },
                 created_at=self.now,
                 expires_at=self.now + RETENTION,
             )
@@ -102,3 +122,13 @@ class Idempotency:
             IdempotencyRecord.owner == self.owner, IdempotencyRecord.key == key
         )
         return (await self.session.scalars(statement)).one_or_none()
+
+
+async def purge_expired(session: AsyncSession, now: dt.datetime) -> int:
+    """Delete the records past their 24 hours; how many went."""
+    result = await session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -25,7 +25,7 @@ from identity.crypto import PIIVault
 from identity.oidc import CITIZEN, AccessClaims, OIDCProvider, Subject, birthdate_from_be
 from identity.oidc.errors import MissingToken
 from identity.oidc.provider import AuthorizationRequest
-from identity.verification.endpoints import IdentityRuntime, RuntimeDep, SessionDep
+from identity.verification.endpoints import IdentityRuntime, RuntimeDep
 from identity.verification.models import Citizen
 from identity.verification.prechecks import age_on
 from identity.verification.service import Verified
@@ -117,18 +117,26 @@ async def _provider(request: Request) -> OIDCProvider:
 
 
 async def current_citizen(
-    session: SessionDep,
+    runtime: RuntimeDep,
     provider: Annotated[OIDCProvider, Depends(_provider)],
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> CitizenLogin:
-    """The citizen a bearer access token (with the `citizen` scope) speaks for."""
+    """The citizen a bearer access token (with the `citizen` scope) speaks for.
+
+    It uses a session of its own, closed before the endpoint runs: an endpoint that streams
+    (uploads, downloads, the inbox's event stream) or opens its own session must not hold a
+    second database connection for the whole request.
+    """
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise MissingToken("Send the access token as 'Authorization: Bearer <token>'.")
-    claims = await provider.verify_access_token(session, token.strip(), required_scopes=(CITIZEN,))
-    citizen = (
-        await session.scalars(select(Citizen).where(Citizen.subject == claims.sub))
-    ).one_or_none()
+    async with runtime.sessions() as session:
+        claims = await provider.verify_access_token(
+            session, token.strip(), required_scopes=(CITIZEN,)
+        )
+        citizen = (
+            await session.scalars(select(Citizen).where(Citizen.subject == claims.sub))
+        ).one_or_none()
     if citizen is None:
         raise Unauthorized("The token's subject is not a known citizen.", code="invalid_token")
     return CitizenLogin(claims, citizen)

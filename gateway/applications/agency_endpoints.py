@@ -16,8 +16,8 @@ from fastapi.responses import StreamingResponse
 from gateway.applications.endpoints import (
     AppsRuntimeDep,
     ServiceDep,
-    _commit,
-    _out,
+    application_body,
+    commit_change,
     stream_attachment,
 )
 from gateway.applications.lifecycle import Action, ActorKind, Status
@@ -104,11 +104,13 @@ async def get_agency_application(
     """One application with the citizen's form data (the read is audited, R-15.1)."""
     application = await service.of_agency(caller.agency_code, application_id)
     view = await service.view(application)
-    await service.read_by_staff(
-        application, caller.agency_code, _staff(caller, officer), "application"
+    await commit_change(
+        service,
+        service.read_by_staff(
+            application, caller.agency_code, _staff(caller, officer), "application"
+        ),
     )
-    await _commit(service)
-    return _out(service, view, lang, ActorKind.AGENCY)
+    return application_body(service, view, lang, ActorKind.AGENCY)
 
 
 @router.get("/applications/{application_id}/attachments/{attachment_id}")
@@ -122,10 +124,12 @@ async def get_agency_attachment(
 ) -> StreamingResponse:
     application = await service.of_agency(caller.agency_code, application_id)
     row = await service.attachment_of(application, attachment_id)
-    await service.read_by_staff(
-        application, caller.agency_code, _staff(caller, officer), f"attachment:{row.id}"
+    await commit_change(
+        service,
+        service.read_by_staff(
+            application, caller.agency_code, _staff(caller, officer), f"attachment:{row.id}"
+        ),
     )
-    await _commit(service)
     return await stream_attachment(service, apps, row)
 
 
@@ -139,13 +143,15 @@ async def act_on_application(
 ) -> dict[str, Any]:
     """Accept, ask for more documents (once per application, R-LFA.2), ask for the fee,
     approve or reject (with a reason). The citizen is told at once (R-11.1)."""
-    application = await service.agency_action(
-        caller.agency_code,
-        _staff(caller, body.officer),
-        application_id,
-        Action(body.action),
-        reason=body.reason,
-        items=[item.model_dump() for item in body.items],
+    application = await commit_change(
+        service,
+        service.agency_action(
+            caller.agency_code,
+            _staff(caller, body.officer),
+            application_id,
+            Action(body.action),
+            reason=body.reason,
+            items=[item.model_dump() for item in body.items],
+        ),
     )
-    await _commit(service)
-    return _out(service, await service.view(application), lang, ActorKind.AGENCY)
+    return application_body(service, await service.view(application), lang, ActorKind.AGENCY)

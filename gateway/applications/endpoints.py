@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -54,9 +56,17 @@ from gateway.deps import LangDep, RuntimeDep, SessionDep
 from gateway.idempotency import HEADER, Idempotency, check_key, fingerprint
 from gateway.storage.uploads import receive_multipart
 from identity.login import CitizenDep
-from kernel.errors import Conflict, FieldError, NotFound, ServiceUnavailable, ValidationFailed
+from kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 router = APIRouter(prefix="/v1", tags=["applications"])
+T = TypeVar("T")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -90,7 +100,9 @@ async def get_service(
 ServiceDep = Annotated[ApplicationService, Depends(get_service)]
 
 
-def _out(service: ApplicationService, view: Any, lang: str, viewer: ActorKind) -> dict[str, Any]:
+def application_body(
+    service: ApplicationService, view: Any, lang: str, viewer: ActorKind
+) -> dict[str, Any]:
     return ApplicationOut.of(view, lang, service.now, viewer).model_dump(mode="json")
 
 
@@ -104,7 +116,7 @@ async def _commit_once(
 ) -> JSONResponse:
     """Run a creating write under its Idempotency-Key and commit it with the key's record."""
     session = service.repository.session
-    idempotency = Idempotency(session, owner, service.now)
+    idempotency = Idempotency(session, owner, service.now, service.runtime.vault)
     request_hash = fingerprint(scope, request_body)
     if key is not None:
         replay = await idempotency.replay(key, scope, request_hash)
@@ -112,10 +124,10 @@ async def _commit_once(
             return JSONResponse(
                 replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"}
             )
-    status_code, body = await run()
-    if key is not None:
-        idempotency.remember(key, scope, request_hash, status_code, body)
     try:
+        status_code, body = await run()
+        if key is not None:
+            idempotency.remember(key, scope, request_hash, status_code, body)
         await session.commit()
     except (IntegrityError, StaleDataError) as exc:
         # Another request changed the same thing first (often: the same key, sent twice).
@@ -126,11 +138,7 @@ async def _commit_once(
                 return JSONResponse(
                     replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"}
                 )
-        raise Conflict(
-            "The application was changed by another request at the same moment; "
-            "read it again and retry.",
-            code="concurrent_change",
-        ) from exc
+        raise _concurrent_change() from exc
     return JSONResponse(body, status_code)
 
 
@@ -158,7 +166,7 @@ async def create_application(
         )
         await service.repository.flush()
         view = await service.view(application)
-        return 201, _out(service, view, lang, ActorKind.CITIZEN)
+        return 201, application_body(service, view, lang, ActorKind.CITIZEN)
 
     return await _commit_once(
         service, citizen.id, key, "POST /v1/applications", body.model_dump(mode="json"), run
@@ -219,7 +227,7 @@ async def get_application(
 ) -> dict[str, Any]:
     """Status, whose turn it is, the due date, what is still missing and the timeline."""
     application = await service.owned(login.citizen, application_id)
-    return _out(service, await service.view(application), lang, ActorKind.CITIZEN)
+    return application_body(service, await service.view(application), lang, ActorKind.CITIZEN)
 
 
 @router.patch("/applications/{application_id}", response_model=ApplicationOut)
@@ -231,15 +239,17 @@ async def update_application(
     lang: LangDep,
 ) -> dict[str, Any]:
     """Change a draft's form fields (validated field by field) or its office."""
-    application = await service.update_draft(
-        login.citizen,
-        application_id,
-        entered=body.form,
-        unit_code=body.unit_code,
-        unit_given="unit_code" in body.model_fields_set,
+    application = await commit_change(
+        service,
+        service.update_draft(
+            login.citizen,
+            application_id,
+            entered=body.form,
+            unit_code=body.unit_code,
+            unit_given="unit_code" in body.model_fields_set,
+        ),
     )
-    await _commit(service)
-    return _out(service, await service.view(application), lang, ActorKind.CITIZEN)
+    return application_body(service, await service.view(application), lang, ActorKind.CITIZEN)
 
 
 @router.delete("/applications/{application_id}", status_code=204)
@@ -247,8 +257,7 @@ async def delete_application(
     application_id: str, login: CitizenDep, service: ServiceDep, apps: AppsRuntimeDep
 ) -> Response:
     """Discard a draft (a filed application is withdrawn instead, and kept)."""
-    keys = await service.delete_draft(login.citizen, application_id)
-    await _commit(service)
+    keys = await commit_change(service, service.delete_draft(login.citizen, application_id))
     for key in keys:
         await apps.store.delete(key)
     return Response(status_code=204)
@@ -292,7 +301,7 @@ async def add_attachment(
     scope = f"POST /v1/applications/{application_id}/attachments"
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() == "application/json":
-        body = _parse(WalletAttachIn, await request.body())
+        body = _parse(WalletAttachIn, await _small_body(request, apps.json_body_limit))
 
         async def run_wallet() -> tuple[int, dict[str, Any]]:
             row = await service.attach_from_wallet(
@@ -305,7 +314,15 @@ async def add_attachment(
             service, citizen.id, key, scope, body.model_dump(mode="json"), run_wallet
         )
 
-    room, files = await service.upload_allowance(citizen, application_id)
+    idempotency = Idempotency(
+        service.repository.session, citizen.id, service.now, service.runtime.vault
+    )
+    if key is not None and await idempotency.exists(key, scope):
+        # A retry of an upload that was stored: its answer is replayed below (or 409 for a
+        # different body), whatever the application's allowance or state is now.
+        room, files = apps.limits.max_application_bytes, apps.limits.max_attachments
+    else:
+        room, files = await service.upload_allowance(citizen, application_id)
     # No transaction stays open while the body streams in.
     await service.repository.session.rollback()
     upload = await receive_multipart(
@@ -412,8 +429,9 @@ async def delete_attachment(
     service: ServiceDep,
     apps: AppsRuntimeDep,
 ) -> Response:
-    blob_key = await service.remove_attachment(login.citizen, application_id, attachment_id)
-    await _commit(service)
+    blob_key = await commit_change(
+        service, service.remove_attachment(login.citizen, application_id, attachment_id)
+    )
     if blob_key is not None:
         await apps.store.delete(blob_key)
     return Response(status_code=204)
@@ -445,7 +463,7 @@ async def submit_application(
         await service.repository.flush()
         view = await service.view(application)
         return 201, {
-            "application": _out(service, view, lang, ActorKind.CITIZEN),
+            "application": application_body(service, view, lang, ActorKind.CITIZEN),
             "receipt": ReceiptOut.of(receipt).model_dump(mode="json"),
         }
 
@@ -493,11 +511,10 @@ async def withdraw_application(
     body: WithdrawIn | None = None,
 ) -> dict[str, Any]:
     """Withdraw a filed application while it is still open."""
-    application = await service.withdraw(
-        login.citizen, application_id, (body or WithdrawIn()).reason
+    application = await commit_change(
+        service, service.withdraw(login.citizen, application_id, (body or WithdrawIn()).reason)
     )
-    await _commit(service)
-    return _out(service, await service.view(application), lang, ActorKind.CITIZEN)
+    return application_body(service, await service.view(application), lang, ActorKind.CITIZEN)
 
 
 @router.post("/applications/{application_id}/respond", response_model=ApplicationOut)
@@ -509,23 +526,44 @@ async def respond_to_request(
     body: RespondIn | None = None,
 ) -> dict[str, Any]:
     """Answer the agency's request for information (upload the documents first)."""
-    application = await service.provide_info(
-        login.citizen, application_id, (body or RespondIn()).note
+    application = await commit_change(
+        service, service.provide_info(login.citizen, application_id, (body or RespondIn()).note)
     )
-    await _commit(service)
-    return _out(service, await service.view(application), lang, ActorKind.CITIZEN)
+    return application_body(service, await service.view(application), lang, ActorKind.CITIZEN)
 
 
-async def _commit(service: ApplicationService) -> None:
+async def commit_change(service: ApplicationService, change: Awaitable[T]) -> T:
+    """Make one change and commit it; a concurrent change to the same application (seen at a
+    flush or at the commit) answers 409 `concurrent_change` with nothing applied."""
+    session = service.repository.session
     try:
-        await service.repository.session.commit()
-    except StaleDataError as exc:
-        await service.repository.session.rollback()
-        raise Conflict(
-            "The application was changed by another request at the same moment; "
-            "read it again and retry.",
-            code="concurrent_change",
-        ) from exc
+        result = await change
+        await session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        await session.rollback()
+        raise _concurrent_change() from exc
+    return result
+
+
+def _concurrent_change() -> Conflict:
+    return Conflict(
+        "The application was changed by another request at the same moment; "
+        "read it again and retry.",
+        code="concurrent_change",
+    )
+
+
+async def _small_body(request: Request, limit: int) -> bytes:
+    """The body of a JSON request on the upload route, whose stream may be large: read no
+    more than `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse(model: Any, raw: bytes) -> Any:
@@ -579,7 +617,10 @@ async def list_notifications(
     "/notifications/{notification_id}/read", response_model=NotificationOut, tags=["inbox"]
 )
 async def mark_read(
-    notification_id: int, login: CitizenDep, service: ServiceDep, lang: LangDep
+    notification_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)],
+    login: CitizenDep,
+    service: ServiceDep,
+    lang: LangDep,
 ) -> NotificationOut:
     row = await service.repository.notification(notification_id)
     if row is None or row.citizen_id != login.citizen.id:
@@ -611,9 +652,11 @@ async def stream_notifications(
     """
     citizen_id = login.citizen.id
     settings = runtime.settings
+    # The stream ends when the token does: a revoked or expired login reads no more.
+    wait = min(wait, max(0.0, (login.claims.expires_at - runtime.clock.now()).total_seconds()))
     after: int | None = None
     if last_event_id is not None:
-        if not last_event_id.isdigit() or len(last_event_id) > 18:
+        if not re.fullmatch(r"[0-9]{1,18}", last_event_id):
             raise ValidationFailed(
                 "Last-Event-ID must be a notification id.",
                 errors=[FieldError("/header/Last-Event-ID", "invalid", "A number.")],

@@ -82,9 +82,14 @@ OPEN: frozenset[Status] = frozenset(
         Status.MISROUTED,
     }
 )
-#: States in which the agency is still deciding: the manual's time runs and an overrun is
-#: notified every 7 days (R-LFA.4). Once approved, the decision is made (issuing follows).
-PROCESSING: frozenset[Status] = OPEN - {Status.APPROVED}
+#: States in which the agency is working on it: the manual's time runs, and an overrun is
+#: notified every 7 days (R-LFA.4). Not while the agency waits for the citizen (documents,
+#: payment), nor once it has decided (approved: issuing follows).
+PROCESSING: frozenset[Status] = OPEN - {
+    Status.APPROVED,
+    Status.NEEDS_INFO,
+    Status.AWAITING_PAYMENT,
+}
 FINAL: frozenset[Status] = frozenset(
     {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED}
 )

@@ -22,11 +22,19 @@ _MESSAGES: dict[str, Message] = {
         "ระบบได้รับคำขอ {service_th} แล้ว ถือว่าหน่วยงานได้รับเมื่อ {deemed_th}",
         "Your application for {service_en} was received; legally received {deemed_en}.",
     ),
+    "submitted_to_agency_system": Message(
+        "ยื่นคำขอแล้ว {number}",
+        "Application submitted: {number}",
+        "ระบบได้รับคำขอ {service_th} แล้ว หน่วยงานนับเวลารับคำขอเมื่อคำขอเข้าสู่ระบบของหน่วยงาน และจะแจ้งให้ทราบ",
+        "Your application for {service_en} was received. The agency counts it as received "
+        "when it enters the agency's own system; you will be told when.",
+    ),
     "forwarded": Message(
         "ส่งคำขอถึงหน่วยงานแล้ว {number}",
         "Sent to the agency: {number}",
-        "คำขอ {service_th} ถูกส่งถึงหน่วยงานผู้รับผิดชอบแล้ว",
-        "Your application for {service_en} has reached the responsible agency.",
+        "คำขอ {service_th} ถูกส่งถึงหน่วยงานผู้รับผิดชอบแล้ว ถือว่าหน่วยงานได้รับเมื่อ {deemed_th}",
+        "Your application for {service_en} has reached the responsible agency; legally "
+        "received {deemed_en}.",
     ),
     "in_review": Message(
         "หน่วยงานกำลังพิจารณา {number}",

@@ -100,7 +100,7 @@ class ApplicationEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     actor_kind: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[str] = mapped_column(String(120))
+    actor_id: Mapped[str] = mapped_column(String(200))  # agency:<code>:<client>/<officer>
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 

@@ -21,6 +21,7 @@ from gateway.applications.models import (
     Receipt,
     WalletDocument,
 )
+from gateway.catalog.models import AgencyUnit
 
 
 class ApplicationRepository:
@@ -90,7 +91,7 @@ class ApplicationRepository:
                     Application.last_overdue_notice_at <= notice_before,
                 ),
             )
-            .order_by(Application.due_at)
+            .order_by(Application.due_at, Application.id)
         )
         return (await self.session.scalars(statement)).all()
 
@@ -120,6 +121,11 @@ class ApplicationRepository:
             .execution_options(synchronize_session=False)
         )
         return result.scalar_one_or_none()
+
+    async def unit_codes(self, agency_code: str) -> set[str]:
+        """The codes of an agency's offices."""
+        statement = select(AgencyUnit.code).where(AgencyUnit.agency_code == agency_code)
+        return set((await self.session.scalars(statement)).all())
 
     # --- numbers ------------------------------------------------------------------------
 

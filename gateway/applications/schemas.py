@@ -56,7 +56,8 @@ class WalletAttachIn(_In):
 class RequestedItem(_In):
     name_th: str = Field(min_length=1, max_length=300)
     name_en: str = Field(default="", max_length=300)
-    document: str | None = Field(default=None, max_length=40)
+    # A document key: the manual's, or a new one for something the manual does not list.
+    document: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{1,39}$")
 
 
 class AgencyActionIn(_In):

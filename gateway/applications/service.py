@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ from kernel.buddhist_era import BE_OFFSET
 from kernel.errors import Conflict, FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from kernel.working_time import (
     BANGKOK,
+    add_working_days,
     deemed_receipt_time,
     due_at,
     working_days_between,
@@ -97,6 +99,7 @@ class ApplicationsRuntime:
     registry: CivilRegistry
     issuer: str  # the gateway's public URL, the `iss` of receipts
     limits: Limits
+    json_body_limit: int = 1_048_576  # JSON bodies on routes that otherwise stream uploads
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,10 @@ class ApplicationService:
         service = await self._service(application.service_id)
         if entered is not None:
             spec = forms.effective_form(service.form)
-            _raise_field_errors(forms.check_draft(spec, entered))
+            # A field sent as null is taken out of the draft; the rest is checked.
+            _raise_field_errors(
+                forms.check_draft(spec, {k: v for k, v in entered.items() if v is not None})
+            )
             stored = self._open_form(application)
             stored["entered"] = {**stored["entered"], **entered}
             # A field set to null is taken back out of the draft.
@@ -328,9 +334,7 @@ class ApplicationService:
     async def _check_unit(self, agency: Agency, unit_code: str | None) -> None:
         if unit_code is None:
             return
-        full = await self.catalog_rows.get_agency(agency.code)
-        codes = {u.code for u in full.units} if full is not None else set()
-        if unit_code not in codes:
+        if unit_code not in await self.repository.unit_codes(agency.code):
             raise ValidationFailed(
                 f"{agency.code} has no office {unit_code}.",
                 errors=[
@@ -374,7 +378,9 @@ class ApplicationService:
         application = await self.owned(citizen, application_id)
         stage = self._upload_stage(application)
         service = await self._service(application.service_id)
-        self._check_document_key(service, document_key, upload=True)
+        self._check_document_key(
+            service, document_key, upload=True, requested=await self._requested_keys(application)
+        )
         # Re-check the allowance inside the transaction: two uploads may have raced.
         existing = await self.repository.attachments(application.id)
         limits = self.runtime.limits
@@ -465,9 +471,28 @@ class ApplicationService:
             raise NotFound("The wallet document is gone.", code="attachment_not_found")
         return document.storage_key
 
-    def _check_document_key(self, service: EService, key: str, *, upload: bool) -> None:
+    async def _requested_keys(self, application: Application) -> set[str]:
+        """Document keys the agency asked for that the manual may not list (R-LFA.2)."""
+        if application.status != Status.NEEDS_INFO:
+            return set()
+        keys: set[str] = set()
+        for event in await self.repository.events(application.id):
+            if event.kind == Action.REQUEST_INFO.value:
+                keys |= {i["document"] for i in event.data.get("items", []) if i.get("document")}
+        return keys
+
+    def _check_document_key(
+        self,
+        service: EService,
+        key: str,
+        *,
+        upload: bool,
+        requested: AbstractSet[str] = frozenset(),
+    ) -> None:
         documents = {d.key: d for d in requirements(service)}
         pointer = "/body/document"
+        if key in requested and key not in documents:
+            return  # asked for by the agency in writing: an upload answers it
         if key not in documents:
             known = ", ".join(sorted(documents)) or "none"
             raise ValidationFailed(
@@ -531,6 +556,7 @@ class ApplicationService:
         service, agency = view.service, view.service.agency
         calendar, _ = await self.catalog.working_calendar(agency)
         application.delivery = delivery
+        application.receipt_anchor = agency.receipt_anchor  # the agency's rule when filed
         application.arrived_at = self.now
         if application.receipt_anchor == "portal":
             # R-10.3 default: the portal is an announced channel, so entry here counts.
@@ -562,7 +588,8 @@ class ApplicationService:
                 created_at=self.now,
             )
         )
-        await self._notify(application, service, "submitted", {})
+        submitted = "submitted" if application.deemed_received_at else "submitted_to_agency_system"
+        await self._notify(application, service, submitted, {})
         await audit.append(
             self.repository.session,
             at=self.now,
@@ -661,10 +688,36 @@ class ApplicationService:
             for a in await self.repository.attachments(application.id)
             if a.stage == "info_response"
         ]
-        await self._transition(
-            application, decision, Action.PROVIDE_INFO, actor, {"note": note, "documents": answered}
-        )
+        data: dict[str, Any] = {"note": note, "documents": answered}
+        waited = await self._extend_due_date(application)
+        if waited:
+            data["due_extended_working_days"] = waited
+        await self._transition(application, decision, Action.PROVIDE_INFO, actor, data)
         return application
+
+    async def _extend_due_date(self, application: Application) -> int:
+        """The manual's time does not run while the agency waits for the citizen's documents
+        (an interpretation of LFA s.8): the due date moves by the working days waited."""
+        if application.due_at is None:
+            return 0
+        asked = [
+            e.at
+            for e in await self.repository.events(application.id)
+            if e.kind == Action.REQUEST_INFO.value
+        ]
+        if not asked:
+            return 0
+        service = await self._service(application.service_id)
+        calendar, _ = await self.catalog.working_calendar(service.agency)
+        waited = working_days_between(
+            asked[-1].astimezone(BANGKOK).date(), self.now.astimezone(BANGKOK).date(), calendar
+        )
+        if waited:
+            due_day = application.due_at.astimezone(BANGKOK).date()
+            application.due_at = calendar.close_of(
+                add_working_days(due_day, waited, calendar)
+            ).astimezone(dt.UTC)
+        return waited
 
     async def delete_draft(self, citizen: Citizen, application_id: str) -> list[str]:
         application = await self.owned(citizen, application_id)
@@ -755,57 +808,51 @@ class ApplicationService:
 
     # --- scheduled: overdue notices (R-LFA.4) -------------------------------------------
 
-    async def send_overdue_notices(self) -> int:
-        """Notify the citizen (copy to OPDC) for each open application past its due date, then
-        every 7 days until it is done. Safe to run from many processes at once."""
-        sent = 0
+    async def overdue_applications(self) -> Sequence[str]:
+        """Open applications whose overdue notice is due now (R-LFA.4), oldest due first."""
+        return await self.repository.overdue(self.now, self.now - OVERDUE_NOTICE_EVERY)
+
+    async def send_overdue_notice(self, application_id: str) -> bool:
+        """Notify the citizen (copy to OPDC) that the application is past its due date, unless
+        another process just did or it is no longer overdue. The caller commits: one
+        application per transaction, so the job never holds locks across many."""
         notice_before = self.now - OVERDUE_NOTICE_EVERY
-        for application_id in await self.repository.overdue(self.now, notice_before):
-            notice = await self.repository.claim_overdue_notice(
-                application_id, self.now, notice_before
+        notice = await self.repository.claim_overdue_notice(application_id, self.now, notice_before)
+        if notice is None:
+            return False
+        application = await self.repository.get(application_id)
+        assert application is not None
+        await self.repository.session.refresh(application)
+        assert application.due_at is not None
+        service = await self._service(application.service_id)
+        calendar, _ = await self.catalog.working_calendar(service.agency)
+        late = working_days_between(
+            application.due_at.astimezone(BANGKOK).date(),
+            self.now.astimezone(BANGKOK).date(),
+            calendar,
+        )
+        data = {"notice": notice, "working_days_overdue": late, "copied_to": "OPDC"}
+        status = Status(application.status)
+        self._event(application, "overdue_notice", status, status, SYSTEM, data)
+        self.repository.add(
+            OversightCopy(
+                application_id=application.id,
+                body="OPDC",
+                notice_number=notice,
+                working_days_overdue=late,
+                created_at=self.now,
             )
-            if notice is None:
-                continue
-            application = await self.repository.get(application_id)
-            assert application is not None
-            assert application.due_at is not None
-            await self.repository.session.refresh(application)
-            service = await self._service(application.service_id)
-            calendar, _ = await self.catalog.working_calendar(service.agency)
-            late = working_days_between(
-                application.due_at.astimezone(BANGKOK).date(),
-                self.now.astimezone(BANGKOK).date(),
-                calendar,
-            )
-            data = {"notice": notice, "working_days_overdue": late, "copied_to": "OPDC"}
-            self._event(
-                application,
-                "overdue_notice",
-                Status(application.status),
-                Status(application.status),
-                SYSTEM,
-                data,
-            )
-            self.repository.add(
-                OversightCopy(
-                    application_id=application.id,
-                    body="OPDC",
-                    notice_number=notice,
-                    working_days_overdue=late,
-                    created_at=self.now,
-                )
-            )
-            await self._notify(application, service, "overdue", {"days": str(late)})
-            await audit.append(
-                self.repository.session,
-                at=self.now,
-                actor=SYSTEM.label,
-                action="application.overdue_notice",
-                subject=f"application:{application.id}",
-                data=data,
-            )
-            sent += 1
-        return sent
+        )
+        await self._notify(application, service, "overdue", {"days": str(late)})
+        await audit.append(
+            self.repository.session,
+            at=self.now,
+            actor=SYSTEM.label,
+            action="application.overdue_notice",
+            subject=f"application:{application.id}",
+            data=data,
+        )
+        return True
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -856,7 +903,7 @@ class ApplicationService:
             actor=actor.label,
             action=f"application.{action.value}",
             subject=f"application:{application.id}",
-            data={"from": decision.source.value, "to": decision.target.value, **_small(data)},
+            data={"from": decision.source.value, "to": decision.target.value, **_auditable(data)},
         )
 
     def _event(
@@ -957,6 +1004,23 @@ def _bangkok(value: dt.datetime | None) -> str:
     if value is None:
         return "-"
     return value.astimezone(BANGKOK).strftime("%Y-%m-%d %H:%M")
+
+
+def _auditable(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What of an event goes into the audit chain, which can never be edited or erased: facts
+    and identifiers, never free text someone typed (it may hold personal data)."""
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in {"reason", "note"}:
+            result[f"{key}_given"] = True
+        elif key == "items":
+            result["items"] = len(value)
+            result["documents"] = sorted({i["document"] for i in value if i.get("document")})
+        else:
+            result[key] = value
+    return result
 
 
 def _small(data: Mapping[str, Any]) -> dict[str, Any]:

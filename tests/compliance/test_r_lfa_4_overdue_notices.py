@@ -20,7 +20,6 @@ from support import (
     Stack,
     act,
     agency_headers,
-    applications_service,
     bearer,
     filed,
     login,
@@ -28,6 +27,7 @@ from support import (
 )
 
 from gateway.admin.models import SimulationClock
+from gateway.applications.jobs import send_overdue_notices
 from gateway.applications.models import OversightCopy
 
 pytestmark = pytest.mark.rule("R-LFA.4")
@@ -57,11 +57,10 @@ async def _advance(stack: Stack, seconds: float) -> None:
 
 
 async def _run_job(stack: Stack) -> int:
-    # Made after the clock moved: the service reads the time once, when it is made.
-    async with applications_service(stack) as service:
-        sent: int = await service.send_overdue_notices()
-        await service.repository.session.commit()
-    return sent
+    """The scheduled job, as `serve` and `citizen-gateway jobs run` run it (at the gateway's
+    simulated time)."""
+    assert stack.app is not None
+    return await send_overdue_notices(stack.app.state.runtime, stack.app.state.applications)
 
 
 async def _overdue_inbox(stack: Stack, headers: dict[str, str]) -> list[dict[str, Any]]:

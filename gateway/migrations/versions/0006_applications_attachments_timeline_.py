@@ -121,7 +121,7 @@ def upgrade() -> None:
     sa.Column('from_status', sa.String(length=24), nullable=True),
     sa.Column('to_status', sa.String(length=24), nullable=False),
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
-    sa.Column('actor_id', sa.String(length=120), nullable=False),
+    sa.Column('actor_id', sa.String(length=200), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_events_application_id_applications'), ondelete='CASCADE'),
