@@ -105,6 +105,7 @@ def create_app(
             max_attachments=settings.max_attachments,
         ),
         json_body_limit=settings.max_body_bytes,
+        number_sessions=sessions,
     )
     # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
     oidc.also_published.extend(applications.signer.jwks()["keys"])

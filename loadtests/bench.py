@@ -2,7 +2,9 @@
 Locust (headless, bounded in time), print a table and write bench-results/<time>.json.
 
 Knobs (environment): BENCH_SECONDS (default 20), BENCH_USERS (default 32), BENCH_LOGIN_USERS
-and BENCH_SUBMIT_USERS (default 16), BENCH_SCENARIOS (default catalog,login,submit).
+and BENCH_SUBMIT_USERS (default 16), BENCH_SCENARIOS (default catalog,login,submit),
+BENCH_DATABASE_URL (default: a fresh SQLite file; give an empty PostgreSQL database to measure
+on PostgreSQL).
 Everything runs on 127.0.0.1 and stops by itself.
 """
 
@@ -132,7 +134,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     env = {
         **os.environ,
-        "CITIZEN_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{work}/gateway.db",
+        "CITIZEN_GATEWAY_DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", f"sqlite+aiosqlite:///{work}/gateway.db"
+        ),
         "CITIZEN_GATEWAY_VAR_DIR": str(work / "var"),
         "CITIZEN_GATEWAY_LOG_LEVEL": "WARNING",
     }
@@ -223,7 +227,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    _report(results, users, seconds, len(paths), login_users, submit_users)
+    database = "PostgreSQL" if "postgresql" in env["CITIZEN_GATEWAY_DATABASE_URL"] else "SQLite"
+    _report(results, users, seconds, len(paths), login_users, submit_users, database)
 
 
 def _report(
@@ -233,10 +238,11 @@ def _report(
     services: int,
     login_users: int,
     submit_users: int,
+    database: str,
 ) -> None:
     print(
         f"\nLocust headless (FastHttpUser, no wait), {users} users, {seconds}s each, "
-        f"1 uvicorn worker, SQLite, {services} services, {login_users} login users, "
+        f"1 uvicorn worker, {database}, {services} services, {login_users} login users, "
         f"{submit_users} filing users, 127.0.0.1, {os.cpu_count()} cores"
     )
     print(f"{'endpoint':48} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")

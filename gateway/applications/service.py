@@ -16,6 +16,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from connectors.civil_registry import CivilRegistry
 from gateway import audit
 from gateway.applications import forms
@@ -100,6 +102,9 @@ class ApplicationsRuntime:
     issuer: str  # the gateway's public URL, the `iss` of receipts
     limits: Limits
     json_body_limit: int = 1_048_576  # JSON bodies on routes that otherwise stream uploads
+    # Sessions for taking application numbers in a transaction of their own (None: in the
+    # submission's own transaction).
+    number_sessions: async_sessionmaker[AsyncSession] | None = None
 
 
 @dataclass(frozen=True)
@@ -555,13 +560,17 @@ class ApplicationService:
             )
         service, agency = view.service, view.service.agency
         calendar, _ = await self.catalog.working_calendar(agency)
+        # The number is taken before anything of this submission is written, in its own short
+        # transaction when the runtime gives one: the per-agency counter is not held locked
+        # while the submission's transaction runs. A submission that then fails leaves a gap in
+        # the numbers, never a number on two applications.
+        number = await self._take_number(f"{agency.code}:{be_year(self.now)}")
         application.delivery = delivery
         application.receipt_anchor = agency.receipt_anchor  # the agency's rule when filed
         application.arrived_at = self.now
         if application.receipt_anchor == "portal":
             # default: the portal is an announced channel, so entry here counts.
             self._set_receipt_time(application, service, calendar, self.now)
-        number = await self.repository.next_number(f"{agency.code}:{be_year(self.now)}")
         application.number = f"{agency.code}-{be_year(self.now)}-{number:06d}"
         digests = [AttachmentDigest(a.document_key, a.sha256) for a in view.attachments]
         application.content_digest = submission_digest(
@@ -604,6 +613,15 @@ class ApplicationService:
             },
         )
         return application, receipt
+
+    async def _take_number(self, scope: str) -> int:
+        sessions = self.runtime.number_sessions
+        if sessions is None:
+            return await self.repository.next_number(scope)
+        async with sessions() as session:
+            number = await ApplicationRepository(session).next_number(scope)
+            await session.commit()
+        return number
 
     def _set_receipt_time(
         self, application: Application, service: EService, calendar: Any, entered_at: dt.datetime
