@@ -261,3 +261,18 @@ async def test_a_huge_json_body_on_the_upload_route_is_cut_off(stack: Stack) -> 
         headers={**headers, "Content-Type": "application/json"},
     )
     assert_problem(r, 413, "payload_too_large")
+
+
+async def test_simultaneous_submissions_get_distinct_numbers(stack: Stack) -> None:
+    headers = bearer(await login(stack))
+    drafts = [await draft(stack, headers) for _ in range(8)]
+    for application in drafts:
+        r = await attach(stack, headers, application["id"], "medical-certificate")
+        assert r.status_code == 201
+    answers = await asyncio.gather(
+        *(stack.gateway.post(f"/v1/applications/{a['id']}/submit", headers=headers) for a in drafts)
+    )
+    assert [r.status_code for r in answers] == [201] * 8
+    numbers = [r.json()["application"]["number"] for r in answers]
+    assert len(set(numbers)) == 8
+    assert all(n.startswith("DLT-") for n in numbers)
