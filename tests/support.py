@@ -357,3 +357,21 @@ async def triggers_bypassed(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
             for _, sql in triggers:
                 await conn.execute(text(sql))
             await conn.commit()
+
+
+async def published_services(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Every live service the catalog publishes, read page by page as an app would."""
+    services: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        r = await client.get("/v1/services", params=params)
+        assert r.status_code == 200, r.text
+        services += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return services
+
+
+async def published_service_ids(client: httpx.AsyncClient) -> list[str]:
+    return [service["id"] for service in await published_services(client)]

@@ -24,6 +24,7 @@ from support import (
     bearer,
     draft,
     login,
+    published_services,
 )
 
 from gateway.catalog.definitions import can_file
@@ -33,20 +34,7 @@ pytestmark = pytest.mark.rule("R-7.1")
 
 
 async def _published_services(stack: Stack) -> list[dict[str, Any]]:
-    """Every live service the catalog publishes, page by page."""
-    services: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 50}
-        if cursor:
-            params["cursor"] = cursor
-        r = await stack.gateway.get("/v1/services", params=params)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        services += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return services
+    return await published_services(stack.gateway)
 
 
 def _files_online(service: dict[str, Any]) -> bool:

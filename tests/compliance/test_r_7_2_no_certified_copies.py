@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support import JPEG, PDF, attach, bearer, draft, login, published_service_ids
 
 from gateway.catalog.lint import Finding
 
@@ -158,13 +160,11 @@ _CERTIFYING_WORDS = r"certified|certify|notari[sz]|signed cop|รับรอง
 
 
 def _certifying(name: str, pattern: str = _CERTIFYING_FIELD) -> bool:
-    import re
 
     return re.search(pattern, name, re.IGNORECASE) is not None
 
 
 async def test_a_phone_photo_and_a_pdf_scan_are_taken_without_certification(stack: Any) -> None:
-    from support import JPEG, PDF, attach, bearer, draft, login
 
     headers = bearer(await login(stack))
     application = await draft(stack, headers)
@@ -198,15 +198,7 @@ async def test_a_phone_photo_and_a_pdf_scan_are_taken_without_certification(stac
 
 
 async def test_no_published_service_asks_for_a_certified_copy(stack: Any) -> None:
-    ids: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        page = (await stack.gateway.get("/v1/services", params=params)).json()
-        ids += [s["id"] for s in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    ids = await published_service_ids(stack.gateway)
     uploads = 0
     for service_id in ids:
         for lang in ("th", "en"):

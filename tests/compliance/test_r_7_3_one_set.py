@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support import PDF, attach, bearer, draft, login, published_service_ids
 
 from gateway.catalog.lint import Finding
 
@@ -47,7 +49,6 @@ _SETS = r"cop(y|ies)|(^|_)sets$|quantity|number_of"
 
 
 async def test_one_upload_is_the_whole_set(stack: Any) -> None:
-    from support import PDF, attach, bearer, draft, login
 
     headers = bearer(await login(stack))
     application = await draft(stack, headers)
@@ -69,15 +70,7 @@ async def test_one_upload_is_the_whole_set(stack: Any) -> None:
 
 
 async def test_no_published_service_asks_for_more_than_one_set(stack: Any) -> None:
-    ids: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        page = (await stack.gateway.get("/v1/services", params=params)).json()
-        ids += [s["id"] for s in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    ids = await published_service_ids(stack.gateway)
     copies: dict[tuple[str, str], int] = {}
     for service_id in ids:
         r = await stack.gateway.get(f"/v1/services/{service_id}")
@@ -90,7 +83,6 @@ async def test_no_published_service_asks_for_more_than_one_set(stack: Any) -> No
 
 
 async def test_no_request_asks_for_a_number_of_copies(stack: Any) -> None:
-    import re
 
     spec = (await stack.gateway.get("/openapi.json")).json()
     components = spec["components"]["schemas"]
