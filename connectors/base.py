@@ -1,0 +1,170 @@
+"""The Connector interface: what the gateway hands an agency, and what it gets back.
+
+Each capability is its own small protocol, so an agency implements only what it offers and the
+gateway asks with `isinstance` (the protocols are runtime-checkable)::
+
+    connector = registry.get("DLT")              # a Connector: submit, status, health, aclose
+    if isinstance(connector, Cancels): ...       # the agency can withdraw a case
+    if isinstance(connector, IssuesDocuments): ...
+    if isinstance(connector, ProvidesOnceOnlyData): ...   # R-12.1
+
+Every method raises only the errors of `connectors.errors` (AgencyUnavailable, AgencyRejected,
+NotOurCase, AgencyMisconfigured) — except `health()`, which never raises. All times are
+timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+
+class AgencyStatus(StrEnum):
+    """A case's status at the agency (docs/agency-integration.md, "Agency statuses")."""
+
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    NEEDS_INFO = "needs_info"
+    AWAITING_PAYMENT = "awaiting_payment"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    # Filed at the wrong office of this agency and moved to `unit_code` (R-10.5): the receipt
+    # time stays the original one.
+    FORWARDED_WITHIN_AGENCY = "forwarded_within_agency"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    pid: str  # 13-digit national ID
+    first_name_th: str
+    last_name_th: str
+    birth_date: str | None  # ISO date (Gregorian), as verified
+    address_th: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """An attachment the agency fetches from the gateway at `url` and checks against `sha256`."""
+
+    document: str  # the e-service's document key, e.g. "medical-certificate"
+    filename: str
+    media_type: str
+    size: int
+    sha256: str  # hex
+    url: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One application, as forwarded to the agency (exactly once per `idempotency_key`)."""
+
+    idempotency_key: str  # the outbox message key: the same application always sends the same
+    application_id: str
+    application_number: str
+    service_id: str
+    unit_code: str | None  # the office the citizen chose, when the service has offices
+    applicant: Applicant
+    form: Mapping[str, Any]
+    attachments: Sequence[AttachmentRef]
+    arrived_at: dt.datetime  # when the filing reached the gateway
+    deemed_received_at: dt.datetime | None  # the legal receipt time (s.10), when computed
+    callback_url: str  # where the agency posts signed status callbacks
+
+    def __post_init__(self) -> None:
+        for name in ("arrived_at", "deemed_received_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Fee:
+    label: str
+    amount_satang: int
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    agency_ref: str
+    status: AgencyStatus  # RECEIVED, FORWARDED_WITHIN_AGENCY, or already further on
+    received_at: dt.datetime  # the agency's entry time
+    seq: int
+    unit_code: str | None  # the office now handling the case (set when forwarded within agency)
+    fees: tuple[Fee, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgencyEvent:
+    seq: int  # 1, 2, … per case
+    at: dt.datetime  # the agency's time of the change
+    status: AgencyStatus
+    data: Mapping[str, Any]  # e.g. {"reason": …} or {"items": […]} for needs_info
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    agency_ref: str
+    status: AgencyStatus
+    seq: int  # the latest event's seq
+    events: tuple[AgencyEvent, ...]  # in seq order
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    detail: str
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every agency connector does. The gateway's worker is its only caller."""
+
+    agency_code: str  # upper case, e.g. "DLT"
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        """File the application. Sending the same `idempotency_key` again must return the
+        first answer without a second effect at the agency."""
+        ...
+
+    async def status(self, agency_ref: str) -> StatusReport:
+        """The case's current status and its events so far (fills gaps in callbacks)."""
+        ...
+
+    async def health(self) -> Health:
+        """Whether the agency answers with our credentials now. Never raises."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections (called once, at shutdown)."""
+        ...
+
+
+@runtime_checkable
+class Cancels(Protocol):
+    async def cancel(self, agency_ref: str) -> AgencyEvent:
+        """Withdraw the case (the citizen withdrew it); the event the agency recorded."""
+        ...
+
+
+@runtime_checkable
+class IssuesDocuments(Protocol):
+    async def document(self, document_id: str) -> bytes:
+        """The issued document (a PDF), once the case is approved."""
+        ...
+
+
+@runtime_checkable
+class ProvidesOnceOnlyData(Protocol):
+    """Data the agency already holds about a citizen, fetched instead of asked for (R-12.1)."""
+
+    once_only_kinds: frozenset[str]  # the `kind` values `once_only` accepts
+
+    async def once_only(self, kind: str, pid: str, **params: Any) -> Mapping[str, Any]:
+        """The record of `kind` about the citizen `pid`. An unknown `kind` raises
+        AgencyMisconfigured; no such record at the agency raises AgencyRejected."""
+        ...

@@ -1,0 +1,1 @@
+"""A connector skeleton for an agency team to copy: see README.md in this folder."""
