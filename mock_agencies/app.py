@@ -15,15 +15,25 @@ from collections.abc import Mapping
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp
 
+from mock_agencies.bma import app as bma
 from mock_agencies.deferred import Deferred
 from mock_agencies.device import app as device
+from mock_agencies.dlt import app as dlt
+from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
+from mock_agencies.rd import app as rd
+from mock_agencies.sso import app as sso
 
 #: The agencies this host serves, by code. Each later issue adds its agency here. A `Deferred`
 #: entry is built when a host starts (once per process), not when this module is imported.
 AGENCIES: dict[str, ASGIApp] = {
     "DOPA": Deferred(dopa.create_default_app),  # the civil registry (population, card checks)
+    "DLT": Deferred(dlt.create_default_app),  # land transport: licences, vehicle tax (API)
+    "SSO": Deferred(sso.create_default_app),  # social security: unemployment benefit (API)
+    "RD": Deferred(rd.create_default_app),  # revenue: income tax e-filing, refunds (API)
+    "BMA": Deferred(bma.create_default_app),  # Bangkok: own web e-service (Web Integration)
+    "DOP": Deferred(dop.create_default_app),  # older persons: officers' back office (platform)
 }
 
 

@@ -1,0 +1,412 @@
+"""The casework engine every API-kind mock agency shares: cases filed once per idempotency key,
+routed to the right office, moved by staff or by the automatic rules, and reported to the
+gateway by signed callbacks.
+
+The engine is in memory and single-loop: every change happens between two awaits, so no
+locking is needed. Its background worker (automatic rules, callback delivery) starts when there
+is something to do, on the loop that asked, and ends when there is nothing left; `aclose()`
+(and the app's lifespan, when the app runs on its own) stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from mock_agencies.casework.agency import Agency
+from mock_agencies.casework.callbacks import (
+    CallbackOutbox,
+    Delivery,
+    LateTransport,
+    RetryPolicy,
+    callback_body,
+)
+from mock_agencies.casework.credentials import Gatekeeper
+from mock_agencies.casework.documents import render_pdf
+from mock_agencies.casework.errors import (
+    IdempotencyConflict,
+    IdempotencyKeyRequired,
+    InvalidRequest,
+    InvalidTransition,
+    NotCancellable,
+    NotEligible,
+    NotFound,
+)
+from mock_agencies.casework.model import (
+    ALLOWED_FROM,
+    CLOSED,
+    NEW,
+    RESULT,
+    Case,
+    Event,
+    StaffAction,
+    Status,
+    iso,
+)
+from mock_agencies.casework.provinces import province_code, province_of_address
+from mock_agencies.casework.schemas import Rules, StaffDecision, Submission
+
+log = logging.getLogger("mock_agencies.casework")
+
+MAX_IDEMPOTENCY_KEY = 200
+#: Callbacks tried at once (one per case at most).
+DELIVERY_CONCURRENCY = 32
+AUTO_REJECT_REASON = "ไม่อนุมัติตามเกณฑ์ของหน่วยงาน / Not approved under the agency's criteria"
+CANCELLED_REASON = "ยกเลิกตามคำขอ / Cancelled on request"
+
+
+@dataclass(frozen=True)
+class _Replay:
+    fingerprint: str
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    document_id: str
+    agency_ref: str
+    title: str
+    pdf: bytes
+
+
+def _fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": "/".join(str(part) for part in item["loc"]), "message": item["msg"]}
+        for item in error.errors()
+    ]
+
+
+class Casework:
+    def __init__(
+        self,
+        agency: Agency,
+        *,
+        consumers: Mapping[str, str],
+        callback_secret: str,
+        clock: Callable[[], float],
+        wall_clock: Callable[[], float],
+        callback_transport: httpx.AsyncBaseTransport | None = None,
+        send_callbacks: bool = True,
+        retry: RetryPolicy | None = None,
+        tick_seconds: float = 0.25,
+        rules: Rules | None = None,
+    ) -> None:
+        self.agency = agency
+        self.clock = clock
+        self.wall_clock = wall_clock  # X-Timestamp: the gateway checks it against real time
+        self.gatekeeper = Gatekeeper(consumers, clock)
+        self.rules = rules or Rules()
+        self.send_callbacks = send_callbacks
+        self.outbox = CallbackOutbox(agency.code, callback_secret, retry or RetryPolicy())
+        # Wrapped: the worker's client closes its transport after each run, the caller's stays.
+        self.callback_transport = (
+            None if callback_transport is None else LateTransport(callback_transport)
+        )
+        self.tick_seconds = tick_seconds
+        self.cases: dict[str, Case] = {}
+        self.documents: dict[str, IssuedDocument] = {}
+        self._open: dict[str, Case] = {}
+        self._replays: dict[tuple[str, str], _Replay] = {}
+        self._serial = 0
+        self._worker: asyncio.Task[None] | None = None
+        self._worker_loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+
+    # -- filing --------------------------------------------------------------------------
+
+    def submit(self, consumer: str, key: str | None, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """(201, the answer) for a new filing; (200, the first answer) for its key again."""
+        if not key:
+            raise IdempotencyKeyRequired("header Idempotency-Key is required")
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise InvalidRequest(f"Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidRequest("request body must be a JSON object") from None
+        fingerprint = _fingerprint(body)
+        replay = self._replays.get((consumer, key))
+        if replay is not None:
+            if replay.fingerprint != fingerprint:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used with a different body",
+                    agency_ref=replay.answer["agency_ref"],
+                )
+            return 200, replay.answer
+        if not isinstance(body, dict):
+            raise InvalidRequest("request body must be a JSON object")
+        try:
+            submission = Submission.model_validate(body)
+        except ValidationError as error:
+            raise InvalidRequest(
+                "the filing is incomplete or malformed", errors=_validation_errors(error)
+            ) from None
+        self.agency.check_service(submission.service_id)  # R-10.6
+        province = self._province(submission)
+        unit, forwarded = self.agency.route(submission.unit_code, province)  # R-10.5
+        now = self.now()
+        fees = self.agency.fees(submission, now)
+        self._serial += 1
+        case = Case(
+            ref=f"{self.agency.code}-R-{self._serial:06d}",
+            consumer_key=consumer,
+            submission=submission,
+            unit_code=unit,
+            province_code=province,
+            fees=fees,
+            received_at=now,
+        )
+        if forwarded:
+            case.record(
+                Status.FORWARDED_WITHIN_AGENCY,
+                now,
+                {"unit_code": unit, "from_unit_code": submission.unit_code, "province": province},
+            )
+        else:
+            case.record(Status.RECEIVED, now, {"unit_code": unit})
+        self.cases[case.ref] = self._open[case.ref] = case
+        answer = {
+            "agency_ref": case.ref,
+            "status": case.status.value,
+            "received_at": iso(now),
+            "seq": case.seq,
+            "unit_code": unit,
+            "fees": [fee.as_json() for fee in fees],
+        }
+        self._replays[consumer, key] = _Replay(fingerprint, answer)
+        if self._rules_have_work():
+            self.kick()
+        return 201, answer
+
+    @staticmethod
+    def _province(submission: Submission) -> str | None:
+        """The applicant's province: an explicit code first, else the registered address."""
+        applicant = submission.applicant
+        for candidate in (
+            submission.province_code,
+            applicant.province_code,
+            submission.form.get("province_code"),
+            submission.form.get("province"),
+        ):
+            if code := province_code(candidate):
+                return code
+        address = applicant.address_th or submission.form.get("registered_address")
+        return province_of_address(address if isinstance(address, str) else None)
+
+    def case_for(self, ref: str, consumer: str | None = None) -> Case:
+        """The case `ref`; for a consumer, only one it filed itself."""
+        case = self.cases.get(ref)
+        if case is None or (consumer is not None and case.consumer_key != consumer):
+            raise NotFound(f"no case {ref}")
+        return case
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def _change(self, case: Case, status: Status, data: dict[str, Any]) -> Event:
+        event = case.record(status, self.now(), data)
+        if status in CLOSED:
+            self._open.pop(case.ref, None)
+        url = case.submission.callback_url
+        if self.send_callbacks and url:
+            payload = {
+                "agency_ref": case.ref,
+                "application_number": case.submission.application_number,
+                "application_id": case.submission.application_id,
+                **event.as_json(),
+            }
+            self.outbox.add(
+                Delivery(case.ref, event.seq, status.value, url, callback_body(payload))
+            )
+        if self.outbox.pending or self._rules_have_work():
+            self.kick()
+        return event
+
+    def cancel(self, ref: str, consumer: str, reason: str | None = None) -> dict[str, Any]:
+        case = self.case_for(ref, consumer)
+        if case.status is not Status.CANCELLED:
+            if case.status in CLOSED:
+                raise NotCancellable(f"case {ref} is already {case.status.value}")
+            self._change(case, Status.CANCELLED, {"reason": reason or CANCELLED_REASON})
+        return {"agency_ref": case.ref, "status": case.status.value, "seq": case.seq}
+
+    def act(self, ref: str, action: StaffAction, decision: StaffDecision | None = None) -> Case:
+        """An officer's action on case `ref`."""
+        decision = decision or StaffDecision()
+        case = self.case_for(ref)
+        if case.status not in ALLOWED_FROM[action]:
+            raise InvalidTransition(f"cannot {action.value} a case that is {case.status.value}")
+        data: dict[str, Any] = {}
+        if action is StaffAction.REQUEST_INFO:
+            data = {"reason": decision.reason, "items": decision.item_list()}
+        elif action is StaffAction.REQUEST_PAYMENT:
+            data = {
+                "fees": [fee.as_json() for fee in case.fees],
+                "amount_satang": sum(fee.amount_satang for fee in case.fees),
+            }
+        elif action is StaffAction.APPROVE:
+            data = self._approve(case)
+        elif action is StaffAction.REJECT:
+            data = {"reason": decision.reason or AUTO_REJECT_REASON}
+        elif decision.reason:
+            data = {"reason": decision.reason}
+        self._change(case, RESULT[action], data)
+        return case
+
+    def _approve(self, case: Case) -> dict[str, Any]:
+        now = self.now()
+        effect = self.agency.approve(case, now)  # may raise NotEligible
+        document_id = f"{self.agency.code}-DOC-{len(self.documents) + 1:06d}"
+        title = self.agency.document_title(case)
+        lines = [
+            f"Agency: {self.agency.name_en} ({self.agency.code})",
+            f"Agency reference: {case.ref}",
+            f"Application number: {case.submission.application_number}",
+            f"Service: {case.submission.service_id}",
+            f"Office: {case.unit_code}",
+            f"Applicant ID: {case.submission.applicant.pid}",
+            f"Decision: approved at {iso(now)}",
+            f"Document: {document_id}",
+            *self.agency.document_lines(case, effect),
+        ]
+        pdf = render_pdf(title, lines)
+        self.documents[document_id] = IssuedDocument(document_id, case.ref, title, pdf)
+        case.document_id = document_id
+        return {
+            **effect,
+            "document_id": document_id,
+            "document_path": f"/api/v1/documents/{document_id}",
+            "document_media_type": "application/pdf",
+            "document_sha256": hashlib.sha256(pdf).hexdigest(),
+        }
+
+    def document_for(self, document_id: str, consumer: str) -> IssuedDocument:
+        document = self.documents.get(document_id)
+        if document is None or self.cases[document.agency_ref].consumer_key != consumer:
+            raise NotFound(f"no document {document_id}")
+        return document
+
+    # -- the automatic officer ---------------------------------------------------------------
+
+    def set_rules(self, rules: Rules) -> Rules:
+        self.rules = rules
+        if self._rules_have_work():
+            self.kick()
+        return rules
+
+    def _rules_have_work(self) -> bool:
+        rules = self.rules
+        if not rules.auto_accept and rules.auto_decide_after_seconds is None:
+            return False
+        return any(
+            (rules.auto_accept and case.status in NEW)
+            or (rules.auto_decide_after_seconds is not None and case.status is Status.IN_REVIEW)
+            for case in self._open.values()
+        )
+
+    def apply_rules(self) -> int:
+        """Take the actions the rules call for now; the number of changes made."""
+        rules, changes = self.rules, 0
+        for case in list(self._open.values()):
+            if rules.auto_accept and case.status in NEW:
+                self.act(case.ref, StaffAction.ACCEPT)
+                changes += 1
+            wait = rules.auto_decide_after_seconds
+            if (
+                wait is not None
+                and case.status is Status.IN_REVIEW
+                and self.clock() - case.updated_at.timestamp() >= wait
+            ):
+                self._decide(case, rules.decision)
+                changes += 1
+        return changes
+
+    def _decide(self, case: Case, decision: str) -> None:
+        if decision == "approve":
+            try:
+                self.act(case.ref, StaffAction.APPROVE)
+            except NotEligible as refused:
+                self.act(case.ref, StaffAction.REJECT, StaffDecision(reason=refused.message))
+        else:
+            self.act(case.ref, StaffAction.REJECT)
+
+    # -- the background worker ---------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Make sure the worker runs (started on the running loop when it is not)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a synchronous caller): the next request starts it
+            return
+        if self._worker is None or self._worker_loop is not loop:
+            self._wake = asyncio.Event()
+            self._worker_loop = loop
+            self._worker = loop.create_task(self._run(), name=f"casework-{self.agency.code}")
+        assert self._wake is not None
+        self._wake.set()
+
+    def _has_work(self) -> bool:
+        return self.outbox.pending or self._rules_have_work()
+
+    async def _run(self) -> None:
+        me = asyncio.current_task()
+        wake = self._wake
+        assert wake is not None
+        async with httpx.AsyncClient(
+            transport=self.callback_transport, timeout=httpx.Timeout(10.0)
+        ) as client:
+            while self._worker is me:  # aclose() or a newer worker on another loop: stop
+                wake.clear()
+                try:
+                    self.apply_rules()
+                except Exception:  # a broken rule must not stop callbacks
+                    log.exception("automatic rules failed")
+                due = self.outbox.due(self.clock())[:DELIVERY_CONCURRENCY]
+                if due:
+                    await asyncio.gather(
+                        *(
+                            self.outbox.attempt(client, delivery, self.clock, self.wall_clock)
+                            for delivery in due
+                        )
+                    )
+                if not self._has_work():
+                    if self._worker is me:  # decided with no await in between: a kick now
+                        self._worker = None  # starts a fresh worker
+                    return
+                if due and self.outbox.due(self.clock()):
+                    continue
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+                # that arrives as the wake-up does.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.tick_seconds):
+                        await wake.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and not self._worker.done()
+
+    async def aclose(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None or worker.done():
+            return
+        worker.cancel()
+        if worker.get_loop() is asyncio.get_running_loop():
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker

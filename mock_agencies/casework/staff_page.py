@@ -1,0 +1,99 @@
+"""The back-office page an officer (or a demo) uses at /{code}/staff/: every case with buttons.
+Plain HTML forms that post to the staff endpoints and come back here; no script."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from mock_agencies.casework.agency import Agency
+from mock_agencies.casework.model import ALLOWED_FROM, Case, StaffAction
+from mock_agencies.casework.schemas import Rules
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: .4rem .5rem; text-align: left;
+         vertical-align: top; }
+form { display: inline-block; margin: 0 .25rem .25rem 0; }
+.status { font-weight: 600; }
+"""
+
+_LABELS = {
+    StaffAction.ACCEPT: "Accept / รับเรื่อง",
+    StaffAction.REQUEST_INFO: "Request info / ขอข้อมูลเพิ่ม",
+    StaffAction.REQUEST_PAYMENT: "Request payment / แจ้งชำระเงิน",
+    StaffAction.APPROVE: "Approve / อนุมัติ",
+    StaffAction.REJECT: "Reject / ไม่อนุมัติ",
+}
+_NEEDS_REASON = {StaffAction.REQUEST_INFO, StaffAction.REJECT}
+
+
+def _actions(case: Case) -> str:
+    forms = []
+    ref = escape(case.ref)
+    for action, allowed in ALLOWED_FROM.items():
+        if case.status not in allowed:
+            continue
+        reason = (
+            '<input name="reason" placeholder="reason / เหตุผล" size="18">'
+            if action in _NEEDS_REASON
+            else ""
+        )
+        forms.append(
+            f'<form method="post" action="applications/{ref}/{action.value}">{reason}'
+            f'<button type="submit">{escape(_LABELS[action])}</button></form>'
+        )
+    return "".join(forms) or "—"
+
+
+def _row(case: Case) -> str:
+    submission = case.submission
+    name = " ".join(
+        part
+        for part in (submission.applicant.first_name_th, submission.applicant.last_name_th)
+        if part
+    )
+    fees = sum(fee.amount_satang for fee in case.fees)
+    return (
+        "<tr>"
+        f"<td>{escape(case.ref)}<br><small>{escape(submission.application_number)}</small></td>"
+        f"<td>{escape(submission.service_id)}</td>"
+        f"<td>{escape(name or '—')}</td>"
+        f"<td>{escape(case.unit_code)}</td>"
+        f'<td class="status">{escape(case.status.value)}<br><small>seq {case.seq}</small></td>'
+        f"<td>{fees / 100:,.2f} THB</td>"
+        f"<td>{_actions(case)}</td>"
+        "</tr>"
+    )
+
+
+def render_staff_page(agency: Agency, cases: Iterable[Case], rules: Rules) -> str:
+    rows = "".join(_row(case) for case in cases) or '<tr><td colspan="7">No cases yet.</td></tr>'
+    decide = "" if rules.auto_decide_after_seconds is None else rules.auto_decide_after_seconds
+    checked = " checked" if rules.auto_accept else ""
+    options = "".join(
+        f'<option value="{value}"{" selected" if rules.decision == value else ""}>{value}</option>'
+        for value in ("approve", "reject")
+    )
+    return f"""<!doctype html>
+<html lang="th"><head><meta charset="utf-8">
+<title>{escape(agency.name_en)} back office (mock)</title><style>{_STYLE}</style></head>
+<body>
+<h1>{escape(agency.name_th)} · {escape(agency.name_en)}</h1>
+<p>Mock back office of {escape(agency.code)}: the cases filed through the portal.</p>
+<form method="post" action="rules">
+  <label><input type="checkbox" name="auto_accept" value="true"{checked}> accept new cases
+  automatically</label>
+  <label>decide after <input name="auto_decide_after_seconds" value="{decide}" size="5">
+  seconds in review</label>
+  <label>decision <select name="decision">{options}</select></label>
+  <button type="submit">Save rules</button>
+</form>
+<table>
+<thead><tr><th>Reference</th><th>Service</th><th>Applicant</th><th>Office</th><th>Status</th>
+<th>Fees</th><th>Actions</th></tr></thead>
+<tbody>{rows}</tbody>
+</table>
+</body></html>
+"""

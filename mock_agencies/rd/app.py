@@ -1,0 +1,215 @@
+"""The mock RD's app, mounted by the host at /rd: the casework API (mock_agencies/casework) for
+personal income tax e-filing, plus its once-only data (R-12.1):
+
+    GET /api/v1/withholding/{pid}?year=YYYY   Consumer-Key, Token → the withholding
+        certificates payers reported for tax year YYYY (CE, or BE when 2400 or more):
+        {"pid", "tax_year", "tax_year_be", "certificates": [{"certificate_number", "payer":
+         {"tax_id", "name_th", "name_en"}, "income_type", "income_satang", "withheld_satang",
+         "social_security_satang"}], "totals": {...}}; 404 not_found when RD has no taxpayer
+         record of the person
+
+A filing (`form.tax_year` BE, `return_type`, `other_income_satang`, `refund_requested`) is
+assessed on receipt: tax still to pay is the filing's fee; approval carries the assessment and,
+when asked for, the refund paid to PromptPay on the taxpayer's ID (`data.refund`,
+`data.refund_satang`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Unpack
+
+import httpx
+from fastapi import FastAPI, Query
+from fastapi.params import Depends
+
+from mock_agencies.casework import (
+    DEMO_PIDS,
+    Agency,
+    Case,
+    Casework,
+    CaseworkOptions,
+    Fee,
+    InvalidRequest,
+    NotFound,
+    Submission,
+    checked_pid,
+    create_casework_app,
+    environment_options,
+)
+from mock_agencies.casework.model import iso
+from mock_agencies.rd.data import (
+    BE_OFFSET,
+    CODE,
+    FIRST_YEAR,
+    HEAD_OFFICE,
+    NAME_EN,
+    NAME_TH,
+    OFFICES,
+    PAYERS,
+    SERVICES,
+    Certificate,
+)
+from mock_agencies.rd.rules import Assessment, assess
+
+SOCIAL_SECURITY_WAGE_CAP_SATANG = 1_500_000
+SOCIAL_SECURITY_PERCENT = 5
+
+
+class Rd(Agency):
+    code = CODE
+    name_th = NAME_TH
+    name_en = NAME_EN
+    offices = OFFICES
+    head_office = HEAD_OFFICE
+    services = SERVICES
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.refunds: list[dict[str, Any]] = []
+
+    def certificates(self, pid: str, year: int, today: dt.date) -> list[Certificate] | None:
+        """What payers reported for `pid` in tax `year` (CE); None when RD knows no such
+        taxpayer. Only years already ended have certificates."""
+        if not self.knows(pid):
+            return None
+        if not FIRST_YEAR <= year < today.year:
+            return []
+        demo = pid in DEMO_PIDS
+        found = []
+        for index in range(1 if demo else 1 + (self.pick(5, "payers", pid, year) == 0)):
+            tax_id, name_th, name_en = PAYERS[self.pick(len(PAYERS), "payer", pid, year, index)]
+            months = 12 if index == 0 else 1 + self.pick(6, "months", pid, year)
+            low = 40_000 if demo else 15_000  # THB a month; a demo citizen pays some tax
+            salary = (low + 500 * self.pick(271, "salary", pid, year, index)) * 100
+            income = salary * months
+            contributions = (
+                min(salary, SOCIAL_SECURITY_WAGE_CAP_SATANG) * SOCIAL_SECURITY_PERCENT // 100
+            ) * months
+            # Payers withhold on the year's estimate, usually a little more than the tax.
+            estimate = assess(salary * 12, 0, contributions * 12 // months).tax_satang
+            factor = (110 if demo else 95) + self.pick(20, "factor", pid, year, index)
+            withheld = estimate * months // 12 * factor // 100
+            serial = self.pick(10**6, "no", pid, year, index)
+            found.append(
+                Certificate(
+                    number=f"{year + BE_OFFSET}-{tax_id[-4:]}-{serial:06d}",
+                    payer_tax_id=tax_id,
+                    payer_name_th=name_th,
+                    payer_name_en=name_en,
+                    income_type="40(1)",
+                    income_satang=income,
+                    withheld_satang=withheld,
+                    social_security_satang=contributions,
+                )
+            )
+        return found
+
+    def assessment(self, submission: Submission, today: dt.date) -> Assessment:
+        form = submission.form
+        year = _tax_year(form.get("tax_year"), today)
+        other = form.get("other_income_satang", 0)
+        if not isinstance(other, int) or isinstance(other, bool) or other < 0:
+            raise InvalidRequest("form.other_income_satang must be a whole number of satang")
+        reported = self.certificates(submission.applicant.pid, year, today) or []
+        return assess(
+            sum(c.income_satang for c in reported) + other,
+            sum(c.withheld_satang for c in reported),
+            sum(c.social_security_satang for c in reported),
+        )
+
+    def fees(self, submission: Submission, now: dt.datetime) -> list[Fee]:
+        payable = -self.assessment(submission, now.date()).balance_satang
+        if payable <= 0:
+            return []
+        return [Fee("ภาษีเงินได้บุคคลธรรมดาที่ต้องชำระเพิ่ม", "Personal income tax still to pay", payable)]
+
+    def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        submission = case.submission
+        assessment = self.assessment(submission, now.date())
+        refund = None
+        if submission.form.get("refund_requested") is True and assessment.balance_satang > 0:
+            refund = {
+                "refund_id": f"{self.code}-F-{len(self.refunds) + 1:06d}",
+                "agency_ref": case.ref,
+                "pid": submission.applicant.pid,
+                "amount_satang": assessment.balance_satang,
+                "to": {"promptpay_id": submission.applicant.pid},
+                "paid_at": iso(now),
+                "status": "paid",
+            }
+            self.refunds.append(refund)
+        return {
+            "tax_year_be": _tax_year(submission.form.get("tax_year"), now.date()) + BE_OFFSET,
+            "assessment": assessment.as_json(),
+            "refund_satang": refund["amount_satang"] if refund else 0,
+            "refund": refund,
+        }
+
+    def document_title(self, case: Case) -> str:
+        return "RD: personal income tax return assessed"
+
+    def document_lines(self, case: Case, effect: dict[str, Any]) -> list[str]:
+        assessment = effect["assessment"]
+        return [
+            f"Tax year (BE): {effect['tax_year_be']}",
+            f"Income: {assessment['income_satang'] / 100:,.2f} THB",
+            f"Tax: {assessment['tax_satang'] / 100:,.2f} THB",
+            f"Withheld: {assessment['withheld_satang'] / 100:,.2f} THB",
+            f"Refund: {effect['refund_satang'] / 100:,.2f} THB",
+        ]
+
+    def add_routes(self, app: FastAPI, casework: Casework, token_required: list[Depends]) -> None:
+        @app.get("/api/v1/withholding/{pid}", dependencies=token_required)
+        async def withholding(
+            pid: str, year: Annotated[int, Query(ge=1900, le=2700)]
+        ) -> dict[str, Any]:
+            tax_year = year - BE_OFFSET if year >= 2400 else year
+            found = self.certificates(checked_pid(pid), tax_year, casework.now().date())
+            if found is None:
+                raise NotFound("RD has no taxpayer record of this person")
+            return {
+                "pid": pid,
+                "tax_year": tax_year,
+                "tax_year_be": tax_year + BE_OFFSET,
+                "certificates": [certificate.as_json() for certificate in found],
+                "totals": {
+                    "income_satang": sum(c.income_satang for c in found),
+                    "withheld_satang": sum(c.withheld_satang for c in found),
+                    "social_security_satang": sum(c.social_security_satang for c in found),
+                },
+            }
+
+
+def _tax_year(value: object, today: dt.date) -> int:
+    """The form's tax year (BE) as CE; the year just ended when the form names none."""
+    if value is None:
+        return today.year - 1
+    if not isinstance(value, int) or isinstance(value, bool) or not 2500 <= value <= 2700:
+        raise InvalidRequest("form.tax_year must be a Buddhist Era year such as 2567")
+    return value - BE_OFFSET
+
+
+def create_app(
+    clock: Callable[[], float] = time.time,
+    consumers: Mapping[str, str] | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
+    seed: int = 0,
+    **options: Unpack[CaseworkOptions],
+) -> FastAPI:
+    """Mock RD. `consumers` and the callback secret default to the environment or the shared
+    development file (mock_agencies/casework/credentials.py); `seed` varies its data."""
+    return create_casework_app(
+        Rd(seed),
+        clock=clock,
+        consumers=consumers,
+        callback_transport=callback_transport,
+        **options,
+    )
+
+
+def create_default_app() -> FastAPI:
+    """Mock RD as the host serves it (MOCK_AGENCIES_SEED, MOCK_RD_RULES, MOCK_RD_CALLBACKS)."""
+    return create_app(**environment_options(CODE))

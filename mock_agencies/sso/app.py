@@ -1,0 +1,205 @@
+"""The mock SSO's app, mounted by the host at /sso: the casework API (mock_agencies/casework)
+for unemployment benefit claims, plus:
+
+    GET /api/v1/insured/{pid}      Consumer-Key, Token → the insurance record (R-12.1)
+                                   {"pid", "section", "status", "employer": {"name_th",
+                                    "name_en", "account_number"}, "insured_since",
+                                    "months_contributed", "contributions_last_15_months",
+                                    "last_wage_satang"}; 404 not_found when not insured
+    GET /api/v1/payouts?pid=…      Consumer-Key, Token → {"pid", "payouts": [payout, ...]}
+
+Approving a claim pays the first month of benefit out: a payout record
+`{"payout_id", "agency_ref", "pid", "purpose", "amount_satang", "to", "paid_at", "status"}`,
+where `to` is `{"promptpay_id": <pid>}` or `{"bank_account": {"bank", "account_number"}}` as
+the form's `paid_by` chose. The approved event's data carries `payout` and `benefit`. A claim
+the insurance record does not support cannot be approved (409 not_eligible; the automatic rule
+rejects it with the reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Unpack
+
+import httpx
+from fastapi import FastAPI, Query
+from fastapi.params import Depends
+
+from mock_agencies.casework import (
+    DEMO_PIDS,
+    Agency,
+    Case,
+    Casework,
+    CaseworkOptions,
+    Fee,
+    InvalidRequest,
+    NotEligible,
+    NotFound,
+    Submission,
+    checked_pid,
+    create_casework_app,
+    environment_options,
+)
+from mock_agencies.casework.model import iso
+from mock_agencies.sso.data import (
+    CODE,
+    EMPLOYERS,
+    HEAD_OFFICE,
+    NAME_EN,
+    NAME_TH,
+    OFFICES,
+    SERVICES,
+    InsuredPerson,
+)
+from mock_agencies.sso.rules import unemployment_benefit, why_not_entitled
+
+BANK_CODES = frozenset({"002", "004", "006", "011", "014", "025", "030", "034"})
+
+
+class Sso(Agency):
+    code = CODE
+    name_th = NAME_TH
+    name_en = NAME_EN
+    offices = OFFICES
+    head_office = HEAD_OFFICE
+    services = SERVICES
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.payouts: list[dict[str, Any]] = []
+
+    def insured(self, pid: str) -> InsuredPerson | None:
+        if not self.knows(pid):
+            return None
+        demo = pid in DEMO_PIDS
+        roll = self.pick(20, "section", pid)
+        section = 33 if demo or roll < 15 else (39 if roll < 18 else 40)
+        months = 3 + self.pick(238, "months", pid)
+        if demo:  # the demo citizens can claim: insured long enough, recently
+            months = max(months, 24)
+        # One in six (never a demo citizen) has too few recent contributions to claim.
+        recent = min(15, months)
+        if not demo and self.pick(6, "gap", pid) == 0:
+            recent = min(months, self.pick(6, "few", pid))
+        since = dt.date(2025, 1, 1) - dt.timedelta(days=months * 30)
+        wage = None
+        if section == 33:
+            wage = (9_000 + 500 * self.pick(103, "wage", pid)) * 100  # 9,000-60,000 THB
+        elif section == 39:
+            wage = 480_000  # contributions counted on 4,800 THB
+        employer = None
+        if section == 33:
+            name_th, name_en = EMPLOYERS[self.pick(len(EMPLOYERS), "employer", pid)]
+            account = f"{10**9 + self.pick(9 * 10**9, 'account', pid):010d}"
+            employer = (name_th, name_en, account)
+        return InsuredPerson(
+            pid=pid,
+            section=section,
+            status="active" if self.pick(3, "status", pid) else "ended",
+            employer=employer,
+            insured_since=since,
+            months_contributed=months,
+            contributions_last_15_months=recent,
+            last_wage_satang=wage,
+        )
+
+    def fees(self, submission: Submission, now: dt.datetime) -> list[Fee]:
+        _payee(submission)  # refuse a claim that says to pay into nowhere
+        return []  # claiming a benefit costs nothing
+
+    def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        pid = case.submission.applicant.pid
+        person = self.insured(pid)
+        if (reason := why_not_entitled(person)) is not None:
+            raise NotEligible(reason)
+        assert person is not None
+        benefit = unemployment_benefit(person, str(case.submission.form.get("cause", "")))
+        payout = {
+            "payout_id": f"{self.code}-P-{len(self.payouts) + 1:06d}",
+            "agency_ref": case.ref,
+            "pid": pid,
+            "purpose": "unemployment_benefit",
+            "amount_satang": benefit.monthly_satang,
+            "to": _payee(case.submission),
+            "paid_at": iso(now),
+            "status": "paid",
+        }
+        self.payouts.append(payout)
+        return {
+            "payout": payout,
+            "benefit": {
+                "cause": benefit.cause,
+                "rate_percent": benefit.rate_percent,
+                "days": benefit.days,
+                "wage_base_satang": benefit.wage_base_satang,
+                "monthly_satang": benefit.monthly_satang,
+            },
+        }
+
+    def document_title(self, case: Case) -> str:
+        return "SSO: unemployment benefit granted"
+
+    def document_lines(self, case: Case, effect: dict[str, Any]) -> list[str]:
+        benefit, payout = effect["benefit"], effect["payout"]
+        return [
+            f"Benefit: {benefit['rate_percent']}% of wage for up to {benefit['days']} days",
+            f"Monthly amount: {benefit['monthly_satang'] / 100:,.2f} THB",
+            f"First payment: {payout['payout_id']}, {payout['amount_satang'] / 100:,.2f} THB",
+        ]
+
+    def add_routes(self, app: FastAPI, casework: Casework, token_required: list[Depends]) -> None:
+        @app.get("/api/v1/insured/{pid}", dependencies=token_required)
+        async def insurance_record(pid: str) -> dict[str, Any]:
+            person = self.insured(checked_pid(pid))
+            if person is None:
+                raise NotFound("this person is not insured with SSO")
+            return person.as_json()
+
+        @app.get("/api/v1/payouts", dependencies=token_required)
+        async def payouts(pid: Annotated[str, Query(max_length=13)]) -> dict[str, Any]:
+            checked_pid(pid)
+            return {"pid": pid, "payouts": [p for p in self.payouts if p["pid"] == pid]}
+
+
+def _payee(submission: Submission) -> dict[str, Any]:
+    """Where the benefit goes: PromptPay on the applicant's ID, or the bank account given."""
+    form = submission.form
+    if form.get("paid_by", "promptpay_id") != "bank_account":
+        return {"promptpay_id": submission.applicant.pid}
+    account = form.get("bank_account")
+    if (
+        not isinstance(account, dict)
+        or account.get("bank") not in BANK_CODES
+        or not str(account.get("account_number", "")).isdigit()
+        or not 10 <= len(str(account["account_number"])) <= 12
+    ):
+        raise InvalidRequest(
+            "form.bank_account must name a bank (code) and a 10-12 digit account_number "
+            "when paid_by is bank_account"
+        )
+    return {"bank_account": {"bank": account["bank"], "account_number": account["account_number"]}}
+
+
+def create_app(
+    clock: Callable[[], float] = time.time,
+    consumers: Mapping[str, str] | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
+    seed: int = 0,
+    **options: Unpack[CaseworkOptions],
+) -> FastAPI:
+    """Mock SSO. `consumers` and the callback secret default to the environment or the shared
+    development file (mock_agencies/casework/credentials.py); `seed` varies its register."""
+    return create_casework_app(
+        Sso(seed),
+        clock=clock,
+        consumers=consumers,
+        callback_transport=callback_transport,
+        **options,
+    )
+
+
+def create_default_app() -> FastAPI:
+    """Mock SSO as the host serves it (MOCK_AGENCIES_SEED, MOCK_SSO_RULES, MOCK_SSO_CALLBACKS)."""
+    return create_app(**environment_options(CODE))
