@@ -71,7 +71,10 @@ def seed(paths: tuple[Path, ...]) -> None:
 
     catalog = load_catalog(paths or (SEED_DIR,))
     agencies, services = asyncio.run(_import(Settings(), catalog))
-    click.echo(f"seeded {agencies} agencies, {services} e-services and the mobile app client")
+    click.echo(
+        f"seeded {agencies} agencies, {services} e-services, the mobile app client "
+        "and the agencies' back-end clients"
+    )
 
 
 async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
@@ -79,6 +82,7 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
     from gateway.catalog.repository import CatalogRepository
     from gateway.catalog.service import CatalogService
     from gateway.db import create_engine, session_factory
+    from gateway.forwarding.credentials import ensure_agency_clients, load_agency_credentials
     from gateway.keys import load_secrets
     from gateway.main import oidc_settings
     from gateway.pagination import CursorCodec
@@ -94,9 +98,9 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
                 CatalogRepository(session), CursorCodec(load_secrets(settings).secret_key)
             )
             counts = await service.import_catalog(catalog, dt.datetime.now(dt.UTC))
-            await ensure_standard_clients(
-                session, OIDCProvider(oidc_settings(settings), SystemClock())
-            )
+            provider = OIDCProvider(oidc_settings(settings), SystemClock())
+            await ensure_standard_clients(session, provider)
+            await ensure_agency_clients(session, provider, load_agency_credentials(settings))
             await session.commit()
             return counts
     finally:
@@ -414,3 +418,37 @@ def demo(gateway_url: str | None, agencies_url: str | None) -> None:
     except (DemoFailed, OSError) as exc:
         click.echo(f"demo failed: {exc}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+def worker(once: bool) -> None:
+    """An outbox worker: forwards submitted applications to their agencies. Run any number on
+    PostgreSQL (they share the queue); on SQLite `serve` runs one itself."""
+    import signal
+
+    from gateway.forwarding.worker import Forwarder
+    from gateway.main import create_app
+
+    settings = Settings()
+
+    async def run() -> None:
+        app = create_app(
+            settings.model_copy(update={"embedded_worker": False, "jobs_interval_seconds": 0})
+        )
+        async with app.router.lifespan_context(app):
+            forwarder = Forwarder(app.state.runtime, app.state.applications, app.state.connectors)
+            if once:
+                done = await forwarder.run_once()
+                click.echo(
+                    f"delivered {sum(d.outcome == 'delivered' for d in done)} of {len(done)}"
+                )
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            click.echo(f"worker {forwarder.name} forwarding (Ctrl-C stops)")
+            await forwarder.run(stop)
+
+    asyncio.run(run())

@@ -67,6 +67,19 @@ class Settings(BaseSettings):
     dopa_consumer_secret: SecretStr | None = None
     dopa_consumer_file: Path = Path("var/mock-agencies/dopa-consumer.json")
     dopa_agent_id: str = "3100100000014"  # the portal's officer ID at the registry
+    # Agencies behind the portal: per agency its data-exchange consumer pair (for the
+    # connector's calls) and the secret its signed callbacks use, as JSON
+    # {"DLT": {"consumer_key": ..., "consumer_secret": ..., "callback_secret": ...}, ...}.
+    # In development the pairs come from the file the mock agencies share (created once).
+    agency_credentials: SecretStr | None = None
+    agency_credentials_file: Path = Path("var/mock-agencies/agency-credentials.json")
+    # The outbox worker: in `serve` (default on SQLite, which allows one writer process) or
+    # only in `citizen-gateway worker` processes (PostgreSQL scale-out).
+    embedded_worker: bool | None = None
+    worker_batch: Annotated[int, Field(ge=1, le=500)] = 20
+    worker_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    worker_idle_seconds: Annotated[float, Field(gt=0)] = 0.5
+    forward_max_attempts: Annotated[int, Field(ge=1)] = 12
     face_match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     # Assurance each way of proving identity reaches (RULES.md: configurable mapping).
     assurance_card_only: AssuranceLevel = AssuranceLevel.IAL1_3
@@ -130,6 +143,10 @@ class Settings(BaseSettings):
         if self.env is Environment.PRODUCTION:
             return ClockMode.SYSTEM
         return ClockMode.SIMULATED
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import httpx
@@ -14,6 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.api.dopa import DopaConfig, DopaRegistry
+from connectors.config import ConnectorConfig, PolicyConfig
+from connectors.registry import GROUP as CONNECTOR_GROUP
+from connectors.registry import ConnectorRegistry
 from gateway.admin import endpoints as admin_endpoints
 from gateway.admin.clock import SharedClock
 from gateway.applications import agency_endpoints, jobs
@@ -25,6 +29,11 @@ from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
 from gateway.errors import install_error_handlers, method_table
+from gateway.forwarding import admin as outbox_admin
+from gateway.forwarding import endpoints as callback_endpoints
+from gateway.forwarding import web as web_integration
+from gateway.forwarding.credentials import AgencyCredentials, load_agency_credentials
+from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import RenderCache
 from gateway.keys import Secrets, dopa_consumer, load_secrets
@@ -90,49 +99,15 @@ def create_app(
     identity = _identity_runtime(settings, secrets, sessions, clock, agencies_transport)
     oidc = OIDCProvider(oidc_settings(settings), clock)
     connect(identity, oidc)
-    production = settings.env is Environment.PRODUCTION
-    keys_dir = settings.var_dir / "keys"
-    applications = ApplicationsRuntime(
-        vault=identity.vault,
-        signer=ReceiptSigner.load_or_create(keys_dir / "receipts", production=production),
-        tsa=TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock),
-        store=store_from_settings(settings),
-        registry=identity.registry,
-        issuer=settings.public_url.rstrip("/"),
-        limits=Limits(
-            max_attachment_bytes=settings.max_attachment_bytes,
-            max_application_bytes=settings.max_application_bytes,
-            max_attachments=settings.max_attachments,
-        ),
-        json_body_limit=settings.max_body_bytes,
-        number_sessions=sessions,
-    )
+    applications = _applications_runtime(settings, identity, sessions, clock)
     # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
     oidc.also_published.extend(applications.signer.jwks()["keys"])
+    agency_credentials = load_agency_credentials(settings)
+    connectors = ConnectorRegistry.load(
+        connector_configs(settings, agency_credentials), transport=agencies_transport
+    )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        background: list[asyncio.Task[None]] = []
-        if runtime.shared_clock is not None:
-            await runtime.shared_clock.start(settings.clock_start)
-            background.append(asyncio.create_task(_follow_clock(runtime.shared_clock)))
-        if settings.jobs_interval_seconds > 0:
-            background.append(
-                asyncio.create_task(
-                    jobs.run_periodically(runtime, applications, settings.jobs_interval_seconds)
-                )
-            )
-        log.info("gateway started", extra={"clock": settings.clock_mode.value})
-        try:
-            yield
-        finally:
-            for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await identity.registry.aclose()
-            await engine.dispose()
-
+    lifespan = _lifespan(runtime, applications, connectors, identity)
     app = FastAPI(
         title="Citizen e-Service Gateway",
         version="0.1.0",
@@ -148,6 +123,8 @@ def create_app(
     app.state.applications = applications
     app.state.tsa = applications.tsa
     app.state.receipt_signer = applications.signer
+    app.state.agency_credentials = agency_credentials
+    app.state.connectors = connectors
     install_error_handlers(app)
     app.add_middleware(
         GatewayMiddleware,
@@ -173,7 +150,10 @@ def create_app(
         me_router,
         application_endpoints.router,
         agency_endpoints.router,
+        callback_endpoints.router,
+        web_integration.router,
         trust_endpoints.router,
+        outbox_admin.router,
         admin_endpoints.router,
     ]
     for router in routers:
@@ -181,6 +161,96 @@ def create_app(
     install_docs(app)
     app.state.method_table = method_table([*routers, app.router])
     return app
+
+
+def _lifespan(
+    runtime: Runtime,
+    applications: ApplicationsRuntime,
+    connectors: ConnectorRegistry,
+    identity: IdentityRuntime,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: the shared clock, the scheduled jobs, the embedded worker."""
+    settings, engine = runtime.settings, runtime.engine
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background: list[asyncio.Task[None]] = []
+        if runtime.shared_clock is not None:
+            await runtime.shared_clock.start(settings.clock_start)
+            background.append(asyncio.create_task(_follow_clock(runtime.shared_clock)))
+        if settings.jobs_interval_seconds > 0:
+            background.append(
+                asyncio.create_task(
+                    jobs.run_periodically(runtime, applications, settings.jobs_interval_seconds)
+                )
+            )
+        stop_worker = asyncio.Event()
+        if settings.runs_embedded_worker:
+            forwarder = Forwarder(runtime, applications, connectors)
+            background.append(asyncio.create_task(forwarder.run(stop_worker)))
+        log.info("gateway started", extra={"clock": settings.clock_mode.value})
+        try:
+            yield
+        finally:
+            stop_worker.set()
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await connectors.aclose()
+            await identity.registry.aclose()
+            await engine.dispose()
+
+    return lifespan
+
+
+def _applications_runtime(
+    settings: Settings,
+    identity: IdentityRuntime,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> ApplicationsRuntime:
+    production = settings.env is Environment.PRODUCTION
+    keys_dir = settings.var_dir / "keys"
+    return ApplicationsRuntime(
+        vault=identity.vault,
+        signer=ReceiptSigner.load_or_create(keys_dir / "receipts", production=production),
+        tsa=TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock),
+        store=store_from_settings(settings),
+        registry=identity.registry,
+        issuer=settings.public_url.rstrip("/"),
+        limits=Limits(
+            max_attachment_bytes=settings.max_attachment_bytes,
+            max_application_bytes=settings.max_application_bytes,
+            max_attachments=settings.max_attachments,
+        ),
+        json_body_limit=settings.max_body_bytes,
+        number_sessions=sessions,
+    )
+
+
+def connector_configs(
+    settings: Settings, credentials: dict[str, AgencyCredentials]
+) -> dict[str, ConnectorConfig]:
+    """One connector configuration per agency the gateway holds credentials for; each agency's
+    back end lives at AGENCIES_URL/<code>."""
+    base = settings.agencies_url.rstrip("/")
+    # Agencies without a connector are platform or web kind: nothing to call.
+    installed = {e.name.upper() for e in importlib.metadata.entry_points(group=CONNECTOR_GROUP)}
+    return {
+        code: ConnectorConfig(
+            agency_code=code,
+            base_url=f"{base}/{code.lower()}",
+            consumer_key=entry.consumer_key,
+            consumer_secret=entry.consumer_secret,
+            agent_id=settings.dopa_agent_id,
+            timeout_seconds=10.0,
+            # Quick retries within one delivery; the outbox retries on a longer backoff.
+            policy=PolicyConfig(max_attempts=2, base_delay_seconds=0.2, max_delay_seconds=1.0),
+        )
+        for code, entry in credentials.items()
+        if code in installed
+    }
 
 
 def oidc_settings(settings: Settings) -> OIDCSettings:

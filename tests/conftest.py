@@ -59,6 +59,10 @@ def settings(var_dir: Path) -> Settings:
         dopa_consumer_key=DOPA_KEY,
         dopa_consumer_secret=DOPA_SECRET,
         dopa_url="http://agencies.test/dopa",
+        agencies_url="http://agencies.test",
+        agency_credentials_file=var_dir / "mock-agencies" / "agency-credentials.json",
+        # Tests forward on purpose (Forwarder.run_once), so outcomes do not depend on timing.
+        embedded_worker=False,
         log_json=False,
     )
 

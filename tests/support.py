@@ -313,9 +313,16 @@ async def forget_citizens(session: Any) -> None:
     from sqlalchemy import delete
 
     from gateway.applications.models import TABLES as APPLICATION_TABLES
+    from gateway.forwarding.models import TABLES as FORWARDING_TABLES
     from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 
-    for table in (*reversed(APPLICATION_TABLES), AttemptCounter, IdentityVerification, Citizen):
+    for table in (
+        *reversed(FORWARDING_TABLES),
+        *reversed(APPLICATION_TABLES),
+        AttemptCounter,
+        IdentityVerification,
+        Citizen,
+    ):
         await session.execute(delete(table))
 
 

@@ -127,12 +127,14 @@ def _allow(action: Action, sources: set[Status], target: Status, *actors: ActorK
 
 
 _CITIZEN, _AGENCY, _SYSTEM = ActorKind.CITIZEN, ActorKind.AGENCY, ActorKind.SYSTEM
-_allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN)
+# The agency files for the citizen only in Web Integration: the citizen filed on its own site.
+_allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN, _AGENCY)
 _allow(Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED}, Status.FORWARDED, _SYSTEM)
 # Platform-kind services are worked on the portal itself: officers take them up directly.
 _allow(Action.ACCEPT, {Status.SUBMITTED, Status.FORWARDED}, Status.IN_REVIEW, _AGENCY)
 _allow(Action.REQUEST_INFO, {Status.IN_REVIEW}, Status.NEEDS_INFO, _AGENCY)
-_allow(Action.PROVIDE_INFO, {Status.NEEDS_INFO}, Status.IN_REVIEW, _CITIZEN)
+# The agency reports it when the citizen answered on the agency's own site (Web Integration).
+_allow(Action.PROVIDE_INFO, {Status.NEEDS_INFO}, Status.IN_REVIEW, _CITIZEN, _AGENCY)
 _allow(Action.REQUEST_PAYMENT, {Status.IN_REVIEW}, Status.AWAITING_PAYMENT, _AGENCY)
 _allow(Action.PAY, {Status.AWAITING_PAYMENT}, Status.PAID, _SYSTEM)
 _allow(Action.APPROVE, {Status.IN_REVIEW, Status.PAID}, Status.APPROVED, _AGENCY)

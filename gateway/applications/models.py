@@ -60,6 +60,9 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The agency's own reference and the last of its status events applied (by its `seq`).
+    agency_ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    agency_seq: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every change; a concurrent change to the same application loses and retries.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -168,12 +171,16 @@ class OutboxMessage(Base):
     agency_code: Mapped[str] = mapped_column(String(32))
     application_id: Mapped[str | None] = mapped_column(ForeignKey("applications.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # pending | done | dead
+    status: Mapped[str] = mapped_column(String(16))  # pending | in_flight | done | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A worker's claim: while `locked_until` is ahead, no other worker takes the message; a
+    # worker that died mid-call lets it go when the lease runs out (at-least-once delivery).
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class IdempotencyRecord(Base):

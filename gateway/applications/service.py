@@ -558,20 +558,64 @@ class ApplicationService:
                     ]
                 },
             )
+        if view.service.integration_mode == "web":
+            raise Conflict(
+                "This service is filed on the agency's own web page: open it with "
+                "POST /v1/applications/{id}/launch.",
+                code="file_on_agency_site",
+            )
+        receipt = await self._file(
+            application, view, decision, actor, delivery, arrived_at=self.now
+        )
+        return application, receipt
+
+    async def file_from_agency(
+        self, application: Application, agency_code: str, *, at: dt.datetime, agency_ref: str
+    ) -> Receipt:
+        """Web Integration: the citizen filed on the agency's own site and the agency reports
+        it. That site is the channel, so its entry time `at` is the arrival (R-10.1, R-10.3);
+        the gateway still gives its own signed receipt and passes nothing on (the application
+        is already with the agency)."""
+        actor = Actor(ActorKind.AGENCY, f"{agency_code}:web")
+        decision = self._decide(application, Action.SUBMIT, actor)
+        view = await self.view(application)
+        application.agency_ref = agency_ref
+        receipt = await self._file(
+            application, view, decision, actor, "electronic", arrived_at=at, forward=False
+        )
+        forward = self._decide(application, Action.FORWARD, SYSTEM)
+        application.delivered_at = at
+        await self._transition(
+            application, forward, Action.FORWARD, SYSTEM, {"delivered_at": _iso(at)}
+        )
+        return receipt
+
+    async def _file(
+        self,
+        application: Application,
+        view: ApplicationView,
+        decision: Decision,
+        actor: Actor,
+        delivery: str,
+        *,
+        arrived_at: dt.datetime,
+        forward: bool = True,
+    ) -> Receipt:
         service, agency = view.service, view.service.agency
         calendar, _ = await self.catalog.working_calendar(agency)
         # The number is taken before anything of this submission is written, in its own short
         # transaction when the runtime gives one: the per-agency counter is not held locked
         # while the submission's transaction runs. A submission that then fails leaves a gap in
         # the numbers, never a number on two applications.
-        number = await self._take_number(f"{agency.code}:{be_year(self.now)}")
+        number = await self._take_number(f"{agency.code}:{be_year(arrived_at)}")
         application.delivery = delivery
         application.receipt_anchor = agency.receipt_anchor  # the agency's rule when filed
-        application.arrived_at = self.now
-        if application.receipt_anchor == "portal":
-            # R-10.3 default: the portal is an announced channel, so entry here counts.
-            self._set_receipt_time(application, service, calendar, self.now)
-        application.number = f"{agency.code}-{be_year(self.now)}-{number:06d}"
+        application.arrived_at = arrived_at
+        if application.receipt_anchor == "portal" or not forward:
+            # R-10.3 default: the portal is an announced channel, so entry here counts (and an
+            # agency's own site is its own system).
+            self._set_receipt_time(application, service, calendar, arrived_at)
+        application.number = f"{agency.code}-{be_year(arrived_at)}-{number:06d}"
         digests = [AttachmentDigest(a.document_key, a.sha256) for a in view.attachments]
         application.content_digest = submission_digest(
             service_id=service.id, form=view.form, attachments=digests
@@ -579,24 +623,25 @@ class ApplicationService:
         receipt = self._receipt(application, service, agency, view.attachments)
         self.repository.add(receipt)
         self._apply(application, decision, Action.SUBMIT, actor, {"number": application.number})
-        self.repository.add(
-            OutboxMessage(
-                key=f"{application.id}:submit",
-                topic="application.submitted",
-                agency_code=agency.code,
-                application_id=application.id,
-                payload={
-                    "application_id": application.id,
-                    "number": application.number,
-                    "service_id": service.id,
-                    "unit_code": application.unit_code,
-                },
-                status="pending",
-                attempts=0,
-                available_at=self.now,
-                created_at=self.now,
+        if forward:
+            self.repository.add(
+                OutboxMessage(
+                    key=f"{application.id}:submit",
+                    topic="application.submitted",
+                    agency_code=agency.code,
+                    application_id=application.id,
+                    payload={
+                        "application_id": application.id,
+                        "number": application.number,
+                        "service_id": service.id,
+                        "unit_code": application.unit_code,
+                    },
+                    status="pending",
+                    attempts=0,
+                    available_at=self.now,
+                    created_at=self.now,
+                )
             )
-        )
         submitted = "submitted" if application.deemed_received_at else "submitted_to_agency_system"
         await self._notify(application, service, submitted, {})
         await audit.append(
@@ -612,7 +657,7 @@ class ApplicationService:
                 "deemed_received_at": _iso(application.deemed_received_at),
             },
         )
-        return application, receipt
+        return receipt
 
     async def _take_number(self, scope: str) -> int:
         sessions = self.runtime.number_sessions
@@ -786,15 +831,27 @@ class ApplicationService:
         await self._transition(application, decision, action, actor, data)
         return application
 
-    async def record_delivery(self, application_id: str, delivered_at: dt.datetime) -> Application:
-        """The worker delivered the application to the agency (submitted -> forwarded). For an
+    async def record_delivery(
+        self,
+        application_id: str,
+        delivered_at: dt.datetime,
+        *,
+        agency_ref: str | None = None,
+        unit_code: str | None = None,
+    ) -> Application:
+        """The application reached the agency (submitted, or misrouted, -> forwarded). For an
         agency whose own system's entry counts (R-10.3 `agency_backend`), this is the moment the
-        deemed receipt time and the due date are computed from."""
+        deemed receipt time and the due date are computed from; otherwise they are kept (also
+        when it was passed on to another office of the agency, R-10.5)."""
         application = await self.repository.get(application_id)
         if application is None:
             raise NotFound("No such application.", code="application_not_found")
         decision = self._decide(application, Action.FORWARD, SYSTEM)
         application.delivered_at = delivered_at
+        if agency_ref is not None:
+            application.agency_ref = agency_ref
+        if unit_code is not None:
+            application.unit_code = unit_code
         if application.deemed_received_at is None:
             service = await self._service(application.service_id)
             calendar, _ = await self.catalog.working_calendar(service.agency)
@@ -807,6 +864,47 @@ class ApplicationService:
             {
                 "delivered_at": _iso(delivered_at),
                 "deemed_received_at": _iso(application.deemed_received_at),
+                "unit_code": application.unit_code,
+            },
+        )
+        return application
+
+    async def misroute(
+        self, application_id: str, *, reason: str, to_unit: str | None = None
+    ) -> Application:
+        """The receiving office lacks authority (R-10.5/10.6): recorded before the application
+        is passed on."""
+        application = await self.repository.get(application_id)
+        if application is None:
+            raise NotFound("No such application.", code="application_not_found")
+        decision = self._decide(application, Action.MISROUTE, SYSTEM)
+        await self._transition(
+            application,
+            decision,
+            Action.MISROUTE,
+            SYSTEM,
+            {"why": reason, "from_unit": application.unit_code, "to_unit": to_unit},
+        )
+        return application
+
+    async def redirect(self, application_id: str, responsible_agency: str) -> Application:
+        """R-10.6: tell the citizen, electronically, which agency is responsible; they can
+        resubmit there in one step (`POST /v1/applications/{id}/resubmit`)."""
+        application = await self.repository.get(application_id)
+        if application is None:
+            raise NotFound("No such application.", code="application_not_found")
+        decision = self._decide(application, Action.REDIRECT, SYSTEM)
+        agency = await self.catalog_rows.get_agency(responsible_agency)
+        await self._transition(
+            application,
+            decision,
+            Action.REDIRECT,
+            SYSTEM,
+            {
+                "responsible_agency": responsible_agency,
+                "agency_th": agency.name_th if agency else responsible_agency,
+                "agency_en": agency.name_en if agency else responsible_agency,
+                "on_portal": agency is not None,
             },
         )
         return application
@@ -958,6 +1056,8 @@ class ApplicationService:
             "deemed_th": _bangkok(application.deemed_received_at),
             "deemed_en": _bangkok(application.deemed_received_at),
             "days": str(data.get("days", "")),
+            "agency_th": str(data.get("agency_th", "-")),
+            "agency_en": str(data.get("agency_en", "-")),
         }
         items = data.get("items") or []
         values["items_th"] = ", ".join(i.get("name_th") or i.get("name_en", "") for i in items)

@@ -89,9 +89,10 @@ def test_seed_loads_the_demo_catalog_once(gateway: Gateway) -> None:
     _ok(gateway("db", "upgrade"))
 
     out = _ok(gateway("seed"))
-    assert f"seeded {agencies} agencies, {services} e-services and the mobile app client" in out
+    assert f"seeded {agencies} agencies, {services} e-services, the mobile app client" in out
     assert gateway.count("agencies") == agencies
-    assert gateway.count("oidc_clients") == 1
+    # The app, and one back-end client per agency in the development credentials file.
+    assert gateway.count("oidc_clients") == 1 + 5
     assert gateway.count("e_services") == services
     units = gateway.count("agency_units")
     assert units == sum(len(a.units) for a in catalog.agencies)

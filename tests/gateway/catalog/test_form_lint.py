@@ -56,7 +56,9 @@ def test_a_form_on_a_link_only_service_is_reported(catalog: CatalogFile) -> None
 @pytest.mark.rule("R-7.5")
 def test_a_service_of_a_link_only_agency_takes_the_agencys_mode(catalog: CatalogFile) -> None:
     link_agency = next(a for a in catalog.agencies if a.integration_mode is IntegrationMode.LINK)
-    service = _renewal(catalog).model_copy(update={"agency": link_agency.code})
+    service = _renewal(catalog).model_copy(
+        update={"agency": link_agency.code, "integration_mode": None}
+    )
 
     assert ("R-7.5", "form_on_unfileable_service", "form") in _findings(catalog, service)
 

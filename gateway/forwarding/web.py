@@ -1,0 +1,199 @@
+"""Web Integration: an agency that keeps its own web e-service (RULES.md, agency integration).
+
+POST /v1/applications/{id}/launch      the citizen's app: a link to the agency's page with
+                                       `appId` and a one-time `mToken` (5 minutes)
+POST /v1/agency/web/exchange           the agency's back end (token of scope agency:CODE):
+                                       mToken -> the citizen's verified data, once
+POST /v1/agency/web/notifications      the agency's back end (signed like callbacks): a
+                                       message for the citizen's inbox
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import update
+
+from gateway import audit
+from gateway.applications.agency_endpoints import AgencyDep
+from gateway.applications.endpoints import ServiceDep, commit_change
+from gateway.applications.lifecycle import Status
+from gateway.applications.models import Notification
+from gateway.deps import RuntimeDep
+from gateway.forwarding.endpoints import parse_json, remember_nonce, verified_body
+from gateway.forwarding.models import LaunchToken
+from identity.login import CitizenDep, CitizenProfile
+from identity.verification.models import Citizen
+from kernel.errors import Conflict, NotFound, Unauthorized
+
+router = APIRouter(prefix="/v1", tags=["web integration"])
+
+MTOKEN_LIFETIME = dt.timedelta(minutes=5)
+
+
+class LaunchOut(BaseModel):
+    url: str
+    app_id: str
+    expires_at: dt.datetime
+
+
+class ExchangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    appId: str = Field(min_length=1, max_length=36)
+    mToken: str = Field(min_length=16, max_length=128)
+
+
+class CitizenData(BaseModel):
+    subject: str
+    first_name_th: str
+    last_name_th: str
+    first_name_en: str | None
+    last_name_en: str | None
+    birth_date: str | None
+    address_th: str | None
+
+
+class PushIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    appId: str = Field(min_length=1, max_length=36)
+    title_th: str = Field(min_length=1, max_length=300)
+    title_en: str = Field(default="", max_length=300)
+    body_th: str = Field(min_length=1, max_length=2000)
+    body_en: str = Field(default="", max_length=2000)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@router.post("/applications/{application_id}/launch", response_model=LaunchOut, status_code=201)
+async def launch(
+    application_id: str, login: CitizenDep, service: ServiceDep, runtime: RuntimeDep
+) -> LaunchOut:
+    """Open the agency's own web e-service for this draft (Web Integration services only)."""
+    application = await service.owned(login.citizen, application_id)
+    e_service = await service.catalog_rows.get_service(application.service_id)
+    assert e_service is not None
+    if e_service.integration_mode != "web":
+        raise Conflict("This service is filed on the portal.", code="not_web_integration")
+    if application.status != Status.DRAFT:
+        raise Conflict("This application was already filed.", code="not_a_draft")
+    token = secrets.token_urlsafe(32)
+    expires_at = service.now + MTOKEN_LIFETIME
+    service.repository.add(
+        LaunchToken(
+            token_hash=_hash(token),
+            application_id=application.id,
+            citizen_id=login.citizen.id,
+            agency_code=application.agency_code,
+            expires_at=expires_at,
+            used_at=None,
+            created_at=service.now,
+        )
+    )
+    await commit_change(service, service.repository.flush())
+    base = runtime.settings.agencies_url.rstrip("/")
+    url = f"{base}/{application.agency_code.lower()}/eservice?appId={application.id}&mToken={token}"
+    return LaunchOut(url=url, app_id=application.id, expires_at=expires_at)
+
+
+@router.post("/agency/web/exchange", response_model=CitizenData)
+async def exchange(
+    body: ExchangeIn, caller: AgencyDep, service: ServiceDep, request: Request
+) -> CitizenData:
+    """The agency's back end turns a one-time mToken into the citizen's verified data (never
+    asked of the citizen again, R-12.1). Used, expired or foreign tokens answer 401."""
+    now = service.now
+    session = service.repository.session
+
+    async def use() -> CitizenData:
+        claimed = await session.execute(
+            update(LaunchToken)
+            .where(
+                LaunchToken.token_hash == _hash(body.mToken),
+                LaunchToken.application_id == body.appId,
+                LaunchToken.agency_code == caller.agency_code,
+                LaunchToken.used_at.is_(None),
+                LaunchToken.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(LaunchToken.citizen_id)
+            .execution_options(synchronize_session=False)
+        )
+        citizen_id = claimed.scalar_one_or_none()
+        if citizen_id is None:
+            raise Unauthorized(
+                "The mToken is used, expired or not for this appId.", code="invalid_mtoken"
+            )
+        citizen = await session.get(Citizen, citizen_id)
+        application = await service.repository.get(body.appId)
+        assert citizen is not None
+        assert application is not None
+        profile = CitizenProfile.of(citizen, service.runtime.vault)
+        form = (await service.view(application)).form
+        await audit.append(
+            session,
+            at=now,
+            actor=f"agency:{caller.agency_code}:{caller.client_id}",
+            action="application.citizen_data_released",
+            subject=f"application:{application.id}",
+            data={"via": "mToken"},
+        )
+        return CitizenData(
+            subject=citizen.subject,
+            first_name_th=profile.first_name_th,
+            last_name_th=profile.last_name_th,
+            first_name_en=profile.first_name_en,
+            last_name_en=profile.last_name_en,
+            birth_date=form.get("birth_date"),
+            address_th=form.get("registered_address"),
+        )
+
+    return await commit_change(service, use())
+
+
+@router.post("/agency/web/notifications", status_code=202)
+async def push_notification(
+    request: Request,
+    service: ServiceDep,
+    x_agency: Annotated[str | None, Header()] = None,
+    x_timestamp: Annotated[str | None, Header()] = None,
+    x_nonce: Annotated[str | None, Header()] = None,
+    x_signature: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """A message from the agency for the citizen of `appId`, to their inbox (R-11.1)."""
+    code = x_agency or ""
+    raw, headers = await verified_body(
+        request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
+    )
+    push: PushIn = parse_json(PushIn, raw)
+
+    async def deliver() -> dict[str, Any]:
+        await remember_nonce(service, code, headers.nonce)
+        application = await service.repository.get(push.appId)
+        if application is None or application.agency_code != code:
+            raise NotFound("No such application at this agency.", code="application_not_found")
+        row = Notification(
+            citizen_id=application.citizen_id,
+            application_id=application.id,
+            kind="agency_message",
+            title_th=push.title_th,
+            title_en=push.title_en or push.title_th,
+            body_th=push.body_th,
+            body_en=push.body_en or push.body_th,
+            data={"agency": code},
+            paper=application.delivery == "paper",
+            created_at=service.now,
+            read_at=None,
+        )
+        service.repository.add(row)
+        return {"accepted": True, "application_id": application.id}
+
+    return await commit_change(service, deliver())

@@ -1,0 +1,378 @@
+"""The outbox worker: forwards submitted applications to their agencies.
+
+Delivery is at least once and the agency's effect exactly once: a message is claimed with a
+lease (`locked_until`), the agency is called with the message's key as its idempotency key and
+no database transaction open, and the answer is applied (and the message marked done) in one
+transaction. A worker that dies mid-call loses its lease; another takes the message and calls
+again with the same key, and the agency answers with its first answer.
+
+Claims: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, so any number of workers on any
+number of machines share the queue without waiting on each other; everywhere a conditional
+UPDATE ... RETURNING decides who got which message, so two workers never hold one message.
+
+Failures: agency unavailable (network, timeout, 5xx, outage, an open circuit) → retried with
+exponential backoff and jitter up to FORWARD_MAX_ATTEMPTS, then a dead letter an operator can
+re-drive; agency refused → the application is rejected with the agency's reason, shown to the
+citizen; not this agency's case → R-10.6; our configuration wrong → a dead letter at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from connectors.base import Applicant, AttachmentRef, Submission, SubmitResult
+from connectors.errors import (
+    AgencyMisconfigured,
+    AgencyRejected,
+    AgencyUnavailable,
+    ConnectorNotAvailable,
+    NotOurCase,
+)
+from connectors.registry import ConnectorRegistry
+from gateway.applications.lifecycle import Action, Status
+from gateway.applications.models import Application, OutboxMessage
+from gateway.applications.repository import ApplicationRepository
+from gateway.applications.service import ApplicationService, ApplicationsRuntime
+from gateway.catalog.repository import CatalogRepository
+from gateway.catalog.service import CatalogService
+from gateway.config import Settings
+from gateway.deps import Runtime
+from gateway.forwarding.answers import AgencyAnswers
+from gateway.forwarding.progress import AgencyStatus
+from identity.login import CitizenProfile
+from identity.verification.models import Citizen
+from kernel.errors import Conflict
+
+log = logging.getLogger("gateway.worker")
+
+TOPIC_SUBMITTED = "application.submitted"
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery attempt came to."""
+
+    message_id: int
+    outcome: str  # delivered | retry | dead | rejected | redirected | skipped
+
+
+def backoff_seconds(attempt: int, rng: random.Random) -> float:
+    """Full jitter: a random delay up to base * 2^(attempt-1), capped."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+class Forwarder:
+    def __init__(
+        self,
+        runtime: Runtime,
+        applications: ApplicationsRuntime,
+        connectors: ConnectorRegistry,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.applications = applications
+        self.connectors = connectors
+        self.settings: Settings = runtime.settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.rng = random.Random()  # noqa: S311 - jitter, not secrets
+        self.public_url = self.settings.public_url.rstrip("/")
+
+    # --- claiming ---------------------------------------------------------------------
+
+    async def claim(self) -> list[int]:
+        """Take up to WORKER_BATCH due messages for this worker (a lease each)."""
+        now = self.runtime.clock.now()
+        due = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.available_at <= now),
+            and_(OutboxMessage.status == "in_flight", OutboxMessage.locked_until < now),
+        )
+        async with self.runtime.sessions() as session:
+            candidates = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.topic == TOPIC_SUBMITTED, due)
+                .order_by(OutboxMessage.available_at, OutboxMessage.id)
+                .limit(self.settings.worker_batch)
+            )
+            if not self.settings.is_sqlite:
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = list((await session.scalars(candidates)).all())
+            if not ids:
+                return []
+            lease = now + dt.timedelta(seconds=self.settings.worker_lease_seconds)
+            claimed = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), due)
+                .values(
+                    status="in_flight",
+                    claimed_by=self.name,
+                    locked_until=lease,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+            mine = sorted(claimed.scalars().all())
+            await session.commit()
+        return mine
+
+    # --- one message ----------------------------------------------------------------------
+
+    async def deliver(self, message_id: int) -> Delivery:  # noqa: PLR0911 - one outcome a line
+        loaded = await self._load(message_id)
+        if loaded is None:
+            return Delivery(message_id, "skipped")
+        message, submission, mode = loaded
+        agency = message.agency_code
+        try:
+            connector = self.connectors.get(agency)
+        except ConnectorNotAvailable:
+            connector = None
+        if connector is None:
+            if mode == "platform":
+                # The portal is the agency's system: its officers work on it in the back office.
+                return await self._finish(message_id, platform=True)
+            return await self._dead(message_id, f"no connector for {agency} is available")
+        try:
+            policy = self.connectors.policy_for(agency)
+            result = await policy.call(lambda: connector.submit(submission))
+        except NotOurCase as refused:
+            return await self._finish(message_id, not_ours=refused)
+        except AgencyRejected as refused:
+            return await self._finish(message_id, rejected=refused)
+        except AgencyMisconfigured as broken:
+            return await self._dead(message_id, str(broken))
+        except AgencyUnavailable as unavailable:
+            return await self._retry(message_id, str(unavailable))
+        except Exception as unexpected:  # a connector bug must not stop the worker
+            log.exception("connector failed", extra={"agency": agency})
+            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
+        return await self._finish(message_id, result=result)
+
+    async def _load(self, message_id: int) -> tuple[OutboxMessage, Submission, str] | None:
+        async with self.runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status != "in_flight" or message.claimed_by != self.name:
+                return None
+            application = await session.get(Application, message.application_id)
+            if application is None:
+                return None
+            service = self._service(session)
+            view = await service.view(application)
+            citizen = await session.get(Citizen, application.citizen_id)
+            assert citizen is not None
+            submission = self._submission(message, application, view, citizen)
+            mode = view.service.integration_mode
+            session.expunge_all()
+        return message, submission, mode
+
+    def _submission(
+        self, message: OutboxMessage, application: Application, view: Any, citizen: Citizen
+    ) -> Submission:
+        vault = self.applications.vault
+        profile = CitizenProfile.of(citizen, vault)
+        pid = vault.decrypt(citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id")
+        form = dict(view.form)
+        assert application.number is not None
+        assert application.arrived_at is not None
+        return Submission(
+            idempotency_key=message.key,
+            application_id=application.id,
+            application_number=application.number,
+            service_id=application.service_id,
+            unit_code=application.unit_code,
+            applicant=Applicant(
+                pid=pid,
+                first_name_th=profile.first_name_th,
+                last_name_th=profile.last_name_th,
+                birth_date=form.get("birth_date"),
+                address_th=form.get("registered_address"),
+            ),
+            form=form,
+            attachments=[
+                AttachmentRef(
+                    document=a.document_key,
+                    filename=a.filename,
+                    media_type=a.media_type,
+                    size=a.size,
+                    sha256=a.sha256,
+                    url=f"{self.public_url}/v1/agency/applications/{application.id}"
+                    f"/attachments/{a.id}",
+                )
+                for a in view.attachments
+            ],
+            arrived_at=application.arrived_at,
+            deemed_received_at=application.deemed_received_at,
+            callback_url=f"{self.public_url}/v1/agency/callbacks/{application.agency_code}",
+        )
+
+    # --- outcomes -----------------------------------------------------------------------
+
+    async def _finish(
+        self,
+        message_id: int,
+        *,
+        result: SubmitResult | None = None,
+        rejected: AgencyRejected | None = None,
+        not_ours: NotOurCase | None = None,
+        platform: bool = False,
+    ) -> Delivery:
+        """Apply the agency's answer and mark the message done, in one transaction (retried
+        when a callback changed the same application at the same moment)."""
+        for _ in range(5):
+            async with self.runtime.sessions() as session:
+                service = self._service(session)
+                message = await session.get(OutboxMessage, message_id)
+                if message is None or message.status == "done":
+                    return Delivery(message_id, "skipped")
+                application = await session.get(Application, message.application_id)
+                assert application is not None
+                try:
+                    outcome = await self._apply(
+                        service, application, result, rejected, not_ours, platform
+                    )
+                    message.status = "done"
+                    message.done_at = service.now
+                    message.locked_until = None
+                    message.last_error = None
+                    await session.commit()
+                    return Delivery(message_id, outcome)
+                except (StaleDataError, IntegrityError):
+                    await session.rollback()
+                    continue
+        return await self._retry(message_id, "the application kept changing; will try again")
+
+    async def _apply(
+        self,
+        service: ApplicationService,
+        application: Application,
+        result: SubmitResult | None,
+        rejected: AgencyRejected | None,
+        not_ours: NotOurCase | None,
+        platform: bool,
+    ) -> str:
+        now = service.now
+        if platform:
+            if application.status == Status.SUBMITTED:
+                await service.record_delivery(application.id, now)
+            return "delivered"
+        if result is not None:
+            if application.agency_ref is None:
+                application.agency_ref = result.agency_ref
+            data: dict[str, Any] = {"agency_ref": result.agency_ref}
+            if result.unit_code:
+                data["unit_code"] = result.unit_code
+            if result.fees:
+                data["fees"] = [
+                    {"label": f.label, "amount_satang": f.amount_satang} for f in result.fees
+                ]
+            await AgencyAnswers(service).report(
+                application,
+                seq=result.seq,
+                at=result.received_at,
+                status=AgencyStatus(result.status.value),
+                data=data,
+            )
+            return "delivered"
+        if not_ours is not None:
+            await self._not_ours(service, application, not_ours)
+            return "redirected"
+        assert rejected is not None
+        with contextlib.suppress(Conflict):  # withdrawn meanwhile: nothing to reject
+            await service.agency_action(
+                application.agency_code,
+                "gateway-forwarder",
+                application.id,
+                Action.REJECT,
+                reason=rejected.message[:1000] or "refused by the agency",
+                items=[],
+            )
+        return "rejected"
+
+    async def _not_ours(
+        self, service: ApplicationService, application: Application, refused: NotOurCase
+    ) -> None:
+        """R-10.6: the responsible unit is in another agency. The citizen is told which one,
+        electronically, with a one-step resubmission there."""
+        if application.status != Status.SUBMITTED:
+            return
+        await service.misroute(application.id, reason="other_agency")
+        await service.redirect(application.id, refused.responsible_agency)
+
+    async def _retry(self, message_id: int, error: str) -> Delivery:
+        async with self.runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status == "done":
+                return Delivery(message_id, "skipped")
+            if message.attempts >= self.settings.forward_max_attempts:
+                message.status = "dead"
+                outcome = "dead"
+            else:
+                message.status = "pending"
+                delay = backoff_seconds(message.attempts, self.rng)
+                message.available_at = self.runtime.clock.now() + dt.timedelta(seconds=delay)
+                outcome = "retry"
+            message.locked_until = None
+            message.last_error = error[:2000]
+            await session.commit()
+        log.warning(
+            "forwarding failed", extra={"message": message_id, "outcome": outcome, "error": error}
+        )
+        return Delivery(message_id, outcome)
+
+    async def _dead(self, message_id: int, error: str) -> Delivery:
+        async with self.runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status == "done":
+                return Delivery(message_id, "skipped")
+            message.status = "dead"
+            message.locked_until = None
+            message.last_error = error[:2000]
+            await session.commit()
+        log.error("dead letter", extra={"message": message_id, "error": error})
+        return Delivery(message_id, "dead")
+
+    def _service(self, session: Any) -> ApplicationService:
+        return ApplicationService(
+            ApplicationRepository(session),
+            CatalogService(CatalogRepository(session), self.runtime.cursors),
+            self.applications,
+            self.runtime.clock.now(),
+        )
+
+    # --- loops ------------------------------------------------------------------------
+
+    async def run_once(self) -> list[Delivery]:
+        """Claim a batch and deliver it (concurrently); what became of each message."""
+        ids = await self.claim()
+        if not ids:
+            return []
+        return list(await asyncio.gather(*(self.deliver(i) for i in ids)))
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver until stopped; idle for WORKER_IDLE_SECONDS when there is nothing to do."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception:  # the database went away for a moment: keep the worker alive
+                log.exception("worker round failed")
+                done = []
+            if not done:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.worker_idle_seconds)
