@@ -104,7 +104,10 @@ def create_app(
     oidc.also_published.extend(applications.signer.jwks()["keys"])
     agency_credentials = load_agency_credentials(settings)
     connectors = ConnectorRegistry.load(
-        connector_configs(settings, agency_credentials), transport=agencies_transport
+        connector_configs(settings, agency_credentials),
+        transport=agencies_transport,
+        # Circuit breakers keep the gateway's time, so a simulated day passes for them too.
+        clock=lambda: clock.now().timestamp(),
     )
 
     lifespan = _lifespan(runtime, applications, connectors, identity)

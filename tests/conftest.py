@@ -16,12 +16,9 @@ import httpx
 import pytest
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import delete
-from support import Stack, forget_citizens
+from support import POPULATION, Stack, forget_citizens, reset_operator_state
 
-from gateway.admin.models import SimulationClock
 from gateway.catalog.loader import load_catalog
-from gateway.catalog.models import ExtraHoliday
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
 from gateway.main import create_app
@@ -29,7 +26,6 @@ from gateway.migrations import alembic_config
 from mock_agencies.app import create_app as create_host
 from mock_agencies.device import app as device
 from mock_agencies.dopa import app as dopa
-from mock_agencies.dopa.population import build_population
 
 ADMIN_TOKEN = "test-admin-token-not-a-secret-0123456789"
 DOPA_KEY, DOPA_SECRET = "gateway-under-test", "registry-secret-under-test"
@@ -105,18 +101,10 @@ def seeded(migrated: Settings) -> Settings:
     return migrated
 
 
-async def _reset_operator_state(settings: Settings) -> None:
-    engine = create_engine(settings)
-    async with session_factory(engine)() as session, session.begin():
-        await session.execute(delete(SimulationClock))
-        await session.execute(delete(ExtraHoliday))
-    await engine.dispose()
-
-
 @pytest.fixture
 async def app(seeded: Settings) -> AsyncIterator[FastAPI]:
     """A started gateway (lifespan run) with a fresh simulated clock and no extra holidays."""
-    await _reset_operator_state(seeded)
+    await reset_operator_state(seeded)
     application = create_app(seeded)
     async with application.router.lifespan_context(application):
         yield application
@@ -136,14 +124,12 @@ def admin_headers() -> dict[str, str]:
 
 # -- the whole stack: gateway + mock agencies, real HTTP in-process ------------------------------
 
-POPULATION = build_population(seed=2565, size=200)
-
 
 @pytest.fixture
 async def stack(seeded: Settings) -> AsyncIterator[Stack]:
     """The gateway and the mock agencies, with no citizens (nor anything they filed), the clock
     at the real time and no extra holidays."""
-    await _reset_operator_state(seeded)
+    await reset_operator_state(seeded)
     engine = create_engine(seeded)
     async with session_factory(engine)() as session, session.begin():
         await forget_citizens(session)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.config import Settings
 from gateway.main import create_app
 from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
+from mock_agencies.dopa.population import build_population
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "code", "instance")
@@ -382,3 +383,22 @@ async def published_services(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def published_service_ids(client: httpx.AsyncClient) -> list[str]:
     return [service["id"] for service in await published_services(client)]
+
+
+#: The synthetic population the in-process registry and phone serve in tests.
+POPULATION = build_population(seed=2565, size=200)
+
+
+async def reset_operator_state(settings: Settings) -> None:
+    """The clock back to the real time, and no extra holidays."""
+    from sqlalchemy import delete
+
+    from gateway.admin.models import SimulationClock
+    from gateway.catalog.models import ExtraHoliday
+    from gateway.db import create_engine, session_factory
+
+    engine = create_engine(settings)
+    async with session_factory(engine)() as session, session.begin():
+        await session.execute(delete(SimulationClock))
+        await session.execute(delete(ExtraHoliday))
+    await engine.dispose()

@@ -331,7 +331,7 @@ class Forwarder:
             message.last_error = error[:2000]
             await session.commit()
         log.warning(
-            "forwarding failed", extra={"message": message_id, "outcome": outcome, "error": error}
+            "forwarding failed", extra={"outbox_id": message_id, "outcome": outcome, "error": error}
         )
         return Delivery(message_id, outcome)
 
@@ -344,7 +344,7 @@ class Forwarder:
             message.locked_until = None
             message.last_error = error[:2000]
             await session.commit()
-        log.error("dead letter", extra={"message": message_id, "error": error})
+        log.error("dead letter", extra={"outbox_id": message_id, "error": error})
         return Delivery(message_id, "dead")
 
     def _service(self, session: Any) -> ApplicationService:
