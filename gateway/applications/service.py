@@ -537,6 +537,12 @@ class ApplicationService:
         actor = Actor(ActorKind.CITIZEN, citizen.subject)
         decision = self._decide(application, Action.SUBMIT, actor)
         view = await self.view(application)
+        if view.service.integration_mode == "web":
+            raise Conflict(
+                "This service is filed on the agency's own web page: open it with "
+                "POST /v1/applications/{id}/launch.",
+                code="file_on_agency_site",
+            )
         if view.missing:
             # R-LFA.2: told at once, in writing, what is missing.
             raise ValidationFailed(
@@ -557,12 +563,6 @@ class ApplicationService:
                         for m in view.missing
                     ]
                 },
-            )
-        if view.service.integration_mode == "web":
-            raise Conflict(
-                "This service is filed on the agency's own web page: open it with "
-                "POST /v1/applications/{id}/launch.",
-                code="file_on_agency_site",
             )
         receipt = await self._file(
             application, view, decision, actor, delivery, arrived_at=self.now
@@ -607,7 +607,9 @@ class ApplicationService:
         # transaction when the runtime gives one: the per-agency counter is not held locked
         # while the submission's transaction runs. A submission that then fails leaves a gap in
         # the numbers, never a number on two applications.
-        number = await self._take_number(f"{agency.code}:{be_year(arrived_at)}")
+        # (Not when this transaction has written already, as when an agency reports a filing:
+        # a second writer would wait on it.)
+        number = await self._take_number(f"{agency.code}:{be_year(arrived_at)}", separately=forward)
         application.delivery = delivery
         application.receipt_anchor = agency.receipt_anchor  # the agency's rule when filed
         application.arrived_at = arrived_at
@@ -659,9 +661,9 @@ class ApplicationService:
         )
         return receipt
 
-    async def _take_number(self, scope: str) -> int:
+    async def _take_number(self, scope: str, *, separately: bool) -> int:
         sessions = self.runtime.number_sessions
-        if sessions is None:
+        if sessions is None or not separately:
             return await self.repository.next_number(scope)
         async with sessions() as session:
             number = await ApplicationRepository(session).next_number(scope)

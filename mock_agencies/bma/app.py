@@ -159,7 +159,7 @@ def _staff_routes(app: FastAPI, office: Office) -> None:
 
     @app.get("/staff/applications")
     async def staff_cases() -> dict[str, Any]:
-        return {"items": [case.as_json() for case in office.cases.cases()]}
+        return {"applications": [case.as_json() for case in office.cases.cases()]}
 
     @app.get("/staff/applications/{agency_ref}")
     async def staff_case(agency_ref: str) -> dict[str, Any]:

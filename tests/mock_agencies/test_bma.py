@@ -299,7 +299,7 @@ async def test_submitting_twice_files_one_case(bma: Bma) -> None:
     assert "BMA-BP-000042" in first.text
     assert "BMA-BP-000042" in second.text
     assert "already filed" in second.text
-    assert len((await bma.client.get("/staff/applications")).json()["items"]) == 1
+    assert len((await bma.client.get("/staff/applications")).json()["applications"]) == 1
 
 
 async def test_submit_without_the_session_or_with_bad_fields_is_refused(bma: Bma) -> None:

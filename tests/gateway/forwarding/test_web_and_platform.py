@@ -1,0 +1,161 @@
+"""The two kinds without a connector call: Web Integration (the BMA's own site, opened with a
+one-time mToken) and platform (the DOP's officers working on the portal's back office)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from support import assert_problem, bearer, draft, login
+
+from .conftest import Portal
+
+PERMIT = {
+    "applicant_role": "owner",
+    "site_title_deed_number": "12345",
+    "site_house_number": "99",
+    "site_road": "พระราม 4",
+    "site_subdistrict": "สีลม",
+    "site_district": "บางรัก",
+    "building_use": "detached_house",
+    "storeys": "2",
+    "floor_area_sqm": "180.5",
+    "engineer_licence_number": "สย.12345",
+    "contact_phone": "0812345678",
+}
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], rounds: int = 300) -> None:
+    for _ in range(rounds):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("the expected change never arrived")
+
+
+async def application(portal: Portal, headers: dict[str, str], app_id: str) -> dict[str, Any]:
+    r = await portal.gateway.get(
+        f"/v1/applications/{app_id}", headers={**headers, "Accept-Language": "en"}
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_a_web_integration_service_opens_the_agencys_own_page_with_the_citizens_data(
+    portal: Portal,
+) -> None:
+    headers = bearer(await login(portal))
+    permit = await draft(portal, headers, "bma-building-permit", {})
+    # Filing it on the portal is refused: it is the agency's own site that files.
+    r = await portal.gateway.post(f"/v1/applications/{permit['id']}/submit", headers=headers)
+    assert_problem(r, 409, "file_on_agency_site")
+
+    launched = await portal.gateway.post(f"/v1/applications/{permit['id']}/launch", headers=headers)
+    assert launched.status_code == 201, launched.text
+    link = urlsplit(launched.json()["url"])
+    assert link.path == "/bma/eservice"
+    page = await portal.agencies.get(f"{link.path}?{link.query}")
+    assert page.status_code == 200, page.text
+    assert "สมชาย" in page.text  # the verified name, never asked again
+    assert "ใจดี" in page.text
+    # The mToken is good once.
+    fresh_browser = await portal.agencies.get(
+        f"{link.path}?{link.query}", headers={"Cookie": "bma_session=none"}
+    )
+    assert fresh_browser.status_code == 401
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    cookie = (
+        page.cookies.get("bma_session") or page.headers["set-cookie"].split(";")[0].split("=")[1]
+    )
+    filed = await portal.agencies.post(
+        "/bma/eservice/submit",
+        data={**PERMIT, "csrf": csrf.group(1)},
+        headers={"Cookie": f"bma_session={cookie}"},
+    )
+    assert filed.status_code == 200, filed.text
+
+    async def reported() -> bool:
+        return (await application(portal, headers, permit["id"]))["status"] == "forwarded"
+
+    await eventually(reported)
+    now = await application(portal, headers, permit["id"])
+    assert now["number"].startswith("BMA-")
+    assert now["deemed_received_at"] is not None
+    assert [e["kind"] for e in now["timeline"]] == ["created", "submit", "forward"]
+    receipt = await portal.gateway.get(f"/v1/applications/{permit['id']}/receipt", headers=headers)
+    assert receipt.status_code == 200  # the portal's own signed receipt too
+
+    # The BMA's staff decide on their side; the decision and its message reach the citizen.
+    cases = (await portal.agencies.get("/bma/staff/applications")).json()
+    items = cases["applications"]
+    ref = next(c["agency_ref"] for c in items if c.get("application_id") == permit["id"])
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(f"/bma/staff/applications/{ref}/{action}", json={})
+        assert r.status_code == 200, r.text
+
+    async def approved() -> bool:
+        return (await application(portal, headers, permit["id"]))["status"] == "approved"
+
+    await eventually(approved)
+    inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
+    kinds = [n["kind"] for n in inbox]
+    assert "approved" in kinds
+    assert "agency_message" in kinds  # the BMA's own pushed message
+
+
+async def test_an_mtoken_is_for_its_agency_only(portal: Portal) -> None:
+    headers = bearer(await login(portal))
+    permit = await draft(portal, headers, "bma-building-permit", {})
+    launched = (
+        await portal.gateway.post(f"/v1/applications/{permit['id']}/launch", headers=headers)
+    ).json()
+    token = dict(p.split("=", 1) for p in urlsplit(launched["url"]).query.split("&"))["mToken"]
+    assert portal.credentials is not None
+    dop = portal.credentials["DOP"]
+    issued = await portal.gateway.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(dop.consumer_key, dop.consumer_secret),
+    )
+    assert issued.status_code == 200, issued.text
+    r = await portal.gateway.post(
+        "/v1/agency/web/exchange",
+        json={"appId": permit["id"], "mToken": token},
+        headers={"Authorization": f"Bearer {issued.json()['access_token']}"},
+    )
+    assert_problem(r, 401, "invalid_mtoken")
+
+
+async def test_a_platform_application_waits_in_the_back_office_and_officers_decide(
+    portal: Portal,
+) -> None:
+    """The DOP has no system of its own: its officers work on the portal's back office."""
+    headers = bearer(await login(portal))
+    allowance = await draft(
+        portal, headers, "dop-older-persons-allowance-registration", {"payment_method": "promptpay_id"}
+    )
+    r = await portal.gateway.post(f"/v1/applications/{allowance['id']}/submit", headers=headers)
+    if r.status_code == 422:  # the form asks for more: show what, to keep this test honest
+        pytest.fail(f"the allowance form needs: {r.json().get('errors')}")
+    assert r.status_code == 201, r.text
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    assert (await application(portal, headers, allowance["id"]))["status"] == "forwarded"
+
+    page = await portal.agencies.get("/dop/backoffice/")
+    assert page.status_code == 200, page.text
+    assert allowance["id"] in page.text
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(
+            f"/dop/backoffice/applications/{allowance['id']}/{action}", follow_redirects=False
+        )
+        assert r.status_code in (200, 303), r.text
+    now = await application(portal, headers, allowance["id"])
+    assert now["status"] == "approved"
+    assert [e["kind"] for e in now["timeline"]][-2:] == ["accept", "approve"]
