@@ -139,7 +139,10 @@ async def test_a_platform_application_waits_in_the_back_office_and_officers_deci
     """The DOP has no system of its own: its officers work on the portal's back office."""
     headers = bearer(await login(portal))
     allowance = await draft(
-        portal, headers, "dop-older-persons-allowance-registration", {"payment_method": "promptpay_id"}
+        portal,
+        headers,
+        "dop-older-persons-allowance-registration",
+        {"payment_method": "promptpay_id"},
     )
     r = await portal.gateway.post(f"/v1/applications/{allowance['id']}/submit", headers=headers)
     if r.status_code == 422:  # the form asks for more: show what, to keep this test honest
