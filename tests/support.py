@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.config import Settings
+from gateway.forwarding.credentials import AgencyCredentials
+from gateway.forwarding.worker import Delivery, Forwarder
 from gateway.main import create_app
 from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
 from mock_agencies.dopa.population import build_population
@@ -402,3 +404,15 @@ async def reset_operator_state(settings: Settings) -> None:
         await session.execute(delete(SimulationClock))
         await session.execute(delete(ExtraHoliday))
     await engine.dispose()
+
+
+@dataclass
+class Portal(Stack):
+    """The stack, plus the worker and the agency apps (for their staff endpoints)."""
+
+    forwarder: Forwarder | None = None
+    credentials: dict[str, AgencyCredentials] | None = None
+
+    async def forward(self) -> list[Delivery]:
+        assert self.forwarder is not None
+        return await self.forwarder.run_once()

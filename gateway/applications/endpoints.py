@@ -12,12 +12,12 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,6 +49,7 @@ from gateway.applications.service import (
     ApplicationService,
     ApplicationsRuntime,
     identity_facts,
+    requirements,
 )
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
@@ -475,6 +476,69 @@ async def submit_application(
         body.model_dump(mode="json"),
         run,
     )
+
+
+class ResubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: str = Field(min_length=1, max_length=80)
+    delivery: Literal["electronic", "paper"] = "electronic"
+
+
+@router.post("/applications/{application_id}/resubmit", status_code=201)
+async def resubmit_application(
+    application_id: str,
+    body: ResubmitIn,
+    login: CitizenDep,
+    service: ServiceDep,
+    apps: AppsRuntimeDep,
+    lang: LangDep,
+) -> dict[str, Any]:
+    """R-10.6, one step: file a redirected application again at the agency that is responsible
+    (`service_id`: one of its services). What the citizen entered and attached goes along; the
+    new application is filed at once when complete (its own receipt time), or stays a draft
+    listing what the new service still needs."""
+    citizen = login.citizen
+    facts = await _facts(service, apps, citizen, body.service_id)
+    original, new = await service.resubmission_draft(
+        citizen, application_id, body.service_id, facts=facts
+    )
+    await service.repository.flush()
+    copied: list[str] = []
+    try:
+        new_service = await service.catalog_rows.get_service(body.service_id)
+        assert new_service is not None
+        takes = {d.key for d in requirements(new_service) if d.source == "upload"}
+        for attachment in await service.repository.attachments(original.id):
+            if attachment.document_key not in takes or attachment.storage_key is None:
+                continue
+            blob = await apps.store.put(
+                f"attachments/{uuid.uuid4()}",
+                apps.store.open(attachment.storage_key),
+                max_bytes=apps.limits.max_attachment_bytes,
+            )
+            copied.append(blob.key)
+            await service.add_uploads(
+                citizen, new.id, attachment.document_key, [(attachment.filename, blob)]
+            )
+        await service.repository.session.commit()
+    except BaseException:
+        await service.repository.session.rollback()
+        for key in copied:
+            await apps.store.delete(key)
+        raise
+    receipt = None
+    if not (await service.view(new)).missing:
+        # Complete: filed at once, in its own transaction, with its own receipt time.
+        _, receipt = await commit_change(
+            service, service.submit(citizen, new.id, delivery=body.delivery)
+        )
+    result: dict[str, Any] = {
+        "application": application_body(service, await service.view(new), lang, ActorKind.CITIZEN)
+    }
+    if receipt is not None:
+        result["receipt"] = ReceiptOut.of(receipt).model_dump(mode="json")
+    return result
 
 
 @router.get("/applications/{application_id}/receipt", response_model=ReceiptOut)

@@ -167,6 +167,18 @@ def can_be_filed(service: EService) -> bool:
     )
 
 
+def receipt_anchor(agency: Agency) -> str:
+    """Which entry counts as the agency receiving a request filed on the portal (R-10.3), given
+    its announced channels (R-20.1): the portal's own entry counts when the agency counts the
+    portal and has announced it, or has announced no channel at all (then every channel in use
+    counts); otherwise the entry into the agency's own system does."""
+    announced = agency.announced_channels or []
+    portal_is_a_channel = not announced or "portal" in announced
+    if agency.receipt_anchor == "portal" and portal_is_a_channel:
+        return "portal"
+    return "agency_backend"
+
+
 def be_year(instant: dt.datetime) -> int:
     return instant.astimezone(BANGKOK).year + BE_OFFSET
 
@@ -611,7 +623,7 @@ class ApplicationService:
         # a second writer would wait on it.)
         number = await self._take_number(f"{agency.code}:{be_year(arrived_at)}", separately=forward)
         application.delivery = delivery
-        application.receipt_anchor = agency.receipt_anchor  # the agency's rule when filed
+        application.receipt_anchor = receipt_anchor(agency)  # the agency's rule when filed
         application.arrived_at = arrived_at
         if application.receipt_anchor == "portal" or not forward:
             # R-10.3 default: the portal is an announced channel, so entry here counts (and an
@@ -910,6 +922,59 @@ class ApplicationService:
             },
         )
         return application
+
+    async def resubmission_draft(
+        self,
+        citizen: Citizen,
+        application_id: str,
+        service_id: str,
+        *,
+        facts: Mapping[str, Any],
+    ) -> tuple[Application, Application]:
+        """R-10.6: a redirected application filed again at the responsible agency, in one step:
+        a new application for that agency's service carrying over what the citizen entered
+        (fields the new form takes) — with its own receipt time once filed. (The attachments
+        are copied by the caller, which owns the storage.)"""
+        original = await self.owned(citizen, application_id)
+        if original.status != Status.REDIRECTED:
+            raise Conflict(
+                "Only an application redirected to another agency is resubmitted.",
+                code="not_redirected",
+            )
+        responsible = next(
+            (
+                e.data.get("responsible_agency")
+                for e in reversed(await self.repository.events(original.id))
+                if e.kind == Action.REDIRECT.value
+            ),
+            None,
+        )
+        service = await self.catalog_rows.get_service(service_id)
+        if service is None or service.agency_code != responsible:
+            raise ValidationFailed(
+                f"Resubmit to a service of {responsible}, the agency responsible.",
+                errors=[
+                    FieldError(
+                        "/body/service_id", "not_responsible_agency", f"A {responsible} service."
+                    )
+                ],
+            )
+        spec = forms.effective_form(service.form)
+        entered = self._open_form(original)["entered"]
+        refused = {e.pointer.split("/")[3] for e in forms.check_draft(spec, entered)}
+        kept = {k: v for k, v in entered.items() if k not in refused}
+        draft = await self.create_draft(
+            citizen, service_id, entered=kept, facts=facts, unit_code=None
+        )
+        self._event(
+            original,
+            "resubmitted",
+            Status.REDIRECTED,
+            Status.REDIRECTED,
+            Actor(ActorKind.CITIZEN, citizen.subject),
+            {"new_application_id": draft.id, "service_id": service_id},
+        )
+        return original, draft
 
     async def read_by_staff(
         self, application: Application, agency_code: str, staff: str, what: str

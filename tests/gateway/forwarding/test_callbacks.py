@@ -9,11 +9,9 @@ import time
 from typing import Any
 
 import pytest
-from support import assert_problem, bearer, filed, login
+from support import Portal, assert_problem, bearer, filed, login
 
 from gateway.forwarding.signing import sign
-
-from .conftest import Portal
 
 
 async def forwarded_to_dlt(portal: Portal) -> tuple[dict[str, str], dict[str, Any]]:

@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from support import (
     SSO_UNEMPLOYMENT,
+    Portal,
     assert_problem,
-    attach,
     bearer,
-    draft,
     filed,
     login,
 )
@@ -23,8 +22,6 @@ from connectors.errors import AgencyRejected, NotOurCase
 from connectors.registry import ConnectorRegistry
 from gateway.applications.models import OutboxMessage
 from gateway.forwarding.worker import Forwarder
-
-from .conftest import Portal
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
@@ -84,33 +81,6 @@ async def test_a_filed_renewal_reaches_dlt_and_its_approval_comes_back(portal: P
     assert timeline == ["created", "submit", "forward", "accept", "approve"]
     inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
     assert inbox[0]["kind"] == "approved"
-
-
-async def test_a_wrong_office_is_passed_on_within_the_agency_keeping_the_receipt_time(
-    portal: Portal,
-) -> None:
-    """R-10.5: Somchai lives in Bangkok; addressed to the Chiang Mai office, DLT passes the
-    application to its Bangkok office and the deemed receipt time stays."""
-    headers = bearer(await login(portal))
-    application = await draft(portal, headers)
-    r = await portal.gateway.patch(
-        f"/v1/applications/{application['id']}", json={"unit_code": "DLT_CNX"}, headers=headers
-    )
-    assert r.status_code == 200, r.text
-    await attach(portal, headers, application["id"], "medical-certificate")
-    submitted = await portal.gateway.post(
-        f"/v1/applications/{application['id']}/submit", headers=headers
-    )
-    assert submitted.status_code == 201, submitted.text
-    deemed = submitted.json()["application"]["deemed_received_at"]
-    assert [d.outcome for d in await portal.forward()] == ["delivered"]
-    now = await shown(portal, headers, application["id"])
-    assert now["status"] == "forwarded"
-    assert now["unit_code"] == "DLT_BKK_AREA1"
-    assert now["deemed_received_at"] == deemed
-    kinds = [e["kind"] for e in now["timeline"]]
-    assert kinds == ["created", "submit", "misroute", "forward"]
-    assert now["timeline"][2]["data"]["to_unit"] == "DLT_BKK_AREA1"
 
 
 async def test_an_agency_down_for_the_whole_burst_gets_every_application_once(

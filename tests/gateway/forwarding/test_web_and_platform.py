@@ -10,9 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support import assert_problem, bearer, draft, login
-
-from .conftest import Portal
+from support import Portal, assert_problem, bearer, draft, login
 
 PERMIT = {
     "applicant_role": "owner",
