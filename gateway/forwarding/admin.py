@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway.applications.models import OutboxMessage
 from gateway.deps import AdminDep, RuntimeDep, SessionDep
@@ -67,6 +67,17 @@ async def list_outbox(
         statement = statement.where(OutboxMessage.agency_code == agency)
     rows = (await session.scalars(statement.order_by(OutboxMessage.id).limit(limit))).all()
     return OutboxPage(items=[_out(row) for row in rows])
+
+
+@router.get("/outbox/stats")
+async def outbox_stats(session: SessionDep, _: AdminDep) -> dict[str, int]:
+    """How many messages are in each state (pending, in_flight, done, dead)."""
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    counts = {"pending": 0, "in_flight": 0, "done": 0, "dead": 0}
+    counts.update({status: int(count) for status, count in rows.all()})
+    return counts
 
 
 @router.post("/outbox/{message_id}/redrive", response_model=OutboxOut)
