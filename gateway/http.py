@@ -9,11 +9,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
+
+from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
 
 SUPPORTED_LANGUAGES = ("th", "en")
 DEFAULT_LANGUAGE = "th"
@@ -124,3 +128,34 @@ def conditional_json(
     if inm is not None and _matches(inm, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """A request body read up to `limit` bytes (413 beyond), for routes whose bodies the
+    middleware lets through larger, or that must read the raw bytes (signatures)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """`raw` JSON as `model`, or 422 with a pointer per failing field (`/body/...`)."""
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "The body is invalid.",
+            errors=[
+                FieldError(
+                    "/body/" + "/".join(str(p) for p in error["loc"]),
+                    str(error["type"]),
+                    str(error["msg"]),
+                )
+                for error in exc.errors()
+            ],
+        ) from exc

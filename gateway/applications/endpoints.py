@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,6 +54,7 @@ from gateway.applications.service import (
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.deps import LangDep, RuntimeDep, SessionDep
+from gateway.http import parse_body, read_capped
 from gateway.idempotency import HEADER, Idempotency, check_key, fingerprint
 from gateway.storage.uploads import receive_multipart
 from identity.login import CitizenDep
@@ -61,7 +62,6 @@ from kernel.errors import (
     Conflict,
     FieldError,
     NotFound,
-    PayloadTooLarge,
     ServiceUnavailable,
     ValidationFailed,
 )
@@ -302,7 +302,7 @@ async def add_attachment(
     scope = f"POST /v1/applications/{application_id}/attachments"
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() == "application/json":
-        body = _parse(WalletAttachIn, await _small_body(request, apps.json_body_limit))
+        body = parse_body(WalletAttachIn, await read_capped(request, apps.json_body_limit))
 
         async def run_wallet() -> tuple[int, dict[str, Any]]:
             row = await service.attach_from_wallet(
@@ -615,36 +615,6 @@ def _concurrent_change() -> Conflict:
         "read it again and retry.",
         code="concurrent_change",
     )
-
-
-async def _small_body(request: Request, limit: int) -> bytes:
-    """The body of a JSON request on the upload route, whose stream may be large: read no
-    more than `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse(model: Any, raw: bytes) -> Any:
-    try:
-        return model.model_validate_json(raw or b"{}")
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "The body is invalid.",
-            errors=[
-                FieldError(
-                    "/body/" + "/".join(str(p) for p in error["loc"]),
-                    str(error["type"]),
-                    str(error["msg"]),
-                )
-                for error in exc.errors()
-            ],
-        ) from exc
 
 
 # --- the inbox (R-11.1) ------------------------------------------------------------------

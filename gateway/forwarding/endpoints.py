@@ -12,7 +12,7 @@ import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from gateway.applications.endpoints import ServiceDep, commit_change
@@ -21,7 +21,8 @@ from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.credentials import AgencyCredentials
 from gateway.forwarding.models import CallbackNonce
 from gateway.forwarding.progress import AgencyStatus
-from kernel.errors import FieldError, PayloadTooLarge, Unauthorized, ValidationFailed
+from gateway.http import parse_body, read_capped
+from kernel.errors import Unauthorized
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -46,17 +47,6 @@ class CallbackOut(BaseModel):
     status: str
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def verified_body(
     request: Request,
     code: str,
@@ -79,23 +69,6 @@ async def verified_body(
     except signing.SignatureRefused as refused:
         raise Unauthorized(refused.message, code=refused.code) from refused
     return body, headers
-
-
-def parse_json(model: type[BaseModel], body: bytes) -> Any:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            "The body is invalid.",
-            errors=[
-                FieldError(
-                    "/body/" + "/".join(str(p) for p in error["loc"]),
-                    str(error["type"]),
-                    str(error["msg"]),
-                )
-                for error in exc.errors()
-            ],
-        ) from exc
 
 
 async def remember_nonce(service: Any, agency_code: str, nonce: str) -> None:
@@ -123,7 +96,7 @@ async def agency_callback(
     body, headers = await verified_body(
         request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
     )
-    callback: CallbackIn = parse_json(CallbackIn, body)
+    callback: CallbackIn = parse_body(CallbackIn, body)
     answers = AgencyAnswers(service)
 
     async def apply() -> CallbackOut:

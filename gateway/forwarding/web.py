@@ -25,8 +25,9 @@ from gateway.applications.endpoints import ServiceDep, commit_change
 from gateway.applications.lifecycle import Status
 from gateway.applications.models import Notification
 from gateway.deps import RuntimeDep
-from gateway.forwarding.endpoints import parse_json, remember_nonce, verified_body
+from gateway.forwarding.endpoints import remember_nonce, verified_body
 from gateway.forwarding.models import LaunchToken
+from gateway.http import parse_body
 from identity.login import CitizenDep, CitizenProfile
 from identity.verification.models import Citizen
 from kernel.errors import Conflict, NotFound, Unauthorized
@@ -173,7 +174,7 @@ async def push_notification(
     raw, headers = await verified_body(
         request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
     )
-    push: PushIn = parse_json(PushIn, raw)
+    push: PushIn = parse_body(PushIn, raw)
 
     async def deliver() -> dict[str, Any]:
         await remember_nonce(service, code, headers.nonce)
