@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
@@ -24,10 +25,28 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+#: An embedded worker that has not gone round its loop for this long is stalled.
+WORKER_STALLED_SECONDS = 30.0
+
+
+def _worker(request: Request) -> str:
+    forwarder = getattr(request.app.state, "forwarder", None)
+    if forwarder is None:
+        return "external"  # `citizen-gateway worker` processes forward (PostgreSQL scale-out)
+    beat = forwarder.heartbeat
+    if beat is None or time.monotonic() - beat > WORKER_STALLED_SECONDS:
+        return "stalled"
+    return "ok"
+
+
 @router.get("/readyz")
-async def readyz(runtime: RuntimeDep) -> Response:
-    """Ready to take traffic: the database answers and its schema is at the code's revision."""
+async def readyz(runtime: RuntimeDep, request: Request) -> Response:
+    """Ready to take traffic: the database answers, its schema is at the code's revision, and
+    the embedded outbox worker (when this process runs one) is going round."""
     checks: dict[str, Any] = {}
+    worker = _worker(request)
+    if worker != "external":
+        checks["worker"] = worker
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -40,7 +59,7 @@ async def readyz(runtime: RuntimeDep) -> Response:
         checks.setdefault("schema", "unknown")
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
+        {"status": "ready" if ready else "not_ready", "checks": checks, "worker": worker},
         status_code=200 if ready else 503,
     )
 

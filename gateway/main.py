@@ -176,7 +176,7 @@ def _lifespan(
     settings, engine = runtime.settings, runtime.engine
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         background: list[asyncio.Task[None]] = []
         if runtime.shared_clock is not None:
             await runtime.shared_clock.start(settings.clock_start)
@@ -190,6 +190,7 @@ def _lifespan(
         stop_worker = asyncio.Event()
         if settings.runs_embedded_worker:
             forwarder = Forwarder(runtime, applications, connectors)
+            app.state.forwarder = forwarder
             background.append(asyncio.create_task(forwarder.run(stop_worker)))
         log.info("gateway started", extra={"clock": settings.clock_mode.value})
         try:

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp
@@ -53,7 +54,18 @@ def create_app(
     if faults := os.environ.get("MOCK_AGENCIES_FAULTS"):
         board.load(faults)
 
-    app = FastAPI(title="Mock agencies", version="0.1.0")
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Mounted apps get no lifespan of their own from Starlette: run each agency's here, so
+        # its background work (callbacks, rules) stops when the host does.
+        async with contextlib.AsyncExitStack() as stack:
+            for agency_app in served.values():
+                router = getattr(agency_app, "router", None)
+                if router is not None and hasattr(router, "lifespan_context"):
+                    await stack.enter_async_context(router.lifespan_context(agency_app))
+            yield
+
+    app = FastAPI(title="Mock agencies", version="0.1.0", lifespan=lifespan)
 
     @app.get("/")
     async def index() -> dict[str, object]:

@@ -25,6 +25,7 @@ import logging
 import os
 import random
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,8 @@ class Forwarder:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.rng = random.Random()  # noqa: S311 - jitter, not secrets
         self.public_url = self.settings.public_url.rstrip("/")
+        # When the worker last went round its loop (monotonic seconds): readiness reads it.
+        self.heartbeat: float | None = None
 
     # --- claiming ---------------------------------------------------------------------
 
@@ -368,6 +371,7 @@ class Forwarder:
         """Deliver until stopped; idle for WORKER_IDLE_SECONDS when there is nothing to do."""
         stop = stop or asyncio.Event()
         while not stop.is_set():
+            self.heartbeat = time.monotonic()
             try:
                 done = await self.run_once()
             except Exception:  # the database went away for a moment: keep the worker alive

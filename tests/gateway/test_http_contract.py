@@ -3,6 +3,7 @@ the body limit, health, readiness, metrics and the published API description."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from support import assert_problem, started
 
 from gateway.config import Settings
+from gateway.main import create_app
 
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -405,3 +407,31 @@ async def test_docs_are_served_as_html(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in r.text
+
+
+async def test_readyz_reports_the_embedded_worker(seeded: Settings) -> None:
+    """A process that forwards itself is ready only while its worker goes round; without one,
+    the workers are external processes."""
+    async with started(seeded) as external:
+        body = (await external.get("/readyz")).json()
+        assert body["worker"] == "external"
+        assert "worker" not in body["checks"]
+    embedded = seeded.model_copy(update={"embedded_worker": True, "worker_idle_seconds": 0.05})
+    app = create_app(embedded)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as client,
+    ):
+        for _ in range(100):
+            body = (await client.get("/readyz")).json()
+            if body["worker"] == "ok":
+                break
+            await asyncio.sleep(0.02)
+        assert body["checks"]["worker"] == "ok"
+        assert body["status"] == "ready"
+        app.state.forwarder.heartbeat = 0.0  # as if it had stopped going round long ago
+        r = await client.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["worker"] == "stalled"
