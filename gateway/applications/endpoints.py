@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from connectors.errors import AgencyUnavailable
+from connectors.base import ProvidesOnceOnlyData
+from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
 from gateway.applications import forms
 from gateway.applications.lifecycle import ActorKind
 from gateway.applications.repository import ApplicationRepository
@@ -48,6 +49,7 @@ from gateway.applications.schemas import (
 from gateway.applications.service import (
     ApplicationService,
     ApplicationsRuntime,
+    fetch_plan,
     identity_facts,
     requirements,
 )
@@ -148,6 +150,7 @@ async def _commit_once(
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut)
 async def create_application(
+    request: Request,
     body: DraftIn,
     login: CitizenDep,
     service: ServiceDep,
@@ -162,8 +165,14 @@ async def create_application(
 
     async def run() -> tuple[int, dict[str, Any]]:
         facts = await _facts(service, apps, citizen, body.service_id)
+        fetched = await _fetch_once_only(request, service, apps, citizen, body.service_id)
         application = await service.create_draft(
-            citizen, body.service_id, entered=body.form, facts=facts, unit_code=body.unit_code
+            citizen,
+            body.service_id,
+            entered=body.form,
+            facts=facts,
+            unit_code=body.unit_code,
+            fetched=fetched,
         )
         await service.repository.flush()
         view = await service.view(application)
@@ -172,6 +181,42 @@ async def create_application(
     return await _commit_once(
         service, citizen.id, key, "POST /v1/applications", body.model_dump(mode="json"), run
     )
+
+
+async def _fetch_once_only(
+    request: Request,
+    service: ApplicationService,
+    apps: ApplicationsRuntime,
+    citizen: Any,
+    service_id: str,
+) -> dict[str, Any]:
+    """R-12.1: documents the state issued are fetched from the issuing agency (once-only), never
+    asked of the citizen. An agency that cannot answer now leaves the document to be fetched by
+    the agency itself; the citizen is not asked for it either way."""
+    e_service = await service.catalog_rows.get_service(service_id)
+    if e_service is None:
+        return {}
+    plans = fetch_plan(e_service)
+    if not plans:
+        return {}
+    registry = request.app.state.connectors
+    pid = apps.vault.decrypt(citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id")
+    fetched: dict[str, Any] = {}
+    for plan in plans:
+        entry: dict[str, Any] = {"agency": plan.agency_code, "kind": plan.kind}
+        try:
+            connector = registry.get(plan.agency_code)
+            if not isinstance(connector, ProvidesOnceOnlyData):
+                raise AgencyMisconfigured(plan.agency_code, "gives no once-only data")
+            entry["data"] = dict(await connector.once_only(plan.kind, pid))
+            entry["status"] = "fetched"
+            entry["at"] = service.now.isoformat()
+        except AgencyRejected:
+            entry["status"] = "not_held"  # the agency holds no such record for this citizen
+        except (AgencyUnavailable, AgencyMisconfigured):
+            entry["status"] = "agency_unavailable"
+        fetched[plan.document] = entry
+    return fetched
 
 
 async def _facts(

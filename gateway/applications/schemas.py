@@ -130,6 +130,8 @@ class ApplicationOut(BaseModel):
     delivery: str
     form: dict[str, Any]
     prefilled_fields: list[str]
+    # documents fetched from the agencies that issued them, with what they hold.
+    fetched_documents: dict[str, Any]
     documents: list[DocumentOut]
     attachments: list[AttachmentOut]
     missing: list[MissingOut]
@@ -168,6 +170,7 @@ class ApplicationOut(BaseModel):
             delivery=a.delivery,
             form=view.form,
             prefilled_fields=view.prefilled,
+            fetched_documents=view.fetched,
             documents=[
                 DocumentOut(
                     key=d.key,

@@ -140,7 +140,26 @@ class ApplicationView:
     missing: list[MissingItem]
     documents: list[DocumentRequirement]
     receipt: Receipt | None = None
+    fetched: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """A document the portal fetches from its issuing agency (R-12.1)."""
+
+    document: str
+    agency_code: str
+    kind: str
+
+
+def fetch_plan(service: EService) -> list[FetchPlan]:
+    manual = Manual.model_validate(service.manual)
+    return [
+        FetchPlan(key, document.issuer.agency_code, document.fetch_kind)
+        for key, document in manual.keyed_documents()
+        if document.source == "portal_fetch" and document.fetch_kind and document.issuer.agency_code
+    ]
 
 
 def requirements(service: EService) -> list[DocumentRequirement]:
@@ -237,6 +256,7 @@ class ApplicationService:
             missing=missing,
             documents=documents,
             receipt=await self.repository.receipt(application.id),
+            fetched=stored.get("fetched", {}),
         )
 
     @staticmethod
@@ -280,6 +300,7 @@ class ApplicationService:
         entered: Mapping[str, Any],
         facts: Mapping[str, Any],
         unit_code: str | None,
+        fetched: Mapping[str, Any] | None = None,
     ) -> Application:
         service = await self.catalog_rows.get_service(service_id)
         if service is None or service.status != "live":
@@ -311,7 +332,12 @@ class ApplicationService:
         )
         application.form_enc = self._seal_form(
             application.id,
-            {"prefilled": forms.prefill_values(spec, facts), "entered": dict(entered)},
+            {
+                "prefilled": forms.prefill_values(spec, facts),
+                "entered": dict(entered),
+                # R-12.1: documents the portal fetched from their issuing agency.
+                "fetched": dict(fetched or {}),
+            },
         )
         self.repository.add(application)
         self._event(

@@ -184,6 +184,9 @@ class Document(_Strict):
     # How applications name this document (attachments, missing-item lists). When missing,
     # the key is `doc-<n>` by the document's 1-based position (see Manual.keyed_documents).
     key: DocumentKey | None = None
+    # For a portal_fetch document: the once-only data kind the issuing agency's connector
+    # gives (e.g. "licences" at DLT), fetched when the draft is made.
+    fetch_kind: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")] | None = None
 
 
 class FeeItem(_Strict):

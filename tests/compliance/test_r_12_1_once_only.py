@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support import attach, bearer, draft, login
 
 from gateway.catalog.definitions import Document
 from gateway.catalog.lint import Finding
@@ -241,3 +242,32 @@ def test_a_state_document_the_portal_fetches_may_say_so_in_its_name(
     document = service_data["manual"]["documents"][BANK_BOOK]
     document.update(source="portal_fetch", name={"th": "ทะเบียนบ้าน", "en": "House registration"})
     assert lint_service(service_data) == set()
+
+
+@pytest.mark.rule("R-12.1")
+async def test_a_state_issued_document_is_fetched_from_its_issuer_when_the_draft_is_made(
+    portal: Any,
+) -> None:
+    """The renewal needs the current driving licence: DLT issued it, so the portal fetches it
+    from DLT's back end (once-only) and never asks the citizen for it."""
+    headers = bearer(await login(portal))
+    application = await draft(portal, headers)
+    licence = application["fetched_documents"]["current-licence"]
+    assert licence["status"] == "fetched"
+    assert licence["agency"] == "DLT"
+    assert licence["data"]["licence_number"]
+    assert licence["data"]["pid"] == "1100100001014"
+    # Not asked as an upload, and not missing.
+    r = await attach(portal, headers, application["id"], "current-licence")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["code"] == "fetched_by_portal"
+    assert "/documents/current-licence" not in {m["pointer"] for m in application["missing"]}
+
+
+@pytest.mark.rule("R-12.1")
+async def test_an_issuer_that_cannot_answer_now_does_not_turn_into_a_demand(portal: Any) -> None:
+    headers = bearer(await login(portal))
+    await portal.agencies.put("/faults/DLT", json={"outage": True})
+    application = await draft(portal, headers)
+    assert application["fetched_documents"]["current-licence"]["status"] == "agency_unavailable"
+    assert "/documents/current-licence" not in {m["pointer"] for m in application["missing"]}
