@@ -392,7 +392,7 @@ def jobs_run() -> None:
     async def run() -> dict[str, int]:
         app = create_app(settings.model_copy(update={"jobs_interval_seconds": 0}))
         async with app.router.lifespan_context(app):
-            return await run_once(app.state.runtime, app.state.applications)
+            return await run_once(app.state.runtime, app.state.applications, app.state.connectors)
 
     for what, count in asyncio.run(run()).items():
         click.echo(f"{what}: {count}")

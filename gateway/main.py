@@ -184,7 +184,9 @@ def _lifespan(
         if settings.jobs_interval_seconds > 0:
             background.append(
                 asyncio.create_task(
-                    jobs.run_periodically(runtime, applications, settings.jobs_interval_seconds)
+                    jobs.run_periodically(
+                        runtime, applications, settings.jobs_interval_seconds, connectors
+                    )
                 )
             )
         stop_worker = asyncio.Event()

@@ -227,7 +227,7 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
         forwarder = Forwarder(
             gateway.state.runtime, gateway.state.applications, gateway.state.connectors
         )
-        yield Portal(client, agency_client, gateway, forwarder, credentials)
+        yield Portal(client, agency_client, gateway, forwarder, credentials, to_gateway)
         for app in agencies.values():
             casework_state = getattr(app.state, "casework", None)
             if casework_state is not None:

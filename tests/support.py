@@ -412,6 +412,7 @@ class Portal(Stack):
 
     forwarder: Forwarder | None = None
     credentials: dict[str, AgencyCredentials] | None = None
+    callbacks: Any = None  # the agencies' line back to the gateway (target None: cut)
 
     async def forward(self) -> list[Delivery]:
         assert self.forwarder is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,20 +59,29 @@ async def purge_idempotency_records(runtime: Runtime) -> int:
     return purged
 
 
-async def run_once(runtime: Runtime, applications: ApplicationsRuntime) -> dict[str, int]:
-    """Every scheduled job, once."""
-    return {
+async def run_once(
+    runtime: Runtime, applications: ApplicationsRuntime, connectors: Any = None
+) -> dict[str, int]:
+    """Every scheduled job, once (status polling only when given the connectors)."""
+    counts = {
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
     }
+    if connectors is not None:
+        from gateway.forwarding.worker import poll_agency_statuses
+
+        counts["applications moved by polling"] = await poll_agency_statuses(
+            runtime, applications, connectors
+        )
+    return counts
 
 
 async def run_periodically(
-    runtime: Runtime, applications: ApplicationsRuntime, interval: float
+    runtime: Runtime, applications: ApplicationsRuntime, interval: float, connectors: Any = None
 ) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await run_once(runtime, applications)
+            await run_once(runtime, applications, connectors)
         except Exception:  # a failed round is logged and retried on the next one
             log.exception("scheduled job failed")

@@ -380,3 +380,68 @@ class Forwarder:
             if not done:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.worker_idle_seconds)
+
+
+async def poll_agency_statuses(
+    runtime: Runtime,
+    applications: ApplicationsRuntime,
+    connectors: ConnectorRegistry,
+    *,
+    quiet_for: dt.timedelta = dt.timedelta(minutes=10),
+    limit: int = 100,
+) -> int:
+    """Ask agencies for the status of cases they have not reported on for `quiet_for` (lost or
+    delayed callbacks); what comes back is applied in the agency's order like a callback.
+    How many applications moved."""
+    now = runtime.clock.now()
+    open_states = [s.value for s in (Status.FORWARDED, Status.IN_REVIEW, Status.PAID)]
+    async with runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Application.id, Application.agency_code, Application.agency_ref)
+                .where(
+                    Application.status.in_(open_states),
+                    Application.agency_ref.is_not(None),
+                    Application.updated_at <= now - quiet_for,
+                )
+                .order_by(Application.updated_at)
+                .limit(limit)
+            )
+        ).all()
+    moved = 0
+    for application_id, agency_code, agency_ref in rows:
+        try:
+            connector = connectors.get(agency_code)
+            report = await connector.status(str(agency_ref))
+        except (ConnectorNotAvailable, AgencyUnavailable, AgencyMisconfigured, AgencyRejected):
+            continue
+        for _ in range(3):
+            async with runtime.sessions() as session:
+                service = ApplicationService(
+                    ApplicationRepository(session),
+                    CatalogService(CatalogRepository(session), runtime.cursors),
+                    applications,
+                    runtime.clock.now(),
+                )
+                application = await session.get(Application, application_id)
+                if application is None:
+                    break
+                before = application.status
+                answers = AgencyAnswers(service)
+                try:
+                    for event in report.events:
+                        await answers.report(
+                            application,
+                            seq=event.seq,
+                            at=event.at,
+                            status=AgencyStatus(event.status.value),
+                            data=dict(event.data),
+                        )
+                    application.updated_at = service.now  # polled: quiet again from now
+                    await session.commit()
+                except (StaleDataError, IntegrityError):
+                    await session.rollback()
+                    continue
+                moved += application.status != before
+                break
+    return moved

@@ -21,7 +21,7 @@ from support import (
 from connectors.errors import AgencyRejected, NotOurCase
 from connectors.registry import ConnectorRegistry
 from gateway.applications.models import OutboxMessage
-from gateway.forwarding.worker import Forwarder
+from gateway.forwarding.worker import Forwarder, poll_agency_statuses
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
@@ -253,3 +253,29 @@ async def test_two_workers_never_take_the_same_message(portal: Portal) -> None:
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "done")
         )
     assert done == 8
+
+
+async def test_a_lost_callback_is_made_up_for_by_polling_the_agency(portal: Portal) -> None:
+    headers = bearer(await login(portal))
+    submitted = await filed(portal, headers)
+    application_id = submitted["application"]["id"]
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    ref = (await agency_cases(portal, "DLT"))[-1]["agency_ref"]
+    saved, portal.callbacks.target = portal.callbacks.target, None  # the line back is cut
+    try:
+        for action in ("accept", "approve"):
+            r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/{action}")
+            assert r.status_code == 200, r.text
+        assert (await shown(portal, headers, application_id))["status"] == "forwarded"
+        # Quiet for longer than the polling threshold: the scheduled job asks DLT.
+        await portal.gateway.post("/v1/admin/clock", json={"advance": 900}, headers=ADMIN)
+        assert portal.app is not None
+        state = portal.app.state
+        moved = await poll_agency_statuses(state.runtime, state.applications, state.connectors)
+        assert moved == 1
+    finally:
+        portal.callbacks.target = saved
+    headers = bearer(await login(portal))
+    now = await shown(portal, headers, application_id)
+    assert now["status"] == "approved"
+    assert [e["kind"] for e in now["timeline"]][-2:] == ["accept", "approve"]
