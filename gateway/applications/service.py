@@ -30,7 +30,6 @@ from gateway.applications.lifecycle import (
     TransitionRefused,
     Turn,
     decide,
-    whose_turn,
 )
 from gateway.applications.messages import render
 from gateway.applications.models import (
@@ -1290,5 +1289,4 @@ __all__ = [
     "identity_facts",
     "receipt_document",
     "requirements",
-    "whose_turn",
 ]
