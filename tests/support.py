@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -417,3 +418,24 @@ class Portal(Stack):
     async def forward(self) -> list[Delivery]:
         assert self.forwarder is not None
         return await self.forwarder.run_once()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], rounds: int = 300) -> None:
+    """Wait (bounded) for something an agency does in the background, e.g. a callback."""
+    for _ in range(rounds):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the expected change never arrived")
+
+
+async def shown(
+    stack: Stack, headers: dict[str, str], application_id: str, lang: str = "th"
+) -> dict[str, Any]:
+    """An application as its citizen sees it."""
+    r = await stack.gateway.get(
+        f"/v1/applications/{application_id}", headers={**headers, "Accept-Language": lang}
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body

@@ -140,7 +140,6 @@ class ApplicationView:
     documents: list[DocumentRequirement]
     receipt: Receipt | None = None
     fetched: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,10 @@ agency, the request is forwarded to it, and the deemed receipt time is kept."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from support import Portal, attach, bearer, draft, login
+from support import Portal, attach, bearer, draft, login, shown
 
 pytestmark = pytest.mark.rule("R-10.5")
-
-
-async def shown(portal: Portal, headers: dict[str, str], application_id: str) -> dict[str, Any]:
-    r = await portal.gateway.get(f"/v1/applications/{application_id}", headers=headers)
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 async def test_a_wrong_office_is_passed_on_within_the_agency_keeping_the_receipt_time(

@@ -3,9 +3,7 @@ submission with a receipt, timeline, inbox, withdrawal; and nobody else can see 
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from typing import Any
 
 import jwt
@@ -196,8 +194,7 @@ async def test_another_citizen_sees_none_of_it(stack: Stack) -> None:
     base = f"/v1/applications/{application['id']}"
     for path in (base, f"{base}/receipt", f"{base}/attachments/{attachment}"):
         r = await stack.gateway.get(path, headers=other)
-        assert_problem(r, 404, "application_not_found" if path == base else r.json()["code"])
-        assert r.status_code == 404
+        assert_problem(r, 404, "application_not_found")
     for path in (f"{base}/withdraw", f"{base}/submit"):
         r = await stack.gateway.post(path, headers=other)
         assert r.status_code == 404
@@ -224,10 +221,4 @@ async def test_the_list_pages_with_a_cursor(stack: Stack) -> None:
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert sorted(seen) == sorted(ids)
-    assert seen == list(reversed(ids)) or len(set(seen)) == 3
-
-
-def _claims(jws: str) -> dict[str, Any]:
-    payload = jws.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert seen == list(reversed(ids))  # newest first, each once

@@ -3,14 +3,11 @@ one-time mToken) and platform (the DOP's officers working on the portal's back o
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support import Portal, assert_problem, bearer, draft, login
+from support import Portal, assert_problem, bearer, draft, eventually, login, shown
 
 PERMIT = {
     "applicant_role": "owner",
@@ -25,23 +22,6 @@ PERMIT = {
     "engineer_licence_number": "สย.12345",
     "contact_phone": "0812345678",
 }
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], rounds: int = 300) -> None:
-    for _ in range(rounds):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    pytest.fail("the expected change never arrived")
-
-
-async def application(portal: Portal, headers: dict[str, str], app_id: str) -> dict[str, Any]:
-    r = await portal.gateway.get(
-        f"/v1/applications/{app_id}", headers={**headers, "Accept-Language": "en"}
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 async def test_a_web_integration_service_opens_the_agencys_own_page_with_the_citizens_data(
@@ -80,10 +60,10 @@ async def test_a_web_integration_service_opens_the_agencys_own_page_with_the_cit
     assert filed.status_code == 200, filed.text
 
     async def reported() -> bool:
-        return (await application(portal, headers, permit["id"]))["status"] == "forwarded"
+        return (await shown(portal, headers, permit["id"], "en"))["status"] == "forwarded"
 
     await eventually(reported)
-    now = await application(portal, headers, permit["id"])
+    now = await shown(portal, headers, permit["id"], "en")
     assert now["number"].startswith("BMA-")
     assert now["deemed_received_at"] is not None
     assert [e["kind"] for e in now["timeline"]] == ["created", "submit", "forward"]
@@ -99,7 +79,7 @@ async def test_a_web_integration_service_opens_the_agencys_own_page_with_the_cit
         assert r.status_code == 200, r.text
 
     async def approved() -> bool:
-        return (await application(portal, headers, permit["id"]))["status"] == "approved"
+        return (await shown(portal, headers, permit["id"], "en"))["status"] == "approved"
 
     await eventually(approved)
     inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
@@ -147,7 +127,7 @@ async def test_a_platform_application_waits_in_the_back_office_and_officers_deci
         pytest.fail(f"the allowance form needs: {r.json().get('errors')}")
     assert r.status_code == 201, r.text
     assert [d.outcome for d in await portal.forward()] == ["delivered"]
-    assert (await application(portal, headers, allowance["id"]))["status"] == "forwarded"
+    assert (await shown(portal, headers, allowance["id"], "en"))["status"] == "forwarded"
 
     page = await portal.agencies.get("/dop/backoffice/")
     assert page.status_code == 200, page.text
@@ -157,6 +137,6 @@ async def test_a_platform_application_waits_in_the_back_office_and_officers_deci
             f"/dop/backoffice/applications/{allowance['id']}/{action}", follow_redirects=False
         )
         assert r.status_code in (200, 303), r.text
-    now = await application(portal, headers, allowance["id"])
+    now = await shown(portal, headers, allowance["id"], "en")
     assert now["status"] == "approved"
     assert [e["kind"] for e in now["timeline"]][-2:] == ["accept", "approve"]
