@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from gateway.applications import transfer
 from gateway.applications.endpoints import (
     AppsRuntimeDep,
     ServiceDep,
@@ -25,13 +26,16 @@ from gateway.applications.schemas import (
     AgencyActionIn,
     ApplicationOut,
     ApplicationPage,
+    ReferIn,
     after_position,
     position_of,
     summary_page,
 )
+from gateway.applications.service import Actor
 from gateway.deps import LangDep, RuntimeDep
 from identity.oidc import AccessClaims, OIDCProvider
 from identity.oidc.errors import InsufficientScope, MissingToken
+from kernel.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -155,3 +159,57 @@ async def act_on_application(
         ),
     )
     return application_body(service, await service.view(application), lang, ActorKind.AGENCY)
+
+
+@router.post("/applications/{application_id}/refer", response_model=ApplicationOut)
+async def refer_application(
+    application_id: str,
+    body: ReferIn,
+    caller: AgencyDep,
+    service: ServiceDep,
+    apps: AppsRuntimeDep,
+    lang: LangDep,
+) -> dict[str, Any]:
+    """The case is not for this office or not for this agency.
+
+    - `unit_code`: another office of this agency is responsible (R-10.5). The case moves
+      there and keeps its deemed receipt time.
+    - `agency_code`: another agency is responsible (R-10.6). When the catalog maps this service
+      to one of that agency's services and the application fills its form, the portal files
+      it there for the citizen (a new application with its own receipt time). Otherwise the
+      citizen is told which agency is responsible and can resubmit there in one step.
+
+    Either way the citizen is told at once, and the timeline and the audit chain record it."""
+    staff = _staff(caller, body.officer)
+    if (body.unit_code is None) == (body.agency_code is None):
+        raise ValidationFailed(
+            "Name either the office (unit_code) or the agency (agency_code) responsible.",
+            errors=[FieldError("/body", "one_of", "Exactly one of unit_code, agency_code.")],
+        )
+    if body.unit_code is not None:
+        application = await commit_change(
+            service,
+            service.refer_to_office(
+                caller.agency_code, staff, application_id, body.unit_code, reason=body.reason
+            ),
+        )
+        return application_body(service, await service.view(application), lang, ActorKind.AGENCY)
+    assert body.agency_code is not None
+    if body.agency_code == caller.agency_code:
+        raise ValidationFailed(
+            "Another office of the same agency is named by unit_code.",
+            errors=[FieldError("/body/agency_code", "same_agency", "Another agency.")],
+        )
+    application = await service.of_agency(caller.agency_code, application_id)
+    plan = await transfer.plan(service, apps, application, body.agency_code)
+    actor = Actor(ActorKind.AGENCY, f"{caller.agency_code}:{staff}")
+    copied: list[str] = []
+    try:
+        referral = await commit_change(
+            service,
+            transfer.refer(service, apps, application, plan, copied, actor=actor, note=body.reason),
+        )
+    except BaseException:
+        await transfer.discard(apps, copied)
+        raise
+    return application_body(service, await service.view(referral.original), lang, ActorKind.AGENCY)

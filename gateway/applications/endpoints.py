@@ -23,7 +23,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from connectors.base import ProvidesOnceOnlyData
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
-from gateway.applications import forms
 from gateway.applications.lifecycle import ActorKind
 from gateway.applications.repository import ApplicationRepository
 from gateway.applications.schemas import (
@@ -50,9 +49,8 @@ from gateway.applications.service import (
     ApplicationService,
     ApplicationsRuntime,
     fetch_plan,
-    identity_facts,
-    requirements,
 )
+from gateway.applications.transfer import copy_attachments, discard, prefill_facts
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.deps import LangDep, RuntimeDep, SessionDep
@@ -64,7 +62,6 @@ from kernel.errors import (
     Conflict,
     FieldError,
     NotFound,
-    ServiceUnavailable,
     ValidationFailed,
 )
 
@@ -164,7 +161,7 @@ async def create_application(
     citizen = login.citizen
 
     async def run() -> tuple[int, dict[str, Any]]:
-        facts = await _facts(service, apps, citizen, body.service_id)
+        facts = await prefill_facts(service, apps, citizen, body.service_id)
         fetched = await _fetch_once_only(request, service, apps, citizen, body.service_id)
         application = await service.create_draft(
             citizen,
@@ -217,35 +214,6 @@ async def _fetch_once_only(
             entry["status"] = "agency_unavailable"
         fetched[plan.document] = entry
     return fetched
-
-
-async def _facts(
-    service: ApplicationService, apps: ApplicationsRuntime, citizen: Any, service_id: str
-) -> dict[str, Any]:
-    facts = identity_facts(citizen, apps.vault)
-    e_service = await service.catalog_rows.get_service(service_id)
-    if e_service is None:
-        return facts
-    spec = forms.effective_form(e_service.form)
-    sources = {str(source) for source in spec.prefill.values()}
-    if any(source.startswith("registry.") for source in sources):
-        national_id = apps.vault.decrypt(
-            citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id"
-        )
-        try:
-            person = await apps.registry.person(national_id)
-        except AgencyUnavailable as exc:
-            raise ServiceUnavailable(
-                "The civil registry cannot be reached to prefill your data; try again shortly.",
-                code="registry_unavailable",
-                headers={"Retry-After": "30"},
-            ) from exc
-        facts.update(
-            forms.registry_facts(
-                address_th=person.address_th, province_code=person.province_code, sex=person.sex
-            )
-        )
-    return facts
 
 
 @router.get("/applications", response_model=ApplicationPage)
@@ -526,7 +494,8 @@ async def submit_application(
 class ResubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_id: str = Field(min_length=1, max_length=80)
+    # None: the service of the responsible agency the catalog maps this one to (R-10.6).
+    service_id: str | None = Field(default=None, min_length=1, max_length=80)
     delivery: Literal["electronic", "paper"] = "electronic"
 
 
@@ -540,37 +509,27 @@ async def resubmit_application(
     lang: LangDep,
 ) -> dict[str, Any]:
     """R-10.6, one step: file a redirected application again at the agency that is responsible
-    (`service_id`: one of its services). What the citizen entered and attached goes along; the
-    new application is filed at once when complete (its own receipt time), or stays a draft
-    listing what the new service still needs."""
+    (`service_id`: one of its services; by default the one the catalog maps this service to).
+    What the citizen entered and attached goes along; the new application is filed at once when
+    complete (its own receipt time), or stays a draft listing what the new service still
+    needs."""
     citizen = login.citizen
-    facts = await _facts(service, apps, citizen, body.service_id)
+    service_id = body.service_id or await service.mapped_resubmission(citizen, application_id)
+    facts = await prefill_facts(service, apps, citizen, service_id)
     original, new = await service.resubmission_draft(
-        citizen, application_id, body.service_id, facts=facts
+        citizen, application_id, service_id, facts=facts
     )
-    await service.repository.flush()
+    session = service.repository.session
     copied: list[str] = []
     try:
-        new_service = await service.catalog_rows.get_service(body.service_id)
+        await service.repository.flush()
+        new_service = await service.catalog_rows.get_service(new.service_id)
         assert new_service is not None
-        takes = {d.key for d in requirements(new_service) if d.source == "upload"}
-        for attachment in await service.repository.attachments(original.id):
-            if attachment.document_key not in takes or attachment.storage_key is None:
-                continue
-            blob = await apps.store.put(
-                f"attachments/{uuid.uuid4()}",
-                apps.store.open(attachment.storage_key),
-                max_bytes=apps.limits.max_attachment_bytes,
-            )
-            copied.append(blob.key)
-            await service.add_uploads(
-                citizen, new.id, attachment.document_key, [(attachment.filename, blob)]
-            )
-        await service.repository.session.commit()
+        await copy_attachments(service, apps, citizen, original, new, new_service, copied)
+        await session.commit()
     except BaseException:
-        await service.repository.session.rollback()
-        for key in copied:
-            await apps.store.delete(key)
+        await session.rollback()
+        await discard(apps, copied)
         raise
     receipt = None
     if not (await service.view(new)).missing:

@@ -128,7 +128,9 @@ def _allow(action: Action, sources: set[Status], target: Status, *actors: ActorK
 
 _CITIZEN, _AGENCY, _SYSTEM = ActorKind.CITIZEN, ActorKind.AGENCY, ActorKind.SYSTEM
 # The agency files for the citizen only in Web Integration: the citizen filed on its own site.
-_allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN, _AGENCY)
+# The portal files for the citizen only when it forwards a request to the agency that is
+# responsible for it.
+_allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN, _AGENCY, _SYSTEM)
 _allow(Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED}, Status.FORWARDED, _SYSTEM)
 # Platform-kind services are worked on the portal itself: officers take them up directly.
 _allow(Action.ACCEPT, {Status.SUBMITTED, Status.FORWARDED}, Status.IN_REVIEW, _AGENCY)

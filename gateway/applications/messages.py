@@ -93,8 +93,17 @@ _MESSAGES: dict[str, Message] = {
     "redirected": Message(
         "คำขออยู่ในความรับผิดชอบของหน่วยงานอื่น {number}",
         "Another agency is responsible: {number}",
-        "คำขอ {service_th} อยู่ในความรับผิดชอบของ {agency_th}",
-        "Your application for {service_en} belongs to {agency_en}.",
+        "คำขอ {service_th} อยู่ในความรับผิดชอบของ {agency_th} ท่านยื่นคำขอต่อหน่วยงานนั้นได้ในขั้นตอนเดียว",
+        "Your application for {service_en} belongs to {agency_en}. You can file it there "
+        "in one step.",
+    ),
+    "transferred": Message(
+        "ส่งต่อคำขอไปยังหน่วยงานที่รับผิดชอบแล้ว {number}",
+        "Forwarded to the responsible agency: {number}",
+        "คำขอ {service_th} อยู่ในความรับผิดชอบของ {agency_th} ระบบได้ส่งต่อให้แล้ว "
+        "เป็นคำขอ {new_service_th} เลขที่ {new_number}",
+        "Your application for {service_en} belongs to {agency_en}; the portal forwarded it "
+        "there as {new_service_en}, application {new_number}.",
     ),
     "overdue": Message(
         "คำขอเกินระยะเวลาที่กำหนด {number}",

@@ -67,6 +67,16 @@ class AgencyActionIn(_In):
     officer: str | None = Field(default=None, max_length=80)
 
 
+class ReferIn(_In):
+    """The case is not this office's or not this agency's: name exactly one of
+    `unit_code` (another office of the same agency, R-10.5) or `agency_code` (R-10.6)."""
+
+    unit_code: str | None = Field(default=None, min_length=1, max_length=40)
+    agency_code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,31}$")
+    reason: str | None = Field(default=None, max_length=2000)
+    officer: str | None = Field(default=None, max_length=80)
+
+
 class AttachmentOut(BaseModel):
     id: str
     document: str

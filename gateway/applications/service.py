@@ -299,7 +299,11 @@ class ApplicationService:
         facts: Mapping[str, Any],
         unit_code: str | None,
         fetched: Mapping[str, Any] | None = None,
+        actor: Actor | None = None,
+        origin: Mapping[str, Any] | None = None,
     ) -> Application:
+        """A new draft. `actor`: who made it (the citizen unless the portal carries an
+        application over to another agency, R-10.6); `origin`: what it was made from."""
         service = await self.catalog_rows.get_service(service_id)
         if service is None or service.status != "live":
             raise NotFound(f"No live e-service {service_id}.", code="service_not_found")
@@ -339,7 +343,12 @@ class ApplicationService:
         )
         self.repository.add(application)
         self._event(
-            application, "created", None, Status.DRAFT, Actor(ActorKind.CITIZEN, citizen.subject)
+            application,
+            "created",
+            None,
+            Status.DRAFT,
+            actor or Actor(ActorKind.CITIZEN, citizen.subject),
+            dict(origin or {}),
         )
         return application
 
@@ -565,12 +574,20 @@ class ApplicationService:
     # --- submission -------------------------------------------------------------------
 
     async def submit(
-        self, citizen: Citizen, application_id: str, *, delivery: str
+        self,
+        citizen: Citizen,
+        application_id: str,
+        *,
+        delivery: str,
+        actor: Actor | None = None,
+        number_apart: bool = True,
     ) -> tuple[Application, Receipt]:
         """File the application: the receipt (R-10.4) is signed, timestamped and stored in
-        the same transaction as the application, its first event and its outbox message."""
+        the same transaction as the application, its first event and its outbox message.
+        `actor`: the citizen, or the portal forwarding it to the responsible agency (R-10.6);
+        `number_apart=False` when this transaction has written already (see `_file`)."""
         application = await self.owned(citizen, application_id)
-        actor = Actor(ActorKind.CITIZEN, citizen.subject)
+        actor = actor or Actor(ActorKind.CITIZEN, citizen.subject)
         decision = self._decide(application, Action.SUBMIT, actor)
         view = await self.view(application)
         if view.service.integration_mode == "web":
@@ -601,7 +618,7 @@ class ApplicationService:
                 },
             )
         receipt = await self._file(
-            application, view, decision, actor, delivery, arrived_at=self.now
+            application, view, decision, actor, delivery, arrived_at=self.now, apart=number_apart
         )
         return application, receipt
 
@@ -636,6 +653,7 @@ class ApplicationService:
         *,
         arrived_at: dt.datetime,
         forward: bool = True,
+        apart: bool = True,
     ) -> Receipt:
         service, agency = view.service, view.service.agency
         calendar, _ = await self.catalog.working_calendar(agency)
@@ -645,7 +663,9 @@ class ApplicationService:
         # the numbers, never a number on two applications.
         # (Not when this transaction has written already, as when an agency reports a filing:
         # a second writer would wait on it.)
-        number = await self._take_number(f"{agency.code}:{be_year(arrived_at)}", separately=forward)
+        number = await self._take_number(
+            f"{agency.code}:{be_year(arrived_at)}", separately=forward and apart
+        )
         application.delivery = delivery
         application.receipt_anchor = receipt_anchor(agency)  # the agency's rule when filed
         application.arrived_at = arrived_at
@@ -869,6 +889,32 @@ class ApplicationService:
         await self._transition(application, decision, action, actor, data)
         return application
 
+    async def refer_to_office(
+        self,
+        agency_code: str,
+        staff: str,
+        application_id: str,
+        unit_code: str,
+        *,
+        reason: str | None,
+    ) -> Application:
+        """R-10.5 on the back office: an officer passes a case on to the office of the same
+        agency that is responsible. The deemed receipt time is kept; the new office has it
+        from now."""
+        application = await self.of_agency(agency_code, application_id)
+        service = await self._service(application.service_id)
+        await self._check_unit(service.agency, unit_code)
+        if unit_code == application.unit_code:
+            raise ValidationFailed(
+                f"The case is already with {unit_code}.",
+                errors=[FieldError("/body/unit_code", "same_unit", "Another office.")],
+            )
+        actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
+        await self.misroute(
+            application.id, reason="wrong_office", to_unit=unit_code, actor=actor, note=reason
+        )
+        return await self.record_delivery(application.id, self.now, unit_code=unit_code)
+
     async def record_delivery(
         self,
         application_id: str,
@@ -908,44 +954,130 @@ class ApplicationService:
         return application
 
     async def misroute(
-        self, application_id: str, *, reason: str, to_unit: str | None = None
+        self,
+        application_id: str,
+        *,
+        reason: str,
+        to_unit: str | None = None,
+        actor: Actor = SYSTEM,
+        note: str | None = None,
     ) -> Application:
         """The receiving office lacks authority (R-10.5/10.6): recorded before the application
         is passed on."""
         application = await self.repository.get(application_id)
         if application is None:
             raise NotFound("No such application.", code="application_not_found")
-        decision = self._decide(application, Action.MISROUTE, SYSTEM)
-        await self._transition(
-            application,
-            decision,
-            Action.MISROUTE,
-            SYSTEM,
-            {"why": reason, "from_unit": application.unit_code, "to_unit": to_unit},
-        )
+        decision = self._decide(application, Action.MISROUTE, actor)
+        data = {"why": reason, "from_unit": application.unit_code, "to_unit": to_unit}
+        if note:
+            data["reason"] = note
+        await self._transition(application, decision, Action.MISROUTE, actor, data)
         return application
 
-    async def redirect(self, application_id: str, responsible_agency: str) -> Application:
-        """R-10.6: tell the citizen, electronically, which agency is responsible; they can
-        resubmit there in one step (`POST /v1/applications/{id}/resubmit`)."""
+    async def redirect(
+        self,
+        application_id: str,
+        responsible_agency: str,
+        *,
+        actor: Actor = SYSTEM,
+        counterpart: EService | None = None,
+        forwarded: Application | None = None,
+    ) -> Application:
+        """R-10.6: the application leaves this agency. Either the portal `forwarded` it to the
+        responsible agency's `counterpart` service (a new application with its own receipt
+        time), or the citizen is told, electronically, which agency is responsible and can
+        resubmit there in one step (`POST /v1/applications/{id}/resubmit`, to `counterpart`
+        when the catalog maps one)."""
         application = await self.repository.get(application_id)
         if application is None:
             raise NotFound("No such application.", code="application_not_found")
-        decision = self._decide(application, Action.REDIRECT, SYSTEM)
+        decision = self._decide(application, Action.REDIRECT, actor)
         agency = await self.catalog_rows.get_agency(responsible_agency)
+        data: dict[str, Any] = {
+            "responsible_agency": responsible_agency,
+            "agency_th": agency.name_th if agency else responsible_agency,
+            "agency_en": agency.name_en if agency else responsible_agency,
+            "on_portal": agency is not None,
+            "service_id": counterpart.id if counterpart else None,
+        }
+        if forwarded is not None and counterpart is not None:
+            data.update(
+                forwarded_as=forwarded.id,
+                new_number=forwarded.number,
+                new_service_th=counterpart.name_th,
+                new_service_en=counterpart.name_en,
+            )
         await self._transition(
             application,
             decision,
             Action.REDIRECT,
-            SYSTEM,
-            {
-                "responsible_agency": responsible_agency,
-                "agency_th": agency.name_th if agency else responsible_agency,
-                "agency_en": agency.name_en if agency else responsible_agency,
-                "on_portal": agency is not None,
-            },
+            actor,
+            data,
+            notify_as="transferred" if forwarded is not None else None,
         )
         return application
+
+    async def counterpart(self, service_id: str, agency_code: str) -> EService | None:
+        """R-10.6: `agency_code`'s service that takes the same request as `service_id` (the
+        catalog's counterparts), when the portal can file it there."""
+        service = await self._service(service_id)
+        for other_id in service.counterparts or []:
+            other = await self.catalog_rows.get_service(other_id)
+            if (
+                other is not None
+                and other.agency_code == agency_code
+                and can_be_filed(other)
+                and other.integration_mode != "web"
+            ):
+                return other
+        return None
+
+    def carried_over(self, original: Application, target: EService) -> dict[str, Any]:
+        """What the citizen entered on `original` that `target`'s form takes (field by field;
+        the rest is left out, never guessed)."""
+        spec = forms.effective_form(target.form)
+        entered: dict[str, Any] = self._open_form(original)["entered"]
+        refused = {e.pointer.split("/")[3] for e in forms.check_draft(spec, entered)}
+        return {k: v for k, v in entered.items() if k not in refused}
+
+    async def complete_at(
+        self, original: Application, target: EService, facts: Mapping[str, Any]
+    ) -> bool:
+        """Whether `original`, carried over to `target` with the state's data (`facts`) and the
+        attachments that service takes, could be filed there as it is."""
+        spec = forms.effective_form(target.form)
+        data = forms.merge(
+            spec, forms.prefill_values(spec, facts), self.carried_over(original, target)
+        )
+        documents = requirements(target)
+        takes = {d.key for d in documents if d.source == "upload"}
+        attachments = [
+            a for a in await self.repository.attachments(original.id) if a.document_key in takes
+        ]
+        return not self.missing_items(spec, data, documents, attachments)
+
+    async def mapped_resubmission(self, citizen: Citizen, application_id: str) -> str:
+        """The service a redirected application is resubmitted to by default: the responsible
+        agency's counterpart in the catalog (R-10.6); 422 when there is none to choose."""
+        original = await self.owned(citizen, application_id)
+        mapped = next(
+            (
+                e.data.get("service_id")
+                for e in reversed(await self.repository.events(original.id))
+                if e.kind == Action.REDIRECT.value
+            ),
+            None,
+        )
+        if not mapped:
+            raise ValidationFailed(
+                "Say which service of the responsible agency to file at.",
+                errors=[
+                    FieldError(
+                        "/body/service_id", "required", "A service of the responsible agency."
+                    )
+                ],
+            )
+        return str(mapped)
 
     async def resubmission_draft(
         self,
@@ -983,22 +1115,44 @@ class ApplicationService:
                     )
                 ],
             )
-        spec = forms.effective_form(service.form)
-        entered = self._open_form(original)["entered"]
-        refused = {e.pointer.split("/")[3] for e in forms.check_draft(spec, entered)}
-        kept = {k: v for k, v in entered.items() if k not in refused}
+        if any(e.kind == "resubmitted" for e in await self.repository.events(original.id)):
+            raise Conflict(
+                "This application was already filed again at the responsible agency.",
+                code="already_resubmitted",
+            )
+        actor = Actor(ActorKind.CITIZEN, citizen.subject)
+        draft = await self.carry_over(citizen, original, service, facts=facts, actor=actor)
+        return original, draft
+
+    async def carry_over(
+        self,
+        citizen: Citizen,
+        original: Application,
+        target: EService,
+        *,
+        facts: Mapping[str, Any],
+        actor: Actor,
+    ) -> Application:
+        """R-10.6: a new draft at `target` from `original` (what its form takes of the
+        citizen's entries, prefilled from the state again), recorded on both."""
         draft = await self.create_draft(
-            citizen, service_id, entered=kept, facts=facts, unit_code=None
+            citizen,
+            target.id,
+            entered=self.carried_over(original, target),
+            facts=facts,
+            unit_code=None,
+            actor=actor,
+            origin={"resubmission_of": original.id, "number": original.number},
         )
         self._event(
             original,
             "resubmitted",
-            Status.REDIRECTED,
-            Status.REDIRECTED,
-            Actor(ActorKind.CITIZEN, citizen.subject),
-            {"new_application_id": draft.id, "service_id": service_id},
+            Status(original.status),
+            Status(original.status),
+            actor,
+            {"new_application_id": draft.id, "service_id": target.id},
         )
-        return original, draft
+        return draft
 
     async def read_by_staff(
         self, application: Application, agency_code: str, staff: str, what: str
@@ -1100,10 +1254,12 @@ class ApplicationService:
         action: Action,
         actor: Actor,
         data: Mapping[str, Any],
+        *,
+        notify_as: str | None = None,
     ) -> None:
         self._apply(application, decision, action, actor, data)
         service = await self._service(application.service_id)
-        await self._notify(application, service, decision.target.value, data)
+        await self._notify(application, service, notify_as or decision.target.value, data)
         await audit.append(
             self.repository.session,
             at=self.now,
@@ -1149,6 +1305,9 @@ class ApplicationService:
             "days": str(data.get("days", "")),
             "agency_th": str(data.get("agency_th", "-")),
             "agency_en": str(data.get("agency_en", "-")),
+            "new_number": str(data.get("new_number", "-")),
+            "new_service_th": str(data.get("new_service_th", "-")),
+            "new_service_en": str(data.get("new_service_en", "-")),
         }
         items = data.get("items") or []
         values["items_th"] = ", ".join(i.get("name_th") or i.get("name_en", "") for i in items)

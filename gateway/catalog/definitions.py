@@ -509,6 +509,10 @@ class EServiceDefinition(_Strict):
     status: Literal["live", "draft"] = "live"
     manual: Manual = Field(default_factory=Manual)
     form: FormSpec | None = None  # None: a filed application uses the gateway's default form
+    # services of other agencies that take the same request. When this service's
+    # agency says a filing is another agency's, the portal forwards it to that agency's
+    # counterpart here; with none, the citizen is told which agency is responsible.
+    counterparts: list[Slug] = Field(default_factory=list, max_length=10)
 
 
 class AgencyDefinition(_Strict):

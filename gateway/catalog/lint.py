@@ -101,11 +101,57 @@ def lint(
 ) -> list[Finding]:
     """Every finding for every service, sorted by service id."""
     modes = {a.code: a.integration_mode for a in agencies}
+    by_id = {s.id: s for s in services}
     findings: list[Finding] = []
     for service in services:
         findings.extend(_lint_one(service, set(modes), today))
         findings.extend(_lint_form(service, modes.get(service.agency)))
+        findings.extend(_lint_counterparts(service, by_id, modes))
     return sorted(findings)
+
+
+def _lint_counterparts(
+    s: EServiceDefinition,
+    services: dict[str, EServiceDefinition],
+    modes: dict[str, IntegrationMode],
+) -> Iterator[Finding]:
+    """R-10.6: a counterpart is another agency's service that the portal itself can file, at
+    most one per agency (the forward must know where to go)."""
+    seen: set[str] = set()
+    for i, other_id in enumerate(s.counterparts):
+        where = f"counterparts[{i}]"
+        other = services.get(other_id)
+        if other is None:
+            yield Finding(
+                s.id, "R-10.6", "unknown_counterpart", where, f"{other_id} is not defined"
+            )
+            continue
+        if other.agency == s.agency:
+            yield Finding(
+                s.id,
+                "R-10.6",
+                "same_agency_counterpart",
+                where,
+                f"{other_id} is a service of {s.agency} itself; offices are routed, not mapped",
+            )
+        mode = other.integration_mode or modes.get(other.agency)
+        if mode not in (IntegrationMode.API, IntegrationMode.PLATFORM) or other.in_person_required:
+            yield Finding(
+                s.id,
+                "R-10.6",
+                "counterpart_not_filed_on_portal",
+                where,
+                f"{other_id} is not filed through the portal, so nothing can be forwarded to it",
+            )
+        if other.agency in seen:
+            yield Finding(
+                s.id,
+                "R-10.6",
+                "duplicate_counterpart_agency",
+                where,
+                f"more than one counterpart at {other.agency}",
+            )
+        seen.add(other.agency)
 
 
 def _lint_one(  # noqa: PLR0912, PLR0915 - one check per manual field, read top to bottom

@@ -82,6 +82,8 @@ class EService(Base):
     manual: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The application form (JSON Schema + prefill map); None: the service files no form.
     form: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # R-10.6: ids of other agencies' services that take the same request.
+    counterparts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)

@@ -287,6 +287,7 @@ class CatalogService:
         )
         service.manual = d.manual.model_dump(mode="json")
         service.form = d.form.model_dump(mode="json", by_alias=True) if d.form else None
+        service.counterparts = list(d.counterparts)
         service.updated_at = now
         service.life_stages = [
             EServiceLifeStage(service_id=d.id, life_stage=s.value)

@@ -42,6 +42,7 @@ from connectors.errors import (
     NotOurCase,
 )
 from connectors.registry import ConnectorRegistry
+from gateway.applications import transfer
 from gateway.applications.lifecycle import Action, Status
 from gateway.applications.models import Application, OutboxMessage
 from gateway.applications.repository import ApplicationRepository
@@ -54,7 +55,7 @@ from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.progress import AgencyStatus
 from identity.login import CitizenProfile
 from identity.verification.models import Citizen
-from kernel.errors import Conflict
+from kernel.errors import Conflict, ServiceUnavailable
 
 log = logging.getLogger("gateway.worker")
 
@@ -68,7 +69,7 @@ class Delivery:
     """What one delivery attempt came to."""
 
     message_id: int
-    outcome: str  # delivered | retry | dead | rejected | redirected | skipped
+    outcome: str  # delivered | retry | dead | rejected | redirected | transferred | skipped
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -155,7 +156,7 @@ class Forwarder:
             policy = self.connectors.policy_for(agency)
             result = await policy.call(lambda: connector.submit(submission))
         except NotOurCase as refused:
-            return await self._finish(message_id, not_ours=refused)
+            return await self._refer(message_id, refused.responsible_agency)
         except AgencyRejected as refused:
             return await self._finish(message_id, rejected=refused)
         except AgencyMisconfigured as broken:
@@ -232,7 +233,6 @@ class Forwarder:
         *,
         result: SubmitResult | None = None,
         rejected: AgencyRejected | None = None,
-        not_ours: NotOurCase | None = None,
         platform: bool = False,
     ) -> Delivery:
         """Apply the agency's answer and mark the message done, in one transaction (retried
@@ -246,9 +246,7 @@ class Forwarder:
                 application = await session.get(Application, message.application_id)
                 assert application is not None
                 try:
-                    outcome = await self._apply(
-                        service, application, result, rejected, not_ours, platform
-                    )
+                    outcome = await self._apply(service, application, result, rejected, platform)
                     message.status = "done"
                     message.done_at = service.now
                     message.locked_until = None
@@ -266,7 +264,6 @@ class Forwarder:
         application: Application,
         result: SubmitResult | None,
         rejected: AgencyRejected | None,
-        not_ours: NotOurCase | None,
         platform: bool,
     ) -> str:
         now = service.now
@@ -292,9 +289,6 @@ class Forwarder:
                 data=data,
             )
             return "delivered"
-        if not_ours is not None:
-            await self._not_ours(service, application, not_ours)
-            return "redirected"
         assert rejected is not None
         with contextlib.suppress(Conflict):  # withdrawn meanwhile: nothing to reject
             await service.agency_action(
@@ -307,15 +301,49 @@ class Forwarder:
             )
         return "rejected"
 
-    async def _not_ours(
-        self, service: ApplicationService, application: Application, refused: NotOurCase
-    ) -> None:
-        """R-10.6: the responsible unit is in another agency. The citizen is told which one,
-        electronically, with a one-step resubmission there."""
-        if application.status != Status.SUBMITTED:
-            return
-        await service.misroute(application.id, reason="other_agency")
-        await service.redirect(application.id, refused.responsible_agency)
+    async def _refer(self, message_id: int, responsible_agency: str) -> Delivery:
+        """R-10.6: the agency says the case is another agency's. The portal forwards it there
+        when the catalog maps the service and the application fills that agency's form;
+        otherwise the citizen is told which agency is responsible (gateway.applications
+        .transfer). In one transaction with the message's end."""
+        for _ in range(5):
+            async with self.runtime.sessions() as session:
+                service = self._service(session)
+                message = await session.get(OutboxMessage, message_id)
+                if message is None or message.status == "done":
+                    return Delivery(message_id, "skipped")
+                application = await session.get(Application, message.application_id)
+                assert application is not None
+                outcome = "skipped"  # withdrawn meanwhile: nothing to pass on
+                copied: list[str] = []
+                try:
+                    if application.status == Status.SUBMITTED:
+                        plan = await transfer.plan(
+                            service, self.applications, application, responsible_agency
+                        )
+                        referral = await transfer.refer(
+                            service, self.applications, application, plan, copied
+                        )
+                        outcome = "transferred" if referral.forwarded else "redirected"
+                    message.status = "done"
+                    message.done_at = service.now
+                    message.locked_until = None
+                    message.last_error = None
+                    await session.commit()
+                except ServiceUnavailable as unavailable:  # the registry, to prefill the form
+                    await session.rollback()
+                    return await self._retry(message_id, unavailable.detail)
+                except (StaleDataError, IntegrityError):
+                    await session.rollback()
+                    await transfer.discard(self.applications, copied)
+                    continue
+                except Exception as unexpected:  # a bug must not stop the worker
+                    await session.rollback()
+                    await transfer.discard(self.applications, copied)
+                    log.exception("referral failed", extra={"outbox_id": message_id})
+                    return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
+                return Delivery(message_id, outcome)
+        return await self._retry(message_id, "the application kept changing; will try again")
 
     async def _retry(self, message_id: int, error: str) -> Delivery:
         async with self.runtime.sessions() as session:

@@ -16,7 +16,13 @@ from mock_agencies.casework.credentials import (
     load_agency_credentials,
 )
 from mock_agencies.casework.engine import Casework
-from mock_agencies.casework.errors import CaseworkError, InvalidRequest, NotEligible, NotFound
+from mock_agencies.casework.errors import (
+    CaseworkError,
+    InvalidRequest,
+    NotEligible,
+    NotFound,
+    NotOurCase,
+)
 from mock_agencies.casework.model import Case, Fee, Status
 from mock_agencies.casework.schemas import Rules, Submission
 
@@ -33,6 +39,7 @@ __all__ = [
     "LateTransport",
     "NotEligible",
     "NotFound",
+    "NotOurCase",
     "Office",
     "RetryPolicy",
     "Rules",

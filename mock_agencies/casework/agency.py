@@ -77,6 +77,12 @@ class Agency:
             f"not {service_id}"
         )
 
+    def check_filing(self, submission: Submission) -> None:
+        """Refuse a filing that is not this agency's to handle (R-10.6): by default, one for a
+        service it does not provide. An agency may also judge by the applicant, naming the
+        agency responsible instead (NotOurCase)."""
+        self.check_service(submission.service_id)
+
     def office_codes(self) -> frozenset[str]:
         return frozenset(office.code for office in self.offices)
 

@@ -159,7 +159,7 @@ class Casework:
             raise InvalidRequest(
                 "the filing is incomplete or malformed", errors=_validation_errors(error)
             ) from None
-        self.agency.check_service(submission.service_id)
+        self.agency.check_filing(submission)
         province = self._province(submission)
         unit, forwarded = self.agency.route(submission.unit_code, province)
         now = self.now()

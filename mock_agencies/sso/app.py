@@ -37,6 +37,7 @@ from mock_agencies.casework import (
     InvalidRequest,
     NotEligible,
     NotFound,
+    NotOurCase,
     Submission,
     checked_pid,
     create_casework_app,
@@ -44,6 +45,7 @@ from mock_agencies.casework import (
 )
 from mock_agencies.casework.model import iso
 from mock_agencies.sso.data import (
+    CHILD_ALLOWANCE,
     CODE,
     EMPLOYERS,
     HEAD_OFFICE,
@@ -53,7 +55,14 @@ from mock_agencies.sso.data import (
     SERVICES,
     InsuredPerson,
 )
-from mock_agencies.sso.rules import unemployment_benefit, why_not_entitled
+from mock_agencies.sso.rules import (
+    CHILD_ALLOWANCE_SATANG,
+    CHILD_GRANT_AGENCY,
+    not_insured_for_child_allowance,
+    unemployment_benefit,
+    why_no_child_allowance,
+    why_not_entitled,
+)
 
 BANK_CODES = frozenset({"002", "004", "006", "011", "014", "025", "030", "034"})
 
@@ -105,28 +114,31 @@ class Sso(Agency):
             last_wage_satang=wage,
         )
 
+    def check_filing(self, submission: Submission) -> None:
+        super().check_filing(submission)
+        if submission.service_id != CHILD_ALLOWANCE:
+            return
+        why = not_insured_for_child_allowance(self.insured(submission.applicant.pid))
+        if why is not None:  # R-10.6: the child support grant is DCY's
+            raise NotOurCase(
+                f"not SSO's case: {why}; the child support grant is {CHILD_GRANT_AGENCY}'s",
+                responsible_agency=CHILD_GRANT_AGENCY,
+            )
+
     def fees(self, submission: Submission, now: dt.datetime) -> list[Fee]:
         _payee(submission)  # refuse a claim that says to pay into nowhere
         return []  # claiming a benefit costs nothing
 
     def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        if case.submission.service_id == CHILD_ALLOWANCE:
+            return self._approve_child_allowance(case, now)
         pid = case.submission.applicant.pid
         person = self.insured(pid)
         if (reason := why_not_entitled(person)) is not None:
             raise NotEligible(reason)
         assert person is not None
         benefit = unemployment_benefit(person, str(case.submission.form.get("cause", "")))
-        payout = {
-            "payout_id": f"{self.code}-P-{len(self.payouts) + 1:06d}",
-            "agency_ref": case.ref,
-            "pid": pid,
-            "purpose": "unemployment_benefit",
-            "amount_satang": benefit.monthly_satang,
-            "to": _payee(case.submission),
-            "paid_at": iso(now),
-            "status": "paid",
-        }
-        self.payouts.append(payout)
+        payout = self._pay(case, now, "unemployment_benefit", benefit.monthly_satang)
         return {
             "payout": payout,
             "benefit": {
@@ -138,10 +150,51 @@ class Sso(Agency):
             },
         }
 
+    def _approve_child_allowance(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        pid = case.submission.applicant.pid
+        person = self.insured(pid)
+        why = not_insured_for_child_allowance(person)
+        if why is None:
+            assert person is not None
+            why = why_no_child_allowance(person)
+        if why is not None:
+            raise NotEligible(why)
+        payout = self._pay(case, now, "child_allowance", CHILD_ALLOWANCE_SATANG)
+        child = case.submission.form.get("child") or {}
+        return {
+            "payout": payout,
+            "allowance": {
+                "child_national_id": child.get("national_id"),
+                "monthly_satang": CHILD_ALLOWANCE_SATANG,
+            },
+        }
+
+    def _pay(self, case: Case, now: dt.datetime, purpose: str, amount: int) -> dict[str, Any]:
+        payout = {
+            "payout_id": f"{self.code}-P-{len(self.payouts) + 1:06d}",
+            "agency_ref": case.ref,
+            "pid": case.submission.applicant.pid,
+            "purpose": purpose,
+            "amount_satang": amount,
+            "to": _payee(case.submission),
+            "paid_at": iso(now),
+            "status": "paid",
+        }
+        self.payouts.append(payout)
+        return payout
+
     def document_title(self, case: Case) -> str:
+        if case.submission.service_id == CHILD_ALLOWANCE:
+            return "SSO: child allowance granted"
         return "SSO: unemployment benefit granted"
 
     def document_lines(self, case: Case, effect: dict[str, Any]) -> list[str]:
+        if "allowance" in effect:
+            payout = effect["payout"]
+            return [
+                f"Child allowance: {effect['allowance']['monthly_satang'] / 100:,.2f} THB a month",
+                f"First payment: {payout['payout_id']}, {payout['amount_satang'] / 100:,.2f} THB",
+            ]
         benefit, payout = effect["benefit"], effect["payout"]
         return [
             f"Benefit: {benefit['rate_percent']}% of wage for up to {benefit['days']} days",

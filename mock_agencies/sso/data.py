@@ -51,7 +51,8 @@ OFFICES = (
     ),
 )
 UNEMPLOYMENT_BENEFIT = "sso-unemployment-benefit"
-SERVICES = frozenset({UNEMPLOYMENT_BENEFIT})
+CHILD_ALLOWANCE = "sso-child-allowance"
+SERVICES = frozenset({UNEMPLOYMENT_BENEFIT, CHILD_ALLOWANCE})
 
 EMPLOYERS = (
     ("บริษัท สยามการผลิต จำกัด", "Siam Manufacturing Co., Ltd."),
