@@ -1,0 +1,427 @@
+"""The conformance checks: what the gateway relies on from every connector, each a plain async
+function of a `Subject` returning what it saw (a pass) or raising why not.
+
+    id                      the connector must …
+    health                  say it is healthy with its own credentials (and never raise)
+    idempotent-submit       file once per idempotency key: the same key again gives the first
+                            answer (same agency_ref); another key is another case
+    status-events           report a case's status with its events in seq order 1..seq (and
+                            `in_review` after the agency's staff took it up, given a back office)
+    cancel                  withdraw a case (only if it implements Cancels)
+    once-only               give the once-only record the sample names (only if it implements
+                            ProvidesOnceOnlyData; R-12.1)
+    once-only-unknown-kind  refuse a kind it does not offer with AgencyMisconfigured
+    wrong-credentials       turn refused credentials into AgencyMisconfigured; health not ok
+    unreachable             turn an agency nobody answers for (a closed loopback port) into
+                            AgencyUnavailable; health not ok
+    outage                  turn an agency outage (503, through the fault knobs) into
+                            AgencyUnavailable; health not ok (skipped without fault knobs)
+
+`certify(subject)` runs them all (each within a time limit) and gives a `Certification`;
+`run_check(check, subject)` runs one. Outcomes are explained in `results.py`: an exception
+outside `connectors.errors` escaping the connector is a failure; a `ConnectorError` where an
+answer was needed means the check could not be carried out (an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import secrets
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from connectors.base import (
+    AgencyStatus,
+    Cancels,
+    Connector,
+    Health,
+    ProvidesOnceOnlyData,
+)
+from connectors.certification.hooks import HookFailed
+from connectors.certification.results import Certification, CheckResult, Outcome
+from connectors.certification.subject import Subject, VariantUnavailable
+from connectors.errors import (
+    AgencyMisconfigured,
+    AgencyUnavailable,
+    ConnectorError,
+)
+
+DEFAULT_TIMEOUT_SECONDS = 60.0
+#: What a fresh filing may answer (SubmitResult: received, forwarded within the agency, or an
+#: agency that decides at once already further on); a cancelled case is never a new filing.
+FILING_STATUSES = frozenset(AgencyStatus) - {AgencyStatus.CANCELLED}
+
+
+class CheckFailed(Exception):
+    """The connector broke the contract; the message says how."""
+
+
+class CheckSkipped(Exception):
+    """The check does not apply, or cannot be arranged here; the message says why."""
+
+
+class CheckBlocked(Exception):
+    """The check could not be carried out; the message says what was missing."""
+
+
+CheckFunction = Callable[[Subject], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    run: CheckFunction
+
+
+_REGISTERED: list[Check] = []
+_F = TypeVar("_F", bound=CheckFunction)
+_E = TypeVar("_E", bound=ConnectorError)
+
+
+def _check(check_id: str, title: str) -> Callable[[_F], _F]:
+    def register(function: _F) -> _F:
+        _REGISTERED.append(Check(check_id, title, function))
+        return function
+
+    return register
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _aware(moment: dt.datetime) -> bool:
+    return moment.tzinfo is not None and moment.utcoffset() is not None
+
+
+async def _expect_error(error: type[_E], what: str, call: Awaitable[Any]) -> _E:
+    """The `error` the call must raise. CheckFailed when it answers or raises another error;
+    CheckBlocked when the agency was unavailable (unless that was the expected error)."""
+    try:
+        answer = await call
+    except error as exc:
+        return exc
+    except AgencyUnavailable as exc:  # not what was expected, but it proves nothing either
+        raise CheckBlocked(
+            f"{what} could not be judged: the agency was unavailable ({exc.message})"
+        ) from exc
+    except ConnectorError as exc:
+        raise CheckFailed(
+            f"{what} raised {type(exc).__name__} ({exc.message}); expected {error.__name__}"
+        ) from exc
+    raise CheckFailed(f"{what} answered {_short(answer)}; expected {error.__name__}")
+
+
+async def _health(connector: Connector, when: str) -> Health:
+    """health(), which must answer a Health and never raise."""
+    try:
+        health = await connector.health()
+    except Exception as exc:
+        raise CheckFailed(
+            f"health() {when} raised {type(exc).__name__}: {exc} (it must report, never raise)"
+        ) from exc
+    if not isinstance(health, Health):
+        raise CheckFailed(f"health() {when} answered {_short(health)}, not a Health")
+    return health
+
+
+async def _not_healthy(connector: Connector, when: str) -> str:
+    health = await _health(connector, when)
+    if health.ok:
+        raise CheckFailed(f"health() {when} reported ok ({health.detail}); expected not ok")
+    return health.detail
+
+
+def _short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+@contextlib.contextmanager
+def _closed_loopback_port() -> Iterator[int]:
+    """A loopback port bound to us but not listening: connecting is refused at once, and no
+    other process can start listening there while the check runs."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+
+@_check("health", "says it is healthy with its own credentials")
+async def check_health(subject: Subject) -> str:
+    health = await _health(subject.connector, "with the configured credentials")
+    if not health.ok:
+        raise CheckFailed(f"health() reported not ok: {health.detail}")
+    return "health() ok" if health.detail == "ok" else f"health() ok: {health.detail}"
+
+
+@_check("idempotent-submit", "files a case once per idempotency key")
+async def check_idempotent_submit(subject: Subject) -> str:
+    connector, code = subject.connector, subject.agency_code
+    filing = subject.sample.submission(code)
+    first = await connector.submit(filing)
+    if first.status not in FILING_STATUSES:
+        raise CheckFailed(f"a new filing answered status {first.status.value!r}")
+    if first.status is AgencyStatus.FORWARDED_WITHIN_AGENCY and not first.unit_code:
+        raise CheckFailed("forwarded_within_agency without the office (unit_code)")
+    if not _aware(first.received_at):
+        raise CheckFailed(f"received_at {first.received_at.isoformat()} has no UTC offset")
+    again = await connector.submit(filing)
+    if again.agency_ref != first.agency_ref:
+        raise CheckFailed(
+            f"the same idempotency key {filing.idempotency_key!r} sent twice filed two cases: "
+            f"agency_ref {first.agency_ref!r}, then {again.agency_ref!r} (the gateway repeats a "
+            "call whose answer it lost: the agency must file it once and give the first answer)"
+        )
+    if again.received_at != first.received_at:
+        raise CheckFailed(
+            f"the same key again answered received_at {again.received_at.isoformat()}, "
+            f"the first answer said {first.received_at.isoformat()}"
+        )
+    other = await connector.submit(
+        subject.sample.submission(code, idempotency_key=f"{filing.idempotency_key}-2")
+    )
+    if other.agency_ref == first.agency_ref:
+        raise CheckFailed(
+            f"another idempotency key gave the same agency_ref {first.agency_ref!r}: "
+            "two applications became one case"
+        )
+    return (
+        f"key sent twice filed one case {first.agency_ref} ({first.status.value}); "
+        f"another key filed {other.agency_ref}"
+    )
+
+
+@_check("status-events", "reports a case's status with its events in order")
+async def check_status_events(subject: Subject) -> str:
+    connector = subject.connector
+    filed = await connector.submit(subject.sample.submission(subject.agency_code))
+    expected: AgencyStatus | None = None
+    if subject.back_office is not None:
+        await subject.back_office.accept(filed.agency_ref)
+        expected = AgencyStatus.IN_REVIEW
+    report = await connector.status(filed.agency_ref)
+    if report.agency_ref != filed.agency_ref:
+        raise CheckFailed(
+            f"status({filed.agency_ref!r}) answered for agency_ref {report.agency_ref!r}"
+        )
+    seqs = [event.seq for event in report.events]
+    if seqs != list(range(1, report.seq + 1)):
+        raise CheckFailed(
+            f"events have seq {seqs}; expected 1..{report.seq} in order (seq is the latest "
+            "event's; the gateway applies events in this order)"
+        )
+    if naive := [event.seq for event in report.events if not _aware(event.at)]:
+        raise CheckFailed(f"events {naive} have times without a UTC offset")
+    if expected is not None and report.status is not expected:
+        raise CheckFailed(
+            f"after the agency's staff accepted the case its status is {report.status.value!r}; "
+            f"expected {expected.value!r}"
+        )
+    moved = "accepted by the back office, " if expected else ""
+    return (
+        f"{filed.agency_ref}: {moved}status {report.status.value}, "
+        f"events {' '.join(f'{e.seq}:{e.status.value}' for e in report.events)}"
+    )
+
+
+@_check("cancel", "withdraws a case when it implements Cancels")
+async def check_cancel(subject: Subject) -> str:
+    connector = subject.connector
+    if not isinstance(connector, Cancels):
+        raise CheckSkipped("the connector does not implement Cancels (an optional capability)")
+    filed = await connector.submit(subject.sample.submission(subject.agency_code))
+    event = await connector.cancel(filed.agency_ref)
+    if event.status is not AgencyStatus.CANCELLED:
+        raise CheckFailed(f"cancel() answered an event with status {event.status.value!r}")
+    if not _aware(event.at):
+        raise CheckFailed(f"the cancel event's time {event.at.isoformat()} has no UTC offset")
+    report = await connector.status(filed.agency_ref)
+    if report.status is not AgencyStatus.CANCELLED:
+        raise CheckFailed(f"after cancel() the case's status is {report.status.value!r}")
+    return f"{filed.agency_ref} cancelled (event seq {event.seq})"
+
+
+@_check("once-only", "gives the once-only data it declares (R-12.1)")
+async def check_once_only(subject: Subject) -> str:
+    connector, sample = subject.connector, subject.sample
+    if not isinstance(connector, ProvidesOnceOnlyData):
+        raise CheckSkipped("the connector does not implement ProvidesOnceOnlyData (optional)")
+    kinds = ", ".join(sorted(connector.once_only_kinds)) or "none"
+    if sample.once_only_kind is None:
+        raise CheckBlocked(
+            f"the connector offers once-only data ({kinds}) but the sample names no kind: "
+            'add "once_only": {"kind": …, "params": {…}} to the sample'
+        )
+    kind = sample.once_only_kind
+    if kind not in connector.once_only_kinds:
+        raise CheckFailed(f"once_only_kinds is {{{kinds}}}, without the sample's kind {kind!r}")
+    data = await connector.once_only(kind, sample.applicant.pid, **sample.once_only_params)
+    if not isinstance(data, Mapping) or not data:
+        raise CheckFailed(f"once_only({kind!r}) answered {_short(data)}, not a record")
+    return f"{kind}: a record with {', '.join(sorted(map(str, data))[:6])}"
+
+
+@_check("once-only-unknown-kind", "refuses a once-only kind it does not offer")
+async def check_once_only_unknown_kind(subject: Subject) -> str:
+    connector = subject.connector
+    if not isinstance(connector, ProvidesOnceOnlyData):
+        raise CheckSkipped("the connector does not implement ProvidesOnceOnlyData (optional)")
+    kind = f"certify-no-such-kind-{secrets.token_hex(3)}"
+    error = await _expect_error(
+        AgencyMisconfigured,
+        f"once_only({kind!r})",
+        connector.once_only(kind, subject.sample.applicant.pid),
+    )
+    return f"AgencyMisconfigured: {error.message}"
+
+
+@_check("wrong-credentials", "reports refused credentials as AgencyMisconfigured")
+async def check_wrong_credentials(subject: Subject) -> str:
+    wrong = subject.config.model_copy(
+        update={"consumer_secret": SecretStr(f"certify-wrong-{secrets.token_urlsafe(24)}")}
+    )
+    async with subject.variant(wrong) as impostor:
+        error = await _expect_error(
+            AgencyMisconfigured,
+            "submit with a wrong consumer secret",
+            impostor.submit(subject.sample.submission(subject.agency_code)),
+        )
+        health = await _not_healthy(impostor, "with a wrong consumer secret")
+    return f"submit: AgencyMisconfigured ({error.message}); health: {health}"
+
+
+@_check("unreachable", "reports an agency nobody answers for as AgencyUnavailable")
+async def check_unreachable(subject: Subject) -> str:
+    with _closed_loopback_port() as port:
+        base_url = f"http://127.0.0.1:{port}{urlsplit(subject.config.base_url).path}"
+        cut_off = subject.config.model_copy(
+            update={"base_url": base_url, "timeout_seconds": min(subject.config.timeout_seconds, 5)}
+        )
+        async with subject.variant(cut_off, network=True) as connector:
+            error = await _expect_error(
+                AgencyUnavailable,
+                f"submit to {base_url} (a closed port)",
+                connector.submit(subject.sample.submission(subject.agency_code)),
+            )
+            health = await _not_healthy(connector, "at a closed port")
+    return f"submit: AgencyUnavailable ({error.message}); health: {health}"
+
+
+@_check("outage", "reports an agency outage (503) as AgencyUnavailable")
+async def check_outage(subject: Subject) -> str:
+    if subject.outages is None:
+        raise CheckSkipped(
+            "no fault knobs to take the agency down (give --faults-url, e.g. "
+            "http://127.0.0.1:8100/faults); the unreachable check covers only a dead address"
+        )
+    async with subject.outages.outage(subject.agency_code):
+        error = await _expect_error(
+            AgencyUnavailable,
+            "submit during an outage",
+            subject.connector.submit(subject.sample.submission(subject.agency_code)),
+        )
+        health = await _not_healthy(subject.connector, "during an outage")
+    return f"submit: AgencyUnavailable ({error.message}); health: {health}"
+
+
+#: Every check, in the order a run takes them (the outage last: it takes the agency down).
+CHECKS: tuple[Check, ...] = tuple(_REGISTERED)
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def _where(exc: BaseException) -> str:
+    """Where the exception came from, for the team to look: the deepest frame outside the
+    standard library, the exception's own package (httpx for an httpx error) and these checks."""
+    own = type(exc).__module__.partition(".")[0]
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        module = str(frame.f_globals.get("__name__", ""))
+        top = module.partition(".")[0]
+        if top in sys.stdlib_module_names or top == own or module.startswith(__package__ or "-"):
+            continue
+        return f" (from {Path(frame.f_code.co_filename).name}:{line} in {frame.f_code.co_name})"
+    return ""
+
+
+async def run_check(
+    check: Check, subject: Subject, *, seconds: float = DEFAULT_TIMEOUT_SECONDS
+) -> CheckResult:
+    """One check's result, within `seconds`; never raises (but lets cancellation through)."""
+    started = time.perf_counter()
+    deadline = asyncio.timeout(seconds)
+    outcome, detail = Outcome.PASS, ""
+    try:
+        async with deadline:
+            detail = await check.run(subject)
+    except CheckFailed as exc:
+        outcome, detail = Outcome.FAIL, str(exc)
+    except CheckSkipped as exc:
+        outcome, detail = Outcome.SKIP, str(exc)
+    except (CheckBlocked, HookFailed, VariantUnavailable) as exc:
+        outcome, detail = Outcome.ERROR, str(exc)
+    except ConnectorError as exc:
+        outcome = Outcome.ERROR
+        detail = (
+            f"the agency could not be asked: {type(exc).__name__}: {exc} (an answer was needed "
+            "here: is it up, are the credentials and the sample right?)"
+        )
+    except TimeoutError as exc:
+        if not deadline.expired():
+            outcome = Outcome.FAIL
+            detail = f"raised TimeoutError{_where(exc)}: a connector raises only connectors.errors"
+        else:
+            outcome, detail = Outcome.ERROR, f"no result within {seconds:g} s"
+    except Exception as exc:
+        outcome = Outcome.FAIL
+        detail = (
+            f"raised {type(exc).__name__}: {exc}{_where(exc)}; a connector raises only the "
+            "errors of connectors.errors"
+        )
+    return CheckResult(
+        check_id=check.id,
+        title=check.title,
+        outcome=outcome,
+        detail=detail,
+        duration_seconds=time.perf_counter() - started,
+    )
+
+
+async def certify(
+    subject: Subject,
+    checks: Sequence[Check] = CHECKS,
+    *,
+    seconds_per_check: float = DEFAULT_TIMEOUT_SECONDS,
+) -> Certification:
+    """Run `checks` (all by default) one after another against the subject, each within
+    `seconds_per_check`."""
+    started_at = dt.datetime.now(dt.UTC)
+    results = [await run_check(check, subject, seconds=seconds_per_check) for check in checks]
+    return Certification(
+        agency_code=subject.agency_code,
+        connector=type(subject.connector).__qualname__,
+        base_url=subject.config.base_url,
+        started_at=started_at,
+        results=tuple(results),
+    )
+
+
+def check_by_id(check_id: str) -> Check:
+    for check in CHECKS:
+        if check.id == check_id:
+            return check
+    raise KeyError(check_id)

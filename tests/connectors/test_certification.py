@@ -1,0 +1,530 @@
+"""Certification (`connectors.certification`, `citizen-gateway certify`): what an agency team
+sees when it certifies its connector against the mock agencies.
+
+The checks run against the mock agencies in-process (httpx.ASGITransport); the command runs
+against a mock agencies host served by uvicorn on a free loopback port in a thread, stopped at
+the end of the module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import secrets
+import socket
+import sys
+import threading
+import time
+import types
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from importlib.metadata import EntryPoint
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from pydantic import SecretStr
+
+from connectors import (
+    AgencyRejected,
+    AgencyUnavailable,
+    Cancels,
+    Connector,
+    ConnectorConfig,
+    Health,
+    ProvidesOnceOnlyData,
+    StatusReport,
+    Submission,
+    SubmitResult,
+)
+from connectors.api.dlt import DltConnector
+from connectors.certification import (
+    CHECKS,
+    DEMO_APPLICANT,
+    Certification,
+    FaultKnobs,
+    Outcome,
+    Sample,
+    SampleError,
+    StaffBackOffice,
+    Subject,
+    builtin_sample,
+    builtin_sample_codes,
+    certify,
+    junit_xml,
+    load_sample,
+    parse_sample,
+    registered_connector,
+    summary,
+    text_report,
+)
+from connectors.registry import GROUP
+from gateway.cli import main as cli
+from mock_agencies.app import create_app as create_host
+from mock_agencies.dlt import app as dlt
+from mock_agencies.rd import app as rd
+from mock_agencies.sso import app as sso
+
+MOCKS = {"DLT": dlt, "SSO": sso, "RD": rd}
+KEY, SECRET, CALLBACK = "certify-test", "certify-test-secret-0123456789abc", "callbacks-off"
+CHECK_IDS = [check.id for check in CHECKS]
+
+Factory = Callable[[ConnectorConfig, httpx.AsyncBaseTransport | None], Connector]
+
+
+def config(code: str, base: str = "http://agencies.test") -> ConnectorConfig:
+    return ConnectorConfig(
+        agency_code=code,
+        base_url=f"{base}/{code.lower()}",
+        consumer_key=KEY,
+        consumer_secret=SecretStr(SECRET),
+        agent_id="3100100000014",
+    )
+
+
+@contextlib.asynccontextmanager
+async def against_mock(
+    code: str,
+    factory: Factory | None = None,
+    *,
+    sample: Sample | None = None,
+    hooks: bool = True,
+) -> AsyncIterator[Subject]:
+    """A subject for `code`'s mock agency in-process: its registered connector, or one from
+    `factory`; with the host's fault knobs and the mock's staff unless `hooks` is false."""
+    agency = MOCKS[code].create_app(
+        consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False
+    )
+    transport = httpx.ASGITransport(app=create_host({code: agency}, seed=1, device_app=None))
+    settings = config(code)
+    if factory is None:
+        connector, factory = registered_connector(settings, transport=transport)
+    else:
+        connector = factory(settings, transport)
+    chosen = sample or builtin_sample(code)
+    assert chosen is not None
+    try:
+        yield Subject(
+            connector,
+            settings,
+            factory,
+            chosen,
+            transport=transport,
+            outages=FaultKnobs("http://agencies.test/faults", transport) if hooks else None,
+            back_office=StaffBackOffice(settings.base_url, transport) if hooks else None,
+        )
+    finally:
+        await connector.aclose()
+        await agency.state.casework.aclose()
+
+
+def outcomes(run: Certification) -> dict[str, Outcome]:
+    return {result.check_id: result.outcome for result in run.results}
+
+
+# -- connectors that get something wrong -------------------------------------------------------
+
+
+class ForgetfulDlt(DltConnector):
+    """Sends each call with a fresh idempotency key: a repeated filing becomes a second case."""
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        fresh = f"{submission.idempotency_key}-{secrets.token_hex(3)}"
+        return await super().submit(replace(submission, idempotency_key=fresh))
+
+
+class OutageAsRefusalDlt(DltConnector):
+    """Tells the citizen "refused" when the agency is merely down."""
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        try:
+            return await super().submit(submission)
+        except AgencyUnavailable as exc:
+            raise AgencyRejected(self.agency_code, f"refused: {exc.message}", code="down") from exc
+
+
+class LeakyDlt(DltConnector):
+    """Lets the HTTP library's own exception escape when the agency cannot be reached."""
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        try:
+            return await super().submit(submission)
+        except AgencyUnavailable as exc:
+            if isinstance(exc.__cause__, httpx.HTTPError):
+                raise exc.__cause__ from None
+            raise
+
+
+class PlainDlt:
+    """Only the four methods every connector has: no cancel, no once-only data."""
+
+    def __init__(
+        self, cfg: ConnectorConfig, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.agency_code = cfg.agency_code
+        self._inner = DltConnector(cfg, transport)
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        return await self._inner.submit(submission)
+
+    async def status(self, agency_ref: str) -> StatusReport:
+        return await self._inner.status(agency_ref)
+
+    async def health(self) -> Health:
+        return await self._inner.health()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+# -- the checks against the mock agencies ------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["DLT", "SSO", "RD"])
+async def test_the_seed_agencies_connectors_pass_every_check(code: str) -> None:
+    async with against_mock(code) as subject:
+        run = await certify(subject)
+    assert outcomes(run) == dict.fromkeys(CHECK_IDS, Outcome.PASS), text_report(run)
+    assert run.certified
+    assert run.agency_code == code
+    assert summary(run) == f"{code}: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED"
+    # A pass says what it saw: the case filed once under a key, the staff's move, the outage.
+    assert "filed one case" in run.result("idempotent-submit").detail
+    assert "in_review" in run.result("status-events").detail
+    assert "503" in run.result("outage").detail
+
+
+async def test_without_fault_knobs_the_outage_is_skipped_and_says_how_to_run_it() -> None:
+    async with against_mock("DLT", hooks=False) as subject:
+        run = await certify(subject)
+    outage = run.result("outage")
+    assert outage.outcome is Outcome.SKIP
+    assert "--faults-url" in outage.detail
+    # A dead address is still tried, with no hook at all.
+    assert run.result("unreachable").outcome is Outcome.PASS
+    assert run.certified  # skips are allowed
+
+
+async def test_a_connector_that_files_twice_fails_the_idempotency_check() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: ForgetfulDlt(cfg, t)) as subject:
+        run = await certify(subject)
+    assert not run.certified
+    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
+    assert failed == {"idempotent-submit"}
+    detail = run.result("idempotent-submit").detail
+    assert "sent twice filed two cases" in detail
+    assert "DLT-R-000001" in detail
+    assert "DLT-R-000002" in detail
+    assert "NOT CERTIFIED" in summary(run)
+    assert "FAIL   idempotent-submit" in text_report(run)
+
+
+async def test_a_connector_that_calls_an_outage_a_refusal_fails_the_outage_checks() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: OutageAsRefusalDlt(cfg, t)) as subject:
+        run = await certify(subject)
+    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
+    assert failed == {"outage", "unreachable"}
+    assert run.result("outage").outcome is Outcome.FAIL
+    assert run.result("outage").detail.startswith(
+        "submit during an outage raised AgencyRejected (refused: agency answered 503); "
+        "expected AgencyUnavailable"
+    )
+    async with against_mock("DLT") as subject:  # the knobs were put back: the agency is up
+        assert (await subject.connector.health()).ok
+
+
+async def test_an_exception_outside_the_error_tree_is_a_failure_naming_where() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: LeakyDlt(cfg, t)) as subject:
+        run = await certify(subject)
+    unreachable = run.result("unreachable")
+    assert unreachable.outcome is Outcome.FAIL
+    assert unreachable.detail.startswith("raised ConnectError")
+    assert "a connector raises only the errors of connectors.errors" in unreachable.detail
+    assert "(from casework.py:" in unreachable.detail  # the connector's code that let it out
+
+
+async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: PlainDlt(cfg, t)) as subject:
+        assert not isinstance(subject.connector, Cancels | ProvidesOnceOnlyData)
+        run = await certify(subject)
+    skipped = {check for check, outcome in outcomes(run).items() if outcome is Outcome.SKIP}
+    assert skipped == {"cancel", "once-only", "once-only-unknown-kind"}
+    assert "does not implement Cancels" in run.result("cancel").detail
+    assert run.certified
+
+
+async def test_an_agency_that_is_down_makes_checks_err_not_pass() -> None:
+    async with (
+        against_mock("DLT") as subject,
+        httpx.AsyncClient(transport=subject.transport, base_url="http://agencies.test") as knobs,
+    ):
+        r = await knobs.put("/faults/DLT", json={"outage": True})
+        assert r.status_code == 200
+        run = await certify(subject, [c for c in CHECKS if c.id != "outage"])
+    assert not run.certified
+    assert run.result("health").outcome is Outcome.FAIL
+    assert "503" in run.result("health").detail
+    idempotent = run.result("idempotent-submit")
+    assert idempotent.outcome is Outcome.ERROR
+    assert idempotent.detail.startswith("the agency could not be asked: AgencyUnavailable")
+    # Wrong credentials cannot be told from an outage: unknown, not a failure of the connector.
+    credentials = run.result("wrong-credentials")
+    assert credentials.outcome is Outcome.ERROR
+    assert "could not be judged: the agency was unavailable" in credentials.detail
+
+
+async def test_a_sample_without_the_once_only_kind_errs_saying_what_to_add() -> None:
+    sample = builtin_sample("DLT")
+    assert sample is not None
+    async with against_mock("DLT", sample=replace(sample, once_only_kind=None)) as subject:
+        run = await certify(subject)
+    once_only = run.result("once-only")
+    assert once_only.outcome is Outcome.ERROR
+    assert "the sample names no kind" in once_only.detail
+    assert '"once_only"' in once_only.detail
+
+
+# -- JUnit XML ---------------------------------------------------------------------------------
+
+
+async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: ForgetfulDlt(cfg, t), hooks=False) as s:
+        dlt_run = await certify(s)
+    async with against_mock("SSO") as subject:
+        sso_run = await certify(subject)
+
+    root = ET.fromstring(junit_xml([dlt_run, sso_run]))  # noqa: S314 - our own output
+
+    n = len(CHECKS)
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
+        str(2 * n),
+        "1",
+        "0",
+        "1",
+    )
+    suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
+    assert set(suites) == {"DLT", "SSO"}
+    dlt_suite = suites["DLT"]
+    assert (dlt_suite.get("tests"), dlt_suite.get("failures"), dlt_suite.get("skipped")) == (
+        str(n),
+        "1",
+        "1",
+    )
+    cases = {case.get("name"): case for case in dlt_suite.findall("testcase")}
+    assert list(cases) == CHECK_IDS
+    assert all(case.get("classname") == "certify.DLT" for case in cases.values())
+    failure = cases["idempotent-submit"].find("failure")
+    assert failure is not None
+    assert "filed two cases" in (failure.get("message") or "")
+    skipped = cases["outage"].find("skipped")
+    assert skipped is not None
+    assert "--faults-url" in (skipped.get("message") or "")
+    assert cases["health"].find("failure") is None
+    assert cases["health"].find("skipped") is None
+    sso_suite = suites["SSO"]
+    assert (sso_suite.get("failures"), sso_suite.get("errors"), sso_suite.get("skipped")) == (
+        "0",
+        "0",
+        "0",
+    )
+
+
+# -- sample filings ----------------------------------------------------------------------------
+
+
+def test_the_seed_agencies_have_built_in_samples() -> None:
+    assert {"DLT", "SSO", "RD"} <= set(builtin_sample_codes())
+    rd_sample = builtin_sample("rd")
+    assert rd_sample is not None
+    assert rd_sample.once_only_kind == "withholding"
+    assert rd_sample.once_only_params == {"year": 2025}
+    assert rd_sample.applicant == DEMO_APPLICANT
+    assert builtin_sample("BMA") is None
+
+
+def test_a_sample_file_with_its_own_applicant(tmp_path: Path) -> None:
+    path = tmp_path / "sample.json"
+    path.write_text(
+        json.dumps(
+            {
+                "service_id": "dlt-driving-licence-renewal",
+                "form": {"appointment_date": "2026-12-01"},
+                "applicant": {
+                    "pid": "1101700230705",
+                    "first_name_th": "สมหญิง",
+                    "last_name_th": "รักไทย",
+                },
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    sample = load_sample(path)
+    assert sample.once_only_kind is None
+    assert sample.applicant.pid == "1101700230705"
+    filing = sample.submission("DLT")
+    assert filing.form["first_name_th"] == "สมหญิง"
+    assert filing.form["appointment_date"] == "2026-12-01"
+    assert filing.idempotency_key != sample.submission("DLT").idempotency_key
+
+
+def test_a_broken_sample_names_each_problem() -> None:
+    with pytest.raises(SampleError) as caught:
+        parse_sample('{"form": [], "applicant": {"pid": "12"}}', "mine.json")
+    message = str(caught.value)
+    assert message.startswith("mine.json: ")
+    assert "service_id: Field required" in message
+    assert "form: Input should be an object" in message
+    assert "applicant.pid: String should match pattern" in message
+    with pytest.raises(SampleError, match="Invalid JSON"):
+        parse_sample("{", "mine.json")
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_agencies() -> Iterator[str]:
+    """A mock agencies host (DLT) served by uvicorn on a free loopback port, in a thread."""
+    agency = dlt.create_app(consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False)
+    host = create_host({"DLT": agency}, seed=1, device_app=None)
+    server = uvicorn.Server(uvicorn.Config(host, log_level="warning", lifespan="on"))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        give_up = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "the mock agencies host did not start"
+            assert time.monotonic() < give_up, "the mock agencies host did not start in 30 s"
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+    assert not thread.is_alive(), "the mock agencies host did not stop"
+
+
+PLUGINS = "certify_test_plugins"
+
+
+@pytest.fixture
+def command(
+    live_agencies: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """`citizen-gateway certify …` with the gateway configured for the live host."""
+    monkeypatch.chdir(tmp_path)  # no .env of the project directory
+    entry = {"consumer_key": KEY, "consumer_secret": SECRET, "callback_secret": CALLBACK}
+    monkeypatch.setenv("CITIZEN_GATEWAY_AGENCIES_URL", live_agencies)
+    monkeypatch.setenv("CITIZEN_GATEWAY_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv(
+        "CITIZEN_GATEWAY_AGENCY_CREDENTIALS", json.dumps({"DLT": entry, "BROKEN": entry})
+    )
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["certify", *args], catch_exceptions=False)
+
+    return run
+
+
+def replace_entry_points(monkeypatch: pytest.MonkeyPatch, *given: EntryPoint) -> None:
+    """The connectors installed, as the command, the gateway's settings and the registry see
+    them (other entry point groups are left alone)."""
+    installed = importlib.metadata.entry_points
+
+    def entry_points(**params: Any) -> Any:
+        return list(given) if params.get("group") == GROUP else installed(**params)
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+
+
+def test_certify_passes_against_the_live_mock_agency(
+    command: Callable[..., Any], live_agencies: str, tmp_path: Path
+) -> None:
+    junit = tmp_path / "reports" / "certify-dlt.xml"
+    result = command(
+        "--agency", "dlt", "--faults-url", f"{live_agencies}/faults", "--junit", str(junit)
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Certifying the DLT connector (DltConnector) at {live_agencies}/dlt" in result.output
+    for check_id in CHECK_IDS:
+        assert f"PASS   {check_id}" in result.output
+    assert f"DLT: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED" in result.output
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314 - our own output
+    assert suite is not None
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
+        "DLT",
+        str(len(CHECKS)),
+        "0",
+    )
+
+
+def test_certify_without_fault_knobs_skips_the_outage_and_still_certifies(
+    command: Callable[..., Any],
+) -> None:
+    result = command("--agency", "DLT")
+    assert result.exit_code == 0, result.output
+    assert "SKIP   outage" in result.output
+    assert "1 skipped: CERTIFIED" in result.output
+
+
+def test_certify_exits_1_when_a_check_fails(
+    command: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugins = types.ModuleType(PLUGINS)
+    plugins.forgetful = lambda cfg, transport=None: ForgetfulDlt(cfg, transport)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, PLUGINS, plugins)
+    replace_entry_points(monkeypatch, EntryPoint("DLT", f"{PLUGINS}:forgetful", GROUP))
+    result = command("--agency", "DLT")
+    assert result.exit_code == 1, result.output
+    assert "FAIL   idempotent-submit" in result.output
+    assert "filed two cases" in result.output
+    assert "NOT CERTIFIED" in result.output
+
+
+def test_certify_exits_2_for_an_unknown_agency(command: Callable[..., Any]) -> None:
+    result = command("--agency", "NOPE")
+    assert result.exit_code == 2
+    assert "no connector is registered for agency 'NOPE'" in result.output
+    assert "DLT" in result.output  # the ones that are
+
+
+def test_certify_reports_a_connector_that_cannot_load_and_exits_2(
+    command: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    replace_entry_points(monkeypatch, EntryPoint("BROKEN", "no_such_connector_pkg:create", GROUP))
+    sample = tmp_path / "broken-sample.json"
+    sample.write_text('{"service_id": "broken-service", "form": {}}', encoding="utf-8")
+    result = command("--agency", "BROKEN", "--sample", str(sample))
+    assert result.exit_code == 2, result.output
+    assert "the BROKEN connector cannot be loaded: cannot import no_such_connector_pkg:create" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_certify_exits_2_without_a_sample_for_an_agency_that_has_none_built_in(
+    command: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replace_entry_points(monkeypatch, EntryPoint("BROKEN", "no_such_connector_pkg:create", GROUP))
+    result = command("--agency", "BROKEN")
+    assert result.exit_code == 2
+    assert "no built-in sample filing for BROKEN" in result.output
+    assert "--sample FILE" in result.output
+
+
+def test_certify_exits_2_for_an_unusable_sample(
+    command: Callable[..., Any], tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample.json"
+    sample.write_text('{"service_id": "x"}', encoding="utf-8")
+    result = command("--agency", "DLT", "--sample", str(sample))
+    assert result.exit_code == 2
+    assert f"unusable sample: {sample}: form: Field required" in result.output
