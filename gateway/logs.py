@@ -46,3 +46,8 @@ def configure_logging(level: str, as_json: bool) -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log would repeat ours without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every outgoing request's full URL at INFO, and agency APIs carry secrets and
+    # personal data in URLs (the GDX ConsumerSecret query, a licence looked up by national
+    # ID): only its warnings reach the log.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -43,6 +43,7 @@ CREDENTIALS_FILE = "agency-credentials.json"
 #: Every agency the shared file holds; all are generated together by whoever starts first.
 AGENCY_CODES = ("DLT", "SSO", "RD", "BMA", "DOP")
 GATEWAY_URL_ENV = "MOCK_AGENCIES_GATEWAY_URL"
+PORTAL_PUBLIC_URL_ENV = "CITIZEN_GATEWAY_PUBLIC_URL"
 DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
 _FIELDS = ("consumer_key", "consumer_secret", "callback_secret")
 #: Renew an access token this long before the gateway says it lapses.
@@ -116,7 +117,10 @@ def load_credentials(code: str, environ: Mapping[str, str] = os.environ) -> Agen
 
 
 def gateway_url(environ: Mapping[str, str] = os.environ) -> str:
-    return environ.get(GATEWAY_URL_ENV, DEFAULT_GATEWAY_URL).rstrip("/")
+    """The portal's root: MOCK_AGENCIES_GATEWAY_URL, else the gateway's own public URL (as
+    `make run` exports it), else the default port on loopback."""
+    url = environ.get(GATEWAY_URL_ENV) or environ.get(PORTAL_PUBLIC_URL_ENV) or DEFAULT_GATEWAY_URL
+    return url.rstrip("/")
 
 
 # -- signing ------------------------------------------------------------------------------------

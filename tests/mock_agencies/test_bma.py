@@ -510,3 +510,23 @@ async def test_through_the_host_paths_cookies_and_faults_work(bma: Bma) -> None:
         assert (await agencies.get("/bma/staff/")).status_code == 503
         await agencies.delete("/faults")
         assert (await agencies.get("/bma/staff/")).status_code == 200
+
+
+def test_the_portal_is_found_where_make_run_says_it_is() -> None:
+    """The Web Integration agencies reach the portal at MOCK_AGENCIES_GATEWAY_URL, else at
+    the gateway's public URL (which `make run` exports for any PORT)."""
+    from mock_agencies.bma.portal import gateway_url
+
+    assert gateway_url({"CITIZEN_GATEWAY_PUBLIC_URL": "http://127.0.0.1:8001/"}) == (
+        "http://127.0.0.1:8001"
+    )
+    assert (
+        gateway_url(
+            {
+                "MOCK_AGENCIES_GATEWAY_URL": "http://portal.test",
+                "CITIZEN_GATEWAY_PUBLIC_URL": "http://127.0.0.1:8001",
+            }
+        )
+        == "http://portal.test"
+    )
+    assert gateway_url({}) == "http://127.0.0.1:8000"
