@@ -5,6 +5,7 @@ gateway asks with `isinstance` (the protocols are runtime-checkable)::
 
     connector = registry.get("DLT")              # a Connector: submit, status, health, aclose
     if isinstance(connector, Cancels): ...       # the agency can withdraw a case
+    if isinstance(connector, ReceivesInformation): ...   # answers to its requests (R-LFA.2)
     if isinstance(connector, IssuesDocuments): ...
     if isinstance(connector, ProvidesOnceOnlyData): ...   # R-12.1
 
@@ -82,6 +83,20 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class InformationAnswer:
+    """The citizen's answer, given on the portal, to the agency's request for information."""
+
+    idempotency_key: str  # one per answer: sending it again must not record a second answer
+    note: str | None  # what the citizen wrote, if anything
+    attachments: Sequence[AttachmentRef]  # the documents asked for, to fetch from the gateway
+    answered_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.answered_at.utcoffset() is None:
+            raise ValueError("answered_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
 class Fee:
     label: str
     amount_satang: int
@@ -148,6 +163,15 @@ class Connector(Protocol):
 class Cancels(Protocol):
     async def cancel(self, agency_ref: str) -> AgencyEvent:
         """Withdraw the case (the citizen withdrew it); the event the agency recorded."""
+        ...
+
+
+@runtime_checkable
+class ReceivesInformation(Protocol):
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        """Hand the agency the citizen's answer to its request for information (R-LFA.2);
+        the event the agency recorded (normally back to `in_review`). The same
+        `idempotency_key` again must return that event without a second answer."""
         ...
 
 

@@ -4,6 +4,7 @@ shared back-end convention: the government data-exchange credentials, then cases
     GET  {base}/gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
     POST {base}/api/v1/applications                            Idempotency-Key, the submission
     GET  {base}/api/v1/applications/{agency_ref}               status and events
+    POST {base}/api/v1/applications/{agency_ref}/information   Idempotency-Key, the answer
     POST {base}/api/v1/applications/{agency_ref}/cancel
     GET  {base}/api/v1/documents/{document_id}                 the issued PDF
     GET  {base}/api/v1/health
@@ -42,6 +43,7 @@ from connectors.base import (
     AgencyStatus,
     Fee,
     Health,
+    InformationAnswer,
     StatusReport,
     Submission,
     SubmitResult,
@@ -154,6 +156,27 @@ class CaseworkConnector:
             at = await self._event_time(agency_ref, seq) or self._clock.now()
         data = {k: v for k, v in raw.items() if k not in {"status", "seq", "at", "agency_ref"}}
         return AgencyEvent(seq=seq, at=at, status=body.status("status"), data=data)
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        response = await self._call(
+            "POST",
+            f"{API}/applications/{_segment(agency_ref)}/information",
+            json={
+                "note": answer.note,
+                "attachments": [asdict(attachment) for attachment in answer.attachments],
+                "answered_at": answer.answered_at.isoformat(),
+            },
+            headers={"Idempotency-Key": answer.idempotency_key},
+        )
+        if response.status_code not in (200, 201):  # 201 recorded, 200 the same key again
+            raise self._misconfigured(f"information answered {response.status_code}")
+        body = _Reader(self.agency_code, "information answer", self._object(response))
+        return AgencyEvent(
+            seq=body.whole("seq"),
+            at=body.instant("at"),
+            status=body.status("status"),
+            data={},
+        )
 
     async def _event_time(self, agency_ref: str, seq: int) -> dt.datetime | None:
         """The agency's time of event `seq`; None when the agency cannot tell us now (the

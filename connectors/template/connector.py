@@ -24,7 +24,8 @@ The rules every method follows (the gateway relies on them; the conformance test
   `transport` so tests can route your calls to a fake agency in-process.
 * `health()` never raises: it reports.
 
-Delete the optional capabilities (`cancel`, `document`, `once_only`) your agency does not offer:
+Delete the optional capabilities (`cancel`, `provide_info`, `document`, `once_only`) your agency
+does not offer:
 the gateway discovers them with `isinstance(connector, Cancels)` and so on.
 
 If your agency speaks the portal's Agency Case API v1 (docs/agency-integration.md), you need not
@@ -39,14 +40,22 @@ from typing import Any
 
 import httpx
 
-from connectors.base import AgencyEvent, Health, StatusReport, Submission, SubmitResult
+from connectors.base import (
+    AgencyEvent,
+    Health,
+    InformationAnswer,
+    StatusReport,
+    Submission,
+    SubmitResult,
+)
 from connectors.config import ConnectorConfig
 
 _HINT = "connectors/template/connector.py: fill this in (see the module docstring)"
 
 
 class TemplateConnector:
-    """Implements `Connector`, `Cancels`, `IssuesDocuments` and `ProvidesOnceOnlyData`.
+    """Implements `Connector`, `Cancels`, `ReceivesInformation`, `IssuesDocuments` and
+    `ProvidesOnceOnlyData`.
 
     Rename it after your agency (e.g. `DltConnector`).
     """
@@ -87,6 +96,14 @@ class TemplateConnector:
     async def cancel(self, agency_ref: str) -> AgencyEvent:
         """TODO (optional capability `Cancels`): withdraw the case at the citizen's request;
         return the `cancelled` event your back end recorded."""
+        raise NotImplementedError(_HINT)
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        """TODO (optional capability `ReceivesInformation`): hand your back end the citizen's
+        answer to your request for information, given on the portal (a note and documents to
+        fetch from the gateway), with `answer.idempotency_key` (the same key again records
+        nothing new); return the event your back end recorded (normally back in review).
+        Without it, your officers read answers on the gateway's agency API instead."""
         raise NotImplementedError(_HINT)
 
     async def document(self, document_id: str) -> bytes:

@@ -81,6 +81,11 @@ class Actor:
 
 SYSTEM = Actor(ActorKind.SYSTEM, "gateway")
 
+#: Outbox topics: what the worker passes on to an agency's back end.
+TOPIC_SUBMITTED = "application.submitted"  # file the application
+TOPIC_INFO_PROVIDED = "application.info_provided"  # the citizen's answer to a request for info
+TOPIC_WITHDRAWN = "application.withdrawn"  # the citizen withdrew it: cancel the case
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -685,7 +690,7 @@ class ApplicationService:
             self.repository.add(
                 OutboxMessage(
                     key=f"{application.id}:submit",
-                    topic="application.submitted",
+                    topic=TOPIC_SUBMITTED,
                     agency_code=agency.code,
                     application_id=application.id,
                     payload={
@@ -795,6 +800,10 @@ class ApplicationService:
             )
         decision = self._decide(application, Action.WITHDRAW, actor)
         await self._transition(application, decision, Action.WITHDRAW, actor, {"reason": reason})
+        service = await self._service(application.service_id)
+        if service.integration_mode == "api":
+            # The agency's back end is told too (it cancels the case there).
+            self._follow_up(application, TOPIC_WITHDRAWN, "withdraw", {"reason": reason})
         return application
 
     async def provide_info(
@@ -814,7 +823,35 @@ class ApplicationService:
         if waited:
             data["due_extended_working_days"] = waited
         await self._transition(application, decision, Action.PROVIDE_INFO, actor, data)
+        service = await self._service(application.service_id)
+        if service.integration_mode == "api":
+            # The answer goes to the agency's back end (the worker passes it on).
+            self._follow_up(
+                application,
+                TOPIC_INFO_PROVIDED,
+                f"info:{application.info_requests}",
+                {"note": note, "documents": answered},
+            )
         return application
+
+    def _follow_up(
+        self, application: Application, topic: str, what: str, payload: dict[str, Any]
+    ) -> None:
+        """An outbox message telling the agency's back end of a change made on the portal,
+        in the same transaction as the change (at least once; the key makes it once there)."""
+        self.repository.add(
+            OutboxMessage(
+                key=f"{application.id}:{what}",
+                topic=topic,
+                agency_code=application.agency_code,
+                application_id=application.id,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                available_at=self.now,
+                created_at=self.now,
+            )
+        )
 
     async def _extend_due_date(self, application: Application) -> int:
         """The manual's time does not run while the agency waits for the citizen's documents

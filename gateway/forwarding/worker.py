@@ -26,6 +26,7 @@ import os
 import random
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from connectors.base import Applicant, AttachmentRef, Submission, SubmitResult
+from connectors.base import (
+    AgencyEvent,
+    Applicant,
+    AttachmentRef,
+    Cancels,
+    InformationAnswer,
+    ReceivesInformation,
+    Submission,
+    SubmitResult,
+)
 from connectors.errors import (
     AgencyMisconfigured,
     AgencyRejected,
@@ -44,9 +54,15 @@ from connectors.errors import (
 from connectors.registry import ConnectorRegistry
 from gateway.applications import transfer
 from gateway.applications.lifecycle import Action, Status
-from gateway.applications.models import Application, OutboxMessage
+from gateway.applications.models import Application, Attachment, OutboxMessage
 from gateway.applications.repository import ApplicationRepository
-from gateway.applications.service import ApplicationService, ApplicationsRuntime
+from gateway.applications.service import (
+    TOPIC_INFO_PROVIDED,
+    TOPIC_SUBMITTED,
+    TOPIC_WITHDRAWN,
+    ApplicationService,
+    ApplicationsRuntime,
+)
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.config import Settings
@@ -59,9 +75,20 @@ from kernel.errors import Conflict, ServiceUnavailable
 
 log = logging.getLogger("gateway.worker")
 
-TOPIC_SUBMITTED = "application.submitted"
+TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A change after filing to pass on: `topic`, for the case `agency_ref` at `agency`."""
+
+    topic: str
+    agency: str
+    agency_ref: str | None
+    submitted_pending: bool  # the filing's own message has not finished yet
+    answer: InformationAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +136,7 @@ class Forwarder:
         async with self.runtime.sessions() as session:
             candidates = (
                 select(OutboxMessage.id)
-                .where(OutboxMessage.topic == TOPIC_SUBMITTED, due)
+                .where(OutboxMessage.topic.in_(TOPICS), due)
                 .order_by(OutboxMessage.available_at, OutboxMessage.id)
                 .limit(self.settings.worker_batch)
             )
@@ -141,6 +168,8 @@ class Forwarder:
         loaded = await self._load(message_id)
         if loaded is None:
             return Delivery(message_id, "skipped")
+        if isinstance(loaded, FollowUp):
+            return await self._follow_up(message_id, loaded)
         message, submission, mode = loaded
         agency = message.agency_code
         try:
@@ -168,7 +197,9 @@ class Forwarder:
             return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._finish(message_id, result=result)
 
-    async def _load(self, message_id: int) -> tuple[OutboxMessage, Submission, str] | None:
+    async def _load(
+        self, message_id: int
+    ) -> tuple[OutboxMessage, Submission, str] | FollowUp | None:
         async with self.runtime.sessions() as session:
             message = await session.get(OutboxMessage, message_id)
             if message is None or message.status != "in_flight" or message.claimed_by != self.name:
@@ -177,6 +208,14 @@ class Forwarder:
             if application is None:
                 return None
             service = self._service(session)
+            if message.topic != TOPIC_SUBMITTED:
+                return await self._follow_up_of(session, service, message, application)
+            if application.status == Status.WITHDRAWN and application.agency_ref is None:
+                # Withdrawn before it went: the agency never hears of it.
+                message.status, message.done_at = "done", service.now
+                message.locked_until, message.last_error = None, "withdrawn before delivery"
+                await session.commit()
+                return None
             view = await service.view(application)
             citizen = await session.get(Citizen, application.citizen_id)
             assert citizen is not None
@@ -208,21 +247,129 @@ class Forwarder:
                 address_th=form.get("registered_address"),
             ),
             form=form,
-            attachments=[
-                AttachmentRef(
-                    document=a.document_key,
-                    filename=a.filename,
-                    media_type=a.media_type,
-                    size=a.size,
-                    sha256=a.sha256,
-                    url=f"{self.public_url}/v1/agency/applications/{application.id}"
-                    f"/attachments/{a.id}",
-                )
-                for a in view.attachments
-            ],
+            attachments=[self._attachment_ref(application, a) for a in view.attachments],
             arrived_at=application.arrived_at,
             deemed_received_at=application.deemed_received_at,
             callback_url=f"{self.public_url}/v1/agency/callbacks/{application.agency_code}",
+        )
+
+    # --- changes after filing: the citizen's answer, a withdrawal -----------------------
+
+    async def _follow_up_of(
+        self,
+        session: Any,
+        service: ApplicationService,
+        message: OutboxMessage,
+        application: Application,
+    ) -> FollowUp:
+        answer = None
+        if message.topic == TOPIC_INFO_PROVIDED:
+            answered = [
+                a
+                for a in await service.repository.attachments(application.id)
+                if a.stage == "info_response"
+            ]
+            answer = InformationAnswer(
+                idempotency_key=message.key,
+                note=message.payload.get("note"),
+                attachments=[self._attachment_ref(application, a) for a in answered],
+                answered_at=message.created_at,
+            )
+        submitted = await session.scalar(
+            select(OutboxMessage.status).where(
+                OutboxMessage.application_id == application.id,
+                OutboxMessage.topic == TOPIC_SUBMITTED,
+            )
+        )
+        return FollowUp(
+            message.topic,
+            message.agency_code,
+            application.agency_ref,
+            submitted_pending=submitted not in (None, "done", "dead"),
+            answer=answer,
+        )
+
+    async def _follow_up(self, message_id: int, work: FollowUp) -> Delivery:  # noqa: PLR0911
+        """Tell the agency's back end what the citizen did on the portal after filing."""
+        if work.agency_ref is None:
+            if work.submitted_pending:  # the filing itself is still on its way: after it
+                return await self._retry(message_id, "waiting for the application to be filed")
+            if work.topic == TOPIC_WITHDRAWN:  # it never reached the agency: nothing to cancel
+                return await self._done(message_id, "skipped", "never reached the agency")
+            return await self._dead(message_id, "the agency never acknowledged the application")
+        try:
+            connector = self.connectors.get(work.agency)
+        except ConnectorNotAvailable:
+            return await self._dead(message_id, f"no connector for {work.agency} is available")
+        ref = work.agency_ref
+        if work.topic == TOPIC_WITHDRAWN:
+            if not isinstance(connector, Cancels):
+                return await self._done(message_id, "skipped", "the connector cannot cancel")
+            call: Callable[[], Awaitable[AgencyEvent]] = lambda: connector.cancel(ref)  # noqa: E731
+        else:
+            assert work.answer is not None
+            if not isinstance(connector, ReceivesInformation):  # read on the agency API
+                return await self._done(
+                    message_id, "skipped", "the connector cannot pass the citizen's answer on"
+                )
+            answer = work.answer
+            call = lambda: connector.provide_info(ref, answer)  # noqa: E731
+        try:
+            event = await self.connectors.policy_for(work.agency).call(call)
+        except (AgencyRejected, AgencyMisconfigured) as refused:
+            return await self._dead(message_id, str(refused))
+        except AgencyUnavailable as unavailable:
+            return await self._retry(message_id, str(unavailable))
+        except Exception as unexpected:  # a connector bug must not stop the worker
+            log.exception("connector failed", extra={"agency": work.agency})
+            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
+        return await self._answered(message_id, event)
+
+    async def _answered(self, message_id: int, event: AgencyEvent) -> Delivery:
+        """The agency's event for a follow-up, applied in its order, and the message done."""
+        for _ in range(5):
+            async with self.runtime.sessions() as session:
+                service = self._service(session)
+                message = await session.get(OutboxMessage, message_id)
+                if message is None or message.status == "done":
+                    return Delivery(message_id, "skipped")
+                application = await session.get(Application, message.application_id)
+                assert application is not None
+                try:
+                    await AgencyAnswers(service).report(
+                        application,
+                        seq=event.seq,
+                        at=event.at,
+                        status=AgencyStatus(event.status.value),
+                        data=dict(event.data),
+                    )
+                    message.status, message.done_at = "done", service.now
+                    message.locked_until, message.last_error = None, None
+                    await session.commit()
+                    return Delivery(message_id, "delivered")
+                except (StaleDataError, IntegrityError):
+                    await session.rollback()
+        return await self._retry(message_id, "the application kept changing; will try again")
+
+    async def _done(self, message_id: int, outcome: str, note: str) -> Delivery:
+        async with self.runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status == "done":
+                return Delivery(message_id, "skipped")
+            message.status, message.done_at = "done", self.runtime.clock.now()
+            message.locked_until, message.last_error = None, note
+            await session.commit()
+        return Delivery(message_id, outcome)
+
+    def _attachment_ref(self, application: Application, attachment: Attachment) -> AttachmentRef:
+        return AttachmentRef(
+            document=attachment.document_key,
+            filename=attachment.filename,
+            media_type=attachment.media_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+            url=f"{self.public_url}/v1/agency/applications/{application.id}"
+            f"/attachments/{attachment.id}",
         )
 
     # --- outcomes -----------------------------------------------------------------------

@@ -7,6 +7,10 @@ Data exchange (headers Consumer-Key + Token on everything but validate and healt
                                            "received_at", "seq", "unit_code", "fees"}
                                            (the same key again → 200, the first answer)
     GET  /api/v1/applications/{ref}        → the case with its events
+    POST /api/v1/applications/{ref}/information   Idempotency-Key, {"note"?, "attachments"}
+                                           → 201 {"agency_ref", "status": "in_review", "seq",
+                                           "at"} (200 the same for the key again; 409
+                                           invalid_transition unless the case needs info)
     POST /api/v1/applications/{ref}/cancel → {"agency_ref", "status": "cancelled", "seq"}
     GET  /api/v1/documents/{document_id}   → application/pdf (approved cases)
     GET  /api/v1/health                    → {"status": "ok", "agency"} (no credentials)
@@ -212,6 +216,15 @@ def _add_exchange_routes(
     @app.get("/api/v1/applications/{ref}")
     async def read_case(ref: str, caller: str = Depends(consumer)) -> dict[str, Any]:
         return casework.case_for(ref, caller).view()
+
+    @app.post("/api/v1/applications/{ref}/information")
+    async def provide_info(
+        ref: str, request: Request, caller: str = Depends(consumer)
+    ) -> JSONResponse:
+        status, answer = casework.provide_info(
+            ref, caller, request.headers.get("Idempotency-Key"), await read_capped(request)
+        )
+        return JSONResponse(answer, status)
 
     @app.post("/api/v1/applications/{ref}/cancel")
     async def cancel(ref: str, request: Request, caller: str = Depends(consumer)) -> dict[str, Any]:

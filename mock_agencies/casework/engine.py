@@ -239,6 +239,58 @@ class Casework:
             self.kick()
         return event
 
+    def provide_info(
+        self, ref: str, consumer: str, key: str | None, raw: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """The applicant's answer to the case's request for information, passed on by the
+        portal: the case goes back in review. (201, the answer); (200, the first answer) for
+        the same key again."""
+        if not key:
+            raise IdempotencyKeyRequired("header Idempotency-Key is required")
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise InvalidRequest(f"Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidRequest("request body must be a JSON object") from None
+        if not isinstance(body, dict):
+            raise InvalidRequest("request body must be a JSON object")
+        case = self.case_for(ref, consumer)
+        replay = self._replays.get((consumer, f"info:{key}"))
+        if replay is not None:
+            if replay.fingerprint != _fingerprint(body):
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used with a different answer", agency_ref=ref
+                )
+            return 200, replay.answer
+        attachments = body.get("attachments", [])
+        note = body.get("note")
+        if (
+            not isinstance(attachments, list)
+            or not all(
+                isinstance(a, dict) and isinstance(a.get("document"), str) for a in attachments
+            )
+            or not (note is None or isinstance(note, str))
+        ):
+            raise InvalidRequest("the answer is {note?: string, attachments: [{document, …}]}")
+        if case.status is not Status.NEEDS_INFO:
+            raise InvalidTransition(
+                f"case {ref} is {case.status.value}, not waiting for information"
+            )
+        event = self._change(
+            case,
+            Status.IN_REVIEW,
+            {"documents": [a["document"] for a in attachments], "note_given": bool(note)},
+        )
+        answer = {
+            "agency_ref": case.ref,
+            "status": case.status.value,
+            "seq": event.seq,
+            "at": iso(event.at),
+        }
+        self._replays[consumer, f"info:{key}"] = _Replay(_fingerprint(body), answer)
+        return 201, answer
+
     def cancel(self, ref: str, consumer: str, reason: str | None = None) -> dict[str, Any]:
         case = self.case_for(ref, consumer)
         if case.status is not Status.CANCELLED:

@@ -1,0 +1,130 @@
+"""What the citizen does on the portal after filing reaches an API agency's back end too: the
+answer to a request for information (R-LFA.2) and a withdrawal, each once however often the
+worker sends it, and in the agency's own order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from support import (
+    PDF,
+    Portal,
+    attach,
+    bearer,
+    eventually,
+    filed,
+    login,
+    shown,
+)
+
+from gateway.applications.models import OutboxMessage
+
+ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
+
+
+async def dlt_case(portal: Portal, number: str) -> dict[str, Any]:
+    r = await portal.agencies.get("/dlt/staff/applications")
+    ref = next(c for c in r.json()["applications"] if c["application_number"] == number)
+    r = await portal.agencies.get(f"/dlt/staff/applications/{ref['agency_ref']}")
+    assert r.status_code == 200, r.text
+    case: dict[str, Any] = r.json()
+    return case
+
+
+async def at_dlt(portal: Portal) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    """A renewal filed and delivered to DLT: (headers, the application, DLT's case)."""
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers))["application"]
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    application = await shown(portal, headers, application["id"])
+    return headers, application, await dlt_case(portal, application["number"])
+
+
+async def test_the_citizens_answer_reaches_the_agency_once_and_the_case_goes_on(
+    portal: Portal,
+) -> None:
+    headers, application, case = await at_dlt(portal)
+    ref = case["agency_ref"]
+    for action, body in (
+        ("accept", {}),
+        ("request-info", {"reason": "ใบรับรองแพทย์ไม่ชัด", "items": ["ใบรับรองแพทย์ฉบับใหม่"]}),
+    ):
+        r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/{action}", json=body)
+        assert r.status_code == 200, r.text
+
+    async def asked() -> bool:
+        return (await shown(portal, headers, application["id"]))["status"] == "needs_info"
+
+    await eventually(asked)
+    r = await attach(portal, headers, application["id"], "medical-certificate", PDF, "new.pdf")
+    assert r.status_code == 201, r.text
+    r = await portal.gateway.post(
+        f"/v1/applications/{application['id']}/respond",
+        json={"note": "ใบใหม่แนบแล้ว"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    case = await dlt_case(portal, application["number"])
+    assert case["status"] == "in_review"
+    assert case["events"][-1]["data"] == {"documents": ["medical-certificate"], "note_given": True}
+    answered_seq = case["events"][-1]["seq"]
+
+    # Sent again (a worker died before recording it): the agency records it once.
+    assert portal.app is not None
+    async with portal.app.state.runtime.sessions() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.topic == "application.info_provided")
+            .values(status="pending")
+        )
+        await session.commit()
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    case = await dlt_case(portal, application["number"])
+    assert [e["seq"] for e in case["events"]][-1] == answered_seq
+
+    # The officer decides on the answer; the decision comes back.
+    r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/approve", json={})
+    assert r.status_code == 200, r.text
+
+    async def approved() -> bool:
+        return (await shown(portal, headers, application["id"]))["status"] == "approved"
+
+    await eventually(approved)
+    kinds = [e["kind"] for e in (await shown(portal, headers, application["id"]))["timeline"]]
+    assert kinds[-3:] == ["request_info", "provide_info", "approve"]
+
+
+async def test_a_withdrawal_cancels_the_case_at_the_agency(portal: Portal) -> None:
+    headers, application, _ = await at_dlt(portal)
+    r = await portal.gateway.post(
+        f"/v1/applications/{application['id']}/withdraw",
+        json={"reason": "ต่ออายุที่สำนักงานแล้ว"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    assert (await dlt_case(portal, application["number"]))["status"] == "cancelled"
+    assert (await shown(portal, headers, application["id"]))["status"] == "withdrawn"
+
+
+async def test_withdrawn_before_it_went_the_agency_never_hears_of_it(portal: Portal) -> None:
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers))["application"]
+    r = await portal.gateway.post(
+        f"/v1/applications/{application['id']}/withdraw", json={}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    # Taken in one round: the filing is dropped, and the withdrawal waits for it to finish.
+    assert sorted(d.outcome for d in await portal.forward()) == ["retry", "skipped"]
+    r = await portal.gateway.post("/v1/admin/clock", json={"advance": 120}, headers=ADMIN)
+    assert r.status_code == 200
+    assert [d.outcome for d in await portal.forward()] == ["skipped"]
+    r = await portal.agencies.get("/dlt/staff/applications")
+    numbers = [c["application_number"] for c in r.json()["applications"]]
+    assert application["number"] not in numbers
+    r = await portal.gateway.get("/v1/admin/outbox?status=dead", headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == []
