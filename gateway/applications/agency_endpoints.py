@@ -35,7 +35,7 @@ from gateway.applications.service import Actor
 from gateway.deps import LangDep, RuntimeDep
 from identity.oidc import AccessClaims, OIDCProvider
 from identity.oidc.errors import InsufficientScope, MissingToken
-from kernel.errors import FieldError, ValidationFailed
+from kernel.errors import Conflict, FieldError, ValidationFailed
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -201,6 +201,19 @@ async def refer_application(
             errors=[FieldError("/body/agency_code", "same_agency", "Another agency.")],
         )
     application = await service.of_agency(caller.agency_code, application_id)
+    if (await service.view(application)).service.integration_mode != "platform":
+        # An agency with its own back end says so when the portal files with it (the
+        # connector's not_our_case), not here, or the worker would file it anyway.
+        raise Conflict(
+            "Cases of this service are worked in the agency's own system; it answers "
+            "not_our_case when the portal files with it.",
+            code="refer_in_own_system",
+        )
+    if await service.catalog_rows.get_agency(body.agency_code) is None:
+        raise ValidationFailed(
+            f"No agency {body.agency_code} is on the portal.",
+            errors=[FieldError("/body/agency_code", "unknown_agency", "An agency's code.")],
+        )
     plan = await transfer.plan(service, apps, application, body.agency_code)
     actor = Actor(ActorKind.AGENCY, f"{caller.agency_code}:{staff}")
     copied: list[str] = []

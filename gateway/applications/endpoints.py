@@ -527,6 +527,10 @@ async def resubmit_application(
         assert new_service is not None
         await copy_attachments(service, apps, citizen, original, new, new_service, copied)
         await session.commit()
+    except (IntegrityError, StaleDataError) as exc:  # resubmitted at the same moment
+        await session.rollback()
+        await discard(apps, copied)
+        raise _concurrent_change() from exc
     except BaseException:
         await session.rollback()
         await discard(apps, copied)

@@ -1074,7 +1074,11 @@ class ApplicationService:
         the rest is left out, never guessed)."""
         spec = forms.effective_form(target.form)
         entered: dict[str, Any] = self._open_form(original)["entered"]
-        refused = {e.pointer.split("/")[3] for e in forms.check_draft(spec, entered)}
+        refused = set()
+        for error in forms.check_draft(spec, entered):
+            path = forms.pointer_path(error.pointer)
+            if path:
+                refused.add(path[0])
         return {k: v for k, v in entered.items() if k not in refused}
 
     async def complete_at(
@@ -1088,8 +1092,10 @@ class ApplicationService:
         )
         documents = requirements(target)
         takes = {d.key for d in documents if d.source == "upload"}
-        attachments = [
-            a for a in await self.repository.attachments(original.id) if a.document_key in takes
+        attachments = [  # what `transfer.copy_attachments` carries over: the uploads
+            a
+            for a in await self.repository.attachments(original.id)
+            if a.document_key in takes and a.storage_key is not None
         ]
         return not self.missing_items(spec, data, documents, attachments)
 
@@ -1097,6 +1103,11 @@ class ApplicationService:
         """The service a redirected application is resubmitted to by default: the responsible
         agency's counterpart in the catalog (R-10.6); 422 when there is none to choose."""
         original = await self.owned(citizen, application_id)
+        if original.status != Status.REDIRECTED:
+            raise Conflict(
+                "Only an application redirected to another agency is resubmitted.",
+                code="not_redirected",
+            )
         mapped = next(
             (
                 e.data.get("service_id")
@@ -1152,11 +1163,15 @@ class ApplicationService:
                     )
                 ],
             )
-        if any(e.kind == "resubmitted" for e in await self.repository.events(original.id)):
-            raise Conflict(
-                "This application was already filed again at the responsible agency.",
-                code="already_resubmitted",
-            )
+        for event in await self.repository.events(original.id):
+            # Once: while the application made from it stands (a deleted draft does not count).
+            if event.kind == "resubmitted" and await self.repository.get(
+                str(event.data.get("new_application_id"))
+            ):
+                raise Conflict(
+                    "This application was already filed again at the responsible agency.",
+                    code="already_resubmitted",
+                )
         actor = Actor(ActorKind.CITIZEN, citizen.subject)
         draft = await self.carry_over(citizen, original, service, facts=facts, actor=actor)
         return original, draft
@@ -1181,6 +1196,8 @@ class ApplicationService:
             actor=actor,
             origin={"resubmission_of": original.id, "number": original.number},
         )
+        # A change to the original too: two carry-overs at once collide on its version.
+        original.updated_at = self.now
         self._event(
             original,
             "resubmitted",

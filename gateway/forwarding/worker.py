@@ -71,7 +71,7 @@ from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.progress import AgencyStatus
 from identity.login import CitizenProfile
 from identity.verification.models import Citizen
-from kernel.errors import Conflict, ServiceUnavailable
+from kernel.errors import Conflict, DomainError, ServiceUnavailable
 
 log = logging.getLogger("gateway.worker")
 
@@ -210,10 +210,17 @@ class Forwarder:
             service = self._service(session)
             if message.topic != TOPIC_SUBMITTED:
                 return await self._follow_up_of(session, service, message, application)
-            if application.status == Status.WITHDRAWN and application.agency_ref is None:
-                # Withdrawn before it went: the agency never hears of it.
+            if (
+                application.status in (Status.WITHDRAWN, Status.REDIRECTED)
+                and application.agency_ref is None
+                and message.attempts == 1
+            ):
+                # Withdrawn (or sent elsewhere) before any attempt to file it: the agency never
+                # hears of it. After an attempt that may have reached it, it is filed (the key
+                # makes that once) so that the withdrawal that follows can cancel it there.
                 message.status, message.done_at = "done", service.now
-                message.locked_until, message.last_error = None, "withdrawn before delivery"
+                message.locked_until = None
+                message.last_error = f"{application.status} before delivery"
                 await session.commit()
                 return None
             view = await service.view(application)
@@ -452,7 +459,9 @@ class Forwarder:
         """R-10.6: the agency says the case is another agency's. The portal forwards it there
         when the catalog maps the service and the application fills that agency's form;
         otherwise the citizen is told which agency is responsible (gateway.applications
-        .transfer). In one transaction with the message's end."""
+        .transfer). In one transaction with the message's end. A forward that cannot be made
+        after all (an attachment too large, the form refused) falls back to telling."""
+        tell_only = False
         for _ in range(5):
             async with self.runtime.sessions() as session:
                 service = self._service(session)
@@ -468,6 +477,8 @@ class Forwarder:
                         plan = await transfer.plan(
                             service, self.applications, application, responsible_agency
                         )
+                        if tell_only:
+                            plan.complete = False
                         referral = await transfer.refer(
                             service, self.applications, application, plan, copied
                         )
@@ -477,9 +488,21 @@ class Forwarder:
                     message.locked_until = None
                     message.last_error = None
                     await session.commit()
-                except ServiceUnavailable as unavailable:  # the registry, to prefill the form
+                except ServiceUnavailable as unavailable:  # the registry or the store
                     await session.rollback()
+                    await transfer.discard(self.applications, copied)
                     return await self._retry(message_id, unavailable.detail)
+                except DomainError as refused:  # cannot be filed there after all
+                    await session.rollback()
+                    await transfer.discard(self.applications, copied)
+                    if not tell_only:
+                        log.warning(
+                            "forward to the responsible agency failed; telling the citizen",
+                            extra={"outbox_id": message_id, "code": refused.code},
+                        )
+                        tell_only = True
+                        continue
+                    return await self._dead(message_id, refused.detail)
                 except (StaleDataError, IntegrityError):
                     await session.rollback()
                     await transfer.discard(self.applications, copied)

@@ -4,6 +4,7 @@ time is its own entry time. Either way it is recorded and audited."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from support import (
 from connectors.errors import NotOurCase
 from connectors.registry import ConnectorRegistry
 from gateway import audit
+from gateway.applications.service import ApplicationService
 from gateway.forwarding.worker import Forwarder
 
 pytestmark = pytest.mark.rule("R-10.6")
@@ -267,17 +269,39 @@ async def test_a_case_that_does_not_fill_the_mapped_form_is_redirected_with_one_
         "/body/form/household_members",
         "/documents/household-status-form",
     }
-    # And only once.
-    again = await portal.gateway.post(
-        f"/v1/applications/{claim['id']}/resubmit", json={}, headers=headers
+    # And only once, however many taps at the same moment.
+    both = await asyncio.gather(
+        *(
+            portal.gateway.post(
+                f"/v1/applications/{claim['id']}/resubmit", json={}, headers=headers
+            )
+            for _ in range(2)
+        )
     )
-    assert again.status_code == 409
-    assert again.json()["code"] == "already_resubmitted"
+    assert [r.status_code for r in both] == [409, 409]
+    assert {r.json()["code"] for r in both} == {"already_resubmitted"}
+    # A draft the citizen deleted does not count: the one step is there again.
+    r = await portal.gateway.delete(f"/v1/applications/{grant['id']}", headers=headers)
+    assert r.status_code == 204, r.text
+    both = await asyncio.gather(
+        *(
+            portal.gateway.post(
+                f"/v1/applications/{claim['id']}/resubmit", json={}, headers=headers
+            )
+            for _ in range(2)
+        )
+    )
+    assert sorted(r.status_code for r in both) == [201, 409]
+    r = await portal.gateway.get("/v1/applications", headers=headers)
+    assert len(r.json()["items"]) == 2  # the claim and one grant
 
 
-async def test_a_forwarded_case_is_never_bounced_back_automatically(portal: Portal) -> None:
+async def test_a_forwarded_case_is_never_bounced_back_automatically(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """DCY refers a grant to SSO, which finds the claimant is not its insured person and names
-    DCY: the portal does not send it back on its own; the citizen is told."""
+    DCY: the portal does not send it back on its own, even where it could file it there; the
+    citizen is told."""
     headers = bearer(await login(portal, person=uninsured_person()))
     grant = await draft(portal, headers, "dcy-child-support-grant", DCY_FORM)
     r = await attach(portal, headers, grant["id"], "household-status-form")
@@ -293,6 +317,12 @@ async def test_a_forwarded_case_is_never_bounced_back_automatically(portal: Port
     assert r.status_code == 200, r.text
     claim_id = (await shown(portal, headers, grant["id"]))["timeline"][-1]["data"]["forwarded_as"]
 
+    # Were the claim complete as a grant (it is not: the household's means are missing), it
+    # would still not go back to DCY.
+    async def complete(*_: object) -> bool:
+        return True
+
+    monkeypatch.setattr(ApplicationService, "complete_at", complete)
     assert [d.outcome for d in await portal.forward()] == ["redirected"]
     claim = await shown(portal, headers, claim_id)
     assert claim["status"] == "redirected"
@@ -302,8 +332,25 @@ async def test_a_forwarded_case_is_never_bounced_back_automatically(portal: Port
     assert len(r.json()["items"]) == 2  # the grant and the claim: nothing filed a third time
 
 
+async def test_an_agency_with_its_own_system_says_so_when_filed_not_by_referring(
+    portal: Portal,
+) -> None:
+    """DLT's back end answers not_our_case when the portal files with it; a referral on the
+    agency API would leave the filing on its way to DLT regardless."""
+    headers = bearer(await login(portal))
+    renewal = (await filed(portal, headers))["application"]
+    r = await portal.gateway.post(
+        f"/v1/agency/applications/{renewal['id']}/refer",
+        json={"agency_code": "SSO"},
+        headers=await agency_headers(portal, "DLT"),
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "refer_in_own_system"
+    assert (await shown(portal, headers, renewal["id"]))["status"] == "submitted"
+
+
 async def test_an_agency_cannot_refer_to_itself_nor_name_two_destinations(portal: Portal) -> None:
-    _, grant = await child_grant_with_dcy(portal)
+    headers, grant = await child_grant_with_dcy(portal)
     dcy = await agency_headers(portal, "DCY")
     for body, code in (
         ({"agency_code": "DCY"}, "same_agency"),
@@ -315,6 +362,12 @@ async def test_an_agency_cannot_refer_to_itself_nor_name_two_destinations(portal
         )
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["code"] == code
+    r = await portal.gateway.post(
+        f"/v1/agency/applications/{grant['id']}/refer", json={"agency_code": "XYZ"}, headers=dcy
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["code"] == "unknown_agency"
+    assert (await shown(portal, headers, grant["id"]))["status"] == "forwarded"
     # Another agency's case is not found at all.
     sso = await agency_headers(portal, "SSO")
     r = await portal.gateway.post(

@@ -18,7 +18,10 @@ from support import (
     shown,
 )
 
+from connectors.errors import AgencyUnavailable
+from connectors.registry import ConnectorRegistry
 from gateway.applications.models import OutboxMessage
+from gateway.forwarding.worker import Forwarder
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
@@ -128,3 +131,57 @@ async def test_withdrawn_before_it_went_the_agency_never_hears_of_it(portal: Por
     r = await portal.gateway.get("/v1/admin/outbox?status=dead", headers=ADMIN)
     assert r.status_code == 200, r.text
     assert r.json()["items"] == []
+
+
+class LostAnswer:
+    """DLT's connector whose call reaches DLT and files the case, but whose answer is lost on
+    the way back (a timeout): the worker cannot tell it arrived."""
+
+    agency_code = "DLT"
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    async def submit(self, submission: Any) -> Any:
+        await self.real.submit(submission)
+        raise AgencyUnavailable("DLT", "read timeout")
+
+    async def status(self, agency_ref: str) -> Any:  # pragma: no cover - not asked
+        raise NotImplementedError
+
+    async def health(self) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_withdrawn_after_an_attempt_that_may_have_arrived_is_cancelled_there(
+    portal: Portal,
+) -> None:
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers))["application"]
+    assert portal.app is not None
+    state = portal.app.state
+    lossy = Forwarder(
+        state.runtime,
+        state.applications,
+        ConnectorRegistry({"DLT": LostAnswer(state.connectors.get("DLT"))}),
+    )
+    assert [d.outcome for d in await lossy.run_once()] == ["retry"]
+    assert (await dlt_case(portal, application["number"]))["status"] == "received"
+
+    r = await portal.gateway.post(
+        f"/v1/applications/{application['id']}/withdraw", json={}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    for _ in range(3):  # the filing is sent again (same key: DLT's first answer), then cancelled
+        r = await portal.gateway.post("/v1/admin/clock", json={"advance": 700}, headers=ADMIN)
+        assert r.status_code == 200
+        await portal.forward()
+    assert (await dlt_case(portal, application["number"]))["status"] == "cancelled"
+    r = await portal.agencies.get("/dlt/staff/applications")
+    numbers = [c["application_number"] for c in r.json()["applications"]]
+    assert numbers.count(application["number"]) == 1
+    headers = bearer(await login(portal))  # the simulated hour outlived the first token
+    assert (await shown(portal, headers, application["id"]))["status"] == "withdrawn"
