@@ -481,12 +481,19 @@ def worker(once: bool) -> None:
     default=None,
     help="The mock host's fault knobs (AGENCIES_URL/faults), to run the outage check.",
 )
+@click.option(
+    "--staff-url",
+    default=None,
+    help="The mock agency's root with its staff endpoints (AGENCIES_URL/<code>), so its staff "
+    "move the checks' cases on: in review (status-events), asked for information (provide-info).",
+)
 def certify(
     agency_code: str,
     base_url: str | None,
     junit_path: Path | None,
     sample_path: Path | None,
     faults_url: str | None,
+    staff_url: str | None,
 ) -> None:
     """Run the conformance checks against an agency's connector and its (test) back end,
     configured as the gateway configures it. Exit 0 when every check passed (skips allowed),
@@ -494,6 +501,7 @@ def certify(
     from connectors.certification import (
         Certification,
         FaultKnobs,
+        StaffBackOffice,
         Subject,
         registered_connector,
         text_report,
@@ -507,12 +515,16 @@ def certify(
     sample = _certification_sample(code, sample_path)
     if faults_url is not None and not faults_url.startswith(("http://", "https://")):
         _cannot_certify(f"--faults-url must be an http(s) URL, not {faults_url!r}")
+    if staff_url is not None and not staff_url.startswith(("http://", "https://")):
+        _cannot_certify(f"--staff-url must be an http(s) URL, not {staff_url!r}")
 
     async def run() -> Certification:
         connector, factory = registered_connector(config)
         outages = FaultKnobs(faults_url) if faults_url else None
+        staff = StaffBackOffice(staff_url) if staff_url else None
+        subject = Subject(connector, config, factory, sample, outages=outages, back_office=staff)
         try:
-            return await run_checks(Subject(connector, config, factory, sample, outages=outages))
+            return await run_checks(subject)
         finally:
             await connector.aclose()
 

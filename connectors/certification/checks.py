@@ -8,6 +8,11 @@ function of a `Subject` returning what it saw (a pass) or raising why not.
     status-events           report a case's status with its events in seq order 1..seq (and
                             `in_review` after the agency's staff took it up, given a back office)
     cancel                  withdraw a case (only if it implements Cancels)
+    provide-info            pass on the citizen's answer to the agency's request for
+                            information (only if it implements ReceivesInformation, and given
+                            a back office whose staff ask): the case back `in_review` with a
+                            later seq; the same key again gives the same event and no second
+                            answer; an answer the case is not waiting for → AgencyRejected
     once-only               give the once-only record the sample names (only if it implements
                             ProvidesOnceOnlyData; R-12.1)
     once-only-unknown-kind  refuse a kind it does not offer with AgencyMisconfigured
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import secrets
 import socket
 import sys
@@ -42,17 +48,23 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from connectors.base import (
+    AgencyEvent,
     AgencyStatus,
+    AttachmentRef,
     Cancels,
     Connector,
     Health,
+    InformationAnswer,
     ProvidesOnceOnlyData,
+    ReceivesInformation,
+    StatusReport,
 )
-from connectors.certification.hooks import HookFailed
+from connectors.certification.hooks import BackOffice, HookFailed
 from connectors.certification.results import Certification, CheckResult, Outcome
 from connectors.certification.subject import Subject, VariantUnavailable
 from connectors.errors import (
     AgencyMisconfigured,
+    AgencyRejected,
     AgencyUnavailable,
     ConnectorError,
 )
@@ -61,6 +73,12 @@ DEFAULT_TIMEOUT_SECONDS = 60.0
 #: What a fresh filing may answer (SubmitResult: received, forwarded within the agency, or an
 #: agency that decides at once already further on); a cancelled case is never a new filing.
 FILING_STATUSES = frozenset(AgencyStatus) - {AgencyStatus.CANCELLED}
+#: What the `provide-info` check's staff ask for, and the document the citizen answers with
+#: (its `url` never resolves, RFC 2606: the agency's test back end need not fetch it).
+INFO_REQUEST_REASON = "ขอเอกสารเพิ่มเติม (ทดสอบการรับรอง) / More documents (certification test)"
+INFO_ITEM = {"name_th": "เอกสารเพิ่มเติม", "name_en": "An additional document"}
+INFO_DOCUMENT = b"%PDF-1.4\n% citizen-gateway certify: the citizen's answer\n%%EOF\n"
+INFO_ATTACHMENT_BASE = "https://certification.invalid/v1/agency/attachments"
 
 
 class CheckFailed(Exception):
@@ -253,6 +271,172 @@ async def check_cancel(subject: Subject) -> str:
     if report.status is not AgencyStatus.CANCELLED:
         raise CheckFailed(f"after cancel() the case's status is {report.status.value!r}")
     return f"{filed.agency_ref} cancelled (event seq {event.seq})"
+
+
+def _information_answer(label: str) -> InformationAnswer:
+    """A fresh answer (a new idempotency key): a note and one document."""
+    token = secrets.token_hex(8)
+    return InformationAnswer(
+        idempotency_key=f"certify-{label}-{token}:information",
+        note="ส่งเอกสารเพิ่มเติมตามที่ขอ / The document asked for (certification test)",
+        attachments=[
+            AttachmentRef(
+                document="certify-additional-document",
+                filename="additional-document.pdf",
+                media_type="application/pdf",
+                size=len(INFO_DOCUMENT),
+                sha256=hashlib.sha256(INFO_DOCUMENT).hexdigest(),
+                url=f"{INFO_ATTACHMENT_BASE}/{token}",
+            )
+        ],
+        answered_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _events(report: StatusReport) -> str:
+    return " ".join(f"{event.seq}:{event.status.value}" for event in report.events) or "none"
+
+
+def _an_event(value: object, what: str) -> AgencyEvent:
+    if not isinstance(value, AgencyEvent):
+        raise CheckFailed(f"{what} answered {_short(value)}, not an AgencyEvent")
+    return value
+
+
+async def _case_needing_info(subject: Subject, back_office: BackOffice) -> StatusReport:
+    """A fresh case the agency's staff accepted, then asked for information about."""
+    connector = subject.connector
+    filed = await connector.submit(
+        subject.sample.submission(subject.agency_code, label="certify-info")
+    )
+    ref = filed.agency_ref
+    await back_office.accept(ref)
+    await back_office.request_info(ref, reason=INFO_REQUEST_REASON, items=[INFO_ITEM])
+    asked = await connector.status(ref)
+    if asked.status is not AgencyStatus.NEEDS_INFO:
+        raise CheckFailed(
+            f"after the agency's staff asked for information, status({ref!r}) reports "
+            f"{asked.status.value!r} (events {_events(asked)}); expected 'needs_info'"
+        )
+    return asked
+
+
+async def _answered(
+    connector: ReceivesInformation, asked: StatusReport, answer: InformationAnswer
+) -> AgencyEvent:
+    """The answer's event: the case back in review, after the request."""
+    event = _an_event(await connector.provide_info(asked.agency_ref, answer), "provide_info()")
+    if event.status is not AgencyStatus.IN_REVIEW:
+        raise CheckFailed(
+            f"the answer to the request for information gave an event with status "
+            f"{event.status.value!r}; expected 'in_review' (the agency reviews the case again)"
+        )
+    if event.seq <= asked.seq:
+        raise CheckFailed(
+            f"the answer's event has seq {event.seq}, not after the request for information's "
+            f"(seq {asked.seq}): the gateway would take it for an event it already applied"
+        )
+    if not _aware(event.at):
+        raise CheckFailed(f"the answer's event time {event.at.isoformat()} has no UTC offset")
+    return event
+
+
+async def _answered_again(
+    connector: ReceivesInformation, ref: str, answer: InformationAnswer, first: AgencyEvent
+) -> AgencyEvent:
+    """The same answer again (the gateway repeats a call whose answer it lost): the first
+    event, not a refusal and not a second answer."""
+    key = answer.idempotency_key
+    try:
+        again = await connector.provide_info(ref, answer)
+    except AgencyUnavailable:
+        raise  # proves nothing: the check errs
+    except ConnectorError as exc:
+        raise CheckFailed(
+            f"the same idempotency key {key!r} sent again raised {type(exc).__name__} "
+            f"({exc.message}); expected the first answer's event (seq {first.seq}): the gateway "
+            "repeats a call whose answer it lost, and the agency must record the answer once"
+        ) from exc
+    again = _an_event(again, "provide_info() with the same key again")
+    if again.seq != first.seq or again.status is not first.status:
+        raise CheckFailed(
+            f"the same idempotency key {key!r} sent twice answered seq {first.seq} "
+            f"({first.status.value}), then seq {again.seq} ({again.status.value}): the answer "
+            "was recorded twice (the agency must give the first event again)"
+        )
+    return again
+
+
+async def _refused_answer(
+    subject: Subject, connector: ReceivesInformation, report: StatusReport, what: str
+) -> AgencyRejected:
+    """The refusal of an answer the case is not waiting for (AgencyRejected, shown to the
+    citizen); AgencyUnavailable while the agency is up is a failure: it would be retried."""
+    try:
+        unexpected = await connector.provide_info(report.agency_ref, _information_answer("late"))
+    except AgencyRejected as exc:
+        return exc
+    except AgencyUnavailable as exc:
+        if not (await _health(subject.connector, "after the agency was unavailable")).ok:
+            raise CheckBlocked(
+                f"{what} could not be judged: the agency was unavailable ({exc.message})"
+            ) from exc
+        raise CheckFailed(
+            f"{what} raised AgencyUnavailable ({exc.message}) though the agency is up; "
+            "expected AgencyRejected (the gateway would retry a refused answer forever)"
+        ) from exc
+    except ConnectorError as exc:
+        raise CheckFailed(
+            f"{what} raised {type(exc).__name__} ({exc.message}); expected AgencyRejected"
+        ) from exc
+    raise CheckFailed(f"{what} answered {_short(unexpected)}; expected AgencyRejected")
+
+
+@_check("provide-info", "passes on the answer to a request for information, once per key")
+async def check_provide_info(subject: Subject) -> str:
+    connector, back_office = subject.connector, subject.back_office
+    if not isinstance(connector, ReceivesInformation):
+        raise CheckSkipped(
+            "the connector does not implement ReceivesInformation (an optional capability)"
+        )
+    if back_office is None:
+        raise CheckSkipped(
+            "no back office whose staff can ask for information (give --staff-url, the mock "
+            "agency's root, e.g. http://127.0.0.1:8100/dlt): an answer needs a case in needs_info"
+        )
+    asked = await _case_needing_info(subject, back_office)
+    ref = asked.agency_ref
+    answer = _information_answer("info")
+    first = await _answered(connector, asked, answer)
+    answered = await subject.connector.status(ref)
+    if not any(event.seq == first.seq for event in answered.events):
+        raise CheckFailed(
+            f"provide_info() answered event seq {first.seq}, but status({ref!r}) has events "
+            f"{_events(answered)}"
+        )
+    again = await _answered_again(connector, ref, answer, first)
+    repeated = await subject.connector.status(ref)
+    if repeated.seq != answered.seq or len(repeated.events) != len(answered.events):
+        raise CheckFailed(
+            f"after the same idempotency key {answer.idempotency_key!r} was sent again, "
+            f"status({ref!r}) has events {_events(repeated)} (before: {_events(answered)}): "
+            "a second answer was recorded"
+        )
+    state = repeated.status.value
+    what = f"an answer (a new key) to {ref}, which is {state}, not waiting for information,"
+    refused = await _refused_answer(subject, connector, repeated, what)
+    after = await subject.connector.status(ref)
+    if after.seq != repeated.seq:
+        raise CheckFailed(
+            f"{what} was refused, yet status({ref!r}) has events {_events(after)} "
+            f"(before: {_events(repeated)})"
+        )
+    code = f"{refused.code}: " if refused.code else ""
+    return (
+        f"{ref}: information asked (seq {asked.seq}); the answer → {first.status.value} "
+        f"seq {first.seq}; the same key again → seq {again.seq}, no new event; an answer while "
+        f"{state} → AgencyRejected ({code}{refused.message})"
+    )
 
 
 @_check("once-only", "gives the once-only data it declares (R-12.1)")

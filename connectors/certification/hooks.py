@@ -4,8 +4,10 @@
   mock agencies host's shared knobs over HTTP (`GET|PUT {faults_url}/{CODE}`, which
   `citizen-gateway agencies` serves at `{AGENCIES_URL}/faults`), and puts back what it found.
 - `BackOffice`: move a filed case on as the agency's staff would (the `status-events` check
-  then expects `in_review`). `StaffBackOffice` uses the mock agencies' staff endpoint
-  `POST {base_url}/staff/applications/{agency_ref}/accept` (docs/agency-integration.md).
+  then expects `in_review`; the `provide-info` check has the staff ask for information, and
+  is skipped without one). `StaffBackOffice` uses the mock agencies' staff endpoints
+  `POST {base_url}/staff/applications/{agency_ref}/{accept|request-info}` with JSON
+  `{"reason"?, "items"?}` (docs/agency-integration.md).
 
 A hook that does not work raises `HookFailed`: the check that needed it errs (nothing is known
 about the connector), it does not fail.
@@ -14,7 +16,7 @@ about the connector), it does not fail.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -34,6 +36,13 @@ class Outages(Protocol):
 class BackOffice(Protocol):
     async def accept(self, agency_ref: str) -> None:
         """The agency's staff take the case up: its status becomes `in_review`."""
+        ...
+
+    async def request_info(
+        self, agency_ref: str, *, reason: str, items: Sequence[Mapping[str, str]]
+    ) -> None:
+        """The agency's staff ask the citizen for information (`items`, each with `name_th`
+        and `name_en`): the case's status becomes `needs_info`."""
         ...
 
 
@@ -74,7 +83,7 @@ class FaultKnobs:
 
 
 class StaffBackOffice:
-    """The mock casework agencies' staff endpoint below the agency's `base_url`."""
+    """The mock casework agencies' staff endpoints below the agency's `base_url` (its root)."""
 
     def __init__(
         self,
@@ -87,6 +96,19 @@ class StaffBackOffice:
         self._timeout = timeout
 
     async def accept(self, agency_ref: str) -> None:
-        url = f"{self.base_url}/staff/applications/{quote(agency_ref, safe='')}/accept"
+        await self._act(agency_ref, "accept")
+
+    async def request_info(
+        self, agency_ref: str, *, reason: str, items: Sequence[Mapping[str, str]]
+    ) -> None:
+        await self._act(
+            agency_ref, "request-info", {"reason": reason, "items": [dict(i) for i in items]}
+        )
+
+    async def _act(
+        self, agency_ref: str, action: str, decision: Mapping[str, Any] | None = None
+    ) -> None:
+        url = f"{self.base_url}/staff/applications/{quote(agency_ref, safe='')}/{action}"
+        extra: dict[str, Any] = {} if decision is None else {"json": dict(decision)}
         async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
-            await _request(client, "POST", url)
+            await _request(client, "POST", url, **extra)

@@ -31,13 +31,16 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from connectors import (
+    AgencyEvent,
     AgencyRejected,
     AgencyUnavailable,
     Cancels,
     Connector,
     ConnectorConfig,
     Health,
+    InformationAnswer,
     ProvidesOnceOnlyData,
+    ReceivesInformation,
     StatusReport,
     Submission,
     SubmitResult,
@@ -56,10 +59,12 @@ from connectors.certification import (
     builtin_sample,
     builtin_sample_codes,
     certify,
+    check_by_id,
     junit_xml,
     load_sample,
     parse_sample,
     registered_connector,
+    run_check,
     summary,
     text_report,
 )
@@ -160,6 +165,53 @@ class LeakyDlt(DltConnector):
             raise
 
 
+class ForgetfulAnswersDlt(DltConnector):
+    """Sends each answer to a request for information with a fresh idempotency key: an answer
+    repeated after a lost reply is a second answer."""
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        fresh = f"{answer.idempotency_key}-{secrets.token_hex(3)}"
+        return await super().provide_info(agency_ref, replace(answer, idempotency_key=fresh))
+
+
+class RecountingDlt(DltConnector):
+    """Answers a repeated answer with a new event, as if the agency had recorded it again."""
+
+    def __init__(self, cfg: ConnectorConfig, transport: httpx.AsyncBaseTransport | None) -> None:
+        super().__init__(cfg, transport)
+        self._sent: set[str] = set()
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        event = await super().provide_info(agency_ref, answer)
+        if answer.idempotency_key in self._sent:
+            return replace(event, seq=event.seq + 1)
+        self._sent.add(answer.idempotency_key)
+        return event
+
+
+class CrashingOnRefusalDlt(DltConnector):
+    """Reads the agency's refusal of an answer as if it were an event: a KeyError escapes."""
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        try:
+            return await super().provide_info(agency_ref, answer)
+        except AgencyRejected:
+            refusal: dict[str, Any] = {"error": "invalid_transition"}
+            return AgencyEvent(
+                seq=refusal["seq"], at=refusal["at"], status=refusal["status"], data={}
+            )
+
+
+class RefusalAsOutageDlt(DltConnector):
+    """Calls the agency's refusal of an answer an outage: the gateway would retry it forever."""
+
+    async def provide_info(self, agency_ref: str, answer: InformationAnswer) -> AgencyEvent:
+        try:
+            return await super().provide_info(agency_ref, answer)
+        except AgencyRejected as exc:
+            raise AgencyUnavailable(self.agency_code, f"try again: {exc.message}") from exc
+
+
 class PlainDlt:
     """Only the four methods every connector has: no cancel, no once-only data."""
 
@@ -197,6 +249,11 @@ async def test_the_seed_agencies_connectors_pass_every_check(code: str) -> None:
     assert "filed one case" in run.result("idempotent-submit").detail
     assert "in_review" in run.result("status-events").detail
     assert "503" in run.result("outage").detail
+    info = run.result("provide-info").detail
+    assert "the answer → in_review" in info
+    assert "the same key again" in info
+    assert "no new event" in info
+    assert "AgencyRejected (invalid_transition: " in info
 
 
 async def test_without_fault_knobs_the_outage_is_skipped_and_says_how_to_run_it() -> None:
@@ -205,6 +262,11 @@ async def test_without_fault_knobs_the_outage_is_skipped_and_says_how_to_run_it(
     outage = run.result("outage")
     assert outage.outcome is Outcome.SKIP
     assert "--faults-url" in outage.detail
+    # No staff to ask for information: the answer to it cannot be tried.
+    info = run.result("provide-info")
+    assert info.outcome is Outcome.SKIP
+    assert "--staff-url" in info.detail
+    assert "needs_info" in info.detail
     # A dead address is still tried, with no hook at all.
     assert run.result("unreachable").outcome is Outcome.PASS
     assert run.certified  # skips are allowed
@@ -250,11 +312,14 @@ async def test_an_exception_outside_the_error_tree_is_a_failure_naming_where() -
 
 async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
     async with against_mock("DLT", lambda cfg, t=None: PlainDlt(cfg, t)) as subject:
-        assert not isinstance(subject.connector, Cancels | ProvidesOnceOnlyData)
+        assert not isinstance(
+            subject.connector, Cancels | ProvidesOnceOnlyData | ReceivesInformation
+        )
         run = await certify(subject)
     skipped = {check for check, outcome in outcomes(run).items() if outcome is Outcome.SKIP}
-    assert skipped == {"cancel", "once-only", "once-only-unknown-kind"}
+    assert skipped == {"cancel", "provide-info", "once-only", "once-only-unknown-kind"}
     assert "does not implement Cancels" in run.result("cancel").detail
+    assert "does not implement ReceivesInformation" in run.result("provide-info").detail
     assert run.certified
 
 
@@ -289,6 +354,60 @@ async def test_a_sample_without_the_once_only_kind_errs_saying_what_to_add() -> 
     assert '"once_only"' in once_only.detail
 
 
+# -- provide-info: the answer to a request for information -------------------------------------
+
+PROVIDE_INFO = check_by_id("provide-info")
+
+
+async def test_a_connector_that_sends_an_answer_again_under_a_new_key_fails_provide_info() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: ForgetfulAnswersDlt(cfg, t)) as subject:
+        run = await certify(subject)
+    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
+    assert failed == {"provide-info"}
+    detail = run.result("provide-info").detail
+    assert detail.startswith("the same idempotency key 'certify-info-")
+    assert "sent again raised AgencyRejected (case DLT-R-000" in detail
+    assert "is in_review, not waiting for information)" in detail
+    assert "expected the first answer's event (seq 4)" in detail
+    assert "the agency must record the answer once" in detail
+    assert "FAIL   provide-info" in text_report(run)
+
+
+async def test_a_connector_that_answers_a_repeated_answer_with_a_new_event_fails() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: RecountingDlt(cfg, t)) as subject:
+        result = await run_check(PROVIDE_INFO, subject)
+    assert result.outcome is Outcome.FAIL
+    assert "sent twice answered seq 4 (in_review), then seq 5 (in_review)" in result.detail
+    assert "the answer was recorded twice" in result.detail
+
+
+async def test_an_exception_escaping_provide_info_is_a_failure_naming_where() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: CrashingOnRefusalDlt(cfg, t)) as subject:
+        result = await run_check(PROVIDE_INFO, subject)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith("raised KeyError: 'seq' (from test_certification.py:")
+    assert "in provide_info)" in result.detail
+    assert "a connector raises only the errors of connectors.errors" in result.detail
+
+
+async def test_a_refused_answer_reported_as_an_outage_fails_while_the_agency_is_up() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: RefusalAsOutageDlt(cfg, t)) as subject:
+        result = await run_check(PROVIDE_INFO, subject)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith("an answer (a new key) to DLT-R-000001, which is in_review,")
+    assert "raised AgencyUnavailable (try again: " in result.detail
+    assert "though the agency is up; expected AgencyRejected" in result.detail
+
+
+async def test_provide_info_needs_a_case_in_needs_info_and_errs_when_the_staff_cannot_ask() -> None:
+    async with against_mock("DLT") as subject:
+        staff = StaffBackOffice("http://agencies.test/no-such-agency", subject.transport)
+        result = await run_check(PROVIDE_INFO, replace(subject, back_office=staff))
+    assert result.outcome is Outcome.ERROR
+    assert "POST http://agencies.test/no-such-agency/staff/applications/" in result.detail
+    assert "/accept answered 404" in result.detail
+
+
 # -- JUnit XML ---------------------------------------------------------------------------------
 
 
@@ -306,7 +425,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
         str(2 * n),
         "1",
         "0",
-        "1",
+        "2",
     )
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {"DLT", "SSO"}
@@ -314,7 +433,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert (dlt_suite.get("tests"), dlt_suite.get("failures"), dlt_suite.get("skipped")) == (
         str(n),
         "1",
-        "1",
+        "2",
     )
     cases = {case.get("name"): case for case in dlt_suite.findall("testcase")}
     assert list(cases) == CHECK_IDS
@@ -325,6 +444,9 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     skipped = cases["outage"].find("skipped")
     assert skipped is not None
     assert "--faults-url" in (skipped.get("message") or "")
+    skipped = cases["provide-info"].find("skipped")
+    assert skipped is not None
+    assert "--staff-url" in (skipped.get("message") or "")
     assert cases["health"].find("failure") is None
     assert cases["health"].find("skipped") is None
     sso_suite = suites["SSO"]
@@ -450,13 +572,22 @@ def test_certify_passes_against_the_live_mock_agency(
 ) -> None:
     junit = tmp_path / "reports" / "certify-dlt.xml"
     result = command(
-        "--agency", "dlt", "--faults-url", f"{live_agencies}/faults", "--junit", str(junit)
+        "--agency",
+        "dlt",
+        "--faults-url",
+        f"{live_agencies}/faults",
+        "--staff-url",
+        f"{live_agencies}/dlt",
+        "--junit",
+        str(junit),
     )
     assert result.exit_code == 0, result.output
     assert f"Certifying the DLT connector (DltConnector) at {live_agencies}/dlt" in result.output
     for check_id in CHECK_IDS:
         assert f"PASS   {check_id}" in result.output
     assert f"DLT: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED" in result.output
+    assert "accepted by the back office, status in_review" in result.output
+    assert "the answer → in_review" in result.output
     suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314 - our own output
     assert suite is not None
     assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
@@ -466,13 +597,21 @@ def test_certify_passes_against_the_live_mock_agency(
     )
 
 
-def test_certify_without_fault_knobs_skips_the_outage_and_still_certifies(
+def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_certifies(
     command: Callable[..., Any],
 ) -> None:
     result = command("--agency", "DLT")
     assert result.exit_code == 0, result.output
     assert "SKIP   outage" in result.output
-    assert "1 skipped: CERTIFIED" in result.output
+    assert "SKIP   provide-info" in result.output
+    assert "give --staff-url" in result.output
+    assert "2 skipped: CERTIFIED" in result.output
+
+
+def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[..., Any]) -> None:
+    result = command("--agency", "DLT", "--staff-url", "127.0.0.1:8100/dlt")
+    assert result.exit_code == 2
+    assert "--staff-url must be an http(s) URL, not '127.0.0.1:8100/dlt'" in result.output
 
 
 def test_certify_exits_1_when_a_check_fails(

@@ -6,10 +6,13 @@ fails until it does).
 
 What each connector must do with its agency (one test per check): say it is healthy; file a
 case once however often the same idempotency key is sent; report the case's status with its
-events in order (moved on by the mock's staff); cancel it when it can; give the once-only data
-it declares and refuse a kind it does not; and turn the agency's failures into the errors the
-gateway acts on (wrong credentials → misconfigured, an outage or a dead address →
-unavailable). Here every check must pass, except `cancel`, which a connector may not offer.
+events in order (moved on by the mock's staff); cancel it when it can; pass on the citizen's
+answer to the staff's request for information (back in review, once per idempotency key, and
+refused when the case is not waiting for one); give the once-only data it declares and refuse a
+kind it does not; and turn the agency's failures into the errors the gateway acts on (wrong
+credentials → misconfigured, an outage or a dead address → unavailable). Here every check must
+pass, except `cancel`, which a connector may not offer (every registered connector answers
+requests for information: `provide-info` must pass).
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def test_no_contract_check_was_dropped() -> None:
         "idempotent-submit",
         "status-events",
         "cancel",
+        "provide-info",
         "once-only",
         "wrong-credentials",
         "unreachable",

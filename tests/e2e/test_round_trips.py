@@ -113,10 +113,6 @@ def _environment(gateway_url: str, agencies_url: str, workdir: Path) -> dict[str
         CITIZEN_GATEWAY_STORAGE_DIR=str(var / "storage"),
         # Only faster: the embedded worker looks for new filings every 0.2 s instead of 0.5 s.
         CITIZEN_GATEWAY_WORKER_IDLE_SECONDS="0.2",
-        # Where the BMA's and DOP's back ends call the gateway. Their default is
-        # http://127.0.0.1:8000 and the Makefile sets nothing: only `make run`'s default port
-        # works without it.
-        MOCK_AGENCIES_GATEWAY_URL=gateway_url,
         PYTHONUNBUFFERED="1",
     )
     return env
