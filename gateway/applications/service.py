@@ -1099,23 +1099,25 @@ class ApplicationService:
         ]
         return not self.missing_items(spec, data, documents, attachments)
 
-    async def mapped_resubmission(self, citizen: Citizen, application_id: str) -> str:
-        """The service a redirected application is resubmitted to by default: the responsible
-        agency's counterpart in the catalog (R-10.6); 422 when there is none to choose."""
+    async def _redirected(
+        self, citizen: Citizen, application_id: str
+    ) -> tuple[Application, Mapping[str, Any]]:
+        """The citizen's redirected application and its redirect's data (409 otherwise)."""
         original = await self.owned(citizen, application_id)
         if original.status != Status.REDIRECTED:
             raise Conflict(
                 "Only an application redirected to another agency is resubmitted.",
                 code="not_redirected",
             )
-        mapped = next(
-            (
-                e.data.get("service_id")
-                for e in reversed(await self.repository.events(original.id))
-                if e.kind == Action.REDIRECT.value
-            ),
-            None,
-        )
+        events = await self.repository.events(original.id)
+        redirect = next(e for e in reversed(events) if e.kind == Action.REDIRECT.value)
+        return original, redirect.data
+
+    async def mapped_resubmission(self, citizen: Citizen, application_id: str) -> str:
+        """The service a redirected application is resubmitted to by default: the responsible
+        agency's counterpart in the catalog (R-10.6); 422 when there is none to choose."""
+        _, redirect = await self._redirected(citizen, application_id)
+        mapped = redirect.get("service_id")
         if not mapped:
             raise ValidationFailed(
                 "Say which service of the responsible agency to file at.",
@@ -1139,20 +1141,8 @@ class ApplicationService:
         a new application for that agency's service carrying over what the citizen entered
         (fields the new form takes) — with its own receipt time once filed. (The attachments
         are copied by the caller, which owns the storage.)"""
-        original = await self.owned(citizen, application_id)
-        if original.status != Status.REDIRECTED:
-            raise Conflict(
-                "Only an application redirected to another agency is resubmitted.",
-                code="not_redirected",
-            )
-        responsible = next(
-            (
-                e.data.get("responsible_agency")
-                for e in reversed(await self.repository.events(original.id))
-                if e.kind == Action.REDIRECT.value
-            ),
-            None,
-        )
+        original, redirect = await self._redirected(citizen, application_id)
+        responsible = redirect.get("responsible_agency")
         service = await self.catalog_rows.get_service(service_id)
         if service is None or service.agency_code != responsible:
             raise ValidationFailed(

@@ -334,29 +334,18 @@ class Forwarder:
 
     async def _answered(self, message_id: int, event: AgencyEvent) -> Delivery:
         """The agency's event for a follow-up, applied in its order, and the message done."""
-        for _ in range(5):
-            async with self.runtime.sessions() as session:
-                service = self._service(session)
-                message = await session.get(OutboxMessage, message_id)
-                if message is None or message.status == "done":
-                    return Delivery(message_id, "skipped")
-                application = await session.get(Application, message.application_id)
-                assert application is not None
-                try:
-                    await AgencyAnswers(service).report(
-                        application,
-                        seq=event.seq,
-                        at=event.at,
-                        status=AgencyStatus(event.status.value),
-                        data=dict(event.data),
-                    )
-                    message.status, message.done_at = "done", service.now
-                    message.locked_until, message.last_error = None, None
-                    await session.commit()
-                    return Delivery(message_id, "delivered")
-                except (StaleDataError, IntegrityError):
-                    await session.rollback()
-        return await self._retry(message_id, "the application kept changing; will try again")
+
+        async def apply(service: ApplicationService, application: Application) -> str:
+            await AgencyAnswers(service).report(
+                application,
+                seq=event.seq,
+                at=event.at,
+                status=AgencyStatus(event.status.value),
+                data=dict(event.data),
+            )
+            return "delivered"
+
+        return await self._settle(message_id, apply)
 
     async def _done(self, message_id: int, outcome: str, note: str) -> Delivery:
         async with self.runtime.sessions() as session:
@@ -389,7 +378,19 @@ class Forwarder:
         rejected: AgencyRejected | None = None,
         platform: bool = False,
     ) -> Delivery:
-        """Apply the agency's answer and mark the message done, in one transaction (retried
+        """Apply the agency's answer to a filing and mark the message done."""
+
+        async def apply(service: ApplicationService, application: Application) -> str:
+            return await self._apply(service, application, result, rejected, platform)
+
+        return await self._settle(message_id, apply)
+
+    async def _settle(
+        self,
+        message_id: int,
+        apply: Callable[[ApplicationService, Application], Awaitable[str]],
+    ) -> Delivery:
+        """`apply` the agency's answer and mark the message done, in one transaction (retried
         when a callback changed the same application at the same moment)."""
         for _ in range(5):
             async with self.runtime.sessions() as session:
@@ -400,7 +401,7 @@ class Forwarder:
                 application = await session.get(Application, message.application_id)
                 assert application is not None
                 try:
-                    outcome = await self._apply(service, application, result, rejected, platform)
+                    outcome = await apply(service, application)
                     message.status = "done"
                     message.done_at = service.now
                     message.locked_until = None
