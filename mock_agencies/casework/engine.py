@@ -79,6 +79,18 @@ class IssuedDocument:
     pdf: bytes
 
 
+def _keyed_body(key: str | None, raw: bytes) -> tuple[str, Any]:
+    """(the Idempotency-Key, the parsed JSON) of a request that must carry one."""
+    if not key:
+        raise IdempotencyKeyRequired("header Idempotency-Key is required")
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(f"Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
+    try:
+        return key, json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidRequest("request body must be a JSON object") from None
+
+
 def _fingerprint(body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -134,14 +146,7 @@ class Casework:
 
     def submit(self, consumer: str, key: str | None, raw: bytes) -> tuple[int, dict[str, Any]]:
         """(201, the answer) for a new filing; (200, the first answer) for its key again."""
-        if not key:
-            raise IdempotencyKeyRequired("header Idempotency-Key is required")
-        if len(key) > MAX_IDEMPOTENCY_KEY:
-            raise InvalidRequest(f"Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
-        try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidRequest("request body must be a JSON object") from None
+        key, body = _keyed_body(key, raw)
         fingerprint = _fingerprint(body)
         replay = self._replays.get((consumer, key))
         if replay is not None:
@@ -245,14 +250,7 @@ class Casework:
         """The applicant's answer to the case's request for information, passed on by the
         portal: the case goes back in review. (201, the answer); (200, the first answer) for
         the same key again."""
-        if not key:
-            raise IdempotencyKeyRequired("header Idempotency-Key is required")
-        if len(key) > MAX_IDEMPOTENCY_KEY:
-            raise InvalidRequest(f"Idempotency-Key is at most {MAX_IDEMPOTENCY_KEY} characters")
-        try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidRequest("request body must be a JSON object") from None
+        key, body = _keyed_body(key, raw)
         if not isinstance(body, dict):
             raise InvalidRequest("request body must be a JSON object")
         case = self.case_for(ref, consumer)
