@@ -180,7 +180,19 @@ def _wait_ready(
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """`make run` in a temporary working directory: migrate, seed, then the mock agencies and
-    the gateway (worker embedded), each its own process on a free port."""
+    the gateway (worker embedded), each its own process on a free port.
+
+    With ROUND_TRIPS_AGAINST=<the directory `make run` runs in>, the round trips go to that
+    running stack instead (at CITIZEN_GATEWAY_PUBLIC_URL and CITIZEN_GATEWAY_AGENCIES_URL,
+    by default make run's ports), to check a `make run` by hand."""
+    against = os.environ.get("ROUND_TRIPS_AGAINST")
+    if against:
+        yield Running(
+            os.environ.get("CITIZEN_GATEWAY_PUBLIC_URL", "http://127.0.0.1:8000"),
+            os.environ.get("CITIZEN_GATEWAY_AGENCIES_URL", "http://127.0.0.1:8100"),
+            Path(against),
+        )
+        return
     workdir = tmp_path_factory.mktemp("make-run")
     gateway_port, agencies_port = _free_port(), _free_port()
     while agencies_port == gateway_port:
