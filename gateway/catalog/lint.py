@@ -126,6 +126,14 @@ def _lint_counterparts(
                 s.id, "R-10.6", "unknown_counterpart", where, f"{other_id} is not defined"
             )
             continue
+        if other.status != "live":
+            yield Finding(
+                s.id,
+                "R-10.6",
+                "counterpart_not_live",
+                where,
+                f"{other_id} is not live, so nothing can be forwarded to it",
+            )
         if other.agency == s.agency:
             yield Finding(
                 s.id,

@@ -77,6 +77,7 @@ log = logging.getLogger("gateway.worker")
 
 TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
 BACKOFF_BASE_SECONDS = 2.0
+WAIT_SECONDS = 5.0  # a follow-up's next look at whether its filing has gone
 BACKOFF_MAX_SECONDS = 600.0
 
 
@@ -96,7 +97,8 @@ class Delivery:
     """What one delivery attempt came to."""
 
     message_id: int
-    outcome: str  # delivered | retry | dead | rejected | redirected | transferred | skipped
+    # delivered | retry | waiting | dead | rejected | redirected | transferred | skipped
+    outcome: str
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -300,7 +302,7 @@ class Forwarder:
         """Tell the agency's back end what the citizen did on the portal after filing."""
         if work.agency_ref is None:
             if work.submitted_pending:  # the filing itself is still on its way: after it
-                return await self._retry(message_id, "waiting for the application to be filed")
+                return await self._wait(message_id, "waiting for the application to be filed")
             if work.topic == TOPIC_WITHDRAWN:  # it never reached the agency: nothing to cancel
                 return await self._done(message_id, "skipped", "never reached the agency")
             return await self._dead(message_id, "the agency never acknowledged the application")
@@ -536,6 +538,21 @@ class Forwarder:
             "forwarding failed", extra={"outbox_id": message_id, "outcome": outcome, "error": error}
         )
         return Delivery(message_id, outcome)
+
+    async def _wait(self, message_id: int, why: str) -> Delivery:
+        """Not yet, through no failure (a follow-up waits for its filing): tried again shortly,
+        without spending the message's retry budget."""
+        async with self.runtime.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status == "done":
+                return Delivery(message_id, "skipped")
+            message.status = "pending"
+            message.attempts = max(message.attempts - 1, 0)  # this claim does not count
+            message.available_at = self.runtime.clock.now() + dt.timedelta(seconds=WAIT_SECONDS)
+            message.locked_until = None
+            message.last_error = why
+            await session.commit()
+        return Delivery(message_id, "waiting")
 
     async def _dead(self, message_id: int, error: str) -> Delivery:
         async with self.runtime.sessions() as session:

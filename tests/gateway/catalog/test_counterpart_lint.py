@@ -65,3 +65,15 @@ def test_two_counterparts_at_one_agency_are_reported(catalog: CatalogFile) -> No
     assert _findings(
         catalog, ["dop-older-persons-allowance-registration", "dop-funeral-assistance"]
     ) == {("duplicate_counterpart_agency", "counterparts[1]")}
+
+
+def test_a_counterpart_that_is_not_live_is_reported(catalog: CatalogFile) -> None:
+    grant = _service(catalog, "dcy-child-support-grant").model_copy(update={"status": "draft"})
+    claim = _service(catalog, "sso-child-allowance")
+    others = [s for s in catalog.services if s.id not in {grant.id, claim.id}]
+    findings = {
+        (f.check, f.where)
+        for f in lint([claim, grant, *others], catalog.agencies, TODAY)
+        if f.service_id == claim.id
+    }
+    assert findings == {("counterpart_not_live", "counterparts[0]")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from support import (
     PDF,
     Portal,
@@ -120,8 +120,17 @@ async def test_withdrawn_before_it_went_the_agency_never_hears_of_it(portal: Por
         f"/v1/applications/{application['id']}/withdraw", json={}, headers=headers
     )
     assert r.status_code == 200, r.text
-    # Taken in one round: the filing is dropped, and the withdrawal waits for it to finish.
-    assert sorted(d.outcome for d in await portal.forward()) == ["retry", "skipped"]
+    # Taken in one round: the filing is dropped, and the withdrawal waits for it to finish
+    # (without spending its retry budget).
+    assert sorted(d.outcome for d in await portal.forward()) == ["skipped", "waiting"]
+    assert portal.app is not None
+    async with portal.app.state.runtime.sessions() as session:
+        waiting = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.topic == "application.withdrawn")
+            )
+        ).one()
+        assert waiting.attempts == 0
     r = await portal.gateway.post("/v1/admin/clock", json={"advance": 120}, headers=ADMIN)
     assert r.status_code == 200
     assert [d.outcome for d in await portal.forward()] == ["skipped"]
