@@ -163,6 +163,7 @@ async def act_on_application(
 
 @router.post("/applications/{application_id}/refer", response_model=ApplicationOut)
 async def refer_application(
+    request: Request,
     application_id: str,
     body: ReferIn,
     caller: AgencyDep,
@@ -214,7 +215,9 @@ async def refer_application(
             f"No agency {body.agency_code} is on the portal.",
             errors=[FieldError("/body/agency_code", "unknown_agency", "An agency's code.")],
         )
-    plan = await transfer.plan(service, apps, application, body.agency_code)
+    plan = await transfer.plan(
+        service, apps, request.app.state.connectors, application, body.agency_code
+    )
     actor = Actor(ActorKind.AGENCY, f"{caller.agency_code}:{staff}")
     copied: list[str] = []
     try:

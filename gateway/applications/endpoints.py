@@ -21,8 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from connectors.base import ProvidesOnceOnlyData
-from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
 from gateway.applications.lifecycle import ActorKind
 from gateway.applications.repository import ApplicationRepository
 from gateway.applications.schemas import (
@@ -48,9 +46,9 @@ from gateway.applications.schemas import (
 from gateway.applications.service import (
     ApplicationService,
     ApplicationsRuntime,
-    fetch_plan,
 )
-from gateway.applications.transfer import copy_attachments, discard, prefill_facts
+from gateway.applications.state_data import fetch_once_only, prefill_facts
+from gateway.applications.transfer import copy_attachments, discard
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.deps import LangDep, RuntimeDep, SessionDep
@@ -162,7 +160,9 @@ async def create_application(
 
     async def run() -> tuple[int, dict[str, Any]]:
         facts = await prefill_facts(service, apps, citizen, body.service_id)
-        fetched = await _fetch_once_only(request, service, apps, citizen, body.service_id)
+        fetched = await fetch_once_only(
+            request.app.state.connectors, service, apps, citizen, body.service_id
+        )
         application = await service.create_draft(
             citizen,
             body.service_id,
@@ -178,42 +178,6 @@ async def create_application(
     return await _commit_once(
         service, citizen.id, key, "POST /v1/applications", body.model_dump(mode="json"), run
     )
-
-
-async def _fetch_once_only(
-    request: Request,
-    service: ApplicationService,
-    apps: ApplicationsRuntime,
-    citizen: Any,
-    service_id: str,
-) -> dict[str, Any]:
-    """R-12.1: documents the state issued are fetched from the issuing agency (once-only), never
-    asked of the citizen. An agency that cannot answer now leaves the document to be fetched by
-    the agency itself; the citizen is not asked for it either way."""
-    e_service = await service.catalog_rows.get_service(service_id)
-    if e_service is None:
-        return {}
-    plans = fetch_plan(e_service)
-    if not plans:
-        return {}
-    registry = request.app.state.connectors
-    pid = apps.vault.decrypt(citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id")
-    fetched: dict[str, Any] = {}
-    for plan in plans:
-        entry: dict[str, Any] = {"agency": plan.agency_code, "kind": plan.kind}
-        try:
-            connector = registry.get(plan.agency_code)
-            if not isinstance(connector, ProvidesOnceOnlyData):
-                raise AgencyMisconfigured(plan.agency_code, "gives no once-only data")
-            entry["data"] = dict(await connector.once_only(plan.kind, pid))
-            entry["status"] = "fetched"
-            entry["at"] = service.now.isoformat()
-        except AgencyRejected:
-            entry["status"] = "not_held"  # the agency holds no such record for this citizen
-        except (AgencyUnavailable, AgencyMisconfigured):
-            entry["status"] = "agency_unavailable"
-        fetched[plan.document] = entry
-    return fetched
 
 
 @router.get("/applications", response_model=ApplicationPage)
@@ -501,6 +465,7 @@ class ResubmitIn(BaseModel):
 
 @router.post("/applications/{application_id}/resubmit", status_code=201)
 async def resubmit_application(
+    request: Request,
     application_id: str,
     body: ResubmitIn,
     login: CitizenDep,
@@ -516,8 +481,11 @@ async def resubmit_application(
     citizen = login.citizen
     service_id = body.service_id or await service.mapped_resubmission(citizen, application_id)
     facts = await prefill_facts(service, apps, citizen, service_id)
+    fetched = await fetch_once_only(
+        request.app.state.connectors, service, apps, citizen, service_id
+    )
     original, new = await service.resubmission_draft(
-        citizen, application_id, service_id, facts=facts
+        citizen, application_id, service_id, facts=facts, fetched=fetched
     )
     session = service.repository.session
     copied: list[str] = []

@@ -1136,6 +1136,7 @@ class ApplicationService:
         service_id: str,
         *,
         facts: Mapping[str, Any],
+        fetched: Mapping[str, Any] | None = None,
     ) -> tuple[Application, Application]:
         """R-10.6: a redirected application filed again at the responsible agency, in one step:
         a new application for that agency's service carrying over what the citizen entered
@@ -1163,7 +1164,9 @@ class ApplicationService:
                     code="already_resubmitted",
                 )
         actor = Actor(ActorKind.CITIZEN, citizen.subject)
-        draft = await self.carry_over(citizen, original, service, facts=facts, actor=actor)
+        draft = await self.carry_over(
+            citizen, original, service, facts=facts, fetched=fetched, actor=actor
+        )
         return original, draft
 
     async def carry_over(
@@ -1174,14 +1177,17 @@ class ApplicationService:
         *,
         facts: Mapping[str, Any],
         actor: Actor,
+        fetched: Mapping[str, Any] | None = None,
     ) -> Application:
         """R-10.6: a new draft at `target` from `original` (what its form takes of the
-        citizen's entries, prefilled from the state again), recorded on both."""
+        citizen's entries, prefilled from the state again, with the documents the state issued
+        `fetched` for it), recorded on both."""
         draft = await self.create_draft(
             citizen,
             target.id,
             entered=self.carried_over(original, target),
             facts=facts,
+            fetched=fetched,
             unit_code=None,
             actor=actor,
             origin={"resubmission_of": original.id, "number": original.number},

@@ -26,8 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.errors import AgencyUnavailable
-from gateway.applications import forms
+from connectors.registry import ConnectorRegistry
 from gateway.applications.lifecycle import Status
 from gateway.applications.models import Application
 from gateway.applications.service import (
@@ -35,43 +34,11 @@ from gateway.applications.service import (
     Actor,
     ApplicationService,
     ApplicationsRuntime,
-    identity_facts,
     requirements,
 )
+from gateway.applications.state_data import fetch_once_only, prefill_facts
 from gateway.catalog.models import EService
 from identity.verification.models import Citizen
-from kernel.errors import ServiceUnavailable
-
-
-async def prefill_facts(
-    service: ApplicationService, apps: ApplicationsRuntime, citizen: Citizen, service_id: str
-) -> dict[str, Any]:
-    """The state's data about `citizen` that `service_id`'s form is prefilled from (R-12.1):
-    the verified identity, and the civil registry when the form asks for it."""
-    facts = identity_facts(citizen, apps.vault)
-    e_service = await service.catalog_rows.get_service(service_id)
-    if e_service is None:
-        return facts
-    spec = forms.effective_form(e_service.form)
-    sources = {str(source) for source in spec.prefill.values()}
-    if any(source.startswith("registry.") for source in sources):
-        national_id = apps.vault.decrypt(
-            citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id"
-        )
-        try:
-            person = await apps.registry.person(national_id)
-        except AgencyUnavailable as exc:
-            raise ServiceUnavailable(
-                "The civil registry cannot be reached to prefill your data; try again shortly.",
-                code="registry_unavailable",
-                headers={"Retry-After": "30"},
-            ) from exc
-        facts.update(
-            forms.registry_facts(
-                address_th=person.address_th, province_code=person.province_code, sex=person.sex
-            )
-        )
-    return facts
 
 
 async def copy_attachments(
@@ -114,6 +81,7 @@ class Plan:
     responsible_agency: str
     counterpart: EService | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    fetched: dict[str, Any] = field(default_factory=dict)  # once-only documents (R-12.1)
     complete: bool = False  # the counterpart can be filed with what the citizen gave
 
 
@@ -126,6 +94,7 @@ class Referral:
 async def plan(
     service: ApplicationService,
     apps: ApplicationsRuntime,
+    connectors: ConnectorRegistry,
     application: Application,
     responsible_agency: str,
 ) -> Plan:
@@ -139,11 +108,14 @@ async def plan(
     assert citizen is not None
     facts = await prefill_facts(service, apps, citizen, counterpart.id)
     complete = await service.complete_at(application, counterpart, facts)
+    fetched = {}
+    if complete:
+        fetched = await fetch_once_only(connectors, service, apps, citizen, counterpart.id)
     if complete and await _came_from(service, application) == responsible_agency:
         # Two agencies each saying it is the other's: the portal does not bounce the case
         # back on its own; the citizen is told and decides.
         complete = False
-    return Plan(responsible_agency, counterpart, facts, complete)
+    return Plan(responsible_agency, counterpart, facts, fetched, complete)
 
 
 async def _came_from(service: ApplicationService, application: Application) -> str | None:
@@ -175,7 +147,12 @@ async def refer(
         citizen = await service.repository.session.get(Citizen, application.citizen_id)
         assert citizen is not None
         draft = await service.carry_over(
-            citizen, application, plan.counterpart, facts=plan.facts, actor=SYSTEM
+            citizen,
+            application,
+            plan.counterpart,
+            facts=plan.facts,
+            fetched=plan.fetched,
+            actor=SYSTEM,
         )
         await service.repository.flush()
         await copy_attachments(service, apps, citizen, application, draft, plan.counterpart, copied)

@@ -478,7 +478,11 @@ class Forwarder:
                 try:
                     if application.status == Status.SUBMITTED:
                         plan = await transfer.plan(
-                            service, self.applications, application, responsible_agency
+                            service,
+                            self.applications,
+                            self.connectors,
+                            application,
+                            responsible_agency,
                         )
                         if tell_only:
                             plan.complete = False

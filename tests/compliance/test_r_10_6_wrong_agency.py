@@ -396,3 +396,37 @@ def uninsured_person() -> dict[str, str]:
         "last_name_th": person.last_name.th,
         "birth_date_be": person.birth_date_be,
     }
+
+
+class SsoSaysDlt(NotOurs):
+    agency_code = "SSO"
+
+    async def submit(self, submission: Any) -> Any:
+        raise NotOurCase("SSO", "a driving matter", responsible_agency="DLT")
+
+
+@pytest.mark.rule("R-12.1")
+async def test_a_resubmission_gets_the_documents_the_state_issued_for_the_new_service(
+    portal: Portal,
+) -> None:
+    """Resubmitted at DLT's renewal, the draft carries the current licence fetched from DLT,
+    as a draft made there directly would: the citizen is not asked for it."""
+    headers = bearer(await login(portal))
+    claim = await filed(portal, headers, service_id="sso-unemployment-benefit")
+    assert portal.app is not None
+    state = portal.app.state
+    forwarder = Forwarder(
+        state.runtime, state.applications, ConnectorRegistry({"SSO": SsoSaysDlt()})
+    )
+    assert [d.outcome for d in await forwarder.run_once()] == ["redirected"]
+    r = await portal.gateway.post(
+        f"/v1/applications/{claim['application']['id']}/resubmit",
+        json={"service_id": "dlt-driving-licence-renewal"},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    renewal = r.json()["application"]
+    licence = renewal["fetched_documents"]["current-licence"]
+    assert licence["status"] == "fetched"
+    assert licence["data"]["pid"] == "1100100001014"
+    assert "/documents/current-licence" not in {m["pointer"] for m in renewal["missing"]}
