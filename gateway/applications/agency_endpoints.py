@@ -221,11 +221,11 @@ async def refer_application(
     actor = Actor(ActorKind.AGENCY, f"{caller.agency_code}:{staff}")
     copied: list[str] = []
     try:
-        referral = await commit_change(
+        await commit_change(
             service,
             transfer.refer(service, apps, application, plan, copied, actor=actor, note=body.reason),
         )
     except BaseException:
         await transfer.discard(apps, copied)
         raise
-    return application_body(service, await service.view(referral.original), lang, ActorKind.AGENCY)
+    return application_body(service, await service.view(application), lang, ActorKind.AGENCY)

@@ -44,6 +44,7 @@ from gateway.applications.schemas import (
     summary_page,
 )
 from gateway.applications.service import (
+    Actor,
     ApplicationService,
     ApplicationsRuntime,
 )
@@ -479,21 +480,22 @@ async def resubmit_application(
     complete (its own receipt time), or stays a draft listing what the new service still
     needs."""
     citizen = login.citizen
-    service_id = body.service_id or await service.mapped_resubmission(citizen, application_id)
-    facts = await prefill_facts(service, apps, citizen, service_id)
-    fetched = await fetch_once_only(
-        request.app.state.connectors, service, apps, citizen, service_id
-    )
-    original, new = await service.resubmission_draft(
-        citizen, application_id, service_id, facts=facts, fetched=fetched
+    original, target = await service.resubmission_target(citizen, application_id, body.service_id)
+    facts = await prefill_facts(service, apps, citizen, target.id)
+    fetched = await fetch_once_only(request.app.state.connectors, service, apps, citizen, target.id)
+    new = await service.carry_over(
+        citizen,
+        original,
+        target,
+        facts=facts,
+        fetched=fetched,
+        actor=Actor(ActorKind.CITIZEN, citizen.subject),
     )
     session = service.repository.session
     copied: list[str] = []
     try:
         await service.repository.flush()
-        new_service = await service.catalog_rows.get_service(new.service_id)
-        assert new_service is not None
-        await copy_attachments(service, apps, citizen, original, new, new_service, copied)
+        await copy_attachments(service, apps, citizen, original, new, target, copied)
         await session.commit()
     except (IntegrityError, StaleDataError) as exc:  # resubmitted at the same moment
         await session.rollback()

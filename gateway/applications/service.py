@@ -1113,12 +1113,17 @@ class ApplicationService:
         redirect = next(e for e in reversed(events) if e.kind == Action.REDIRECT.value)
         return original, redirect.data
 
-    async def mapped_resubmission(self, citizen: Citizen, application_id: str) -> str:
-        """The service a redirected application is resubmitted to by default: the responsible
-        agency's counterpart in the catalog (R-10.6); 422 when there is none to choose."""
-        _, redirect = await self._redirected(citizen, application_id)
-        mapped = redirect.get("service_id")
-        if not mapped:
+    async def resubmission_target(
+        self, citizen: Citizen, application_id: str, service_id: str | None
+    ) -> tuple[Application, EService]:
+        """R-10.6, one step: the citizen's redirected application and the service it is filed
+        again at: `service_id`, which must be the responsible agency's, or by default the
+        service the catalog maps it to. Once, while the application made from it stands (a
+        deleted draft does not count). Checked before anything is fetched or written."""
+        original, redirect = await self._redirected(citizen, application_id)
+        responsible = redirect.get("responsible_agency")
+        service_id = service_id or redirect.get("service_id")
+        if not service_id:
             raise ValidationFailed(
                 "Say which service of the responsible agency to file at.",
                 errors=[
@@ -1127,25 +1132,8 @@ class ApplicationService:
                     )
                 ],
             )
-        return str(mapped)
-
-    async def resubmission_draft(
-        self,
-        citizen: Citizen,
-        application_id: str,
-        service_id: str,
-        *,
-        facts: Mapping[str, Any],
-        fetched: Mapping[str, Any] | None = None,
-    ) -> tuple[Application, Application]:
-        """R-10.6: a redirected application filed again at the responsible agency, in one step:
-        a new application for that agency's service carrying over what the citizen entered
-        (fields the new form takes) — with its own receipt time once filed. (The attachments
-        are copied by the caller, which owns the storage.)"""
-        original, redirect = await self._redirected(citizen, application_id)
-        responsible = redirect.get("responsible_agency")
-        service = await self.catalog_rows.get_service(service_id)
-        if service is None or service.agency_code != responsible:
+        target = await self.catalog_rows.get_service(str(service_id))
+        if target is None or target.agency_code != responsible:
             raise ValidationFailed(
                 f"Resubmit to a service of {responsible}, the agency responsible.",
                 errors=[
@@ -1155,7 +1143,6 @@ class ApplicationService:
                 ],
             )
         for event in await self.repository.events(original.id):
-            # Once: while the application made from it stands (a deleted draft does not count).
             if event.kind == "resubmitted" and await self.repository.get(
                 str(event.data.get("new_application_id"))
             ):
@@ -1163,11 +1150,7 @@ class ApplicationService:
                     "This application was already filed again at the responsible agency.",
                     code="already_resubmitted",
                 )
-        actor = Actor(ActorKind.CITIZEN, citizen.subject)
-        draft = await self.carry_over(
-            citizen, original, service, facts=facts, fetched=fetched, actor=actor
-        )
-        return original, draft
+        return original, target
 
     async def carry_over(
         self,

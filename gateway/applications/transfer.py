@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.registry import ConnectorRegistry
-from gateway.applications.lifecycle import Status
 from gateway.applications.models import Application
 from gateway.applications.service import (
     SYSTEM,
@@ -85,12 +84,6 @@ class Plan:
     complete: bool = False  # the counterpart can be filed with what the citizen gave
 
 
-@dataclass
-class Referral:
-    original: Application
-    forwarded: Application | None = None  # the new application at the responsible agency
-
-
 async def plan(
     service: ApplicationService,
     apps: ApplicationsRuntime,
@@ -108,13 +101,13 @@ async def plan(
     assert citizen is not None
     facts = await prefill_facts(service, apps, citizen, counterpart.id)
     complete = await service.complete_at(application, counterpart, facts)
-    fetched = {}
-    if complete:
-        fetched = await fetch_once_only(connectors, service, apps, citizen, counterpart.id)
     if complete and await _came_from(service, application) == responsible_agency:
         # Two agencies each saying it is the other's: the portal does not bounce the case
         # back on its own; the citizen is told and decides.
         complete = False
+    fetched = {}
+    if complete:
+        fetched = await fetch_once_only(connectors, service, apps, citizen, counterpart.id)
     return Plan(responsible_agency, counterpart, facts, fetched, complete)
 
 
@@ -137,12 +130,12 @@ async def refer(
     *,
     actor: Actor = SYSTEM,
     note: str | None = None,
-) -> Referral:
-    """Carry out `plan` in the caller's transaction (see the module's docstring). Blobs
-    written go into `copied`: the caller deletes them if it does not commit."""
-    referral = Referral(application)
-    if Status(application.status) != Status.MISROUTED:
-        await service.misroute(application.id, reason="other_agency", actor=actor, note=note)
+) -> Application | None:
+    """Carry out `plan` in the caller's transaction (see the module's docstring): the new
+    application at the responsible agency when it was forwarded there. Blobs written go into
+    `copied`: the caller deletes them if it does not commit."""
+    forwarded = None
+    await service.misroute(application.id, reason="other_agency", actor=actor, note=note)
     if plan.counterpart is not None and plan.complete:
         citizen = await service.repository.session.get(Citizen, application.citizen_id)
         assert citizen is not None
@@ -156,7 +149,7 @@ async def refer(
         )
         await service.repository.flush()
         await copy_attachments(service, apps, citizen, application, draft, plan.counterpart, copied)
-        referral.forwarded, _ = await service.submit(
+        forwarded, _ = await service.submit(
             citizen,
             draft.id,
             delivery=application.delivery,
@@ -168,6 +161,6 @@ async def refer(
         plan.responsible_agency,
         actor=actor,
         counterpart=plan.counterpart,
-        forwarded=referral.forwarded,
+        forwarded=forwarded,
     )
-    return referral
+    return forwarded

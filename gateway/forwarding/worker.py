@@ -77,8 +77,11 @@ log = logging.getLogger("gateway.worker")
 
 TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
 BACKOFF_BASE_SECONDS = 2.0
-WAIT_SECONDS = 5.0  # a follow-up's next look at whether its filing has gone
 BACKOFF_MAX_SECONDS = 600.0
+WAIT_SECONDS = 5.0  # a follow-up's next look at whether its filing has gone
+
+#: What the agency's answer does to the application, in the transaction that ends its message.
+Apply = Callable[[ApplicationService, Application], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -390,10 +393,12 @@ class Forwarder:
     async def _settle(
         self,
         message_id: int,
-        apply: Callable[[ApplicationService, Application], Awaitable[str]],
+        apply: Apply,
+        undo: Callable[[], Awaitable[None]] | None = None,
     ) -> Delivery:
         """`apply` the agency's answer and mark the message done, in one transaction (retried
-        when a callback changed the same application at the same moment)."""
+        when a callback changed the same application at the same moment). `undo` clears up
+        what an attempt wrote outside the database when it does not commit."""
         for _ in range(5):
             async with self.runtime.sessions() as session:
                 service = self._service(session)
@@ -410,9 +415,13 @@ class Forwarder:
                     message.last_error = None
                     await session.commit()
                     return Delivery(message_id, outcome)
-                except (StaleDataError, IntegrityError):
+                except BaseException as failed:
                     await session.rollback()
-                    continue
+                    if undo is not None:
+                        await undo()
+                    if isinstance(failed, StaleDataError | IntegrityError):
+                        continue
+                    raise
         return await self._retry(message_id, "the application kept changing; will try again")
 
     async def _apply(
@@ -464,63 +473,48 @@ class Forwarder:
         otherwise the citizen is told which agency is responsible (gateway.applications
         .transfer). In one transaction with the message's end. A forward that cannot be made
         after all (an attachment too large, the form refused) falls back to telling."""
-        tell_only = False
-        for _ in range(5):
-            async with self.runtime.sessions() as session:
-                service = self._service(session)
-                message = await session.get(OutboxMessage, message_id)
-                if message is None or message.status == "done":
-                    return Delivery(message_id, "skipped")
-                application = await session.get(Application, message.application_id)
-                assert application is not None
-                outcome = "skipped"  # withdrawn meanwhile: nothing to pass on
-                copied: list[str] = []
-                try:
-                    if application.status == Status.SUBMITTED:
-                        plan = await transfer.plan(
-                            service,
-                            self.applications,
-                            self.connectors,
-                            application,
-                            responsible_agency,
-                        )
-                        if tell_only:
-                            plan.complete = False
-                        referral = await transfer.refer(
-                            service, self.applications, application, plan, copied
-                        )
-                        outcome = "transferred" if referral.forwarded else "redirected"
-                    message.status = "done"
-                    message.done_at = service.now
-                    message.locked_until = None
-                    message.last_error = None
-                    await session.commit()
-                except ServiceUnavailable as unavailable:  # the registry or the store
-                    await session.rollback()
-                    await transfer.discard(self.applications, copied)
-                    return await self._retry(message_id, unavailable.detail)
-                except DomainError as refused:  # cannot be filed there after all
-                    await session.rollback()
-                    await transfer.discard(self.applications, copied)
-                    if not tell_only:
-                        log.warning(
-                            "forward to the responsible agency failed; telling the citizen",
-                            extra={"outbox_id": message_id, "code": refused.code},
-                        )
-                        tell_only = True
-                        continue
-                    return await self._dead(message_id, refused.detail)
-                except (StaleDataError, IntegrityError):
-                    await session.rollback()
-                    await transfer.discard(self.applications, copied)
-                    continue
-                except Exception as unexpected:  # a bug must not stop the worker
-                    await session.rollback()
-                    await transfer.discard(self.applications, copied)
-                    log.exception("referral failed", extra={"outbox_id": message_id})
-                    return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
-                return Delivery(message_id, outcome)
-        return await self._retry(message_id, "the application kept changing; will try again")
+        copied: list[str] = []
+
+        async def discard() -> None:  # blobs of an attempt that did not commit
+            await transfer.discard(self.applications, copied)
+            copied.clear()
+
+        def referring(
+            tell_only: bool,
+        ) -> Callable[[ApplicationService, Application], Awaitable[str]]:
+            async def apply(service: ApplicationService, application: Application) -> str:
+                if application.status != Status.SUBMITTED:
+                    return "skipped"  # withdrawn meanwhile: nothing to pass on
+                plan = await transfer.plan(
+                    service, self.applications, self.connectors, application, responsible_agency
+                )
+                if tell_only:
+                    plan.complete = False
+                forwarded = await transfer.refer(
+                    service, self.applications, application, plan, copied
+                )
+                return "transferred" if forwarded else "redirected"
+
+            return apply
+
+        try:
+            try:
+                return await self._settle(message_id, referring(False), discard)
+            except ServiceUnavailable:
+                raise
+            except DomainError as refused:  # cannot be filed there after all
+                log.warning(
+                    "forward to the responsible agency failed; telling the citizen",
+                    extra={"outbox_id": message_id, "code": refused.code},
+                )
+            return await self._settle(message_id, referring(True), discard)
+        except ServiceUnavailable as unavailable:  # the registry or the store
+            return await self._retry(message_id, unavailable.detail)
+        except DomainError as refused:
+            return await self._dead(message_id, refused.detail)
+        except Exception as unexpected:  # a bug must not stop the worker
+            log.exception("referral failed", extra={"outbox_id": message_id})
+            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
 
     async def _retry(self, message_id: int, error: str) -> Delivery:
         async with self.runtime.sessions() as session:
