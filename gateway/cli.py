@@ -389,7 +389,7 @@ def jobs() -> None:
 def jobs_run() -> None:
     """Run the scheduled jobs once, at the gateway's time (simulated time included): overdue
     notices every 7 days until done, copied to OPDC (R-LFA.4). Safe alongside `serve`."""
-    from gateway.applications.jobs import run_once
+    from gateway.jobs import run_once
     from gateway.main import create_app
 
     settings = Settings()

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from gateway.config import Settings
-from kernel.persistence import Base, UTCDateTime
+from persistence import Base, UTCDateTime
 
 __all__ = ["Base", "UTCDateTime", "create_engine", "ensure_sqlite_dir", "session_factory"]
 

@@ -11,16 +11,17 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.admin.clock import SharedClock
-from gateway.catalog.repository import CatalogRepository
-from gateway.catalog.service import CatalogService
+from gateway.clock import SharedClock
 from gateway.config import Settings
 from gateway.http import RenderCache, negotiate_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
-from identity.oidc import ADMIN, OIDCProvider
+from gateway.storage import BlobStore
+from gateway.uow import UnitOfWork
+from identity import ADMIN, AccessClaims, InsufficientScope, MissingToken, OIDCProvider
 from kernel.clock import Clock
+from kernel.crypto import PIIVault
 from kernel.errors import Unauthorized
 
 
@@ -37,6 +38,12 @@ class Runtime:
     cursors: CursorCodec
     render_cache: RenderCache
     shared_clock: SharedClock | None  # None on the system clock
+    vault: PIIVault  # personal data at rest (forms, idempotent answers)
+    store: BlobStore  # attachments and documents
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new transaction (see gateway/uow.py): `async with runtime.unit_of_work() as uow`."""
+        return UnitOfWork(self.sessions, self.clock, blobs=self.store, vault=self.vault)
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -48,12 +55,22 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """One session per request; closing it rolls back whatever the service did not commit."""
+    """A read-only session for the request; closing it rolls back."""
     async with runtime.sessions() as session:
         yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    """The request's one transaction; what the endpoint does not commit is rolled back (and
+    the blobs written for it deleted) when the request ends."""
+    async with runtime.unit_of_work() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
 async def get_language(
@@ -63,13 +80,6 @@ async def get_language(
 
 
 LangDep = Annotated[str, Depends(get_language)]
-
-
-async def get_catalog(session: SessionDep, runtime: RuntimeDep) -> CatalogService:
-    return CatalogService(CatalogRepository(session), runtime.cursors)
-
-
-CatalogDep = Annotated[CatalogService, Depends(get_catalog)]
 
 
 async def require_admin(
@@ -97,3 +107,37 @@ async def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+@dataclass(frozen=True)
+class AgencyCaller:
+    """An agency's back end or back office, as its access token (scope `agency:<CODE>`) says."""
+
+    agency_code: str
+    client_id: str
+    claims: AccessClaims
+
+    def staff(self, officer: str | None) -> str:
+        """Who acts: the client, and the officer it names (X-Officer-Id or `officer`)."""
+        return f"{self.client_id}/{officer}" if officer else self.client_id
+
+
+async def current_agency(
+    request: Request,
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> AgencyCaller:
+    """The agency an access token of scope `agency:<CODE>` speaks for."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise MissingToken("Send the agency's access token as 'Authorization: Bearer <token>'.")
+    provider: OIDCProvider = request.app.state.oidc
+    async with runtime.sessions() as session:
+        claims = await provider.verify_access_token(session, token.strip())
+    codes = [s.split(":", 1)[1] for s in claims.scopes if s.startswith("agency:")]
+    if len(codes) != 1:
+        raise InsufficientScope(("agency:<CODE>",))
+    return AgencyCaller(codes[0], claims.client_id, claims)
+
+
+AgencyDep = Annotated[AgencyCaller, Depends(current_agency)]

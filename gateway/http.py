@@ -1,19 +1,22 @@
-"""HTTP helpers shared by endpoints: language negotiation and conditional (ETag) responses."""
+"""HTTP helpers shared by endpoints: language negotiation, conditional (ETag) responses, capped
+bodies and streamed downloads."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
 
@@ -159,3 +162,34 @@ def parse_body(model: type[M], raw: bytes) -> M:
                 for error in exc.errors()
             ],
         ) from exc
+
+
+class Blob(Protocol):
+    """Stored bytes to send, with what the client needs to check and save them."""
+
+    @property
+    def blob_key(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...  # hex
+
+
+class Opens(Protocol):
+    def open(self, key: str) -> AsyncIterator[bytes]: ...
+
+
+def stream_blob(store: Opens, blob: Blob) -> StreamingResponse:
+    """A stored file as a download, streamed, never sniffed by the browser."""
+    headers = {
+        "Content-Length": str(blob.size),
+        # RFC 9530: the digest of the stored bytes, for the client to check.
+        "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(blob.sha256)).decode()}:",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": "attachment; filename*=UTF-8''" + quote(blob.filename, safe=""),
+    }
+    return StreamingResponse(store.open(blob.blob_key), media_type=blob.media_type, headers=headers)

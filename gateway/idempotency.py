@@ -20,17 +20,35 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.applications.models import IdempotencyRecord
-from identity.crypto import PIIVault
+from kernel.crypto import PIIVault
 from kernel.errors import Conflict, FieldError, ValidationFailed
+from persistence import Base, BigId, UTCDateTime
 
 RETENTION = dt.timedelta(hours=24)
 HEADER = "Idempotency-Key"
 # 1-255 visible ASCII characters (no spaces or controls): a UUID, a ULID, any client token.
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyRecord(Base):
+    """The first response to a create request with an `Idempotency-Key` (kept 24 h)."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("owner", "key", name="uq_idempotency_records_owner_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(80))  # who sent it: citizen id
+    key: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str] = mapped_column(String(200))  # method and route, e.g. POST /v1/applications
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 def check_key(key: str | None) -> str | None:

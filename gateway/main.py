@@ -18,42 +18,53 @@ from connectors.api.dopa import DopaConfig, DopaRegistry
 from connectors.config import ConnectorConfig, PolicyConfig
 from connectors.registry import GROUP as CONNECTOR_GROUP
 from connectors.registry import ConnectorRegistry
+from gateway import jobs
 from gateway.admin import endpoints as admin_endpoints
-from gateway.admin.clock import SharedClock
-from gateway.applications import agency_endpoints, jobs
+from gateway.applications import agency_endpoints
 from gateway.applications import endpoints as application_endpoints
-from gateway.applications.service import ApplicationsRuntime, Limits
+from gateway.applications.context import ApplicationsRuntime, Limits
 from gateway.catalog import endpoints as catalog_endpoints
+from gateway.clock import SharedClock
 from gateway.config import ClockMode, Environment, Settings
 from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
+from gateway.documents import endpoints as document_endpoints
 from gateway.errors import install_error_handlers, method_table
-from gateway.forwarding import admin as outbox_admin
+from gateway.forwarding import admin_endpoints as outbox_admin
 from gateway.forwarding import endpoints as callback_endpoints
-from gateway.forwarding import web as web_integration
+from gateway.forwarding import web_endpoints as web_integration
 from gateway.forwarding.credentials import AgencyCredentials, load_agency_credentials
+from gateway.forwarding.outbox import AgencyOutbox
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import RenderCache
-from gateway.keys import Secrets, dopa_consumer, load_secrets
+from gateway.keys import dopa_consumer, load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.pagination import CursorCodec
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
 from gateway.receipts.tsa import TimestampAuthority
-from gateway.storage import store_from_settings
+from gateway.storage import BlobStore, store_from_settings
 from gateway.storage.uploads import multipart_body_limit
-from identity.crypto import PIIVault
-from identity.login import connect
-from identity.login import router as me_router
-from identity.oidc import OIDCProvider, OIDCSettings, oidc_router
-from identity.verification import endpoints as identity_endpoints
-from identity.verification.endpoints import IdentityRuntime
-from identity.verification.face import CosineMatcher
-from identity.verification.service import PER_CLIENT, PER_ID, VerificationSettings
+from gateway.tracking import endpoints as inbox_endpoints
+from identity import (
+    PER_CLIENT,
+    PER_ID,
+    CitizenDirectory,
+    CosineMatcher,
+    IdentityRuntime,
+    OIDCProvider,
+    OIDCSettings,
+    VerificationSettings,
+    connect,
+    me_router,
+    oidc_router,
+    verification_router,
+)
 from kernel.clock import Clock, SimulatedClock, SystemClock
+from kernel.crypto import PIIVault
 
 log = logging.getLogger("gateway")
 
@@ -84,6 +95,8 @@ def create_app(
     if clock is None:
         clock = SimulatedClock() if settings.clock_mode is ClockMode.SIMULATED else SystemClock()
     sessions = session_factory(engine)
+    vault = PIIVault({"k1": secrets.pii_encryption_key}, "k1", secrets.pii_index_key)
+    store = store_from_settings(settings)
     runtime = Runtime(
         settings=settings,
         secrets=secrets,
@@ -94,14 +107,13 @@ def create_app(
         cursors=CursorCodec(secrets.secret_key),
         render_cache=RenderCache(settings.catalog_cache_seconds),
         shared_clock=SharedClock(sessions, clock) if isinstance(clock, SimulatedClock) else None,
+        vault=vault,
+        store=store,
     )
 
-    identity = _identity_runtime(settings, secrets, sessions, clock, agencies_transport)
+    identity = _identity_runtime(settings, vault, sessions, clock, agencies_transport)
     oidc = OIDCProvider(oidc_settings(settings), clock)
     connect(identity, oidc)
-    applications = _applications_runtime(settings, identity, sessions, clock)
-    # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
-    oidc.also_published.extend(applications.signer.jwks()["keys"])
     agency_credentials = load_agency_credentials(settings)
     connectors = ConnectorRegistry.load(
         connector_configs(settings, agency_credentials),
@@ -109,6 +121,9 @@ def create_app(
         # Circuit breakers keep the gateway's time, so a simulated day passes for them too.
         clock=lambda: clock.now().timestamp(),
     )
+    applications = _applications_runtime(settings, identity, store, sessions, clock, connectors)
+    # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
+    oidc.also_published.extend(applications.signer.jwks()["keys"])
 
     lifespan = _lifespan(runtime, applications, connectors, identity)
     app = FastAPI(
@@ -148,10 +163,12 @@ def create_app(
     routers = [
         health_router,
         catalog_endpoints.router,
-        identity_endpoints.router,
+        verification_router,
         oidc_router(),
         me_router,
         application_endpoints.router,
+        inbox_endpoints.router,
+        document_endpoints.router,
         agency_endpoints.router,
         callback_endpoints.router,
         web_integration.router,
@@ -213,8 +230,10 @@ def _lifespan(
 def _applications_runtime(
     settings: Settings,
     identity: IdentityRuntime,
+    store: BlobStore,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    connectors: ConnectorRegistry,
 ) -> ApplicationsRuntime:
     production = settings.env is Environment.PRODUCTION
     keys_dir = settings.var_dir / "keys"
@@ -222,8 +241,11 @@ def _applications_runtime(
         vault=identity.vault,
         signer=ReceiptSigner.load_or_create(keys_dir / "receipts", production=production),
         tsa=TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock),
-        store=store_from_settings(settings),
+        store=store,
         registry=identity.registry,
+        directory=CitizenDirectory(identity.vault),
+        to_agencies=AgencyOutbox(),
+        connectors=connectors,
         issuer=settings.public_url.rstrip("/"),
         limits=Limits(
             max_attachment_bytes=settings.max_attachment_bytes,
@@ -269,7 +291,7 @@ def oidc_settings(settings: Settings) -> OIDCSettings:
 
 def _identity_runtime(
     settings: Settings,
-    secrets: Secrets,
+    vault: PIIVault,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
@@ -288,7 +310,7 @@ def _identity_runtime(
         sessions=sessions,
         registry=registry,
         matcher=CosineMatcher(settings.face_match_threshold),
-        vault=PIIVault({"k1": secrets.pii_encryption_key}, "k1", secrets.pii_index_key),
+        vault=vault,
         clock=clock,
         settings=VerificationSettings(
             assurance_by_method={

@@ -1,26 +1,28 @@
 """Every table of the system, imported in one place for Alembic and the test fixtures."""
 
-from gateway.admin.models import SimulationClock
 from gateway.applications.models import TABLES as APPLICATION_TABLES
 from gateway.audit.models import AuditChainHead, AuditEntry
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
+from gateway.clock import SimulationClock
+from gateway.documents.models import TABLES as DOCUMENT_TABLES
 from gateway.forwarding.models import TABLES as FORWARDING_TABLES
-from identity.oidc.models import TABLES as OIDC_TABLES
-from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
+from gateway.idempotency import IdempotencyRecord
+from gateway.tracking.models import TABLES as TRACKING_TABLES
+from identity import TABLES as IDENTITY_TABLES
 
 __all__ = [
     "APPLICATION_TABLES",
+    "DOCUMENT_TABLES",
     "FORWARDING_TABLES",
-    "OIDC_TABLES",
+    "IDENTITY_TABLES",
+    "TRACKING_TABLES",
     "Agency",
     "AgencyUnit",
-    "AttemptCounter",
     "AuditChainHead",
     "AuditEntry",
-    "Citizen",
     "EService",
     "EServiceLifeStage",
     "ExtraHoliday",
-    "IdentityVerification",
+    "IdempotencyRecord",
     "SimulationClock",
 ]

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.crypto import PIIVault
+from identity.directory import CitizenDirectory, CitizenRef, VerifiedCitizen
 from identity.oidc import CITIZEN, AccessClaims, OIDCProvider, Subject, birthdate_from_be
 from identity.oidc.errors import MissingToken
 from identity.oidc.provider import AuthorizationRequest
@@ -43,7 +43,7 @@ def connect(runtime: IdentityRuntime, provider: OIDCProvider) -> None:
         if verified.authorization_request is None:
             return None
         request = AuthorizationRequest.from_dict(verified.authorization_request)
-        profile = CitizenProfile.of(verified.citizen, runtime.vault)
+        profile = VerifiedCitizen.of(verified.citizen, runtime.vault)
         issued = await provider.issue_code(
             session,
             request,
@@ -72,43 +72,12 @@ def connect(runtime: IdentityRuntime, provider: OIDCProvider) -> None:
 
 
 @dataclass(frozen=True)
-class CitizenProfile:
-    """A citizen's verified data, decrypted for the one request that needs it."""
-
-    subject: str
-    first_name_th: str
-    last_name_th: str
-    first_name_en: str | None
-    last_name_en: str | None
-    birth_date_be: str
-    assurance: str
-    verified_at: dt.datetime
-
-    @classmethod
-    def of(cls, citizen: Citizen, vault: PIIVault) -> CitizenProfile:
-        def open_(name: str, token: str | None) -> str | None:
-            if token is None:
-                return None
-            return vault.decrypt(token, context=f"citizen:{citizen.id}:{name}")
-
-        return cls(
-            subject=citizen.subject,
-            first_name_th=open_("first_name_th", citizen.first_name_th_enc) or "",
-            last_name_th=open_("last_name_th", citizen.last_name_th_enc) or "",
-            first_name_en=open_("first_name_en", citizen.first_name_en_enc),
-            last_name_en=open_("last_name_en", citizen.last_name_en_enc),
-            birth_date_be=open_("birth_date_be", citizen.birth_date_be_enc) or "",
-            assurance=citizen.assurance,
-            verified_at=citizen.verified_at,
-        )
-
-
-@dataclass(frozen=True)
 class CitizenLogin:
-    """Who is calling: the token's claims and the citizen behind them."""
+    """Who is calling: the token's claims and the citizen behind them (no personal data: the
+    citizen directory gives that to the requests that need it)."""
 
     claims: AccessClaims
-    citizen: Citizen
+    citizen: CitizenRef
 
 
 async def _provider(request: Request) -> OIDCProvider:
@@ -134,12 +103,10 @@ async def current_citizen(
         claims = await provider.verify_access_token(
             session, token.strip(), required_scopes=(CITIZEN,)
         )
-        citizen = (
-            await session.scalars(select(Citizen).where(Citizen.subject == claims.sub))
-        ).one_or_none()
-    if citizen is None:
+        citizen_id = await session.scalar(select(Citizen.id).where(Citizen.subject == claims.sub))
+    if citizen_id is None:
         raise Unauthorized("The token's subject is not a known citizen.", code="invalid_token")
-    return CitizenLogin(claims, citizen)
+    return CitizenLogin(claims, CitizenRef(citizen_id, claims.sub))
 
 
 CitizenDep = Annotated[CitizenLogin, Depends(current_citizen)]
@@ -165,7 +132,8 @@ router = APIRouter(prefix="/v1", tags=["identity"])
 @router.get("/me", response_model=Me)
 async def me(login: CitizenDep, runtime: RuntimeDep) -> Me:
     """The verified profile of the citizen the token speaks for (never the national ID)."""
-    profile = CitizenProfile.of(login.citizen, runtime.vault)
+    async with runtime.sessions() as session:
+        profile = await CitizenDirectory(runtime.vault).require(session, login.citizen.id)
     return Me(
         subject=profile.subject,
         first_name_th=profile.first_name_th,

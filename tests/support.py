@@ -284,22 +284,14 @@ async def agency_headers(stack: Stack, code: str) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def applications_service(stack: Stack) -> AsyncIterator[Any]:
-    """The gateway's applications service on its own session, at the gateway's current time
-    (what the worker and the scheduled jobs use); the caller commits."""
-    from gateway.applications.repository import ApplicationRepository
-    from gateway.applications.service import ApplicationService
-    from gateway.catalog.repository import CatalogRepository
-    from gateway.catalog.service import CatalogService
+    """The gateway's applications services on a unit of work of their own, at the gateway's
+    current time (what the worker and the scheduled jobs use); the caller commits."""
+    from gateway.applications.services import build
 
     assert stack.app is not None
     runtime = stack.app.state.runtime
-    async with runtime.sessions() as session:
-        yield ApplicationService(
-            ApplicationRepository(session),
-            CatalogService(CatalogRepository(session), runtime.cursors),
-            stack.app.state.applications,
-            runtime.clock.now(),
-        )
+    async with runtime.unit_of_work() as uow:
+        yield build(uow, stack.app.state.applications, runtime.cursors)
 
 
 async def act(
@@ -317,12 +309,18 @@ async def forget_citizens(session: Any) -> None:
     from sqlalchemy import delete
 
     from gateway.applications.models import TABLES as APPLICATION_TABLES
+    from gateway.documents.models import TABLES as DOCUMENT_TABLES
     from gateway.forwarding.models import TABLES as FORWARDING_TABLES
+    from gateway.idempotency import IdempotencyRecord
+    from gateway.tracking.models import TABLES as TRACKING_TABLES
     from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 
     for table in (
         *reversed(FORWARDING_TABLES),
+        *reversed(TRACKING_TABLES),
         *reversed(APPLICATION_TABLES),
+        *reversed(DOCUMENT_TABLES),
+        IdempotencyRecord,
         AttemptCounter,
         IdentityVerification,
         Citizen,
@@ -396,8 +394,8 @@ async def reset_operator_state(settings: Settings) -> None:
     """The clock back to the real time, and no extra holidays."""
     from sqlalchemy import delete
 
-    from gateway.admin.models import SimulationClock
     from gateway.catalog.models import ExtraHoliday
+    from gateway.clock import SimulationClock
     from gateway.db import create_engine, session_factory
 
     engine = create_engine(settings)

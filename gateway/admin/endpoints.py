@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gateway.catalog.deps import CatalogDep
 from gateway.config import ClockMode
-from gateway.deps import AdminDep, CatalogDep, RuntimeDep, SessionDep
+from gateway.deps import AdminDep, RuntimeDep, UowDep
 from kernel.clock import MAX_ADVANCE, SimulatedClock, check_simulated_time
 from kernel.errors import Forbidden
 from kernel.working_time import BANGKOK
@@ -113,16 +114,16 @@ async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
 @router.post("/calendar/holidays", response_model=HolidayOut, status_code=201)
 async def declare_extra_holiday(
     catalog: CatalogDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UowDep,
     _: AdminDep,
     holiday: Annotated[HolidayIn, Body()],
 ) -> HolidayOut:
     """Declare an extra day off (a cabinet resolution when `agency` is empty, R-10.2)."""
-    row = await catalog.declare_holiday(
-        holiday.day, holiday.agency, holiday.name_th, holiday.name_en, runtime.clock.now()
+    row = await uow.run(
+        lambda: catalog.declare_holiday(
+            holiday.day, holiday.agency, holiday.name_th, holiday.name_en, uow.now
+        )
     )
-    await session.commit()
     return HolidayOut(
         id=row.id, day=row.day, agency=row.agency_code, name_th=row.name_th, name_en=row.name_en
     )
@@ -130,8 +131,7 @@ async def declare_extra_holiday(
 
 @router.delete("/calendar/holidays/{holiday_id}", status_code=204)
 async def withdraw_extra_holiday(
-    catalog: CatalogDep, session: SessionDep, _: AdminDep, holiday_id: int
+    catalog: CatalogDep, uow: UowDep, _: AdminDep, holiday_id: int
 ) -> None:
     """Withdraw a day declared by mistake."""
-    await catalog.withdraw_holiday(holiday_id)
-    await session.commit()
+    await uow.run(lambda: catalog.withdraw_holiday(holiday_id))

@@ -7,93 +7,50 @@ citizen's data is an audit line (R-15.1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from gateway.applications import transfer
-from gateway.applications.endpoints import (
-    AppsRuntimeDep,
-    ServiceDep,
-    application_body,
-    commit_change,
-    stream_attachment,
-)
+from gateway.applications.deps import ApplicationsDep, AppsRuntimeDep
 from gateway.applications.lifecycle import Action, ActorKind, Status
+from gateway.applications.models import Application
 from gateway.applications.schemas import (
     AgencyActionIn,
     ApplicationOut,
     ApplicationPage,
     ReferIn,
-    after_position,
-    position_of,
     summary_page,
 )
-from gateway.applications.service import Actor
-from gateway.deps import LangDep, RuntimeDep
-from identity.oidc import AccessClaims, OIDCProvider
-from identity.oidc.errors import InsufficientScope, MissingToken
-from kernel.errors import Conflict, FieldError, ValidationFailed
+from gateway.applications.services import Applications
+from gateway.deps import AgencyDep, LangDep
+from gateway.http import stream_blob
+from kernel.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
-
-@dataclass(frozen=True)
-class AgencyCaller:
-    agency_code: str
-    client_id: str
-    claims: AccessClaims
+OfficerHeader = Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)]
 
 
-async def current_agency(
-    request: Request,
-    runtime: RuntimeDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> AgencyCaller:
-    """The agency an access token of scope `agency:<CODE>` speaks for."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise MissingToken("Send the agency's access token as 'Authorization: Bearer <token>'.")
-    provider: OIDCProvider = request.app.state.oidc
-    async with runtime.sessions() as session:
-        claims = await provider.verify_access_token(session, token.strip())
-    codes = [s.split(":", 1)[1] for s in claims.scopes if s.startswith("agency:")]
-    if len(codes) != 1:
-        raise InsufficientScope(("agency:<CODE>",))
-    return AgencyCaller(codes[0], claims.client_id, claims)
-
-
-AgencyDep = Annotated[AgencyCaller, Depends(current_agency)]
-
-
-def _staff(caller: AgencyCaller, officer: str | None) -> str:
-    return f"{caller.client_id}/{officer}" if officer else caller.client_id
+async def shown(apps: Applications, application: Application, lang: str) -> dict[str, Any]:
+    """An application as its agency sees it."""
+    view = await apps.reader.view(application)
+    return ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.AGENCY).model_dump(mode="json")
 
 
 @router.get("/applications", response_model=ApplicationPage)
 async def list_agency_applications(
     caller: AgencyDep,
-    service: ServiceDep,
-    runtime: RuntimeDep,
+    apps: ApplicationsDep,
     status: Annotated[Status | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ApplicationPage:
     """Applications filed with this agency, oldest first (a work queue); no personal data."""
-    fingerprint_ = f"agency:{caller.agency_code}:{status}"
-    after = after_position(runtime.cursors.decode(cursor, fingerprint_)) if cursor else None
-    rows = await service.repository.of_agency(
-        caller.agency_code,
-        status=status.value if status else None,
-        limit=limit + 1,
-        after=after,
-    )
-    page = rows[:limit]
-    more = len(rows) > limit
     return summary_page(
-        page, runtime.cursors.encode(fingerprint_, position_of(page[-1])) if more else None
+        *await apps.reader.agency_page(
+            caller.agency_code, status=status, limit=limit, cursor=cursor
+        )
     )
 
 
@@ -101,20 +58,17 @@ async def list_agency_applications(
 async def get_agency_application(
     application_id: str,
     caller: AgencyDep,
-    service: ServiceDep,
+    apps: ApplicationsDep,
     lang: LangDep,
-    officer: Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)] = None,
+    officer: OfficerHeader = None,
 ) -> dict[str, Any]:
     """One application with the citizen's form data (the read is audited, R-15.1)."""
-    application = await service.of_agency(caller.agency_code, application_id)
-    view = await service.view(application)
-    await commit_change(
-        service,
-        service.read_by_staff(
-            application, caller.agency_code, _staff(caller, officer), "application"
-        ),
+    application = await apps.uow.run(
+        lambda: apps.transitions.read_by_staff(
+            caller.agency_code, caller.staff(officer), application_id
+        )
     )
-    return application_body(service, view, lang, ActorKind.AGENCY)
+    return await shown(apps, application, lang)
 
 
 @router.get("/applications/{application_id}/attachments/{attachment_id}")
@@ -122,19 +76,21 @@ async def get_agency_attachment(
     application_id: str,
     attachment_id: str,
     caller: AgencyDep,
-    service: ServiceDep,
-    apps: AppsRuntimeDep,
-    officer: Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)] = None,
+    apps: ApplicationsDep,
+    runtime: AppsRuntimeDep,
+    officer: OfficerHeader = None,
 ) -> StreamingResponse:
-    application = await service.of_agency(caller.agency_code, application_id)
-    row = await service.attachment_of(application, attachment_id)
-    await commit_change(
-        service,
-        service.read_by_staff(
-            application, caller.agency_code, _staff(caller, officer), f"attachment:{row.id}"
-        ),
+    application = await apps.reader.of_agency(caller.agency_code, application_id)
+    download = await apps.reader.download(application, attachment_id)
+    await apps.uow.run(
+        lambda: apps.transitions.read_by_staff(
+            caller.agency_code,
+            caller.staff(officer),
+            application_id,
+            f"attachment:{attachment_id}",
+        )
     )
-    return await stream_attachment(service, apps, row)
+    return stream_blob(runtime.store, download)
 
 
 @router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
@@ -142,33 +98,30 @@ async def act_on_application(
     application_id: str,
     body: AgencyActionIn,
     caller: AgencyDep,
-    service: ServiceDep,
+    apps: ApplicationsDep,
     lang: LangDep,
 ) -> dict[str, Any]:
     """Accept, ask for more documents (once per application, R-LFA.2), ask for the fee,
     approve or reject (with a reason). The citizen is told at once (R-11.1)."""
-    application = await commit_change(
-        service,
-        service.agency_action(
+    application = await apps.uow.run(
+        lambda: apps.transitions.agency_action(
             caller.agency_code,
-            _staff(caller, body.officer),
+            caller.staff(body.officer),
             application_id,
             Action(body.action),
             reason=body.reason,
             items=[item.model_dump() for item in body.items],
-        ),
+        )
     )
-    return application_body(service, await service.view(application), lang, ActorKind.AGENCY)
+    return await shown(apps, application, lang)
 
 
 @router.post("/applications/{application_id}/refer", response_model=ApplicationOut)
 async def refer_application(
-    request: Request,
     application_id: str,
     body: ReferIn,
     caller: AgencyDep,
-    service: ServiceDep,
-    apps: AppsRuntimeDep,
+    apps: ApplicationsDep,
     lang: LangDep,
 ) -> dict[str, Any]:
     """The case is not for this office or not for this agency.
@@ -181,51 +134,22 @@ async def refer_application(
       citizen is told which agency is responsible and can resubmit there in one step.
 
     Either way the citizen is told at once, and the timeline and the audit chain record it."""
-    staff = _staff(caller, body.officer)
+    staff = caller.staff(body.officer)
     if (body.unit_code is None) == (body.agency_code is None):
         raise ValidationFailed(
             "Name either the office (unit_code) or the agency (agency_code) responsible.",
             errors=[FieldError("/body", "one_of", "Exactly one of unit_code, agency_code.")],
         )
-    if body.unit_code is not None:
-        application = await commit_change(
-            service,
-            service.refer_to_office(
-                caller.agency_code, staff, application_id, body.unit_code, reason=body.reason
-            ),
+    unit, agency = body.unit_code, body.agency_code
+
+    async def refer() -> Application:
+        if unit is not None:
+            return await apps.transitions.refer_to_office(
+                caller.agency_code, staff, application_id, unit, reason=body.reason
+            )
+        assert agency is not None
+        return await apps.transfer.by_officer(
+            caller.agency_code, staff, application_id, agency, note=body.reason
         )
-        return application_body(service, await service.view(application), lang, ActorKind.AGENCY)
-    assert body.agency_code is not None
-    if body.agency_code == caller.agency_code:
-        raise ValidationFailed(
-            "Another office of the same agency is named by unit_code.",
-            errors=[FieldError("/body/agency_code", "same_agency", "Another agency.")],
-        )
-    application = await service.of_agency(caller.agency_code, application_id)
-    if (await service.view(application)).service.integration_mode != "platform":
-        # An agency with its own back end says so when the portal files with it (the
-        # connector's not_our_case), not here, or the worker would file it anyway.
-        raise Conflict(
-            "Cases of this service are worked in the agency's own system; it answers "
-            "not_our_case when the portal files with it.",
-            code="refer_in_own_system",
-        )
-    if await service.catalog_rows.get_agency(body.agency_code) is None:
-        raise ValidationFailed(
-            f"No agency {body.agency_code} is on the portal.",
-            errors=[FieldError("/body/agency_code", "unknown_agency", "An agency's code.")],
-        )
-    plan = await transfer.plan(
-        service, apps, request.app.state.connectors, application, body.agency_code
-    )
-    actor = Actor(ActorKind.AGENCY, f"{caller.agency_code}:{staff}")
-    copied: list[str] = []
-    try:
-        await commit_change(
-            service,
-            transfer.refer(service, apps, application, plan, copied, actor=actor, note=body.reason),
-        )
-    except BaseException:
-        await transfer.discard(apps, copied)
-        raise
-    return application_body(service, await service.view(application), lang, ActorKind.AGENCY)
+
+    return await shown(apps, await apps.uow.run(refer), lang)

@@ -5,22 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.applications.lifecycle import PROCESSING
-from gateway.applications.models import (
-    Application,
-    ApplicationEvent,
-    Attachment,
-    IdempotencyRecord,
-    Notification,
-    NumberCounter,
-    OutboxMessage,
-    Receipt,
-    WalletDocument,
-)
+from gateway.applications.models import Application, Attachment, NumberCounter, Receipt
 from gateway.catalog.models import AgencyUnit
 
 
@@ -171,64 +161,5 @@ class ApplicationRepository:
     async def delete(self, row: object) -> None:
         await self.session.delete(row)
 
-    async def events(self, application_id: str) -> Sequence[ApplicationEvent]:
-        statement = (
-            select(ApplicationEvent)
-            .where(ApplicationEvent.application_id == application_id)
-            .order_by(ApplicationEvent.id)
-        )
-        return (await self.session.scalars(statement)).all()
-
     async def receipt(self, application_id: str) -> Receipt | None:
         return await self.session.get(Receipt, application_id)
-
-    async def outbox_for(self, application_id: str) -> Sequence[OutboxMessage]:
-        statement = (
-            select(OutboxMessage)
-            .where(OutboxMessage.application_id == application_id)
-            .order_by(OutboxMessage.id)
-        )
-        return (await self.session.scalars(statement)).all()
-
-    # --- wallet ---------------------------------------------------------------------------
-
-    async def wallet_document(self, document_id: str) -> WalletDocument | None:
-        return await self.session.get(WalletDocument, document_id)
-
-    async def wallet(self, citizen_id: str) -> Sequence[WalletDocument]:
-        statement = (
-            select(WalletDocument)
-            .where(WalletDocument.citizen_id == citizen_id)
-            .order_by(WalletDocument.issued_at.desc(), WalletDocument.id)
-        )
-        return (await self.session.scalars(statement)).all()
-
-    # --- notifications --------------------------------------------------------------------
-
-    async def notifications(
-        self, citizen_id: str, *, after_id: int | None, limit: int, newest_first: bool
-    ) -> Sequence[Notification]:
-        statement = select(Notification).where(Notification.citizen_id == citizen_id)
-        if after_id is not None:
-            statement = statement.where(
-                Notification.id < after_id if newest_first else Notification.id > after_id
-            )
-        order = Notification.id.desc() if newest_first else Notification.id
-        return (await self.session.scalars(statement.order_by(order).limit(limit))).all()
-
-    async def unread_count(self, citizen_id: str) -> int:
-        statement = select(func.count()).where(
-            Notification.citizen_id == citizen_id, Notification.read_at.is_(None)
-        )
-        return int((await self.session.scalar(statement)) or 0)
-
-    async def notification(self, notification_id: int) -> Notification | None:
-        return await self.session.get(Notification, notification_id)
-
-    # --- idempotency ----------------------------------------------------------------------
-
-    async def idempotency_record(self, owner: str, key: str) -> IdempotencyRecord | None:
-        statement = select(IdempotencyRecord).where(
-            IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
-        )
-        return (await self.session.scalars(statement)).one_or_none()

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.applications.filing import receipt_document
 from gateway.applications.lifecycle import (
     PROCESSING,
     Action,
@@ -16,8 +17,8 @@ from gateway.applications.lifecycle import (
     Status,
     allowed_actions,
 )
-from gateway.applications.models import Application, Attachment, Notification, WalletDocument
-from gateway.applications.service import ApplicationView, receipt_document
+from gateway.applications.models import Application, Attachment
+from gateway.applications.reading import ApplicationView
 
 
 class _In(BaseModel):
@@ -250,16 +251,6 @@ class ApplicationPage(BaseModel):
     next_cursor: str | None
 
 
-def position_of(row: Application) -> str:
-    """Where a page of applications ended (created_at, id), as a cursor's payload."""
-    return f"{row.created_at.isoformat()}|{row.id}"
-
-
-def after_position(payload: str) -> tuple[dt.datetime, str]:
-    at, _, last_id = payload.partition("|")
-    return dt.datetime.fromisoformat(at), last_id
-
-
 def summary_page(rows: Sequence[Application], next_cursor: str | None) -> ApplicationPage:
     return ApplicationPage(
         items=[
@@ -296,64 +287,3 @@ class ReceiptOut(BaseModel):
 class SubmitOut(BaseModel):
     application: ApplicationOut
     receipt: ReceiptOut
-
-
-class NotificationOut(BaseModel):
-    id: int
-    kind: str
-    application_id: str | None
-    title: str
-    body: str
-    data: dict[str, Any]
-    paper: bool
-    created_at: dt.datetime
-    read_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, row: Notification, lang: str) -> NotificationOut:
-        en = lang == "en"
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            application_id=row.application_id,
-            title=row.title_en if en else row.title_th,
-            body=row.body_en if en else row.body_th,
-            data=row.data,
-            paper=row.paper,
-            created_at=row.created_at,
-            read_at=row.read_at,
-        )
-
-
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next_cursor: str | None
-    unread: int
-
-
-class WalletDocumentOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    issuer_agency: str
-    media_type: str
-    size: int
-    sha256: str
-    issued_at: dt.datetime
-
-    @classmethod
-    def of(cls, row: WalletDocument, lang: str) -> WalletDocumentOut:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            title=row.title_en if lang == "en" and row.title_en else row.title_th,
-            issuer_agency=row.issuer_agency,
-            media_type=row.media_type,
-            size=row.size,
-            sha256=row.sha256,
-            issued_at=row.issued_at,
-        )
-
-
-class WalletPage(BaseModel):
-    items: list[WalletDocumentOut]

@@ -1,6 +1,9 @@
 """The state's data about a citizen, so a form never asks for it (R-12.1): the facts a form is
 prefilled from (the verified identity, the civil registry) and the documents the state issued,
-fetched from their issuing agency's connector (once-only data)."""
+fetched from their issuing agency's connector (once-only data).
+
+Both are read before anything of the request is written (they may call other agencies), so an
+outage there never holds a transaction's locks."""
 
 from __future__ import annotations
 
@@ -8,79 +11,83 @@ from typing import Any
 
 from connectors.base import ProvidesOnceOnlyData
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
-from connectors.registry import ConnectorRegistry
-from gateway.applications import forms
-from gateway.applications.service import (
-    ApplicationService,
-    ApplicationsRuntime,
-    fetch_plan,
-    identity_facts,
-)
-from identity.verification.models import Citizen
+from gateway.applications.context import Context
+from gateway.applications.reading import fetch_plan
+from gateway.catalog import forms
+from identity import VerifiedCitizen
 from kernel.errors import ServiceUnavailable
 
 
-async def prefill_facts(
-    service: ApplicationService, apps: ApplicationsRuntime, citizen: Citizen, service_id: str
-) -> dict[str, Any]:
-    """The state's data about `citizen` that `service_id`'s form is prefilled from (R-12.1):
-    the verified identity, and the civil registry when the form asks for it."""
-    facts = identity_facts(citizen, apps.vault)
-    e_service = await service.catalog_rows.get_service(service_id)
-    if e_service is None:
-        return facts
-    spec = forms.effective_form(e_service.form)
-    sources = {str(source) for source in spec.prefill.values()}
-    if any(source.startswith("registry.") for source in sources):
-        national_id = apps.vault.decrypt(
-            citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id"
-        )
-        try:
-            person = await apps.registry.person(national_id)
-        except AgencyUnavailable as exc:
-            raise ServiceUnavailable(
-                "The civil registry cannot be reached to prefill your data; try again shortly.",
-                code="registry_unavailable",
-                headers={"Retry-After": "30"},
-            ) from exc
-        facts.update(
-            forms.registry_facts(
-                address_th=person.address_th, province_code=person.province_code, sex=person.sex
+def identity_facts(citizen: VerifiedCitizen) -> dict[str, Any]:
+    """What the verified identity says, keyed by the form prefill vocabulary (R-12.1)."""
+    return forms.identity_facts(
+        first_name_th=citizen.first_name_th,
+        last_name_th=citizen.last_name_th,
+        first_name_en=citizen.first_name_en,
+        last_name_en=citizen.last_name_en,
+        birth_date_be=citizen.birth_date_be,
+    )
+
+
+class StateData:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def citizen(self, citizen_id: str) -> VerifiedCitizen:
+        """The citizen's verified profile, from identity's directory."""
+        return await self.ctx.runtime.directory.require(self.ctx.session, citizen_id)
+
+    async def prefill_facts(self, citizen: VerifiedCitizen, service_id: str) -> dict[str, Any]:
+        """The state's data about `citizen` that `service_id`'s form is prefilled from
+        (R-12.1): the verified identity, and the civil registry when the form asks for it."""
+        facts = identity_facts(citizen)
+        e_service = await self.ctx.catalog_rows.get_service(service_id)
+        if e_service is None:
+            return facts
+        spec = forms.effective_form(e_service.form)
+        sources = {str(source) for source in spec.prefill.values()}
+        if any(source.startswith("registry.") for source in sources):
+            try:
+                person = await self.ctx.runtime.registry.person(citizen.national_id)
+            except AgencyUnavailable as exc:
+                raise ServiceUnavailable(
+                    "The civil registry cannot be reached to prefill your data; try again shortly.",
+                    code="registry_unavailable",
+                    headers={"Retry-After": "30"},
+                ) from exc
+            facts.update(
+                forms.registry_facts(
+                    address_th=person.address_th, province_code=person.province_code, sex=person.sex
+                )
             )
-        )
-    return facts
+        return facts
 
-
-async def fetch_once_only(
-    registry: ConnectorRegistry,
-    service: ApplicationService,
-    apps: ApplicationsRuntime,
-    citizen: Citizen,
-    service_id: str,
-) -> dict[str, Any]:
-    """R-12.1: documents the state issued are fetched from the issuing agency (once-only), never
-    asked of the citizen. An agency that cannot answer now leaves the document to be fetched by
-    the agency itself; the citizen is not asked for it either way."""
-    e_service = await service.catalog_rows.get_service(service_id)
-    if e_service is None:
-        return {}
-    plans = fetch_plan(e_service)
-    if not plans:
-        return {}
-    pid = apps.vault.decrypt(citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id")
-    fetched: dict[str, Any] = {}
-    for plan in plans:
-        entry: dict[str, Any] = {"agency": plan.agency_code, "kind": plan.kind}
-        try:
-            connector = registry.get(plan.agency_code)
-            if not isinstance(connector, ProvidesOnceOnlyData):
-                raise AgencyMisconfigured(plan.agency_code, "gives no once-only data")
-            entry["data"] = dict(await connector.once_only(plan.kind, pid))
-            entry["status"] = "fetched"
-            entry["at"] = service.now.isoformat()
-        except AgencyRejected:
-            entry["status"] = "not_held"  # the agency holds no such record for this citizen
-        except (AgencyUnavailable, AgencyMisconfigured):
-            entry["status"] = "agency_unavailable"
-        fetched[plan.document] = entry
-    return fetched
+    async def once_only(self, citizen: VerifiedCitizen, service_id: str) -> dict[str, Any]:
+        """R-12.1: documents the state issued are fetched from the issuing agency (once-only),
+        never asked of the citizen. An agency that cannot answer now leaves the document to be
+        fetched by the agency itself; the citizen is not asked for it either way."""
+        e_service = await self.ctx.catalog_rows.get_service(service_id)
+        if e_service is None:
+            return {}
+        plans = fetch_plan(e_service)
+        connectors = self.ctx.runtime.connectors
+        if not plans:
+            return {}
+        fetched: dict[str, Any] = {}
+        for plan in plans:
+            entry: dict[str, Any] = {"agency": plan.agency_code, "kind": plan.kind}
+            try:
+                if connectors is None:
+                    raise AgencyMisconfigured(plan.agency_code, "no connectors are configured")
+                connector = connectors.get(plan.agency_code)
+                if not isinstance(connector, ProvidesOnceOnlyData):
+                    raise AgencyMisconfigured(plan.agency_code, "gives no once-only data")
+                entry["data"] = dict(await connector.once_only(plan.kind, citizen.national_id))
+                entry["status"] = "fetched"
+                entry["at"] = self.ctx.now.isoformat()
+            except AgencyRejected:
+                entry["status"] = "not_held"  # the agency holds no such record for this citizen
+            except (AgencyUnavailable, AgencyMisconfigured):
+                entry["status"] = "agency_unavailable"
+            fetched[plan.document] = entry
+        return fetched

@@ -15,12 +15,12 @@ from starlette.responses import Response
 
 from gateway.catalog import schemas
 from gateway.catalog.definitions import Category, LifeStage
+from gateway.catalog.deps import CatalogDep
 from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
-from gateway.deps import CatalogDep, LangDep, RuntimeDep
+from gateway.deps import LangDep, RuntimeDep
 from gateway.http import conditional_json, render_json
-from identity.assurance import require_assurance
-from identity.login import CitizenDep
+from identity import CitizenDep, require_assurance
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1", tags=["catalog"])

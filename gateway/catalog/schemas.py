@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.applications.forms import effective_form
 from gateway.catalog.definitions import (
     Category,
     LifeStage,
@@ -19,6 +18,7 @@ from gateway.catalog.definitions import (
     can_file,
     walk_schema,
 )
+from gateway.catalog.forms import effective_form
 from gateway.catalog.models import Agency, AgencyUnit, EService
 
 CATEGORY_NAMES: dict[Category, Text] = {

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connectors.base import AgencyStatus
 from gateway.applications.lifecycle import Action, Status
 from gateway.applications.models import Application
-from gateway.applications.service import ApplicationService
+from gateway.applications.services import Applications
 from gateway.forwarding.models import AgencyEvent
-from gateway.forwarding.progress import AgencyStatus, steps
+from gateway.forwarding.progress import steps
 from kernel.errors import Conflict, NotFound
 
 log = logging.getLogger("gateway.forwarding")
@@ -37,9 +38,9 @@ UNNAMED_ITEMS = [
 
 
 class AgencyAnswers:
-    def __init__(self, applications: ApplicationService) -> None:
+    def __init__(self, applications: Applications) -> None:
         self.applications = applications
-        self.session = applications.repository.session
+        self.session = applications.ctx.session
 
     async def find(
         self,
@@ -91,7 +92,7 @@ class AgencyAnswers:
                 at=at,
                 status=status.value,
                 data=dict(data),
-                received_at=self.applications.now,
+                received_at=self.applications.ctx.now,
             )
         )
         await self.session.flush()
@@ -108,7 +109,7 @@ class AgencyAnswers:
             if following is None:
                 break
             await self._apply(application, following)
-            following.applied_at = self.applications.now
+            following.applied_at = self.applications.ctx.now
             application.agency_seq = following.seq
             applied = applied or following.seq == seq
         return "applied" if applied else "waiting"
@@ -119,7 +120,7 @@ class AgencyAnswers:
         if application.status == Status.DRAFT:
             if reported is AgencyStatus.RECEIVED:
                 # Web Integration: the citizen filed on the agency's own site.
-                await self.applications.file_from_agency(
+                await self.applications.filing.file_from_agency(
                     application,
                     application.agency_code,
                     at=event.at,
@@ -150,7 +151,7 @@ class AgencyAnswers:
         event: AgencyEvent,
         data: Mapping[str, Any],
     ) -> None:
-        apps = self.applications
+        apps = self.applications.transitions
         if action is Action.MISROUTE:
             await apps.misroute(
                 application.id, reason="wrong_office", to_unit=data.get("unit_code")

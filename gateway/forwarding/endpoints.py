@@ -8,25 +8,18 @@ answers.py) and acknowledged with what happened to it.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 
-from gateway.applications.endpoints import ServiceDep, commit_change
-from gateway.forwarding import signing
+from connectors.base import AgencyStatus
+from gateway.applications.deps import ApplicationsDep
 from gateway.forwarding.answers import AgencyAnswers
-from gateway.forwarding.credentials import AgencyCredentials
-from gateway.forwarding.models import CallbackNonce
-from gateway.forwarding.progress import AgencyStatus
-from gateway.http import parse_body, read_capped
-from kernel.errors import Unauthorized
+from gateway.forwarding.inbound import remember_nonce, verified_body
+from gateway.http import parse_body
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
-
-MAX_CALLBACK_BYTES = 64 * 1024
 
 
 class CallbackIn(BaseModel):
@@ -47,45 +40,11 @@ class CallbackOut(BaseModel):
     status: str
 
 
-async def verified_body(
-    request: Request,
-    code: str,
-    *,
-    agency: str | None,
-    timestamp: str | None,
-    nonce: str | None,
-    signature: str | None,
-) -> tuple[bytes, signing.SignedHeaders]:
-    """The raw body of a signed call from agency `code`, or 401 saying why not."""
-    credentials: dict[str, AgencyCredentials] = request.app.state.agency_credentials
-    try:
-        headers = signing.parse_headers(agency, timestamp, nonce, signature)
-        if headers.agency != code or code not in credentials:
-            raise signing.SignatureRefused("unknown_agency", f"No agency {code} signs calls here.")
-        body = await read_capped(request, MAX_CALLBACK_BYTES)
-        # Freshness is transport security: measured on the real clock, whatever simulated
-        # time the gateway runs on.
-        signing.check(headers, credentials[code].callback_secret, body, time.time())
-    except signing.SignatureRefused as refused:
-        raise Unauthorized(refused.message, code=refused.code) from refused
-    return body, headers
-
-
-async def remember_nonce(service: Any, agency_code: str, nonce: str) -> None:
-    """Refuse a nonce seen before (a replay); it is remembered with the change it carried."""
-    session = service.repository.session
-    try:
-        async with session.begin_nested():
-            session.add(CallbackNonce(agency_code=agency_code, nonce=nonce, seen_at=service.now))
-    except IntegrityError as exc:
-        raise Unauthorized("This message was already received.", code="signature_replayed") from exc
-
-
 @router.post("/callbacks/{code}", response_model=CallbackOut)
 async def agency_callback(
     code: str,
     request: Request,
-    service: ServiceDep,
+    apps: ApplicationsDep,
     x_agency: Annotated[str | None, Header()] = None,
     x_timestamp: Annotated[str | None, Header()] = None,
     x_nonce: Annotated[str | None, Header()] = None,
@@ -97,10 +56,10 @@ async def agency_callback(
         request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
     )
     callback: CallbackIn = parse_body(CallbackIn, body)
-    answers = AgencyAnswers(service)
+    answers = AgencyAnswers(apps)
 
     async def apply() -> CallbackOut:
-        await remember_nonce(service, code, headers.nonce)
+        await remember_nonce(apps.ctx.session, code, headers.nonce, apps.ctx.now)
         application = await answers.find(
             code,
             application_id=callback.application_id,
@@ -116,10 +75,6 @@ async def agency_callback(
             status=callback.status,
             data=callback.data,
         )
-        return CallbackOut(
-            result=result,
-            application_id=application.id,
-            status=application.status,
-        )
+        return CallbackOut(result=result, application_id=application.id, status=application.status)
 
-    return await commit_change(service, apply())
+    return await apps.uow.run(apply)

@@ -1,16 +1,40 @@
-"""Tables of forwarding: agencies' status events (kept in their order), callback nonces (replay
-protection) and Web Integration launch tokens."""
+"""Tables of forwarding: the outbox to agencies, agencies' status events (kept in their order),
+callback nonces (replay protection) and Web Integration launch tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.applications.models import BigId
-from kernel.persistence import Base, UTCDateTime
+from persistence import Base, BigId, UTCDateTime
+
+
+class OutboxMessage(Base):
+    """A message for an agency, written in the same transaction as the state change that
+    caused it; the worker delivers it (at least once, with `key` as the idempotency key)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    agency_code: Mapped[str] = mapped_column(String(32))
+    application_id: Mapped[str | None] = mapped_column(ForeignKey("applications.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending | in_flight | done | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A worker's claim: while `locked_until` is ahead, no other worker takes the message; a
+    # worker that died mid-call lets it go when the lease runs out (at-least-once delivery).
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AgencyEvent(Base):
@@ -63,4 +87,4 @@ class LaunchToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-TABLES = (AgencyEvent, CallbackNonce, LaunchToken)
+TABLES = (OutboxMessage, AgencyEvent, CallbackNonce, LaunchToken)

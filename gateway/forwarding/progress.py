@@ -8,21 +8,8 @@ taken too, each with its own timeline event, so the citizen's history stays whol
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from connectors.base import AgencyStatus
 from gateway.applications.lifecycle import REJECTABLE, Action, Status
-
-
-class AgencyStatus(StrEnum):
-    RECEIVED = "received"
-    IN_REVIEW = "in_review"
-    NEEDS_INFO = "needs_info"
-    AWAITING_PAYMENT = "awaiting_payment"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    FORWARDED_WITHIN_AGENCY = "forwarded_within_agency"
-
 
 _BEFORE_REVIEW = {
     Status.SUBMITTED: [Action.FORWARD, Action.ACCEPT],

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from connectors.base import (
     AgencyEvent,
@@ -41,6 +39,7 @@ from connectors.base import (
     Cancels,
     InformationAnswer,
     ReceivesInformation,
+    StatusReport,
     Submission,
     SubmitResult,
 )
@@ -52,36 +51,34 @@ from connectors.errors import (
     NotOurCase,
 )
 from connectors.registry import ConnectorRegistry
-from gateway.applications import transfer
+from gateway.applications.context import ApplicationsRuntime
 from gateway.applications.lifecycle import Action, Status
-from gateway.applications.models import Application, Attachment, OutboxMessage
-from gateway.applications.repository import ApplicationRepository
-from gateway.applications.service import (
-    TOPIC_INFO_PROVIDED,
-    TOPIC_SUBMITTED,
-    TOPIC_WITHDRAWN,
-    ApplicationService,
-    ApplicationsRuntime,
-)
-from gateway.catalog.repository import CatalogRepository
-from gateway.catalog.service import CatalogService
+from gateway.applications.models import Application, Attachment
+from gateway.applications.reading import ApplicationView
+from gateway.applications.services import Applications, build
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.forwarding.answers import AgencyAnswers
-from gateway.forwarding.progress import AgencyStatus
-from identity.login import CitizenProfile
-from identity.verification.models import Citizen
+from gateway.forwarding.models import OutboxMessage
+from gateway.forwarding.outbox import (
+    TOPIC_INFO_PROVIDED,
+    TOPIC_SUBMITTED,
+    TOPIC_WITHDRAWN,
+    TOPICS,
+)
+from gateway.uow import ConcurrentChange, UnitOfWork
+from identity import VerifiedCitizen
 from kernel.errors import Conflict, DomainError, ServiceUnavailable
 
 log = logging.getLogger("gateway.worker")
 
-TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 WAIT_SECONDS = 5.0  # a follow-up's next look at whether its filing has gone
+SETTLE_ATTEMPTS = 5  # times an answer is applied again when a person changed the application
 
 #: What the agency's answer does to the application, in the transaction that ends its message.
-Apply = Callable[[ApplicationService, Application], Awaitable[str]]
+Apply = Callable[[Applications, Application], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -138,7 +135,8 @@ class Forwarder:
             and_(OutboxMessage.status == "pending", OutboxMessage.available_at <= now),
             and_(OutboxMessage.status == "in_flight", OutboxMessage.locked_until < now),
         )
-        async with self.runtime.sessions() as session:
+        async with self.runtime.unit_of_work() as uow:
+            session = uow.session
             candidates = (
                 select(OutboxMessage.id)
                 .where(OutboxMessage.topic.in_(TOPICS), due)
@@ -164,7 +162,7 @@ class Forwarder:
                 .execution_options(synchronize_session=False)
             )
             mine = sorted(claimed.scalars().all())
-            await session.commit()
+            await uow.commit()
         return mine
 
     # --- one message ----------------------------------------------------------------------
@@ -205,16 +203,17 @@ class Forwarder:
     async def _load(
         self, message_id: int
     ) -> tuple[OutboxMessage, Submission, str] | FollowUp | None:
-        async with self.runtime.sessions() as session:
+        async with self.runtime.unit_of_work() as uow:
+            session = uow.session
             message = await session.get(OutboxMessage, message_id)
             if message is None or message.status != "in_flight" or message.claimed_by != self.name:
                 return None
             application = await session.get(Application, message.application_id)
             if application is None:
                 return None
-            service = self._service(session)
+            apps = self._applications(uow)
             if message.topic != TOPIC_SUBMITTED:
-                return await self._follow_up_of(session, service, message, application)
+                return await self._follow_up_of(apps, message, application)
             if (
                 application.status in (Status.WITHDRAWN, Status.REDIRECTED)
                 and application.agency_ref is None
@@ -223,25 +222,25 @@ class Forwarder:
                 # Withdrawn (or sent elsewhere) before any attempt to file it: the agency never
                 # hears of it. After an attempt that may have reached it, it is filed (the key
                 # makes that once) so that the withdrawal that follows can cancel it there.
-                message.status, message.done_at = "done", service.now
+                message.status, message.done_at = "done", uow.now
                 message.locked_until = None
                 message.last_error = f"{application.status} before delivery"
-                await session.commit()
+                await uow.commit()
                 return None
-            view = await service.view(application)
-            citizen = await session.get(Citizen, application.citizen_id)
-            assert citizen is not None
+            view = await apps.reader.view(application)
+            citizen = await apps.state.citizen(application.citizen_id)
             submission = self._submission(message, application, view, citizen)
             mode = view.service.integration_mode
             session.expunge_all()
         return message, submission, mode
 
     def _submission(
-        self, message: OutboxMessage, application: Application, view: Any, citizen: Citizen
+        self,
+        message: OutboxMessage,
+        application: Application,
+        view: ApplicationView,
+        citizen: VerifiedCitizen,
     ) -> Submission:
-        vault = self.applications.vault
-        profile = CitizenProfile.of(citizen, vault)
-        pid = vault.decrypt(citizen.national_id_enc, context=f"citizen:{citizen.id}:national_id")
         form = dict(view.form)
         assert application.number is not None
         assert application.arrived_at is not None
@@ -252,9 +251,9 @@ class Forwarder:
             service_id=application.service_id,
             unit_code=application.unit_code,
             applicant=Applicant(
-                pid=pid,
-                first_name_th=profile.first_name_th,
-                last_name_th=profile.last_name_th,
+                pid=citizen.national_id,
+                first_name_th=citizen.first_name_th,
+                last_name_th=citizen.last_name_th,
                 birth_date=form.get("birth_date"),
                 address_th=form.get("registered_address"),
             ),
@@ -268,17 +267,14 @@ class Forwarder:
     # --- changes after filing: the citizen's answer, a withdrawal -----------------------
 
     async def _follow_up_of(
-        self,
-        session: Any,
-        service: ApplicationService,
-        message: OutboxMessage,
-        application: Application,
+        self, apps: Applications, message: OutboxMessage, application: Application
     ) -> FollowUp:
+        session = apps.ctx.session
         answer = None
         if message.topic == TOPIC_INFO_PROVIDED:
             answered = [
                 a
-                for a in await service.repository.attachments(application.id)
+                for a in await apps.ctx.repository.attachments(application.id)
                 if a.stage == "info_response"
             ]
             answer = InformationAnswer(
@@ -340,12 +336,12 @@ class Forwarder:
     async def _answered(self, message_id: int, event: AgencyEvent) -> Delivery:
         """The agency's event for a follow-up, applied in its order, and the message done."""
 
-        async def apply(service: ApplicationService, application: Application) -> str:
-            await AgencyAnswers(service).report(
+        async def apply(apps: Applications, application: Application) -> str:
+            await AgencyAnswers(apps).report(
                 application,
                 seq=event.seq,
                 at=event.at,
-                status=AgencyStatus(event.status.value),
+                status=event.status,
                 data=dict(event.data),
             )
             return "delivered"
@@ -353,13 +349,13 @@ class Forwarder:
         return await self._settle(message_id, apply)
 
     async def _done(self, message_id: int, outcome: str, note: str) -> Delivery:
-        async with self.runtime.sessions() as session:
-            message = await session.get(OutboxMessage, message_id)
+        async with self.runtime.unit_of_work() as uow:
+            message = await uow.session.get(OutboxMessage, message_id)
             if message is None or message.status == "done":
                 return Delivery(message_id, "skipped")
-            message.status, message.done_at = "done", self.runtime.clock.now()
+            message.status, message.done_at = "done", uow.now
             message.locked_until, message.last_error = None, note
-            await session.commit()
+            await uow.commit()
         return Delivery(message_id, outcome)
 
     def _attachment_ref(self, application: Application, attachment: Attachment) -> AttachmentRef:
@@ -385,57 +381,48 @@ class Forwarder:
     ) -> Delivery:
         """Apply the agency's answer to a filing and mark the message done."""
 
-        async def apply(service: ApplicationService, application: Application) -> str:
-            return await self._apply(service, application, result, rejected, platform)
+        async def apply(apps: Applications, application: Application) -> str:
+            return await self._apply(apps, application, result, rejected, platform)
 
         return await self._settle(message_id, apply)
 
-    async def _settle(
-        self,
-        message_id: int,
-        apply: Apply,
-        undo: Callable[[], Awaitable[None]] | None = None,
-    ) -> Delivery:
-        """`apply` the agency's answer and mark the message done, in one transaction (retried
-        when a callback changed the same application at the same moment). `undo` clears up
-        what an attempt wrote outside the database when it does not commit."""
-        for _ in range(5):
-            async with self.runtime.sessions() as session:
-                service = self._service(session)
-                message = await session.get(OutboxMessage, message_id)
+    async def _settle(self, message_id: int, apply: Apply) -> Delivery:
+        """`apply` the agency's answer and mark the message done, in one unit of work, decided
+        again when someone changed the same application at the same moment (a person's action
+        never fails because of the worker: the worker is the one that redoes its work)."""
+        async with self.runtime.unit_of_work() as uow:
+            apps = self._applications(uow)
+
+            async def settle() -> Delivery:
+                message = await uow.session.get(OutboxMessage, message_id)
                 if message is None or message.status == "done":
                     return Delivery(message_id, "skipped")
-                application = await session.get(Application, message.application_id)
+                application = await uow.session.get(Application, message.application_id)
                 assert application is not None
-                try:
-                    outcome = await apply(service, application)
-                    message.status = "done"
-                    message.done_at = service.now
-                    message.locked_until = None
-                    message.last_error = None
-                    await session.commit()
-                    return Delivery(message_id, outcome)
-                except BaseException as failed:
-                    await session.rollback()
-                    if undo is not None:
-                        await undo()
-                    if isinstance(failed, StaleDataError | IntegrityError):
-                        continue
-                    raise
+                outcome = await apply(apps, application)
+                message.status = "done"
+                message.done_at = uow.now
+                message.locked_until = None
+                message.last_error = None
+                return Delivery(message_id, outcome)
+
+            try:
+                return await uow.run(settle, attempts=SETTLE_ATTEMPTS)
+            except ConcurrentChange:
+                pass
         return await self._retry(message_id, "the application kept changing; will try again")
 
     async def _apply(
         self,
-        service: ApplicationService,
+        apps: Applications,
         application: Application,
         result: SubmitResult | None,
         rejected: AgencyRejected | None,
         platform: bool,
     ) -> str:
-        now = service.now
         if platform:
             if application.status == Status.SUBMITTED:
-                await service.record_delivery(application.id, now)
+                await apps.transitions.record_delivery(application.id, apps.ctx.now)
             return "delivered"
         if result is not None:
             if application.agency_ref is None:
@@ -447,17 +434,17 @@ class Forwarder:
                 data["fees"] = [
                     {"label": f.label, "amount_satang": f.amount_satang} for f in result.fees
                 ]
-            await AgencyAnswers(service).report(
+            await AgencyAnswers(apps).report(
                 application,
                 seq=result.seq,
                 at=result.received_at,
-                status=AgencyStatus(result.status.value),
+                status=result.status,
                 data=data,
             )
             return "delivered"
         assert rejected is not None
         with contextlib.suppress(Conflict):  # withdrawn meanwhile: nothing to reject
-            await service.agency_action(
+            await apps.transitions.agency_action(
                 application.agency_code,
                 "gateway-forwarder",
                 application.id,
@@ -473,33 +460,22 @@ class Forwarder:
         otherwise the citizen is told which agency is responsible (gateway.applications
         .transfer). In one transaction with the message's end. A forward that cannot be made
         after all (an attachment too large, the form refused) falls back to telling."""
-        copied: list[str] = []
 
-        async def discard() -> None:  # blobs of an attempt that did not commit
-            await transfer.discard(self.applications, copied)
-            copied.clear()
-
-        def referring(
-            tell_only: bool,
-        ) -> Callable[[ApplicationService, Application], Awaitable[str]]:
-            async def apply(service: ApplicationService, application: Application) -> str:
+        def referring(tell_only: bool) -> Apply:
+            async def apply(apps: Applications, application: Application) -> str:
                 if application.status != Status.SUBMITTED:
                     return "skipped"  # withdrawn meanwhile: nothing to pass on
-                plan = await transfer.plan(
-                    service, self.applications, self.connectors, application, responsible_agency
-                )
+                plan = await apps.transfer.plan(application, responsible_agency)
                 if tell_only:
                     plan.complete = False
-                forwarded = await transfer.refer(
-                    service, self.applications, application, plan, copied
-                )
+                forwarded = await apps.transfer.refer(application, plan)
                 return "transferred" if forwarded else "redirected"
 
             return apply
 
         try:
             try:
-                return await self._settle(message_id, referring(False), discard)
+                return await self._settle(message_id, referring(False))
             except ServiceUnavailable:
                 raise
             except DomainError as refused:  # cannot be filed there after all
@@ -507,7 +483,7 @@ class Forwarder:
                     "forward to the responsible agency failed; telling the citizen",
                     extra={"outbox_id": message_id, "code": refused.code},
                 )
-            return await self._settle(message_id, referring(True), discard)
+            return await self._settle(message_id, referring(True))
         except ServiceUnavailable as unavailable:  # the registry or the store
             return await self._retry(message_id, unavailable.detail)
         except DomainError as refused:
@@ -517,8 +493,8 @@ class Forwarder:
             return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
 
     async def _retry(self, message_id: int, error: str) -> Delivery:
-        async with self.runtime.sessions() as session:
-            message = await session.get(OutboxMessage, message_id)
+        async with self.runtime.unit_of_work() as uow:
+            message = await uow.session.get(OutboxMessage, message_id)
             if message is None or message.status == "done":
                 return Delivery(message_id, "skipped")
             if message.attempts >= self.settings.forward_max_attempts:
@@ -527,11 +503,11 @@ class Forwarder:
             else:
                 message.status = "pending"
                 delay = backoff_seconds(message.attempts, self.rng)
-                message.available_at = self.runtime.clock.now() + dt.timedelta(seconds=delay)
+                message.available_at = uow.now + dt.timedelta(seconds=delay)
                 outcome = "retry"
             message.locked_until = None
             message.last_error = error[:2000]
-            await session.commit()
+            await uow.commit()
         log.warning(
             "forwarding failed", extra={"outbox_id": message_id, "outcome": outcome, "error": error}
         )
@@ -540,37 +516,32 @@ class Forwarder:
     async def _wait(self, message_id: int, why: str) -> Delivery:
         """Not yet, through no failure (a follow-up waits for its filing): tried again shortly,
         without spending the message's retry budget."""
-        async with self.runtime.sessions() as session:
-            message = await session.get(OutboxMessage, message_id)
+        async with self.runtime.unit_of_work() as uow:
+            message = await uow.session.get(OutboxMessage, message_id)
             if message is None or message.status == "done":
                 return Delivery(message_id, "skipped")
             message.status = "pending"
             message.attempts = max(message.attempts - 1, 0)  # this claim does not count
-            message.available_at = self.runtime.clock.now() + dt.timedelta(seconds=WAIT_SECONDS)
+            message.available_at = uow.now + dt.timedelta(seconds=WAIT_SECONDS)
             message.locked_until = None
             message.last_error = why
-            await session.commit()
+            await uow.commit()
         return Delivery(message_id, "waiting")
 
     async def _dead(self, message_id: int, error: str) -> Delivery:
-        async with self.runtime.sessions() as session:
-            message = await session.get(OutboxMessage, message_id)
+        async with self.runtime.unit_of_work() as uow:
+            message = await uow.session.get(OutboxMessage, message_id)
             if message is None or message.status == "done":
                 return Delivery(message_id, "skipped")
             message.status = "dead"
             message.locked_until = None
             message.last_error = error[:2000]
-            await session.commit()
+            await uow.commit()
         log.error("dead letter", extra={"outbox_id": message_id, "error": error})
         return Delivery(message_id, "dead")
 
-    def _service(self, session: Any) -> ApplicationService:
-        return ApplicationService(
-            ApplicationRepository(session),
-            CatalogService(CatalogRepository(session), self.runtime.cursors),
-            self.applications,
-            self.runtime.clock.now(),
-        )
+    def _applications(self, uow: UnitOfWork) -> Applications:
+        return build(uow, self.applications, self.runtime.cursors)
 
     # --- loops ------------------------------------------------------------------------
 
@@ -609,9 +580,9 @@ async def poll_agency_statuses(
     How many applications moved."""
     now = runtime.clock.now()
     open_states = [s.value for s in (Status.FORWARDED, Status.IN_REVIEW, Status.PAID)]
-    async with runtime.sessions() as session:
+    async with runtime.unit_of_work() as uow:
         rows = (
-            await session.execute(
+            await uow.session.execute(
                 select(Application.id, Application.agency_code, Application.agency_ref)
                 .where(
                     Application.status.in_(open_states),
@@ -629,33 +600,34 @@ async def poll_agency_statuses(
             report = await connector.status(str(agency_ref))
         except (ConnectorNotAvailable, AgencyUnavailable, AgencyMisconfigured, AgencyRejected):
             continue
-        for _ in range(3):
-            async with runtime.sessions() as session:
-                service = ApplicationService(
-                    ApplicationRepository(session),
-                    CatalogService(CatalogRepository(session), runtime.cursors),
-                    applications,
-                    runtime.clock.now(),
-                )
-                application = await session.get(Application, application_id)
-                if application is None:
-                    break
-                before = application.status
-                answers = AgencyAnswers(service)
-                try:
-                    for event in report.events:
-                        await answers.report(
-                            application,
-                            seq=event.seq,
-                            at=event.at,
-                            status=AgencyStatus(event.status.value),
-                            data=dict(event.data),
-                        )
-                    application.updated_at = service.now  # polled: quiet again from now
-                    await session.commit()
-                except (StaleDataError, IntegrityError):
-                    await session.rollback()
-                    continue
-                moved += application.status != before
-                break
+        with contextlib.suppress(ConcurrentChange):  # a callback won; the next poll looks
+            moved += await _apply_polled(runtime, applications, application_id, report)
     return moved
+
+
+async def _apply_polled(
+    runtime: Runtime, applications: ApplicationsRuntime, application_id: str, report: StatusReport
+) -> bool:
+    """A polled status report applied like callbacks, in the agency's order; whether the
+    application moved."""
+    async with runtime.unit_of_work() as uow:
+        apps = build(uow, applications, runtime.cursors)
+
+        async def apply() -> bool:
+            application = await uow.session.get(Application, application_id)
+            if application is None:
+                return False
+            before = application.status
+            answers = AgencyAnswers(apps)
+            for event in report.events:
+                await answers.report(
+                    application,
+                    seq=event.seq,
+                    at=event.at,
+                    status=event.status,
+                    data=dict(event.data),
+                )
+            application.updated_at = uow.now  # polled: quiet again from now
+            return application.status != before
+
+        return await uow.run(apply)

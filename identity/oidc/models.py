@@ -19,7 +19,7 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.persistence import Base, UTCDateTime
+from persistence import Base, UTCDateTime
 
 
 class OIDCClient(Base):

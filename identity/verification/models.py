@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernel.persistence import Base, UTCDateTime
+from persistence import Base, UTCDateTime
 
 
 class Citizen(Base):

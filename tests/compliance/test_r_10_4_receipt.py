@@ -28,9 +28,9 @@ from support import (
     started,
 )
 
-from gateway.applications import service as service_module
-from gateway.applications.models import OutboxMessage
+from gateway import audit as audit_module
 from gateway.config import Settings
+from gateway.forwarding.models import OutboxMessage
 from gateway.receipts.digest import AttachmentDigest, submission_digest
 
 pytestmark = pytest.mark.rule("R-10.4")
@@ -172,7 +172,7 @@ async def test_no_receipt_when_the_submission_was_not_stored(
     async def broken_audit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the audit log's disk is full")
 
-    monkeypatch.setattr(service_module.audit, "append", broken_audit)
+    monkeypatch.setattr(audit_module, "append", broken_audit)
     r = await stack.gateway.post(f"/v1/applications/{application['id']}/submit", headers=headers)
     assert_problem(r, 500, "internal_error")
     monkeypatch.undo()

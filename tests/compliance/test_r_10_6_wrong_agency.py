@@ -25,7 +25,7 @@ from support import (
 from connectors.errors import NotOurCase
 from connectors.registry import ConnectorRegistry
 from gateway import audit
-from gateway.applications.service import ApplicationService
+from gateway.applications.resubmission import Resubmission
 from gateway.forwarding.worker import Forwarder
 
 pytestmark = pytest.mark.rule("R-10.6")
@@ -322,7 +322,7 @@ async def test_a_forwarded_case_is_never_bounced_back_automatically(
     async def complete(*_: object) -> bool:
         return True
 
-    monkeypatch.setattr(ApplicationService, "complete_at", complete)
+    monkeypatch.setattr(Resubmission, "complete_at", complete)
     assert [d.outcome for d in await portal.forward()] == ["redirected"]
     claim = await shown(portal, headers, claim_id)
     assert claim["status"] == "redirected"

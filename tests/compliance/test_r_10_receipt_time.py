@@ -124,9 +124,9 @@ async def test_with_the_agency_backend_anchor_receipt_waits_for_the_agencys_syst
 
     # The agency's system takes it on Monday at 07:10, before its office opens.
     await set_clock(stack, "2026-11-23T07:10:00+07:00")
-    async with applications_service(stack) as service:
-        await service.record_delivery(application["id"], service.now)
-        await service.repository.session.commit()
+    async with applications_service(stack) as apps:
+        await apps.transitions.record_delivery(application["id"], apps.ctx.now)
+        await apps.uow.commit()
     headers = bearer(await login(stack))
     shown = (
         await stack.gateway.get(f"/v1/applications/{application['id']}", headers=headers)
@@ -143,9 +143,9 @@ async def test_with_the_portal_anchor_delivery_does_not_move_the_receipt(stack: 
     submitted = await file_at(stack, "2026-11-18T10:00:00+07:00")
     application = submitted["application"]
     await set_clock(stack, "2026-11-19T09:00:00+07:00")
-    async with applications_service(stack) as service:
-        await service.record_delivery(application["id"], service.now)
-        await service.repository.session.commit()
+    async with applications_service(stack) as apps:
+        await apps.transitions.record_delivery(application["id"], apps.ctx.now)
+        await apps.uow.commit()
     headers = bearer(await login(stack))
     shown = (
         await stack.gateway.get(f"/v1/applications/{application['id']}", headers=headers)

@@ -26,9 +26,9 @@ from support import (
     set_clock,
 )
 
-from gateway.admin.models import SimulationClock
-from gateway.applications.jobs import send_overdue_notices
-from gateway.applications.models import OversightCopy
+from gateway.clock import SimulationClock
+from gateway.jobs import send_overdue_notices
+from gateway.tracking.models import OversightCopy
 
 pytestmark = pytest.mark.rule("R-LFA.4")
 

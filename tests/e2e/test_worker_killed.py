@@ -25,8 +25,9 @@ import pytest
 from sqlalchemy import select
 from support import Stack, bearer, filed, login
 
-from gateway.applications.models import Application, OutboxMessage
+from gateway.applications.models import Application
 from gateway.config import Settings
+from gateway.forwarding.models import OutboxMessage
 
 BIN = Path(sys.executable).parent
 DEADLINE_SECONDS = 60

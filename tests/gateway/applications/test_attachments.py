@@ -22,7 +22,6 @@ from support import (
     login,
 )
 
-from gateway.applications.service import add_wallet_document
 from gateway.config import Settings
 from identity.verification.models import Citizen
 
@@ -121,23 +120,20 @@ async def test_a_wallet_document_is_attached_by_reference(stack: Stack) -> None:
         yield PDF
 
     blob = await store.put("wallet/test-medical-certificate", pdf(), max_bytes=1024)
-    async with applications_service(stack) as service:
+    async with applications_service(stack) as apps:
         citizen = (
-            await service.repository.session.scalars(
-                select(Citizen).where(Citizen.subject == me["subject"])
-            )
+            await apps.ctx.session.scalars(select(Citizen).where(Citizen.subject == me["subject"]))
         ).one()
-        document = await add_wallet_document(
-            service.repository,
+        document = apps.ctx.wallet.add(
             citizen.id,
             kind="medical-certificate",
             title_th="ใบรับรองแพทย์",
             title_en="Medical certificate",
             issuer_agency="DMS",
             blob=blob,
-            issued_at=service.now,
+            issued_at=apps.ctx.now,
         )
-        await service.repository.session.commit()
+        await apps.uow.commit()
 
     wallet = await stack.gateway.get("/v1/documents", headers=headers)
     assert [d["id"] for d in wallet.json()["items"]] == [document.id]

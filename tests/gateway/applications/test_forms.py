@@ -1,4 +1,4 @@
-"""Application forms (gateway.applications.forms): prefill from state data (R-12.1), draft and
+"""Application forms (gateway.catalog.forms): prefill from state data (R-12.1), draft and
 submission checks with RFC 6901 pointers into the request body, and the final merge.
 
 The seed's own forms are used where a realistic form helps; property tests generate valid
@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.applications import forms
-from gateway.applications.forms import (
+from gateway.catalog import forms
+from gateway.catalog.definitions import FormSpec, PrefillSource
+from gateway.catalog.forms import (
     DEFAULT_FORM,
     FORM_POINTER,
     birth_date_fact,
@@ -29,7 +30,6 @@ from gateway.applications.forms import (
     prefill_values,
     registry_facts,
 )
-from gateway.catalog.definitions import FormSpec, PrefillSource
 from gateway.catalog.loader import load_catalog
 from kernel.errors import FieldError
 

@@ -26,8 +26,9 @@ from support import (
 )
 
 from gateway import audit
-from gateway.applications.jobs import run_once
-from gateway.applications.models import IdempotencyRecord
+from gateway.idempotency import IdempotencyRecord
+from gateway.jobs import run_once
+from gateway.tracking.overdue import OVERDUE_NOTICE_EVERY
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
@@ -225,8 +226,8 @@ async def test_the_due_date_waits_while_the_agency_waits_for_the_citizen(stack: 
     r = await act(stack, dlt, application_id, "request_info", items=[{"name_th": "ภาพถ่าย"}])
     assert r.status_code == 200
     await set_clock(stack, "2026-11-05T10:00:00+07:00")  # Thursday: past the due date
-    async with applications_service(stack) as service:
-        assert await service.overdue_applications() == []
+    async with applications_service(stack) as apps:
+        assert await apps.overdue.due(apps.ctx.now - OVERDUE_NOTICE_EVERY) == []
     headers = bearer(await login(stack))
     answered = await stack.gateway.post(
         f"/v1/applications/{application_id}/respond", headers=headers

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from gateway.applications.forms import DEFAULT_FORM
 from gateway.catalog.definitions import CatalogFile, EServiceDefinition, FormSpec
+from gateway.catalog.forms import DEFAULT_FORM
 from gateway.catalog.loader import load_catalog
 
 RENEWAL = "dlt-driving-licence-renewal"

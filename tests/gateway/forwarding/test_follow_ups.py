@@ -20,7 +20,7 @@ from support import (
 
 from connectors.errors import AgencyUnavailable
 from connectors.registry import ConnectorRegistry
-from gateway.applications.models import OutboxMessage
+from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.worker import Forwarder
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}

@@ -21,7 +21,7 @@ from support import (
 
 from connectors.errors import AgencyRejected, NotOurCase
 from connectors.registry import ConnectorRegistry
-from gateway.applications.models import OutboxMessage
+from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.worker import Forwarder, poll_agency_statuses
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from connectors.base import AgencyStatus
 from gateway.applications.lifecycle import ActorKind, Snapshot, Status, TransitionRefused, decide
-from gateway.forwarding.progress import AgencyStatus, steps
+from gateway.forwarding.progress import steps
 
 ACTOR = {"forward": ActorKind.SYSTEM, "misroute": ActorKind.SYSTEM}
 TARGET = {

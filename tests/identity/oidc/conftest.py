@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 from gateway.errors import install_error_handlers
 from identity.oidc import TABLES, ClientKind, OIDCProvider, OIDCSettings, oidc_router
-from kernel.persistence import Base
+from persistence import Base
 
 from .oidc_harness import (
     AGENCY,

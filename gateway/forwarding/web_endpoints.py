@@ -20,16 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
 
 from gateway import audit
-from gateway.applications.agency_endpoints import AgencyDep
-from gateway.applications.endpoints import ServiceDep, commit_change
+from gateway.applications.deps import ApplicationsDep
 from gateway.applications.lifecycle import Status
-from gateway.applications.models import Notification
-from gateway.deps import RuntimeDep
-from gateway.forwarding.endpoints import remember_nonce, verified_body
+from gateway.deps import AgencyDep, RuntimeDep
+from gateway.forwarding.inbound import remember_nonce, verified_body
 from gateway.forwarding.models import LaunchToken
 from gateway.http import parse_body
-from identity.login import CitizenDep, CitizenProfile
-from identity.verification.models import Citizen
+from gateway.tracking.messages import Message
+from identity import CitizenDep
 from kernel.errors import Conflict, NotFound, Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["web integration"])
@@ -76,45 +74,49 @@ def _hash(token: str) -> str:
 
 @router.post("/applications/{application_id}/launch", response_model=LaunchOut, status_code=201)
 async def launch(
-    application_id: str, login: CitizenDep, service: ServiceDep, runtime: RuntimeDep
+    application_id: str, login: CitizenDep, apps: ApplicationsDep, runtime: RuntimeDep
 ) -> LaunchOut:
     """Open the agency's own web e-service for this draft (Web Integration services only)."""
-    application = await service.owned(login.citizen, application_id)
-    e_service = await service.catalog_rows.get_service(application.service_id)
-    assert e_service is not None
-    if e_service.integration_mode != "web":
-        raise Conflict("This service is filed on the portal.", code="not_web_integration")
-    if application.status != Status.DRAFT:
-        raise Conflict("This application was already filed.", code="not_a_draft")
     token = secrets.token_urlsafe(32)
-    expires_at = service.now + MTOKEN_LIFETIME
-    service.repository.add(
-        LaunchToken(
-            token_hash=_hash(token),
-            application_id=application.id,
-            citizen_id=login.citizen.id,
-            agency_code=application.agency_code,
-            expires_at=expires_at,
-            used_at=None,
-            created_at=service.now,
+
+    async def open_() -> LaunchOut:
+        application = await apps.reader.owned(login.citizen, application_id)
+        e_service = await apps.reader.service(application.service_id)
+        if e_service.integration_mode != "web":
+            raise Conflict("This service is filed on the portal.", code="not_web_integration")
+        if application.status != Status.DRAFT:
+            raise Conflict("This application was already filed.", code="not_a_draft")
+        now = apps.ctx.now
+        apps.ctx.session.add(
+            LaunchToken(
+                token_hash=_hash(token),
+                application_id=application.id,
+                citizen_id=login.citizen.id,
+                agency_code=application.agency_code,
+                expires_at=now + MTOKEN_LIFETIME,
+                used_at=None,
+                created_at=now,
+            )
         )
-    )
-    await commit_change(service, service.repository.flush())
-    base = runtime.settings.agencies_url.rstrip("/")
-    url = f"{base}/{application.agency_code.lower()}/eservice?appId={application.id}&mToken={token}"
-    return LaunchOut(url=url, app_id=application.id, expires_at=expires_at)
+        base = runtime.settings.agencies_url.rstrip("/")
+        code = application.agency_code.lower()
+        return LaunchOut(
+            url=f"{base}/{code}/eservice?appId={application.id}&mToken={token}",
+            app_id=application.id,
+            expires_at=now + MTOKEN_LIFETIME,
+        )
+
+    return await apps.uow.run(open_)
 
 
 @router.post("/agency/web/exchange", response_model=CitizenData)
-async def exchange(
-    body: ExchangeIn, caller: AgencyDep, service: ServiceDep, request: Request
-) -> CitizenData:
+async def exchange(body: ExchangeIn, caller: AgencyDep, apps: ApplicationsDep) -> CitizenData:
     """The agency's back end turns a one-time mToken into the citizen's verified data (never
     asked of the citizen again, R-12.1). Used, expired or foreign tokens answer 401."""
-    now = service.now
-    session = service.repository.session
+    session = apps.ctx.session
 
     async def use() -> CitizenData:
+        now = apps.ctx.now
         claimed = await session.execute(
             update(LaunchToken)
             .where(
@@ -133,12 +135,9 @@ async def exchange(
             raise Unauthorized(
                 "The mToken is used, expired or not for this appId.", code="invalid_mtoken"
             )
-        citizen = await session.get(Citizen, citizen_id)
-        application = await service.repository.get(body.appId)
-        assert citizen is not None
-        assert application is not None
-        profile = CitizenProfile.of(citizen, service.runtime.vault)
-        form = (await service.view(application)).form
+        citizen = await apps.state.citizen(citizen_id)
+        application = await apps.reader.get(body.appId)
+        form = (await apps.reader.view(application)).form
         await audit.append(
             session,
             at=now,
@@ -149,21 +148,21 @@ async def exchange(
         )
         return CitizenData(
             subject=citizen.subject,
-            first_name_th=profile.first_name_th,
-            last_name_th=profile.last_name_th,
-            first_name_en=profile.first_name_en,
-            last_name_en=profile.last_name_en,
+            first_name_th=citizen.first_name_th,
+            last_name_th=citizen.last_name_th,
+            first_name_en=citizen.first_name_en,
+            last_name_en=citizen.last_name_en,
             birth_date=form.get("birth_date"),
             address_th=form.get("registered_address"),
         )
 
-    return await commit_change(service, use())
+    return await apps.uow.run(use)
 
 
 @router.post("/agency/web/notifications", status_code=202)
 async def push_notification(
     request: Request,
-    service: ServiceDep,
+    apps: ApplicationsDep,
     x_agency: Annotated[str | None, Header()] = None,
     x_timestamp: Annotated[str | None, Header()] = None,
     x_nonce: Annotated[str | None, Header()] = None,
@@ -177,24 +176,17 @@ async def push_notification(
     push: PushIn = parse_body(PushIn, raw)
 
     async def deliver() -> dict[str, Any]:
-        await remember_nonce(service, code, headers.nonce)
-        application = await service.repository.get(push.appId)
+        await remember_nonce(apps.ctx.session, code, headers.nonce, apps.ctx.now)
+        application = await apps.ctx.repository.get(push.appId)
         if application is None or application.agency_code != code:
             raise NotFound("No such application at this agency.", code="application_not_found")
-        row = Notification(
-            citizen_id=application.citizen_id,
-            application_id=application.id,
-            kind="agency_message",
+        message = Message(
             title_th=push.title_th,
             title_en=push.title_en or push.title_th,
             body_th=push.body_th,
             body_en=push.body_en or push.body_th,
-            data={"agency": code},
-            paper=application.delivery == "paper",
-            created_at=service.now,
-            read_at=None,
         )
-        service.repository.add(row)
+        apps.ctx.tracker.tell(application, "agency_message", message, {"agency": code})
         return {"accepted": True, "application_id": application.id}
 
-    return await commit_change(service, deliver())
+    return await apps.uow.run(deliver)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from gateway.applications.models import OutboxMessage
-from gateway.deps import AdminDep, RuntimeDep, SessionDep
+from gateway.deps import AdminDep, SessionDep, UowDep
+from gateway.forwarding.models import OutboxMessage
 from kernel.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -83,22 +83,24 @@ async def outbox_stats(session: SessionDep, _: AdminDep) -> dict[str, int]:
 @router.post("/outbox/{message_id}/redrive", response_model=OutboxOut)
 async def redrive(
     message_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
-    session: SessionDep,
-    runtime: RuntimeDep,
+    uow: UowDep,
     _: AdminDep,
 ) -> OutboxOut:
     """Put a dead letter back in the queue (after the agency or the configuration is fixed);
     it goes with the same idempotency key, so the agency's effect still happens once."""
-    row = await session.get(OutboxMessage, message_id)
-    if row is None:
-        raise NotFound("No such outbox message.", code="outbox_message_not_found")
-    if row.status != "dead":
-        raise Conflict(
-            f"Only dead letters are re-driven; this one is {row.status}.", code="not_dead"
-        )
-    row.status = "pending"
-    row.attempts = 0
-    row.available_at = runtime.clock.now()
-    row.locked_until = None
-    await session.commit()
-    return _out(row)
+
+    async def redrive_() -> OutboxMessage:
+        row = await uow.session.get(OutboxMessage, message_id)
+        if row is None:
+            raise NotFound("No such outbox message.", code="outbox_message_not_found")
+        if row.status != "dead":
+            raise Conflict(
+                f"Only dead letters are re-driven; this one is {row.status}.", code="not_dead"
+            )
+        row.status = "pending"
+        row.attempts = 0
+        row.available_at = uow.now
+        row.locked_until = None
+        return row
+
+    return _out(await uow.run(redrive_))

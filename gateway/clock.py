@@ -12,16 +12,29 @@ import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import BigInteger, Integer, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.admin.models import SimulationClock
 from kernel.clock import SimulatedClock, advance_step, check_simulated_time
 from kernel.errors import ValidationFailed
+from persistence import Base, UTCDateTime
 
 log = logging.getLogger("gateway.clock")
 _ROW = 1
+
+
+class SimulationClock(Base):
+    """The simulated clock's offset from real time, so every process shows the same time."""
+
+    __tablename__ = "simulation_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    offset_microseconds: Mapped[int] = mapped_column(BigInteger)
+    # The CLOCK_START value last applied, so restarts with the same setting do not reset time.
+    applied_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 def _micros(delta: dt.timedelta) -> int:

@@ -1,11 +1,12 @@
 """What every package's tables share: one declarative base (one metadata, so one set of
-migrations) and a timezone-safe datetime type. Used by gateway, identity and payments."""
+migrations), a timezone-safe datetime type and a big-integer key. Used by gateway, identity and
+payments. (`kernel` stays free of I/O and of SQLAlchemy; this package is its database twin.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -18,6 +19,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: A 64-bit key on PostgreSQL; SQLite's INTEGER PRIMARY KEY (the rowid) is already 64-bit.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):

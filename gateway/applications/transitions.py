@@ -1,0 +1,397 @@
+"""Moving a filed application through its states: the citizen's actions after filing
+(withdraw, answer a request for information), the agency's (accept, request information or the
+fee, approve, reject, pass on to another office), and the portal's (delivered, misrouted,
+redirected to another agency). Each move is decided by the pure state machine (lifecycle.py),
+and recorded on the timeline, in the inbox and in the audit chain, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway import audit
+from gateway.applications.context import SYSTEM, Actor, Context, auditable, iso
+from gateway.applications.lifecycle import (
+    Action,
+    ActorKind,
+    Decision,
+    Snapshot,
+    Status,
+    TransitionRefused,
+    decide,
+)
+from gateway.applications.models import Application
+from gateway.applications.reading import Reader
+from gateway.catalog.models import Agency, EService
+from identity import CitizenRef
+from kernel.errors import Conflict, FieldError, ValidationFailed
+from kernel.working_time import (
+    BANGKOK,
+    WorkingCalendar,
+    add_working_days,
+    deemed_receipt_time,
+    due_at,
+    working_days_between,
+)
+
+CLOSED = {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED}
+
+
+def start_clock(
+    application: Application, service: EService, calendar: WorkingCalendar, entered_at: dt.datetime
+) -> None:
+    """The deemed receipt time (R-10.1) and the due date the manual's time gives."""
+    application.deemed_received_at = deemed_receipt_time(entered_at, calendar)
+    application.due_working_days = service.total_working_days
+    if service.total_working_days is not None:
+        application.due_at = due_at(
+            application.deemed_received_at, service.total_working_days, calendar
+        )
+
+
+class Transitions:
+    def __init__(self, ctx: Context, reader: Reader) -> None:
+        self.ctx = ctx
+        self.reader = reader
+
+    # --- the machinery ---------------------------------------------------------------------
+
+    def decide(self, application: Application, action: Action, actor: Actor) -> Decision:
+        try:
+            return decide(
+                Snapshot(Status(application.status), application.info_requests), action, actor.kind
+            )
+        except TransitionRefused as refusal:
+            raise Conflict(refusal.message, code=refusal.code) from refusal
+
+    @staticmethod
+    def require_draft(application: Application) -> None:
+        if application.status != Status.DRAFT:
+            raise Conflict(
+                f"Only a draft can be changed; this application is {application.status}.",
+                code="not_a_draft",
+            )
+
+    def record(
+        self,
+        application: Application,
+        kind: str,
+        source: Status | None,
+        target: Status,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A line on the application's timeline."""
+        self.ctx.tracker.event(
+            application.id,
+            kind,
+            from_status=source.value if source else None,
+            to_status=target.value,
+            actor_kind=actor.kind.value,
+            actor_id=actor.id,
+            data=data,
+        )
+
+    def apply(
+        self,
+        application: Application,
+        decision: Decision,
+        action: Action,
+        actor: Actor,
+        data: Mapping[str, Any],
+    ) -> None:
+        now = self.ctx.now
+        application.status = decision.target.value
+        application.turn = decision.turn.value
+        application.updated_at = now
+        if decision.target in CLOSED:
+            application.closed_at = now
+        self.record(application, action.value, decision.source, decision.target, actor, data)
+
+    async def transition(
+        self,
+        application: Application,
+        decision: Decision,
+        action: Action,
+        actor: Actor,
+        data: Mapping[str, Any],
+        *,
+        notify_as: str | None = None,
+    ) -> None:
+        """Take the move, tell the citizen (R-11.1) and write the audit line (R-15.1)."""
+        self.apply(application, decision, action, actor, data)
+        service = await self.reader.service(application.service_id)
+        self.ctx.tracker.notify(application, service, notify_as or decision.target.value, data)
+        await audit.append(
+            self.ctx.session,
+            at=self.ctx.now,
+            actor=actor.label,
+            action=f"application.{action.value}",
+            subject=f"application:{application.id}",
+            data={"from": decision.source.value, "to": decision.target.value, **auditable(data)},
+        )
+
+    # --- the citizen's actions after filing -------------------------------------------------
+
+    async def withdraw(
+        self, citizen: CitizenRef, application_id: str, reason: str | None
+    ) -> Application:
+        application = await self.reader.owned(citizen, application_id)
+        actor = Actor(ActorKind.CITIZEN, citizen.subject)
+        if application.status == Status.DRAFT:
+            raise Conflict(
+                "A draft is not filed; delete it instead of withdrawing.", code="invalid_transition"
+            )
+        decision = self.decide(application, Action.WITHDRAW, actor)
+        await self.transition(application, decision, Action.WITHDRAW, actor, {"reason": reason})
+        service = await self.reader.service(application.service_id)
+        if service.integration_mode == "api":
+            # The agency's back end is told too (it cancels the case there).
+            self.ctx.runtime.to_agencies.withdrawn(
+                self.ctx.session, application, self.ctx.now, reason
+            )
+        return application
+
+    async def provide_info(
+        self, citizen: CitizenRef, application_id: str, note: str | None
+    ) -> Application:
+        """Answer the agency's request for information (the documents are uploaded first)."""
+        application = await self.reader.owned(citizen, application_id)
+        actor = Actor(ActorKind.CITIZEN, citizen.subject)
+        decision = self.decide(application, Action.PROVIDE_INFO, actor)
+        answered = [
+            a.document_key
+            for a in await self.ctx.repository.attachments(application.id)
+            if a.stage == "info_response"
+        ]
+        data: dict[str, Any] = {"note": note, "documents": answered}
+        waited = await self._extend_due_date(application)
+        if waited:
+            data["due_extended_working_days"] = waited
+        await self.transition(application, decision, Action.PROVIDE_INFO, actor, data)
+        service = await self.reader.service(application.service_id)
+        if service.integration_mode == "api":
+            # The answer goes to the agency's back end (the worker passes it on).
+            self.ctx.runtime.to_agencies.answered(
+                self.ctx.session, application, self.ctx.now, note=note, documents=answered
+            )
+        return application
+
+    async def _extend_due_date(self, application: Application) -> int:
+        """The manual's time does not run while the agency waits for the citizen's documents
+        (an interpretation of LFA s.8): the due date moves by the working days waited."""
+        if application.due_at is None:
+            return 0
+        asked = [
+            e.at
+            for e in await self.ctx.tracker.events(application.id)
+            if e.kind == Action.REQUEST_INFO.value
+        ]
+        if not asked:
+            return 0
+        calendar = await self.calendar(application)
+        now = self.ctx.now
+        waited = working_days_between(
+            asked[-1].astimezone(BANGKOK).date(), now.astimezone(BANGKOK).date(), calendar
+        )
+        if waited:
+            due_day = application.due_at.astimezone(BANGKOK).date()
+            application.due_at = calendar.close_of(
+                add_working_days(due_day, waited, calendar)
+            ).astimezone(dt.UTC)
+        return waited
+
+    # --- the agency's actions ------------------------------------------------------------------
+
+    async def agency_action(
+        self,
+        agency_code: str,
+        staff: str,
+        application_id: str,
+        action: Action,
+        *,
+        reason: str | None,
+        items: Sequence[Mapping[str, str]],
+    ) -> Application:
+        application = await self.reader.of_agency(agency_code, application_id)
+        actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
+        decision = self.decide(application, action, actor)
+        data: dict[str, Any] = {}
+        if action is Action.REQUEST_INFO:
+            if not items:
+                raise ValidationFailed(
+                    "Say which documents or information are needed.",
+                    errors=[FieldError("/body/items", "required", "At least one item.")],
+                )
+            application.info_requests += 1
+            data["items"] = [dict(i) for i in items]
+        if action is Action.REJECT and not reason:
+            raise ValidationFailed(
+                "A rejection states its reason.",
+                errors=[FieldError("/body/reason", "required", "Give the reason.")],
+            )
+        if reason:
+            data["reason"] = reason
+        await self.transition(application, decision, action, actor, data)
+        return application
+
+    async def refer_to_office(
+        self,
+        agency_code: str,
+        staff: str,
+        application_id: str,
+        unit_code: str,
+        *,
+        reason: str | None,
+    ) -> Application:
+        """R-10.5 on the back office: an officer passes a case on to the office of the same
+        agency that is responsible. The deemed receipt time is kept; the new office has it
+        from now."""
+        application = await self.reader.of_agency(agency_code, application_id)
+        service = await self.reader.service(application.service_id)
+        await self.check_unit(service.agency, unit_code)
+        if unit_code == application.unit_code:
+            raise ValidationFailed(
+                f"The case is already with {unit_code}.",
+                errors=[FieldError("/body/unit_code", "same_unit", "Another office.")],
+            )
+        actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
+        await self.misroute(
+            application.id, reason="wrong_office", to_unit=unit_code, actor=actor, note=reason
+        )
+        return await self.record_delivery(application.id, self.ctx.now, unit_code=unit_code)
+
+    async def read_by_staff(
+        self, agency_code: str, staff: str, application_id: str, what: str | None = None
+    ) -> Application:
+        """The agency's own application; R-15.1: every read of a citizen's data by agency
+        staff is an audit line (`what`: the application, or one of its attachments)."""
+        application = await self.reader.of_agency(agency_code, application_id)
+        await audit.append(
+            self.ctx.session,
+            at=self.ctx.now,
+            actor=f"agency:{agency_code}:{staff}",
+            action="application.read_by_staff",
+            subject=f"application:{application.id}",
+            data={"what": what or "application"},
+        )
+        return application
+
+    # --- the portal's ------------------------------------------------------------------------
+
+    async def record_delivery(
+        self,
+        application_id: str,
+        delivered_at: dt.datetime,
+        *,
+        agency_ref: str | None = None,
+        unit_code: str | None = None,
+    ) -> Application:
+        """The application reached the agency (submitted, or misrouted, -> forwarded). For an
+        agency whose own system's entry counts (R-10.3 `agency_backend`), this is the moment the
+        deemed receipt time and the due date are computed from; otherwise they are kept (also
+        when it was passed on to another office of the agency, R-10.5)."""
+        application = await self.reader.get(application_id)
+        decision = self.decide(application, Action.FORWARD, SYSTEM)
+        application.delivered_at = delivered_at
+        if agency_ref is not None:
+            application.agency_ref = agency_ref
+        if unit_code is not None:
+            application.unit_code = unit_code
+        if application.deemed_received_at is None:
+            service = await self.reader.service(application.service_id)
+            start_clock(application, service, await self.calendar(application), delivered_at)
+        await self.transition(
+            application,
+            decision,
+            Action.FORWARD,
+            SYSTEM,
+            {
+                "delivered_at": iso(delivered_at),
+                "deemed_received_at": iso(application.deemed_received_at),
+                "unit_code": application.unit_code,
+            },
+        )
+        return application
+
+    async def misroute(
+        self,
+        application_id: str,
+        *,
+        reason: str,
+        to_unit: str | None = None,
+        actor: Actor = SYSTEM,
+        note: str | None = None,
+    ) -> Application:
+        """The receiving office lacks authority (R-10.5/10.6): recorded before the application
+        is passed on."""
+        application = await self.reader.get(application_id)
+        decision = self.decide(application, Action.MISROUTE, actor)
+        data = {"why": reason, "from_unit": application.unit_code, "to_unit": to_unit}
+        if note:
+            data["reason"] = note
+        await self.transition(application, decision, Action.MISROUTE, actor, data)
+        return application
+
+    async def redirect(
+        self,
+        application_id: str,
+        responsible_agency: str,
+        *,
+        actor: Actor = SYSTEM,
+        counterpart: EService | None = None,
+        forwarded: Application | None = None,
+    ) -> Application:
+        """R-10.6: the application leaves this agency. Either the portal `forwarded` it to the
+        responsible agency's `counterpart` service (a new application with its own receipt
+        time), or the citizen is told, electronically, which agency is responsible and can
+        resubmit there in one step (`POST /v1/applications/{id}/resubmit`, to `counterpart`
+        when the catalog maps one)."""
+        application = await self.reader.get(application_id)
+        decision = self.decide(application, Action.REDIRECT, actor)
+        agency = await self.ctx.catalog_rows.get_agency(responsible_agency)
+        data: dict[str, Any] = {
+            "responsible_agency": responsible_agency,
+            "agency_th": agency.name_th if agency else responsible_agency,
+            "agency_en": agency.name_en if agency else responsible_agency,
+            "on_portal": agency is not None,
+            "service_id": counterpart.id if counterpart else None,
+        }
+        if forwarded is not None and counterpart is not None:
+            data.update(
+                forwarded_as=forwarded.id,
+                new_number=forwarded.number,
+                new_service_th=counterpart.name_th,
+                new_service_en=counterpart.name_en,
+            )
+        await self.transition(
+            application,
+            decision,
+            Action.REDIRECT,
+            actor,
+            data,
+            notify_as="transferred" if forwarded is not None else None,
+        )
+        return application
+
+    # --- shared ---------------------------------------------------------------------------
+
+    async def calendar(self, application: Application) -> WorkingCalendar:
+        service = await self.reader.service(application.service_id)
+        calendar, _ = await self.ctx.catalog.working_calendar(service.agency)
+        return calendar
+
+    async def check_unit(self, agency: Agency, unit_code: str | None) -> None:
+        if unit_code is None:
+            return
+        if unit_code not in await self.ctx.repository.unit_codes(agency.code):
+            raise ValidationFailed(
+                f"{agency.code} has no office {unit_code}.",
+                errors=[
+                    FieldError(
+                        "/body/unit_code", "unknown_unit", f"Not an office of {agency.code}."
+                    )
+                ],
+            )

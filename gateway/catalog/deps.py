@@ -1,0 +1,19 @@
+"""The catalog service as an endpoint dependency (used by the catalog's and the operators'
+endpoints alike)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from gateway.catalog.repository import CatalogRepository
+from gateway.catalog.service import CatalogService
+from gateway.deps import RuntimeDep, UowDep
+
+
+async def get_catalog(uow: UowDep, runtime: RuntimeDep) -> CatalogService:
+    return CatalogService(CatalogRepository(uow.session), runtime.cursors)
+
+
+CatalogDep = Annotated[CatalogService, Depends(get_catalog)]

@@ -1,0 +1,20 @@
+"""The citizen's documents: `/v1/documents` (the wallet)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.deps import LangDep, SessionDep
+from gateway.documents.schemas import WalletDocumentOut, WalletPage
+from gateway.documents.wallet import Wallet
+from identity import CitizenDep
+
+router = APIRouter(prefix="/v1", tags=["wallet"])
+
+
+@router.get("/documents", response_model=WalletPage)
+async def list_wallet(login: CitizenDep, session: SessionDep, lang: LangDep) -> WalletPage:
+    """Documents the state issued to the citizen through the portal; any of them can be
+    attached to an application by reference instead of being uploaded (R-12.1)."""
+    rows = await Wallet(session).of_citizen(login.citizen.id)
+    return WalletPage(items=[WalletDocumentOut.of(row, lang) for row in rows])

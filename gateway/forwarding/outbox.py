@@ -1,0 +1,102 @@
+"""The outbox: messages for agencies' back ends, written in the same transaction as the change
+that causes them, delivered by the worker (at least once; each message's `key` is the
+agency's idempotency key, so its effect happens once).
+
+    enqueue(session, key=..., topic=..., ...)   the one way a message is written
+    AgencyOutbox                                 the applications domain's port to the agencies
+                                                 (gateway.applications.context.ToAgencies)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.applications.models import Application
+from gateway.forwarding.models import OutboxMessage
+
+#: Outbox topics: what the worker passes on to an agency's back end.
+TOPIC_SUBMITTED = "application.submitted"  # file the application
+TOPIC_INFO_PROVIDED = "application.info_provided"  # the citizen's answer to a request for info
+TOPIC_WITHDRAWN = "application.withdrawn"  # the citizen withdrew it: cancel the case
+TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    topic: str,
+    agency_code: str,
+    application_id: str | None,
+    payload: dict[str, Any],
+    now: dt.datetime,
+) -> OutboxMessage:
+    """A message for `agency_code`, due now, in the caller's transaction."""
+    message = OutboxMessage(
+        key=key,
+        topic=topic,
+        agency_code=agency_code,
+        application_id=application_id,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        available_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+class AgencyOutbox:
+    """Changes on the portal, as messages for the agency's back end."""
+
+    def filed(self, session: AsyncSession, application: Application, now: dt.datetime) -> None:
+        enqueue(
+            session,
+            key=f"{application.id}:submit",
+            topic=TOPIC_SUBMITTED,
+            agency_code=application.agency_code,
+            application_id=application.id,
+            payload={
+                "application_id": application.id,
+                "number": application.number,
+                "service_id": application.service_id,
+                "unit_code": application.unit_code,
+            },
+            now=now,
+        )
+
+    def answered(
+        self,
+        session: AsyncSession,
+        application: Application,
+        now: dt.datetime,
+        *,
+        note: str | None,
+        documents: list[str],
+    ) -> None:
+        enqueue(
+            session,
+            key=f"{application.id}:info:{application.info_requests}",
+            topic=TOPIC_INFO_PROVIDED,
+            agency_code=application.agency_code,
+            application_id=application.id,
+            payload={"note": note, "documents": documents},
+            now=now,
+        )
+
+    def withdrawn(
+        self, session: AsyncSession, application: Application, now: dt.datetime, reason: str | None
+    ) -> None:
+        enqueue(
+            session,
+            key=f"{application.id}:withdraw",
+            topic=TOPIC_WITHDRAWN,
+            agency_code=application.agency_code,
+            application_id=application.id,
+            payload={"reason": reason},
+            now=now,
+        )

@@ -1,0 +1,71 @@
+"""The scheduled jobs, wired: overdue notices every 7 days (R-LFA.4, gateway.tracking.overdue,
+told which applications are late by gateway.applications), forgetting expired idempotency
+records, and asking agencies about cases they have been quiet about (gateway.forwarding).
+
+`serve` runs them every `JOBS_INTERVAL_SECONDS`; `citizen-gateway jobs run` runs them once (for
+cron, or when `serve` is scaled out and only one place should schedule). Running them from many
+processes at once is safe: each notice is claimed with a conditional update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from connectors.registry import ConnectorRegistry
+from gateway.applications.context import ApplicationsRuntime
+from gateway.applications.services import build
+from gateway.deps import Runtime
+from gateway.forwarding.worker import poll_agency_statuses
+from gateway.idempotency import purge_expired
+from gateway.tracking import overdue
+from gateway.uow import UnitOfWork
+
+log = logging.getLogger("gateway.jobs")
+
+
+async def send_overdue_notices(runtime: Runtime, applications: ApplicationsRuntime) -> int:
+    """Every overdue notice due now (R-LFA.4); how many were sent."""
+
+    def cases(uow: UnitOfWork) -> overdue.OverdueCases:
+        return build(uow, applications, runtime.cursors).overdue
+
+    return await overdue.send_overdue_notices(runtime.unit_of_work, cases)
+
+
+async def purge_idempotency_records(runtime: Runtime) -> int:
+    """Forget `Idempotency-Key` records past their 24 hours."""
+    async with runtime.unit_of_work() as uow:
+        purged = await uow.run(lambda: purge_expired(uow.session, uow.now))
+    return purged
+
+
+async def run_once(
+    runtime: Runtime,
+    applications: ApplicationsRuntime,
+    connectors: ConnectorRegistry | None = None,
+) -> dict[str, int]:
+    """Every scheduled job, once (status polling only when given the connectors)."""
+    counts = {
+        "overdue notices sent": await send_overdue_notices(runtime, applications),
+        "idempotency records purged": await purge_idempotency_records(runtime),
+    }
+    if connectors is not None:
+        counts["applications moved by polling"] = await poll_agency_statuses(
+            runtime, applications, connectors
+        )
+    return counts
+
+
+async def run_periodically(
+    runtime: Runtime,
+    applications: ApplicationsRuntime,
+    interval: float,
+    connectors: ConnectorRegistry | None = None,
+) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_once(runtime, applications, connectors)
+        except Exception:  # a failed round is logged and retried on the next one
+            log.exception("scheduled job failed")

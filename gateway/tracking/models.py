@@ -1,0 +1,67 @@
+"""Tables of tracking: each application's timeline, the citizen's inbox (R-11.1) and the
+oversight body's copies of overdue notices (R-LFA.4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from persistence import Base, BigId, UTCDateTime
+
+
+class ApplicationEvent(Base):
+    """One line of an application's timeline: every transition, with actor and time."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # created | an Action value
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(200))  # agency:<code>:<client>/<officer>
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Notification(Base):
+    """A message in the citizen's inbox (R-11.1). The id orders the server-sent-event stream."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_citizen_id", "citizen_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    citizen_id: Mapped[str] = mapped_column(ForeignKey("citizens.id"))
+    application_id: Mapped[str | None] = mapped_column(ForeignKey("applications.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    body_th: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Paper is sent too when the citizen chose it at submission (R-11.1).
+    paper: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OversightCopy(Base):
+    """A copy of an overdue notice for the oversight body (OPDC), R-LFA.4."""
+
+    __tablename__ = "oversight_copies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    body: Mapped[str] = mapped_column(String(16))  # OPDC
+    notice_number: Mapped[int] = mapped_column(Integer)
+    working_days_overdue: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+TABLES = (ApplicationEvent, Notification, OversightCopy)

@@ -1,0 +1,79 @@
+"""The citizen directory: who a citizen is, as identity proofing verified it, for the one use
+that needs it. The rest of the system never reads identity's tables or decrypts their data
+itself; it asks here, by the citizen's id, inside its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.verification.models import Citizen
+from kernel.crypto import PIIVault
+
+
+@dataclass(frozen=True)
+class CitizenRef:
+    """A citizen as a login names them: the internal id and the OIDC subject. No personal
+    data: requests that need it ask the directory."""
+
+    id: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class VerifiedCitizen:
+    """A citizen's verified data, decrypted for the one request or message that needs it."""
+
+    id: str
+    subject: str
+    national_id: str
+    first_name_th: str
+    last_name_th: str
+    first_name_en: str | None
+    last_name_en: str | None
+    birth_date_be: str
+    assurance: str
+    verified_at: dt.datetime
+
+    @property
+    def ref(self) -> CitizenRef:
+        return CitizenRef(self.id, self.subject)
+
+    @classmethod
+    def of(cls, citizen: Citizen, vault: PIIVault) -> VerifiedCitizen:
+        def open_(name: str, token: str | None) -> str | None:
+            if token is None:
+                return None
+            return vault.decrypt(token, context=f"citizen:{citizen.id}:{name}")
+
+        return cls(
+            id=citizen.id,
+            subject=citizen.subject,
+            national_id=open_("national_id", citizen.national_id_enc) or "",
+            first_name_th=open_("first_name_th", citizen.first_name_th_enc) or "",
+            last_name_th=open_("last_name_th", citizen.last_name_th_enc) or "",
+            first_name_en=open_("first_name_en", citizen.first_name_en_enc),
+            last_name_en=open_("last_name_en", citizen.last_name_en_enc),
+            birth_date_be=open_("birth_date_be", citizen.birth_date_be_enc) or "",
+            assurance=citizen.assurance,
+            verified_at=citizen.verified_at,
+        )
+
+
+class CitizenDirectory:
+    def __init__(self, vault: PIIVault) -> None:
+        self.vault = vault
+
+    async def get(self, session: AsyncSession, citizen_id: str) -> VerifiedCitizen | None:
+        """The citizen's verified profile, or None for an id nobody has."""
+        citizen = await session.get(Citizen, citizen_id)
+        return None if citizen is None else VerifiedCitizen.of(citizen, self.vault)
+
+    async def require(self, session: AsyncSession, citizen_id: str) -> VerifiedCitizen:
+        """The citizen's verified profile; the id must be one (a foreign key keeps it)."""
+        citizen = await self.get(session, citizen_id)
+        if citizen is None:  # pragma: no cover - the foreign key keeps every citizen id real
+            raise LookupError(f"no citizen {citizen_id}")
+        return citizen
