@@ -91,8 +91,7 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
     from gateway.keys import load_secrets
     from gateway.main import oidc_settings
     from gateway.pagination import CursorCodec
-    from identity.clients import ensure_standard_clients
-    from identity.oidc import OIDCProvider
+    from identity import OIDCProvider, ensure_standard_clients
     from kernel.clock import SystemClock
 
     assert isinstance(catalog, CatalogFile)
@@ -209,8 +208,7 @@ def identity_purge() -> None:
     attempt counters, expired codes and tokens. Safe to run at any time (e.g. hourly)."""
     from gateway.db import create_engine, session_factory
     from gateway.main import oidc_settings
-    from identity.oidc import OIDCProvider
-    from identity.verification.service import purge_abandoned
+    from identity import OIDCProvider, purge_abandoned
     from kernel.clock import SystemClock
 
     settings = Settings()
@@ -244,7 +242,7 @@ def face_report(people: int, scans: int) -> None:
     from connectors.api.dopa import DopaConfig, DopaRegistry
     from gateway.face_report import face_error_rates
     from gateway.keys import dopa_consumer
-    from identity.verification.face import CosineMatcher
+    from identity import CosineMatcher
 
     settings = Settings()
 
@@ -282,7 +280,7 @@ def keys() -> None:
 def keys_provision() -> None:
     """Create the first signing key if there is none (run once before production starts)."""
     from gateway.main import oidc_settings
-    from identity.oidc import provision
+    from identity import provision
     from kernel.clock import SystemClock
 
     settings = oidc_settings(Settings())
@@ -294,7 +292,7 @@ def keys_provision() -> None:
 def keys_rotate() -> None:
     """Make a new current signing key; the old one stays published for the grace period."""
     from gateway.main import oidc_settings
-    from identity.oidc import OIDCProvider
+    from identity import OIDCProvider
     from kernel.clock import SystemClock
 
     kid = OIDCProvider(oidc_settings(Settings()), SystemClock()).rotate_keys()
@@ -318,7 +316,7 @@ def clients_add(client_id: str, name: str, scopes: tuple[str, ...]) -> None:
 
     from gateway.db import create_engine, session_factory
     from gateway.main import oidc_settings
-    from identity.oidc import ClientKind, OIDCProvider
+    from identity import ClientKind, OIDCProvider
     from kernel.clock import SystemClock
 
     settings = Settings()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import httpx
 
 from connectors.civil_registry import CivilRegistry
-from identity.verification.face import ErrorRates, FaceMatcher, error_rates
+from identity import ErrorRates, FaceMatcher, error_rates
 
 _CHALLENGE = {"nonce": "face-report", "action": "blink"}
 

@@ -16,7 +16,7 @@ from connectors.registry import ConnectorRegistry
 from gateway.applications.context import ApplicationsRuntime
 from gateway.applications.services import build
 from gateway.deps import Runtime
-from gateway.forwarding.worker import poll_agency_statuses
+from gateway.forwarding.polling import poll_agency_statuses
 from gateway.idempotency import purge_expired
 from gateway.tracking import overdue
 from gateway.uow import UnitOfWork

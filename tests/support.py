@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.config import Settings
 from gateway.forwarding.credentials import AgencyCredentials
-from gateway.forwarding.worker import Delivery, Forwarder
+from gateway.forwarding.ledger import Delivery
+from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app
 from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
 from mock_agencies.dopa.population import build_population

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.config import Environment, Settings
 from gateway.keys import _write_once
-from identity.oidc import ClientKind, OIDCProvider
-from identity.oidc.scopes import agency_scope
+from identity import ClientKind, OIDCProvider, agency_scope
 
 #: The agencies the development file holds credentials for.
 DEVELOPMENT_AGENCIES = ("DLT", "SSO", "RD", "BMA", "DOP")

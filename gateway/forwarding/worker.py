@@ -6,9 +6,10 @@ no database transaction open, and the answer is applied (and the message marked 
 transaction. A worker that dies mid-call loses its lease; another takes the message and calls
 again with the same key, and the agency answers with its first answer.
 
-Claims: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED`, so any number of workers on any
-number of machines share the queue without waiting on each other; everywhere a conditional
-UPDATE ... RETURNING decides who got which message, so two workers never hold one message.
+Claims, leases, backoff and dead letters are the ledger's (gateway/forwarding/ledger.py); the
+worker decides what an agency's answer does to the application, through the applications
+services of one unit of work, decided again when a person changed the same application at the
+same moment (the person's action wins; the worker redoes its own).
 
 Failures: agency unavailable (network, timeout, 5xx, outage, an open circuit) → retried with
 exponential backoff and jitter up to FORWARD_MAX_ATTEMPTS, then a dead letter an operator can
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import random
@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from connectors.base import (
     AgencyEvent,
@@ -39,7 +39,6 @@ from connectors.base import (
     Cancels,
     InformationAnswer,
     ReceivesInformation,
-    StatusReport,
     Submission,
     SubmitResult,
 )
@@ -59,12 +58,12 @@ from gateway.applications.services import Applications, build
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.forwarding.answers import AgencyAnswers
+from gateway.forwarding.ledger import Delivery, Ledger
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import (
     TOPIC_INFO_PROVIDED,
     TOPIC_SUBMITTED,
     TOPIC_WITHDRAWN,
-    TOPICS,
 )
 from gateway.uow import ConcurrentChange, UnitOfWork
 from identity import VerifiedCitizen
@@ -72,9 +71,6 @@ from kernel.errors import Conflict, DomainError, ServiceUnavailable
 
 log = logging.getLogger("gateway.worker")
 
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 600.0
-WAIT_SECONDS = 5.0  # a follow-up's next look at whether its filing has gone
 SETTLE_ATTEMPTS = 5  # times an answer is applied again when a person changed the application
 
 #: What the agency's answer does to the application, in the transaction that ends its message.
@@ -92,21 +88,6 @@ class FollowUp:
     answer: InformationAnswer | None = None
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """What one delivery attempt came to."""
-
-    message_id: int
-    # delivered | retry | waiting | dead | rejected | redirected | transferred | skipped
-    outcome: str
-
-
-def backoff_seconds(attempt: int, rng: random.Random) -> float:
-    """Full jitter: a random delay up to base * 2^(attempt-1), capped."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    return rng.uniform(ceiling / 2, ceiling)
-
-
 class Forwarder:
     def __init__(
         self,
@@ -122,48 +103,12 @@ class Forwarder:
         self.settings: Settings = runtime.settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.rng = random.Random()  # noqa: S311 - jitter, not secrets
+        self.ledger = Ledger(runtime, self.name, self.rng)
         self.public_url = self.settings.public_url.rstrip("/")
         # When the worker last went round its loop (monotonic seconds): readiness reads it.
         self.heartbeat: float | None = None
 
     # --- claiming ---------------------------------------------------------------------
-
-    async def claim(self) -> list[int]:
-        """Take up to WORKER_BATCH due messages for this worker (a lease each)."""
-        now = self.runtime.clock.now()
-        due = or_(
-            and_(OutboxMessage.status == "pending", OutboxMessage.available_at <= now),
-            and_(OutboxMessage.status == "in_flight", OutboxMessage.locked_until < now),
-        )
-        async with self.runtime.unit_of_work() as uow:
-            session = uow.session
-            candidates = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.topic.in_(TOPICS), due)
-                .order_by(OutboxMessage.available_at, OutboxMessage.id)
-                .limit(self.settings.worker_batch)
-            )
-            if not self.settings.is_sqlite:
-                candidates = candidates.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(candidates)).all())
-            if not ids:
-                return []
-            lease = now + dt.timedelta(seconds=self.settings.worker_lease_seconds)
-            claimed = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), due)
-                .values(
-                    status="in_flight",
-                    claimed_by=self.name,
-                    locked_until=lease,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-                .returning(OutboxMessage.id)
-                .execution_options(synchronize_session=False)
-            )
-            mine = sorted(claimed.scalars().all())
-            await uow.commit()
-        return mine
 
     # --- one message ----------------------------------------------------------------------
 
@@ -183,7 +128,7 @@ class Forwarder:
             if mode == "platform":
                 # The portal is the agency's system: its officers work on it in the back office.
                 return await self._finish(message_id, platform=True)
-            return await self._dead(message_id, f"no connector for {agency} is available")
+            return await self.ledger.dead(message_id, f"no connector for {agency} is available")
         try:
             policy = self.connectors.policy_for(agency)
             result = await policy.call(lambda: connector.submit(submission))
@@ -192,12 +137,12 @@ class Forwarder:
         except AgencyRejected as refused:
             return await self._finish(message_id, rejected=refused)
         except AgencyMisconfigured as broken:
-            return await self._dead(message_id, str(broken))
+            return await self.ledger.dead(message_id, str(broken))
         except AgencyUnavailable as unavailable:
-            return await self._retry(message_id, str(unavailable))
+            return await self.ledger.retry(message_id, str(unavailable))
         except Exception as unexpected:  # a connector bug must not stop the worker
             log.exception("connector failed", extra={"agency": agency})
-            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
+            return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._finish(message_id, result=result)
 
     async def _load(
@@ -301,23 +246,27 @@ class Forwarder:
         """Tell the agency's back end what the citizen did on the portal after filing."""
         if work.agency_ref is None:
             if work.submitted_pending:  # the filing itself is still on its way: after it
-                return await self._wait(message_id, "waiting for the application to be filed")
+                return await self.ledger.wait(message_id, "waiting for the application to be filed")
             if work.topic == TOPIC_WITHDRAWN:  # it never reached the agency: nothing to cancel
-                return await self._done(message_id, "skipped", "never reached the agency")
-            return await self._dead(message_id, "the agency never acknowledged the application")
+                return await self.ledger.done(message_id, "skipped", "never reached the agency")
+            return await self.ledger.dead(
+                message_id, "the agency never acknowledged the application"
+            )
         try:
             connector = self.connectors.get(work.agency)
         except ConnectorNotAvailable:
-            return await self._dead(message_id, f"no connector for {work.agency} is available")
+            return await self.ledger.dead(
+                message_id, f"no connector for {work.agency} is available"
+            )
         ref = work.agency_ref
         if work.topic == TOPIC_WITHDRAWN:
             if not isinstance(connector, Cancels):
-                return await self._done(message_id, "skipped", "the connector cannot cancel")
+                return await self.ledger.done(message_id, "skipped", "the connector cannot cancel")
             call: Callable[[], Awaitable[AgencyEvent]] = lambda: connector.cancel(ref)  # noqa: E731
         else:
             assert work.answer is not None
             if not isinstance(connector, ReceivesInformation):  # read on the agency API
-                return await self._done(
+                return await self.ledger.done(
                     message_id, "skipped", "the connector cannot pass the citizen's answer on"
                 )
             answer = work.answer
@@ -325,12 +274,12 @@ class Forwarder:
         try:
             event = await self.connectors.policy_for(work.agency).call(call)
         except (AgencyRejected, AgencyMisconfigured) as refused:
-            return await self._dead(message_id, str(refused))
+            return await self.ledger.dead(message_id, str(refused))
         except AgencyUnavailable as unavailable:
-            return await self._retry(message_id, str(unavailable))
+            return await self.ledger.retry(message_id, str(unavailable))
         except Exception as unexpected:  # a connector bug must not stop the worker
             log.exception("connector failed", extra={"agency": work.agency})
-            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
+            return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._answered(message_id, event)
 
     async def _answered(self, message_id: int, event: AgencyEvent) -> Delivery:
@@ -347,16 +296,6 @@ class Forwarder:
             return "delivered"
 
         return await self._settle(message_id, apply)
-
-    async def _done(self, message_id: int, outcome: str, note: str) -> Delivery:
-        async with self.runtime.unit_of_work() as uow:
-            message = await uow.session.get(OutboxMessage, message_id)
-            if message is None or message.status == "done":
-                return Delivery(message_id, "skipped")
-            message.status, message.done_at = "done", uow.now
-            message.locked_until, message.last_error = None, note
-            await uow.commit()
-        return Delivery(message_id, outcome)
 
     def _attachment_ref(self, application: Application, attachment: Attachment) -> AttachmentRef:
         return AttachmentRef(
@@ -410,7 +349,7 @@ class Forwarder:
                 return await uow.run(settle, attempts=SETTLE_ATTEMPTS)
             except ConcurrentChange:
                 pass
-        return await self._retry(message_id, "the application kept changing; will try again")
+        return await self.ledger.retry(message_id, "the application kept changing; will try again")
 
     async def _apply(
         self,
@@ -485,60 +424,12 @@ class Forwarder:
                 )
             return await self._settle(message_id, referring(True))
         except ServiceUnavailable as unavailable:  # the registry or the store
-            return await self._retry(message_id, unavailable.detail)
+            return await self.ledger.retry(message_id, unavailable.detail)
         except DomainError as refused:
-            return await self._dead(message_id, refused.detail)
+            return await self.ledger.dead(message_id, refused.detail)
         except Exception as unexpected:  # a bug must not stop the worker
             log.exception("referral failed", extra={"outbox_id": message_id})
-            return await self._retry(message_id, f"unexpected: {unexpected!r}"[:500])
-
-    async def _retry(self, message_id: int, error: str) -> Delivery:
-        async with self.runtime.unit_of_work() as uow:
-            message = await uow.session.get(OutboxMessage, message_id)
-            if message is None or message.status == "done":
-                return Delivery(message_id, "skipped")
-            if message.attempts >= self.settings.forward_max_attempts:
-                message.status = "dead"
-                outcome = "dead"
-            else:
-                message.status = "pending"
-                delay = backoff_seconds(message.attempts, self.rng)
-                message.available_at = uow.now + dt.timedelta(seconds=delay)
-                outcome = "retry"
-            message.locked_until = None
-            message.last_error = error[:2000]
-            await uow.commit()
-        log.warning(
-            "forwarding failed", extra={"outbox_id": message_id, "outcome": outcome, "error": error}
-        )
-        return Delivery(message_id, outcome)
-
-    async def _wait(self, message_id: int, why: str) -> Delivery:
-        """Not yet, through no failure (a follow-up waits for its filing): tried again shortly,
-        without spending the message's retry budget."""
-        async with self.runtime.unit_of_work() as uow:
-            message = await uow.session.get(OutboxMessage, message_id)
-            if message is None or message.status == "done":
-                return Delivery(message_id, "skipped")
-            message.status = "pending"
-            message.attempts = max(message.attempts - 1, 0)  # this claim does not count
-            message.available_at = uow.now + dt.timedelta(seconds=WAIT_SECONDS)
-            message.locked_until = None
-            message.last_error = why
-            await uow.commit()
-        return Delivery(message_id, "waiting")
-
-    async def _dead(self, message_id: int, error: str) -> Delivery:
-        async with self.runtime.unit_of_work() as uow:
-            message = await uow.session.get(OutboxMessage, message_id)
-            if message is None or message.status == "done":
-                return Delivery(message_id, "skipped")
-            message.status = "dead"
-            message.locked_until = None
-            message.last_error = error[:2000]
-            await uow.commit()
-        log.error("dead letter", extra={"outbox_id": message_id, "error": error})
-        return Delivery(message_id, "dead")
+            return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
 
     def _applications(self, uow: UnitOfWork) -> Applications:
         return build(uow, self.applications, self.runtime.cursors)
@@ -547,7 +438,7 @@ class Forwarder:
 
     async def run_once(self) -> list[Delivery]:
         """Claim a batch and deliver it (concurrently); what became of each message."""
-        ids = await self.claim()
+        ids = await self.ledger.claim()
         if not ids:
             return []
         return list(await asyncio.gather(*(self.deliver(i) for i in ids)))
@@ -565,69 +456,3 @@ class Forwarder:
             if not done:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.worker_idle_seconds)
-
-
-async def poll_agency_statuses(
-    runtime: Runtime,
-    applications: ApplicationsRuntime,
-    connectors: ConnectorRegistry,
-    *,
-    quiet_for: dt.timedelta = dt.timedelta(minutes=10),
-    limit: int = 100,
-) -> int:
-    """Ask agencies for the status of cases they have not reported on for `quiet_for` (lost or
-    delayed callbacks); what comes back is applied in the agency's order like a callback.
-    How many applications moved."""
-    now = runtime.clock.now()
-    open_states = [s.value for s in (Status.FORWARDED, Status.IN_REVIEW, Status.PAID)]
-    async with runtime.unit_of_work() as uow:
-        rows = (
-            await uow.session.execute(
-                select(Application.id, Application.agency_code, Application.agency_ref)
-                .where(
-                    Application.status.in_(open_states),
-                    Application.agency_ref.is_not(None),
-                    Application.updated_at <= now - quiet_for,
-                )
-                .order_by(Application.updated_at)
-                .limit(limit)
-            )
-        ).all()
-    moved = 0
-    for application_id, agency_code, agency_ref in rows:
-        try:
-            connector = connectors.get(agency_code)
-            report = await connector.status(str(agency_ref))
-        except (ConnectorNotAvailable, AgencyUnavailable, AgencyMisconfigured, AgencyRejected):
-            continue
-        with contextlib.suppress(ConcurrentChange):  # a callback won; the next poll looks
-            moved += await _apply_polled(runtime, applications, application_id, report)
-    return moved
-
-
-async def _apply_polled(
-    runtime: Runtime, applications: ApplicationsRuntime, application_id: str, report: StatusReport
-) -> bool:
-    """A polled status report applied like callbacks, in the agency's order; whether the
-    application moved."""
-    async with runtime.unit_of_work() as uow:
-        apps = build(uow, applications, runtime.cursors)
-
-        async def apply() -> bool:
-            application = await uow.session.get(Application, application_id)
-            if application is None:
-                return False
-            before = application.status
-            answers = AgencyAnswers(apps)
-            for event in report.events:
-                await answers.report(
-                    application,
-                    seq=event.seq,
-                    at=event.at,
-                    status=event.status,
-                    data=dict(event.data),
-                )
-            application.updated_at = uow.now  # polled: quiet again from now
-            return application.status != before
-
-        return await uow.run(apply)

@@ -35,8 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from gateway.receipts.digest import canonical_json
-from identity.oidc.jws import b64url_encode
-from identity.oidc.keys import public_jwk_members, thumbprint, write_private_file
+from identity import b64url_encode, public_jwk_members, thumbprint, write_private_file
 
 __all__ = ["RECEIPT_JWS_TYPE", "ReceiptSigner", "ReceiptSignerError"]
 

@@ -65,7 +65,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from identity.oidc.keys import write_private_file
+from identity import write_private_file
 from kernel.clock import Clock
 
 __all__ = [

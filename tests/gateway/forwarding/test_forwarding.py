@@ -22,7 +22,8 @@ from support import (
 from connectors.errors import AgencyRejected, NotOurCase
 from connectors.registry import ConnectorRegistry
 from gateway.forwarding.models import OutboxMessage
-from gateway.forwarding.worker import Forwarder, poll_agency_statuses
+from gateway.forwarding.polling import poll_agency_statuses
+from gateway.forwarding.worker import Forwarder
 
 ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
@@ -109,7 +110,7 @@ async def test_a_message_delivered_twice_has_one_effect_at_the_agency(portal: Po
     submitted = await filed(portal, headers)
     assert portal.forwarder is not None
     assert portal.app is not None
-    claimed = await portal.forwarder.claim()
+    claimed = await portal.forwarder.ledger.claim()
     assert len(claimed) == 1
     # The call reached the agency, then the worker "died" (its answer never recorded).
     loaded = await portal.forwarder._load(claimed[0])
@@ -224,7 +225,7 @@ async def test_two_workers_never_take_the_same_message(portal: Portal) -> None:
     state = portal.app.state
     one = Forwarder(state.runtime, state.applications, state.connectors, name="worker-1")
     two = Forwarder(state.runtime, state.applications, state.connectors, name="worker-2")
-    first, second = await asyncio.gather(one.claim(), two.claim())
+    first, second = await asyncio.gather(one.ledger.claim(), two.ledger.claim())
     assert set(first).isdisjoint(second)
     assert len(first) + len(second) == 8
     results = await asyncio.gather(
