@@ -38,7 +38,8 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -88,14 +89,38 @@ def _is_form(request: Request) -> bool:
 
 
 class CaseworkOptions(TypedDict, total=False):
-    """The options of `create_casework_app` each agency's `create_app` passes through."""
+    """What `create_casework_app` takes besides the agency (see there)."""
 
+    clock: Callable[[], float]
+    consumers: Mapping[str, str] | None
     callback_secret: str | None
+    callback_transport: httpx.AsyncBaseTransport | None
     send_callbacks: bool
     retry: RetryPolicy | None
     tick_seconds: float
     rules: Rules | None
     wall_clock: Callable[[], float]
+
+
+class AgencyOptions(CaseworkOptions, total=False):
+    """`CaseworkOptions`, and the seed that varies the agency's synthetic registers."""
+
+    seed: int
+
+
+@dataclass(frozen=True)
+class CaseworkApps:
+    """The two ways an API-kind agency's app is built, so that an agency module declares only
+    its `Agency` subclass: `create_app(seed=…, **CaseworkOptions)` (tests choose everything)
+    and `create_default_app()` (the host: the environment's choices, `environment_options`)."""
+
+    agency: type[Agency]
+
+    def create_app(self, *, seed: int = 0, **options: Unpack[CaseworkOptions]) -> FastAPI:
+        return create_casework_app(self.agency(seed), **options)
+
+    def create_default_app(self) -> FastAPI:
+        return self.create_app(**environment_options(self.agency.code))
 
 
 def create_casework_app(
@@ -316,11 +341,11 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
         return RedirectResponse(_staff_page_url(request), 303)
 
 
-def environment_options(code: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+def environment_options(code: str, environ: Mapping[str, str] = os.environ) -> AgencyOptions:
     """How the host starts agency `code`: its data seed (MOCK_AGENCIES_SEED), its rules at
     start (MOCK_<CODE>_RULES, JSON like PUT /rules) and whether it calls back
     (MOCK_<CODE>_CALLBACKS=off leaves the gateway to poll)."""
-    options: dict[str, Any] = {"seed": int(environ.get("MOCK_AGENCIES_SEED", "0"))}
+    options = AgencyOptions(seed=int(environ.get("MOCK_AGENCIES_SEED", "0")))
     if raw := environ.get(f"MOCK_{code}_RULES"):
         options["rules"] = Rules.model_validate_json(raw)
     if environ.get(f"MOCK_{code}_CALLBACKS", "on").lower() in {"off", "false", "0", "no"}:
