@@ -17,6 +17,7 @@ Data exchange (headers Consumer-Key + Token on everything but validate and healt
 
 Staff and rules (the mock's own; no credentials):
 
+    GET  /                                 {"agency", "name_th", "name_en", "links"}: these pages
     GET  /staff/                           the back-office page (HTML forms)
     GET  /staff/applications[?status=]     {"applications": [case summaries]}
     GET  /staff/applications/{ref}         the case with its events
@@ -56,6 +57,7 @@ from mock_agencies.casework.errors import CaseworkError, InvalidRequest, Payload
 from mock_agencies.casework.model import StaffAction, Status
 from mock_agencies.casework.schemas import Rules, StaffDecision
 from mock_agencies.casework.staff_page import render_staff_page
+from mock_agencies.landing import add_landing
 
 MAX_JSON_BYTES = 256 * 1024
 AUTHENTICATE = 'Token realm="mock-{code}"'
@@ -179,6 +181,17 @@ def create_casework_app(
 
     _add_exchange_routes(app, casework, consumer)
     _add_staff_routes(app, casework)
+    add_landing(
+        app,
+        {"agency": agency.code, "name_th": agency.name_th, "name_en": agency.name_en},
+        {
+            "staff": "/staff/",
+            "applications": "/staff/applications",
+            "callbacks": "/staff/callbacks",
+            "rules": "/rules",
+            "health": "/api/v1/health",
+        },
+    )
     # Runs before the body is read: a caller without a live token learns nothing else.
     agency.add_routes(app, casework, [Depends(consumer)])
     return app

@@ -1,4 +1,5 @@
-"""The mock civil registry's HTTP face, mounted by the host at /dopa. Nothing is anonymous.
+"""The mock civil registry's HTTP face, mounted by the host at /dopa. Nothing is anonymous but
+its landing (`GET /`: who it is, no links, every call needs credentials; docs/demo-citizens.md).
 
 Government data-exchange style REST (JSON; every error `{"error": <stable code>, "message"}`):
 
@@ -40,6 +41,7 @@ from mock_agencies.dopa.population import (
     is_valid_national_id,
 )
 from mock_agencies.dopa.rules import check_card_by_laser
+from mock_agencies.landing import add_landing
 
 MAX_JSON_BYTES = 64 * 1024
 AUTHENTICATE = 'Token realm="mock-dopa"'
@@ -272,6 +274,15 @@ def create_app(
         document = await _read_capped(request, soap.MAX_BODY_BYTES)
         return Response(registry.soap_check_card(document), media_type=soap.MEDIA_TYPE)
 
+    add_landing(
+        app,
+        {
+            "agency": "DOPA",
+            "name_th": "กรมการปกครอง",
+            "name_en": "Department of Provincial Administration",
+            "access": "every call needs a consumer key: see docs/demo-citizens.md",
+        },
+    )
     return app
 
 
