@@ -17,11 +17,7 @@ from mock_agencies.casework.app import (
     environment_options,
 )
 from mock_agencies.casework.callbacks import LateTransport, RetryPolicy, sign
-from mock_agencies.casework.credentials import (
-    AgencyCredentials,
-    credentials_path,
-    load_agency_credentials,
-)
+from mock_agencies.casework.credentials import AgencyCredentials, load_agency_credentials
 from mock_agencies.casework.engine import Casework
 from mock_agencies.casework.errors import (
     CaseworkError,
@@ -32,6 +28,7 @@ from mock_agencies.casework.errors import (
 )
 from mock_agencies.casework.model import Case, Fee, Status
 from mock_agencies.casework.schemas import Rules, Submission
+from mock_agencies.dev_credentials import credentials_path
 
 __all__ = [
     "DEMO_PIDS",
