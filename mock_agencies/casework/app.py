@@ -34,7 +34,6 @@ Plus each agency's own once-only data endpoints (Agency.add_routes).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -49,6 +48,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mock_agencies.bodies import json_object_of, read_at_most
 from mock_agencies.casework.agency import Agency
 from mock_agencies.casework.callbacks import RetryPolicy
 from mock_agencies.casework.credentials import load_agency_credentials
@@ -65,23 +65,18 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def read_capped(request: Request, limit: int = MAX_JSON_BYTES) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"request body over {limit} bytes")
-    return bytes(body)
+    body = await read_at_most(request, limit)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"request body over {limit} bytes")
+    return body
 
 
 async def json_object(request: Request) -> dict[str, Any]:
+    """The body's JSON object; an empty body is an empty object."""
     raw = await read_capped(request)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequest("request body must be a JSON object") from None
-    if not isinstance(body, dict):
+    if (body := json_object_of(raw)) is None:
         raise InvalidRequest("request body must be a JSON object")
     return body
 
