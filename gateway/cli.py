@@ -465,7 +465,10 @@ def worker(once: bool) -> None:
     "junit_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the results as JUnit XML to this file.",
+    is_flag=False,
+    flag_value="var/certification/junit.xml",  # git-ignored (DEFAULT_JUNIT_PATH)
+    help="Also write the results as JUnit XML to this file (just --junit: "
+    "var/certification/junit.xml).",
 )
 @click.option(
     "--sample",

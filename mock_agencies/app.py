@@ -1,7 +1,8 @@
 """The mock-agencies host: every simulated agency under its own path prefix, one process.
 
-/                       which agencies are here and where
+/                       which agencies are here and where (every link on it answers)
 /faults, /faults/{code} the shared fault knobs (GET, PUT; DELETE /faults resets all)
+/{code}/                that agency's landing: who it is, links to its pages (landing.py)
 /{code}/...             that agency's own API, wrapped by its fault knobs
 /device/...             the simulated phone: face scans with liveness, the citizens' ID cards
                         (not an agency: no fault knobs)

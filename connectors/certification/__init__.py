@@ -10,7 +10,7 @@ every registered connector's mock agency).
     subject = Subject(connector, config, factory, builtin_sample("DLT"),
                       outages=FaultKnobs("http://127.0.0.1:8100/faults"))
     run = await certify(subject)                               # a Certification
-    print(text_report(run)); write_junit(Path("certify.xml"), [run])
+    print(text_report(run)); write_junit(DEFAULT_JUNIT_PATH, [run])
     run.certified                                              # no check failed or erred
 
 The checks and what each expects are listed in `checks.py`; outcomes (pass, fail, skip, error)
@@ -35,7 +35,13 @@ from connectors.certification.hooks import (
     Outages,
     StaffBackOffice,
 )
-from connectors.certification.report import junit_xml, summary, text_report, write_junit
+from connectors.certification.report import (
+    DEFAULT_JUNIT_PATH,
+    junit_xml,
+    summary,
+    text_report,
+    write_junit,
+)
 from connectors.certification.results import Certification, CheckResult, Outcome
 from connectors.certification.samples import (
     DEMO_APPLICANT,
@@ -50,6 +56,7 @@ from connectors.certification.subject import Subject, VariantUnavailable, regist
 
 __all__ = [
     "CHECKS",
+    "DEFAULT_JUNIT_PATH",
     "DEMO_APPLICANT",
     "BackOffice",
     "Certification",

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from connectors.certification.results import Certification, Outcome
 
+#: Where a run's JUnit XML goes when no file is named (`citizen-gateway certify --junit`):
+#: under var/, which git ignores, so a report never ends up committed by accident.
+DEFAULT_JUNIT_PATH = Path("var/certification/junit.xml")
+
 _LABELS = {
     Outcome.PASS: "PASS",
     Outcome.FAIL: "FAIL",

@@ -11,6 +11,7 @@ Citizen (the portal's app opens the launch link in a browser):
 
 Staff and simulation (no credentials, like every mock's staff side):
 
+    GET  /                                        {"agency", "name_th", "name_en", "links"}
     GET  /staff/                                  the case list with buttons (HTML)
     GET  /staff/applications[/{ref}]              the same as JSON
     POST /staff/applications/{ref}/{accept|request-info|approve|reject}  {"reason"?, "items"?}
@@ -54,6 +55,7 @@ from mock_agencies.bma.portal import (
     gateway_url,
     load_credentials,
 )
+from mock_agencies.landing import add_landing
 
 SESSION_COOKIE = "bma_session"
 RULES_ENV = "MOCK_BMA_RULES"
@@ -307,6 +309,21 @@ def create_app(
         return _html(pages.receipt(case))
 
     _staff_routes(app, office)
+    add_landing(
+        app,
+        {
+            "agency": AGENCY,
+            "name_th": "กรุงเทพมหานคร",
+            "name_en": "Bangkok Metropolitan Administration",
+        },
+        {
+            "staff": "/staff/",
+            "applications": "/staff/applications",
+            "deliveries": "/deliveries",
+            "rules": "/rules",
+            "health": "/api/v1/health",
+        },
+    )
 
     # -- rules, deliveries, health ------------------------------------------------------------
 

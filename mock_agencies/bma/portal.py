@@ -2,18 +2,13 @@
 
 Used by the mock BMA (Web Integration) and the mock DOP back office (platform kind).
 
-Development credentials. One write-once JSON file, `$MOCK_AGENCIES_VAR_DIR/agency-credentials.json`
-(default var/mock-agencies, mode 0600), holds every casework agency's credentials:
-
-    {"DLT": {"consumer_key", "consumer_secret", "callback_secret"}, "SSO": {...}, "RD": {...},
-     "BMA": {...}, "DOP": {...}}
-
-Whichever process starts first creates it with all five entries (written whole to a private
-file, then hard-linked into place, so exactly one version wins and nobody reads half a file);
-the gateway reads the same file. For BMA and DOP, `consumer_key` / `consumer_secret` are their
-OAuth client id and secret at the gateway (`POST /oauth/token`, client credentials, scope
-`agency:<CODE>`), and `callback_secret` keys the HMAC of their signed callbacks. Tests and
-deployments override one agency with `MOCK_<CODE>_CREDENTIALS` (the same three-key JSON object).
+Development credentials: the shared write-once file
+`$MOCK_AGENCIES_VAR_DIR/agency-credentials.json` (mock_agencies/dev_credentials.py), which the
+gateway reads too. For BMA and DOP,
+`consumer_key` / `consumer_secret` are their OAuth client id and secret at the gateway
+(`POST /oauth/token`, client credentials, scope `agency:<CODE>`), and `callback_secret` keys the
+HMAC of their signed callbacks. Tests and deployments override one agency with
+`MOCK_<CODE>_CREDENTIALS` (the same three-key JSON object).
 
 Signed messages (callbacks, notifications): headers `X-Agency`, `X-Timestamp` (unix seconds),
 `X-Nonce` (random, url-safe) and `X-Signature: v1=<hex HMAC-SHA256(callback_secret,
@@ -22,30 +17,23 @@ Signed messages (callbacks, notifications): headers `X-Agency`, `X-Timestamp` (u
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-VAR_DIR_ENV = "MOCK_AGENCIES_VAR_DIR"
-DEFAULT_VAR_DIR = "var/mock-agencies"
-CREDENTIALS_FILE = "agency-credentials.json"
-#: Every agency the shared file holds; all are generated together by whoever starts first.
-AGENCY_CODES = ("DLT", "SSO", "RD", "BMA", "DOP")
+from mock_agencies.dev_credentials import FIELDS, file_entry
+
 GATEWAY_URL_ENV = "MOCK_AGENCIES_GATEWAY_URL"
 PORTAL_PUBLIC_URL_ENV = "CITIZEN_GATEWAY_PUBLIC_URL"
 DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
-_FIELDS = ("consumer_key", "consumer_secret", "callback_secret")
 #: Renew an access token this long before the gateway says it lapses.
 TOKEN_MARGIN_SECONDS = 30.0
 
@@ -59,42 +47,10 @@ class AgencyCredentials:
     @classmethod
     def parse(cls, raw: object, source: str) -> AgencyCredentials:
         if not isinstance(raw, dict) or not all(
-            isinstance(raw.get(name), str) and raw[name] for name in _FIELDS
+            isinstance(raw.get(name), str) and raw[name] for name in FIELDS
         ):
-            raise ValueError(f"{source} must be a JSON object with non-empty {', '.join(_FIELDS)}")
-        return cls(*(raw[name] for name in _FIELDS))
-
-
-def _generated() -> dict[str, dict[str, str]]:
-    return {
-        code: {
-            "consumer_key": f"{code.lower()}-{uuid.uuid4()}",
-            "consumer_secret": secrets.token_urlsafe(32),
-            "callback_secret": secrets.token_urlsafe(32),
-        }
-        for code in AGENCY_CODES
-    }
-
-
-def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
-    return Path(environ.get(VAR_DIR_ENV, DEFAULT_VAR_DIR)) / CREDENTIALS_FILE
-
-
-def _write_once(path: Path) -> None:
-    """Create the shared file unless it exists; when several processes race, one version wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        json.dump(_generated(), file, indent=2)
-        file.write("\n")
-    try:
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
-    finally:
-        temporary.unlink()
+            raise ValueError(f"{source} must be a JSON object with non-empty {', '.join(FIELDS)}")
+        return cls(*(raw[name] for name in FIELDS))
 
 
 def load_credentials(code: str, environ: Mapping[str, str] = os.environ) -> AgencyCredentials:
@@ -105,15 +61,7 @@ def load_credentials(code: str, environ: Mapping[str, str] = os.environ) -> Agen
             return AgencyCredentials.parse(json.loads(raw), variable)
         except json.JSONDecodeError as error:
             raise ValueError(f"{variable} is not JSON: {error}") from None
-    path = credentials_path(environ)
-    _write_once(path)
-    try:
-        every = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not JSON: {error}") from None
-    if not isinstance(every, dict) or code not in every:
-        raise ValueError(f"{path} has no entry for {code}")
-    return AgencyCredentials.parse(every[code], f"{path} [{code}]")
+    return AgencyCredentials(**file_entry(code, environ))
 
 
 def gateway_url(environ: Mapping[str, str] = os.environ) -> str:

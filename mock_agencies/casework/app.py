@@ -17,6 +17,7 @@ Data exchange (headers Consumer-Key + Token on everything but validate and healt
 
 Staff and rules (the mock's own; no credentials):
 
+    GET  /                                 {"agency", "name_th", "name_en", "links"}: these pages
     GET  /staff/                           the back-office page (HTML forms)
     GET  /staff/applications[?status=]     {"applications": [case summaries]}
     GET  /staff/applications/{ref}         the case with its events
@@ -33,12 +34,12 @@ Plus each agency's own once-only data endpoints (Agency.add_routes).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypedDict
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -47,6 +48,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mock_agencies.bodies import json_object_of, read_at_most
 from mock_agencies.casework.agency import Agency
 from mock_agencies.casework.callbacks import RetryPolicy
 from mock_agencies.casework.credentials import load_agency_credentials
@@ -55,6 +57,7 @@ from mock_agencies.casework.errors import CaseworkError, InvalidRequest, Payload
 from mock_agencies.casework.model import StaffAction, Status
 from mock_agencies.casework.schemas import Rules, StaffDecision
 from mock_agencies.casework.staff_page import render_staff_page
+from mock_agencies.landing import add_landing
 
 MAX_JSON_BYTES = 256 * 1024
 AUTHENTICATE = 'Token realm="mock-{code}"'
@@ -62,23 +65,18 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def read_capped(request: Request, limit: int = MAX_JSON_BYTES) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"request body over {limit} bytes")
-    return bytes(body)
+    body = await read_at_most(request, limit)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"request body over {limit} bytes")
+    return body
 
 
 async def json_object(request: Request) -> dict[str, Any]:
+    """The body's JSON object; an empty body is an empty object."""
     raw = await read_capped(request)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequest("request body must be a JSON object") from None
-    if not isinstance(body, dict):
+    if (body := json_object_of(raw)) is None:
         raise InvalidRequest("request body must be a JSON object")
     return body
 
@@ -88,14 +86,38 @@ def _is_form(request: Request) -> bool:
 
 
 class CaseworkOptions(TypedDict, total=False):
-    """The options of `create_casework_app` each agency's `create_app` passes through."""
+    """What `create_casework_app` takes besides the agency (see there)."""
 
+    clock: Callable[[], float]
+    consumers: Mapping[str, str] | None
     callback_secret: str | None
+    callback_transport: httpx.AsyncBaseTransport | None
     send_callbacks: bool
     retry: RetryPolicy | None
     tick_seconds: float
     rules: Rules | None
     wall_clock: Callable[[], float]
+
+
+class AgencyOptions(CaseworkOptions, total=False):
+    """`CaseworkOptions`, and the seed that varies the agency's synthetic registers."""
+
+    seed: int
+
+
+@dataclass(frozen=True)
+class CaseworkApps:
+    """The two ways an API-kind agency's app is built, so that an agency module declares only
+    its `Agency` subclass: `create_app(seed=…, **CaseworkOptions)` (tests choose everything)
+    and `create_default_app()` (the host: the environment's choices, `environment_options`)."""
+
+    agency: type[Agency]
+
+    def create_app(self, *, seed: int = 0, **options: Unpack[CaseworkOptions]) -> FastAPI:
+        return create_casework_app(self.agency(seed), **options)
+
+    def create_default_app(self) -> FastAPI:
+        return self.create_app(**environment_options(self.agency.code))
 
 
 def create_casework_app(
@@ -154,6 +176,17 @@ def create_casework_app(
 
     _add_exchange_routes(app, casework, consumer)
     _add_staff_routes(app, casework)
+    add_landing(
+        app,
+        {"agency": agency.code, "name_th": agency.name_th, "name_en": agency.name_en},
+        {
+            "staff": "/staff/",
+            "applications": "/staff/applications",
+            "callbacks": "/staff/callbacks",
+            "rules": "/rules",
+            "health": "/api/v1/health",
+        },
+    )
     # Runs before the body is read: a caller without a live token learns nothing else.
     agency.add_routes(app, casework, [Depends(consumer)])
     return app
@@ -316,11 +349,11 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
         return RedirectResponse(_staff_page_url(request), 303)
 
 
-def environment_options(code: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+def environment_options(code: str, environ: Mapping[str, str] = os.environ) -> AgencyOptions:
     """How the host starts agency `code`: its data seed (MOCK_AGENCIES_SEED), its rules at
     start (MOCK_<CODE>_RULES, JSON like PUT /rules) and whether it calls back
     (MOCK_<CODE>_CALLBACKS=off leaves the gateway to poll)."""
-    options: dict[str, Any] = {"seed": int(environ.get("MOCK_AGENCIES_SEED", "0"))}
+    options = AgencyOptions(seed=int(environ.get("MOCK_AGENCIES_SEED", "0")))
     if raw := environ.get(f"MOCK_{code}_RULES"):
         options["rules"] = Rules.model_validate_json(raw)
     if environ.get(f"MOCK_{code}_CALLBACKS", "on").lower() in {"off", "false", "0", "no"}:

@@ -5,14 +5,7 @@ The DOPA consumer convention (mock_agencies/dopa/credentials.py), generalised to
 - consumers (consumer key → consumer secret) from `MOCK_<CODE>_CONSUMERS`, JSON
   `{"<key>": "<secret>", ...}`, and the callback secret from `MOCK_<CODE>_CALLBACK_SECRET`;
 - without them (development), from the file the gateway reads too,
-  `$MOCK_AGENCIES_VAR_DIR/agency-credentials.json` (default var/mock-agencies, mode 0600):
-
-      {"DLT": {"consumer_key": "…", "consumer_secret": "…", "callback_secret": "…"},
-       "SSO": {…}, "RD": {…}, "BMA": {…}, "DOP": {…}}
-
-  created once, for all five agencies at once, by whichever process (a mock agency or the
-  gateway) starts first: written whole to a private file, then linked into place, so exactly
-  one version wins and nobody reads half a file. No secret is ever written in code.
+  `$MOCK_AGENCIES_VAR_DIR/agency-credentials.json` (mock_agencies/dev_credentials.py).
 
 Tokens (`Gatekeeper`) follow the data-exchange convention: opaque, bound to the consumer
 key that asked, valid until 60 minutes pass without use, measured on the app's clock.
@@ -20,24 +13,14 @@ key that asked, valid until 60 minutes pass without use, measured on the app's c
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from mock_agencies.casework.errors import InvalidAgentId, TokenExpired, Unauthorised
+from mock_agencies.dev_credentials import file_entry, parse_consumers
 from mock_agencies.dopa.credentials import TokenState, TokenStore, secret_matches
 from mock_agencies.dopa.population import is_valid_national_id
-
-VAR_DIR_ENV = "MOCK_AGENCIES_VAR_DIR"
-DEFAULT_VAR_DIR = "var/mock-agencies"
-CREDENTIALS_FILE = "agency-credentials.json"
-#: The agencies the shared development file holds credentials for (generated together).
-FILE_AGENCIES = ("DLT", "SSO", "RD", "BMA", "DOP")
-_FIELDS = ("consumer_key", "consumer_secret", "callback_secret")
 
 
 def consumers_env(code: str) -> str:
@@ -54,81 +37,6 @@ class AgencyCredentials:
     callback_secret: str
 
 
-def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
-    return Path(environ.get(VAR_DIR_ENV, DEFAULT_VAR_DIR)) / CREDENTIALS_FILE
-
-
-def _generated() -> str:
-    entries = {
-        code: {
-            "consumer_key": f"{code.lower()}-{secrets.token_hex(6)}",
-            "consumer_secret": secrets.token_urlsafe(32),
-            "callback_secret": secrets.token_urlsafe(32),
-        }
-        for code in FILE_AGENCIES
-    }
-    return json.dumps(entries, indent=2) + "\n"
-
-
-def _write_once(path: Path, content: str) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        file.write(content)
-    try:
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)  # fails when another process got there first: theirs wins
-    finally:
-        temporary.unlink()
-
-
-def read_credentials_file(environ: Mapping[str, str] = os.environ) -> dict[str, dict[str, str]]:
-    """The shared development file, created first when missing."""
-    path = credentials_path(environ)
-    _write_once(path, _generated())
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"{path} is not JSON ({error}): delete it to have a new one made"
-        ) from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must be a JSON object by agency code")
-    return data
-
-
-def _file_entry(code: str, environ: Mapping[str, str]) -> dict[str, str]:
-    data = read_credentials_file(environ)
-    entry = data.get(code)
-    if not isinstance(entry, dict) or not all(
-        isinstance(entry.get(field), str) and entry[field] for field in _FIELDS
-    ):
-        raise ValueError(
-            f"{credentials_path(environ)} has no usable entry for {code} "
-            f"({', '.join(_FIELDS)}): delete it to have a new one made"
-        )
-    return entry
-
-
-def _parse_consumers(raw: str, source: str) -> dict[str, str]:
-    try:
-        consumers = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{source} is not JSON: {error}") from None
-    if (
-        not isinstance(consumers, dict)
-        or not consumers
-        or not all(
-            isinstance(k, str) and k and isinstance(v, str) and v for k, v in consumers.items()
-        )
-    ):
-        raise ValueError(f'{source} must be a non-empty JSON object {{"<key>": "<secret>", ...}}')
-    return consumers
-
-
 def load_agency_credentials(
     code: str, environ: Mapping[str, str] = os.environ
 ) -> AgencyCredentials:
@@ -137,9 +45,9 @@ def load_agency_credentials(
     code = code.upper()
     raw_consumers = environ.get(consumers_env(code))
     callback_secret = environ.get(callback_secret_env(code))
-    consumers = _parse_consumers(raw_consumers, consumers_env(code)) if raw_consumers else None
+    consumers = parse_consumers(raw_consumers, consumers_env(code)) if raw_consumers else None
     if consumers is None or not callback_secret:
-        entry = _file_entry(code, environ)
+        entry = file_entry(code, environ)
         consumers = consumers or {entry["consumer_key"]: entry["consumer_secret"]}
         callback_secret = callback_secret or entry["callback_secret"]
     return AgencyCredentials(consumers=consumers, callback_secret=callback_secret)

@@ -4,6 +4,7 @@ no fault knobs, no agency credentials).
     POST /face-scan   {"pid", "genuine": true, "challenge": {"nonce", "action"}, "spoof": false}
                       → {"template": [128 floats], "liveness": {"nonce", "action", "live"},
                          "quality"}
+    GET  /            {"device", "links"}
     GET  /id-cards    ?status=active&offset=0&limit=100
                       → the ID cards simulated citizens hold (front and back of the card), so that
                         load tests and outside suites can log in as many different people
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mock_agencies.device.face import FaceSensor
 from mock_agencies.dopa.population import CardStatus, Person, Population, default_population
+from mock_agencies.landing import add_landing
 
 TEMPLATE_DECIMALS = 6
 
@@ -129,6 +131,7 @@ def create_app(population: Population, seed: int = 0) -> FastAPI:
             cards=[_card(person) for person in persons[offset : offset + limit]],
         )
 
+    add_landing(app, {"device": "the citizens' simulated phone"}, {"id_cards": "/id-cards"})
     return app
 
 

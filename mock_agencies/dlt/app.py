@@ -20,11 +20,9 @@ Filings:
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Mapping
-from typing import Any, Unpack
+from collections.abc import Mapping
+from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from fastapi.params import Depends
 
@@ -33,16 +31,14 @@ from mock_agencies.casework import (
     Agency,
     Case,
     Casework,
+    CaseworkApps,
     CaseworkError,
-    CaseworkOptions,
     Fee,
     InvalidRequest,
     NotEligible,
     NotFound,
     Submission,
     checked_pid,
-    create_casework_app,
-    environment_options,
 )
 from mock_agencies.dlt.data import (
     CAR,
@@ -235,24 +231,8 @@ def _described_vehicle(form: Mapping[str, Any], kind: object) -> Vehicle:
     )
 
 
-def create_app(
-    clock: Callable[[], float] = time.time,
-    consumers: Mapping[str, str] | None = None,
-    callback_transport: httpx.AsyncBaseTransport | None = None,
-    seed: int = 0,
-    **options: Unpack[CaseworkOptions],
-) -> FastAPI:
-    """Mock DLT. `consumers` and the callback secret default to the environment or the shared
-    development file (mock_agencies/casework/credentials.py); `seed` varies its registers."""
-    return create_casework_app(
-        Dlt(seed),
-        clock=clock,
-        consumers=consumers,
-        callback_transport=callback_transport,
-        **options,
-    )
-
-
-def create_default_app() -> FastAPI:
-    """Mock DLT as the host serves it (MOCK_AGENCIES_SEED, MOCK_DLT_RULES, MOCK_DLT_CALLBACKS)."""
-    return create_app(**environment_options(CODE))
+#: The mock DLT: `create_app(seed=…, clock=…, consumers=…, …)` (mock_agencies/casework/app.py's
+#: `CaseworkOptions`), `create_default_app()` as the host serves it.
+APPS = CaseworkApps(Dlt)
+create_app = APPS.create_app
+create_default_app = APPS.create_default_app

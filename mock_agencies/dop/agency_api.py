@@ -49,6 +49,17 @@ def _checked(response: httpx.Response) -> httpx.Response:
     raise PortalError(f"portal answered {response.status_code}", response.status_code, detail)
 
 
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """A successful answer's JSON object; anything else is the portal breaking its contract."""
+    try:
+        body = _checked(response).json()
+    except ValueError:  # not JSON at all
+        body = None
+    if not isinstance(body, dict):
+        raise PortalError("portal answered without a JSON object", response.status_code)
+    return body
+
+
 class AgencyApi:
     """The gateway's `/v1/agency/applications…`, as DOP."""
 
@@ -64,7 +75,7 @@ class AgencyApi:
         if cursor:
             params["cursor"] = cursor
         response = await self.portal.request("GET", APPLICATIONS, params=params)
-        return _checked(response).json()  # type: ignore[no-any-return]
+        return _json_object(response)
 
     async def every(self, status: str) -> list[dict[str, Any]]:
         """Every application in `status`, following the cursor (bounded)."""
@@ -82,7 +93,7 @@ class AgencyApi:
         response = await self.portal.request(
             "GET", f"{APPLICATIONS}/{application_id}", headers={"X-Officer-Id": officer}
         )
-        return _checked(response).json()  # type: ignore[no-any-return]
+        return _json_object(response)
 
     async def attachment(
         self, application_id: str, attachment_id: str, officer: str
@@ -110,7 +121,7 @@ class AgencyApi:
         response = await self.portal.request(
             "POST", f"{APPLICATIONS}/{application_id}/actions", json=body
         )
-        return _checked(response).json()  # type: ignore[no-any-return]
+        return _json_object(response)
 
 
 class Rules(BaseModel):

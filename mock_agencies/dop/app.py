@@ -2,6 +2,7 @@
 the form and the workflow live on the portal, so this app has no API for the gateway to call.
 It is a client of the gateway's agency API, used by officers and by the automatic rule.
 
+    GET  /           {"agency", "name_th", "name_en", "links"}: the pages below
     GET  /backoffice/?status=…&cursor=…                  the gateway's DOP applications (HTML)
     GET  /backoffice/applications/{id}                   one case: the citizen's form data
     GET  /backoffice/applications/{id}/attachments/{aid} an attachment, through the gateway
@@ -39,6 +40,7 @@ from mock_agencies.bma.portal import (
 )
 from mock_agencies.dop import pages
 from mock_agencies.dop.agency_api import AgencyApi, Automation, Refused, Rules
+from mock_agencies.landing import add_landing
 
 AGENCY = "DOP"
 OFFICER_COOKIE = "dop_officer"
@@ -243,6 +245,16 @@ def create_app(
 
     _backoffice_routes(app, api)
     _control_routes(app, automation)
+    add_landing(
+        app,
+        {"agency": AGENCY, "name_th": "กรมกิจการผู้สูงอายุ", "name_en": "Department of Older Persons"},
+        {
+            "backoffice": "/backoffice/",
+            "automation": "/automation",
+            "rules": "/rules",
+            "health": "/api/v1/health",
+        },
+    )
     return app
 
 

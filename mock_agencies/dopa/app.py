@@ -1,4 +1,5 @@
-"""The mock civil registry's HTTP face, mounted by the host at /dopa. Nothing is anonymous.
+"""The mock civil registry's HTTP face, mounted by the host at /dopa. Nothing is anonymous but
+its landing (`GET /`: who it is, no links, every call needs credentials; docs/demo-citizens.md).
 
 Government data-exchange style REST (JSON; every error `{"error": <stable code>, "message"}`):
 
@@ -22,7 +23,6 @@ behind the same consumer authentication as every other call.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from mock_agencies.bodies import json_object_of, read_at_most
 from mock_agencies.dopa import soap
 from mock_agencies.dopa.credentials import TokenState, TokenStore, load_consumers, secret_matches
 from mock_agencies.dopa.population import (
@@ -40,6 +41,7 @@ from mock_agencies.dopa.population import (
     is_valid_national_id,
 )
 from mock_agencies.dopa.rules import check_card_by_laser
+from mock_agencies.landing import add_landing
 
 MAX_JSON_BYTES = 64 * 1024
 AUTHENTICATE = 'Token realm="mock-dopa"'
@@ -184,14 +186,10 @@ class Registry:
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await _read_capped(request, MAX_JSON_BYTES)
+    raw = await read_at_most(request, MAX_JSON_BYTES)
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"request body over {MAX_JSON_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RegistryError("request body must be a JSON object") from None
-    if not isinstance(body, dict):
+    if (body := json_object_of(raw)) is None:
         raise RegistryError("request body must be a JSON object")
     return body
 
@@ -269,20 +267,19 @@ def create_app(
     @app.post("/soap/CheckCardByLaser")
     async def soap_check_card(request: Request) -> Response:
         soap.check_media_type(request.headers.get("content-type"))
-        document = await _read_capped(request, soap.MAX_BODY_BYTES)
+        document = await read_at_most(request, soap.MAX_BODY_BYTES)  # soap refuses more
         return Response(registry.soap_check_card(document), media_type=soap.MEDIA_TYPE)
 
+    add_landing(
+        app,
+        {
+            "agency": "DOPA",
+            "name_th": "กรมการปกครอง",
+            "name_en": "Department of Provincial Administration",
+            "access": "every call needs a consumer key: see docs/demo-citizens.md",
+        },
+    )
     return app
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The body, reading no more than `limit` + 1 bytes: enough for the caller to refuse it."""
-    document = bytearray()
-    async for chunk in request.stream():
-        document += chunk
-        if len(document) > limit:
-            break
-    return bytes(document)
 
 
 def create_default_app() -> FastAPI:

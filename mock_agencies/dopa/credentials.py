@@ -12,7 +12,6 @@ with the clock the app is given.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import os
@@ -21,52 +20,22 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+
+from mock_agencies.dev_credentials import parse_consumers, var_dir, write_private_once
 
 CONSUMERS_ENV = "MOCK_DOPA_CONSUMERS"
-VAR_DIR_ENV = "MOCK_AGENCIES_VAR_DIR"
-DEFAULT_VAR_DIR = "var/mock-agencies"
 CONSUMER_FILE = "dopa-consumer.json"
 TOKEN_IDLE_SECONDS = 60 * 60
-
-
-def _parse_consumers(raw: str, source: str) -> dict[str, str]:
-    try:
-        consumers = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{source} is not JSON: {error}") from None
-    if (
-        not isinstance(consumers, dict)
-        or not consumers
-        or not all(
-            isinstance(k, str) and k and isinstance(v, str) and v for k, v in consumers.items()
-        )
-    ):
-        raise ValueError(f'{source} must be a non-empty JSON object {{"<key>": "<secret>", ...}}')
-    return consumers
 
 
 def load_consumers(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The consumer pairs: from the environment, else from (or newly into) the var dir file."""
     if raw := environ.get(CONSUMERS_ENV):
-        return _parse_consumers(raw, CONSUMERS_ENV)
-    path = Path(environ.get(VAR_DIR_ENV, DEFAULT_VAR_DIR)) / CONSUMER_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        pair = {f"dev-{uuid.uuid4()}": secrets.token_urlsafe(32)}
-        # Written whole to a private file, then linked into place: when several processes
-        # start at once exactly one pair wins, and nobody reads a half-written file.
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(pair, file, indent=2)
-            file.write("\n")
-        try:
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)
-        finally:
-            temporary.unlink()
-    return _parse_consumers(path.read_text(encoding="utf-8"), str(path))
+        return parse_consumers(raw, CONSUMERS_ENV)
+    path = var_dir(environ) / CONSUMER_FILE
+    pair = {f"dev-{uuid.uuid4()}": secrets.token_urlsafe(32)}
+    write_private_once(path, json.dumps(pair, indent=2) + "\n")
+    return parse_consumers(path.read_text(encoding="utf-8"), str(path))
 
 
 def secret_matches(consumers: Mapping[str, str], key: str | None, secret: str | None) -> bool:

@@ -17,11 +17,8 @@ when asked for, the refund paid to PromptPay on the taxpayer's ID (`data.refund`
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Unpack
+from typing import Annotated, Any
 
-import httpx
 from fastapi import FastAPI, Query
 from fastapi.params import Depends
 
@@ -30,14 +27,12 @@ from mock_agencies.casework import (
     Agency,
     Case,
     Casework,
-    CaseworkOptions,
+    CaseworkApps,
     Fee,
     InvalidRequest,
     NotFound,
     Submission,
     checked_pid,
-    create_casework_app,
-    environment_options,
 )
 from mock_agencies.casework.model import iso
 from mock_agencies.rd.data import (
@@ -192,24 +187,8 @@ def _tax_year(value: object, today: dt.date) -> int:
     return value - BE_OFFSET
 
 
-def create_app(
-    clock: Callable[[], float] = time.time,
-    consumers: Mapping[str, str] | None = None,
-    callback_transport: httpx.AsyncBaseTransport | None = None,
-    seed: int = 0,
-    **options: Unpack[CaseworkOptions],
-) -> FastAPI:
-    """Mock RD. `consumers` and the callback secret default to the environment or the shared
-    development file (mock_agencies/casework/credentials.py); `seed` varies its data."""
-    return create_casework_app(
-        Rd(seed),
-        clock=clock,
-        consumers=consumers,
-        callback_transport=callback_transport,
-        **options,
-    )
-
-
-def create_default_app() -> FastAPI:
-    """Mock RD as the host serves it (MOCK_AGENCIES_SEED, MOCK_RD_RULES, MOCK_RD_CALLBACKS)."""
-    return create_app(**environment_options(CODE))
+#: The mock RD: `create_app(seed=…, clock=…, consumers=…, …)` (mock_agencies/casework/app.py's
+#: `CaseworkOptions`), `create_default_app()` as the host serves it.
+APPS = CaseworkApps(Rd)
+create_app = APPS.create_app
+create_default_app = APPS.create_default_app

@@ -19,11 +19,8 @@ rejects it with the reason).
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Unpack
+from typing import Annotated, Any
 
-import httpx
 from fastapi import FastAPI, Query
 from fastapi.params import Depends
 
@@ -32,7 +29,7 @@ from mock_agencies.casework import (
     Agency,
     Case,
     Casework,
-    CaseworkOptions,
+    CaseworkApps,
     Fee,
     InvalidRequest,
     NotEligible,
@@ -40,8 +37,6 @@ from mock_agencies.casework import (
     NotOurCase,
     Submission,
     checked_pid,
-    create_casework_app,
-    environment_options,
 )
 from mock_agencies.casework.model import iso
 from mock_agencies.sso.data import (
@@ -235,24 +230,8 @@ def _payee(submission: Submission) -> dict[str, Any]:
     return {"bank_account": {"bank": account["bank"], "account_number": account["account_number"]}}
 
 
-def create_app(
-    clock: Callable[[], float] = time.time,
-    consumers: Mapping[str, str] | None = None,
-    callback_transport: httpx.AsyncBaseTransport | None = None,
-    seed: int = 0,
-    **options: Unpack[CaseworkOptions],
-) -> FastAPI:
-    """Mock SSO. `consumers` and the callback secret default to the environment or the shared
-    development file (mock_agencies/casework/credentials.py); `seed` varies its register."""
-    return create_casework_app(
-        Sso(seed),
-        clock=clock,
-        consumers=consumers,
-        callback_transport=callback_transport,
-        **options,
-    )
-
-
-def create_default_app() -> FastAPI:
-    """Mock SSO as the host serves it (MOCK_AGENCIES_SEED, MOCK_SSO_RULES, MOCK_SSO_CALLBACKS)."""
-    return create_app(**environment_options(CODE))
+#: The mock SSO: `create_app(seed=…, clock=…, consumers=…, …)` (mock_agencies/casework/app.py's
+#: `CaseworkOptions`), `create_default_app()` as the host serves it.
+APPS = CaseworkApps(Sso)
+create_app = APPS.create_app
+create_default_app = APPS.create_default_app

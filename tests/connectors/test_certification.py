@@ -48,6 +48,7 @@ from connectors import (
 from connectors.api.dlt import DltConnector
 from connectors.certification import (
     CHECKS,
+    DEFAULT_JUNIT_PATH,
     DEMO_APPLICANT,
     Certification,
     FaultKnobs,
@@ -595,6 +596,17 @@ def test_certify_passes_against_the_live_mock_agency(
         str(len(CHECKS)),
         "0",
     )
+
+
+def test_certify_junit_without_a_file_writes_it_under_var(
+    command: Callable[..., Any], tmp_path: Path
+) -> None:
+    result = command("--junit", "--agency", "DLT")  # --junit followed by an option: no file
+    assert result.exit_code == 0, result.output
+    assert f"JUnit XML written to {DEFAULT_JUNIT_PATH}" in result.output
+    suite = ET.parse(tmp_path / DEFAULT_JUNIT_PATH).getroot().find("testsuite")  # noqa: S314
+    assert suite is not None
+    assert suite.get("name") == "DLT"
 
 
 def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_certifies(

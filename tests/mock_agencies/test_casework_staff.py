@@ -152,6 +152,17 @@ async def test_rules_are_read_and_replaced_whole_and_checked(agency: Served) -> 
     assert (await agency.client.get("/dlt/rules")).json() == rules
 
 
+async def test_a_json_body_is_an_object_under_the_cap(agency: Served) -> None:
+    put = agency.client.put
+    for not_an_object in (b"[1, 2]", b"{nope", b"\xff\xfe"):
+        assert_error(await put("/dlt/rules", content=not_an_object), 400, "invalid_request")
+    too_large = b'{"auto_accept": true, "pad": "' + b"x" * (256 * 1024) + b'"}'
+    assert_error(await put("/dlt/rules", content=too_large), 413, "payload_too_large")
+    # An empty body is an empty object: the rules all back to their defaults.
+    assert (await put("/dlt/rules", json={"auto_accept": True})).json()["auto_accept"] is True
+    assert (await put("/dlt/rules", content=b"")).json()["auto_accept"] is False
+
+
 async def test_auto_accept_takes_new_cases_into_review(agency: Served) -> None:
     await agency.client.put("/dlt/rules", json={"auto_accept": True})
     ref = await agency.filed(filing(RENEWAL))

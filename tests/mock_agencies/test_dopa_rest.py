@@ -212,7 +212,7 @@ async def test_nothing_under_dopa_answers_without_credentials(host: Host) -> Non
     routes = [
         (method, f"/dopa{route.path}")
         for route in registry.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, APIRoute) and route.path != "/"  # the landing: checked below
         for method in sorted(route.methods or set())
     ]
     assert len(routes) == 5  # validate, check-card (REST and SOAP), person, face-reference
@@ -233,6 +233,12 @@ async def test_nothing_under_dopa_answers_without_credentials(host: Host) -> Non
         assert "template" not in response.text
     for path in ("/dopa/docs", "/dopa/openapi.json", "/dopa/redoc"):
         assert (await host.client.get(path)).status_code == 404
+    # Its landing (the host's index links to it) says who it is, links nowhere, tells nothing.
+    landing = await host.client.get("/dopa/")
+    assert landing.status_code == 200
+    assert landing.json()["agency"] == "DOPA"
+    assert landing.json()["links"] == {}
+    assert SOMCHAI["pid"] not in landing.text
 
 
 # --- person data and face references ---------------------------------------------------------
