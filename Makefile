@@ -15,20 +15,58 @@ export CITIZEN_GATEWAY_AGENCIES_URL ?= http://$(HOST):$(AGENCIES_PORT)
 
 install: $(STAMP)
 
+# The first install takes a minute or two: say what is happening, one line per phase (pip's
+# full output goes to $(VENV)/pip-install.log, and its tail is shown if it fails).
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if [ ! -x $(BIN)/python ]; then \
+	  echo "==> creating $(VENV) with $$($(PYTHON) --version 2>&1) ($(PYTHON))"; \
+	  $(PYTHON) -m venv $(VENV) || exit 1; \
+	fi
+	@$(BIN)/python -c 'import sys; sys.exit(None if sys.version_info >= (3, 11) else \
+	  f"Python 3.11+ needed, {sys.executable} is {sys.version.split()[0]}: make clean, then PYTHON=python3.11 make")'
+	@echo "==> upgrading pip in $(VENV)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@deps=$$($(BIN)/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb")); \
+	  print(len(p["project"]["dependencies"]) + len(p["project"]["optional-dependencies"]["dev"]))'); \
+	echo "==> installing citizen-gateway, its $$deps direct dependencies and theirs into $(VENV)" \
+	  "(the first time: a minute or two)"
+	@set -o pipefail; n=0; \
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' 2>&1 | tee $(VENV)/pip-install.log | \
+	while IFS= read -r line; do \
+	  case "$$line" in \
+	    Obtaining*) echo "    reading the project's metadata";; \
+	    Collecting*|"Requirement already satisfied"*) \
+	      n=$$((n + 1)); \
+	      if [ -t 1 ]; then printf '\r    resolving dependencies: %d packages' $$n; \
+	      elif [ $$n -eq 1 ]; then echo "    resolving dependencies"; \
+	      elif [ $$((n % 25)) -eq 0 ]; then echo "    resolving dependencies: $$n packages so far"; fi;; \
+	    "Installing collected packages:"*) \
+	      if [ -t 1 ]; then echo; fi; \
+	      echo "    installing $$(echo "$${line#*:}" | tr ',' '\n' | wc -l | tr -d ' ') packages";; \
+	    ERROR:*) echo "$$line";; \
+	  esac; \
+	done || { \
+	  echo "pip install failed; its last lines (all of it in $(VENV)/pip-install.log):"; \
+	  tail -n 25 $(VENV)/pip-install.log; exit 1; }
 	@touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
+# Both servers run in the background of one shell, which waits for the gateway. Ctrl-C signals
+# the whole foreground process group: the servers shut down gracefully on their own, and the
+# shell's trap makes sure they do (SIGTERM, graceful too, also ends a server still starting;
+# make itself passes a SIGTERM on to the shell), then the shell ends normally, so make reports
+# no error. A second Ctrl-C while they shut down forces them. The trap never signals its own
+# process group (`kill 0` re-triggered the trap until bash crashed: "Segmentation fault").
 run: install
 	$(BIN)/citizen-gateway db upgrade
 	$(BIN)/citizen-gateway seed
 	@$(BIN)/citizen-gateway urls --host $(HOST) --port $(PORT) --agencies-port $(AGENCIES_PORT)
-	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/citizen-gateway agencies --host $(HOST) --port $(AGENCIES_PORT) & \
-	$(BIN)/citizen-gateway serve --host $(HOST) --port $(PORT)
+	@pids=; \
+	stop() { trap '' INT TERM; kill -TERM $$pids 2>/dev/null; wait; }; \
+	trap 'stop; exit 0' INT TERM; \
+	$(BIN)/citizen-gateway agencies --host $(HOST) --port $(AGENCIES_PORT) & pids=$$!; \
+	$(BIN)/citizen-gateway serve --host $(HOST) --port $(PORT) & gateway=$$!; pids="$$pids $$gateway"; \
+	wait $$gateway; status=$$?; stop; exit $$status
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -424,6 +424,80 @@ def demo(gateway_url: str | None, agencies_url: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--citizen",
+    "number",
+    required=True,
+    type=click.IntRange(min=1),
+    help="The demo citizen's number in docs/demo-citizens.md (1 is the one `demo` uses).",
+)
+@click.option("--base-url", default=None, help="The gateway. Default: PUBLIC_URL.")
+@click.option(
+    "--agencies-url",
+    default=None,
+    help="The mock agencies (the simulated phone). Default: AGENCIES_URL.",
+)
+@click.option(
+    "--scope", default=None, help="The scopes to ask for. Default: the app's, as `demo` asks."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole token response as JSON.")
+def token(
+    number: int,
+    base_url: str | None,
+    agencies_url: str | None,
+    scope: str | None,
+    as_json: bool,
+) -> None:
+    """Print an access token for demo citizen N, got through the app's real login over HTTP
+    (card and laser code, a face scan on the simulated phone, the code exchanged with PKCE),
+    e.g. TOKEN=$(citizen-gateway token --citizen 1). Development only: the gateway and the
+    mock agencies must be running (`make run`)."""
+    import httpx
+    import pydantic
+
+    from gateway.config import Environment
+    from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, token_for
+
+    try:
+        settings = Settings()
+    except pydantic.ValidationError as exc:
+        click.echo(f"token: the settings are not valid: {exc}", err=True)
+        sys.exit(2)
+    # Demo citizens and the simulated phone exist only in development; production refuses, as
+    # it refuses simulated time and generated keys.
+    if settings.env is Environment.PRODUCTION:
+        click.echo(
+            "token: a development helper; refused with CITIZEN_GATEWAY_ENV=production", err=True
+        )
+        sys.exit(2)
+    if number > len(DEMO_CITIZENS):
+        raise click.BadParameter(
+            f"the demo citizens are 1 to {len(DEMO_CITIZENS)} (docs/demo-citizens.md)",
+            param_hint="--citizen",
+        )
+    try:
+        tokens = asyncio.run(
+            token_for(
+                base_url or settings.public_url,
+                agencies_url or settings.agencies_url,
+                DEMO_CITIZENS[number - 1],
+                scope or APP_SCOPE,
+            )
+        )
+    except DemoFailed as exc:
+        click.echo(f"token: login of demo citizen {number} failed: {exc}", err=True)
+        sys.exit(1)
+    except httpx.HTTPError as exc:
+        click.echo(
+            f"token: {exc.request.url} cannot be reached ({type(exc).__name__}: {exc}); "
+            "is the stack running (`make run`)?",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(json.dumps(tokens, indent=2) if as_json else tokens["access_token"])
+
+
+@main.command()
 @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
 def worker(once: bool) -> None:
     """An outbox worker: forwards submitted applications to their agencies. Run any number on

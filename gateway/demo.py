@@ -1,4 +1,5 @@
-"""`citizen-gateway demo`: one demo citizen through the journey, over HTTP, printing each step.
+"""`citizen-gateway demo`: one demo citizen through the journey, over HTTP, printing each step;
+`citizen-gateway token`: the app's login alone, for a demo citizen's access token.
 
 It speaks to a running gateway and mock agencies exactly as the app and the phone would (no
 project internals): know (the service's manual), identify (card, laser code, face scan), submit
@@ -16,16 +17,32 @@ from typing import Any
 
 import httpx
 
-SOMCHAI = {
-    "national_id": "1100100001014",
-    "laser_code": "JT0123456701",
-    "first_name_th": "สมชาย",
-    "last_name_th": "ใจดี",
-    "birth_date_be": "25300115",
-}
+#: The demo citizens of docs/demo-citizens.md, in its order (citizen N is DEMO_CITIZENS[N - 1]),
+#: as typed into the app from their cards. Only active cards (1, 2, 3, 7, 8) can log in.
+DEMO_CITIZENS: tuple[dict[str, str], ...] = (
+    {"national_id": "1100100001014", "laser_code": "JT0123456701",
+     "first_name_th": "สมชาย", "last_name_th": "ใจดี", "birth_date_be": "25300115"},
+    {"national_id": "3500100002021", "laser_code": "JT0123456702",
+     "first_name_th": "บุญมี", "last_name_th": "มีสุข", "birth_date_be": "24940412"},
+    {"national_id": "3400100003037", "laser_code": "JT0123456703",
+     "first_name_th": "มาลี", "last_name_th": "ศรีสุข", "birth_date_be": "25200800"},
+    {"national_id": "1200100004047", "laser_code": "JT0123456704",
+     "first_name_th": "ประเสริฐ", "last_name_th": "แสงทอง", "birth_date_be": "25270922"},
+    {"national_id": "1900100005055", "laser_code": "JT0123456705",
+     "first_name_th": "สุดา", "last_name_th": "ทองคำ", "birth_date_be": "25351130"},
+    {"national_id": "1300100006065", "laser_code": "JT0123456706",
+     "first_name_th": "วิชัย", "last_name_th": "รักไทย", "birth_date_be": "25280704"},
+    {"national_id": "3340100007076", "laser_code": "JT0123456707",
+     "first_name_th": "ทองใบ", "last_name_th": "บุญมา", "birth_date_be": "24900000"},
+    {"national_id": "1120100008086", "laser_code": "JT0123456708",
+     "first_name_th": "ณัฐธิดา", "last_name_th": "วงศ์สวัสดิ์", "birth_date_be": "25470620"},
+)  # fmt: skip
+SOMCHAI = DEMO_CITIZENS[0]
 SERVICE = "dlt-driving-licence-renewal"
 APP_CLIENT = "tangrat-app"
 APP_REDIRECT = "th.go.tangrat.app:/oauth/callback"
+#: What the app asks for at login.
+APP_SCOPE = "openid profile birthdate citizen"
 # A one-page scan, as a phone would produce it (a tiny valid PDF).
 CERTIFICATE = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -54,15 +71,25 @@ async def run_against(
         return await run(gateway, agencies, say)
 
 
-async def run(
-    gateway: httpx.AsyncClient, agencies: httpx.AsyncClient, say: Callable[[str], None]
+async def token_for(
+    gateway_url: str, agencies_url: str, citizen: dict[str, str], scope: str = APP_SCOPE
 ) -> dict[str, Any]:
-    """Drive the journey; the submitted application as the gateway shows it at the end."""
-    manual = _check(
-        await gateway.get(f"/v1/services/{SERVICE}", headers={"Accept-Language": "en"}), 200
-    )
-    say(f"know     {manual['name']} ({manual['agency']['code']})")
+    async with (
+        httpx.AsyncClient(base_url=gateway_url, timeout=30) as gateway,
+        httpx.AsyncClient(base_url=agencies_url, timeout=30) as agencies,
+    ):
+        return await log_in(gateway, agencies, citizen, scope)
 
+
+async def log_in(
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    citizen: dict[str, str],
+    scope: str = APP_SCOPE,
+) -> dict[str, Any]:
+    """The app's login, as the app and the phone do it: the card's data and laser code with an
+    authorization request (PKCE), a face scan on the simulated phone answering the gateway's
+    liveness challenge, the authorization code exchanged at /oauth/token. The token response."""
     verifier = secrets.token_urlsafe(48)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -71,12 +98,12 @@ async def run(
         await gateway.post(
             "/v1/identity/verifications",
             json={
-                **SOMCHAI,
+                **citizen,
                 "authorization": {
                     "client_id": APP_CLIENT,
                     "redirect_uri": APP_REDIRECT,
                     "response_type": "code",
-                    "scope": "openid profile birthdate citizen",
+                    "scope": scope,
                     "state": secrets.token_urlsafe(8),
                     "nonce": secrets.token_urlsafe(16),
                     "code_challenge": challenge,
@@ -90,7 +117,7 @@ async def run(
         await agencies.post(
             "/device/face-scan",
             json={
-                "pid": SOMCHAI["national_id"],
+                "pid": citizen["national_id"],
                 "challenge": {k: started["challenge"][k] for k in ("nonce", "action")},
             },
         ),
@@ -103,7 +130,7 @@ async def run(
         ),
         200,
     )
-    tokens = _check(
+    return _check(
         await gateway.post(
             "/oauth/token",
             data={
@@ -116,6 +143,18 @@ async def run(
         ),
         200,
     )
+
+
+async def run(
+    gateway: httpx.AsyncClient, agencies: httpx.AsyncClient, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Drive the journey; the submitted application as the gateway shows it at the end."""
+    manual = _check(
+        await gateway.get(f"/v1/services/{SERVICE}", headers={"Accept-Language": "en"}), 200
+    )
+    say(f"know     {manual['name']} ({manual['agency']['code']})")
+
+    tokens = await log_in(gateway, agencies, SOMCHAI)
     headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept-Language": "en"}
     me = _check(await gateway.get("/v1/me", headers=headers), 200)
     say(f"identify {me['first_name_en']} {me['last_name_en']} at {me['login_assurance']}")

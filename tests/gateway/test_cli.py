@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -238,3 +239,45 @@ def test_jobs_run_sends_the_notices_that_are_due(gateway: Gateway) -> None:
     _ok(gateway("seed"))
     out = _ok(gateway("jobs", "run"))
     assert "overdue notices sent: 0" in out
+
+
+def _dead_url() -> str:
+    """A loopback address nothing listens on (the port was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_token_is_refused_in_production(gateway: Gateway) -> None:
+    gateway.env.update(
+        CITIZEN_GATEWAY_ENV="production",
+        **{
+            f"CITIZEN_GATEWAY_{name}": "x" * 40
+            for name in ("SECRET_KEY", "ADMIN_TOKEN", "PII_ENCRYPTION_KEY", "PII_INDEX_KEY")
+        },
+        CITIZEN_GATEWAY_DOPA_CONSUMER_KEY="portal",
+        CITIZEN_GATEWAY_DOPA_CONSUMER_SECRET="registry-secret",
+    )
+    dead = _dead_url()
+    result = gateway("token", "--citizen", "1", "--base-url", dead, "--agencies-url", dead)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "development helper" in result.stderr
+    assert "CITIZEN_GATEWAY_ENV=production" in result.stderr
+
+
+def test_token_names_the_demo_citizens_there_are(gateway: Gateway) -> None:
+    result = gateway("token", "--citizen", "9")
+    assert result.returncode == 2
+    assert "the demo citizens are 1 to 8" in result.stderr
+
+
+def test_token_says_when_the_stack_is_not_running(gateway: Gateway) -> None:
+    dead = _dead_url()
+    result = gateway("token", "--citizen", "1", "--base-url", dead, "--agencies-url", dead)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{dead}/v1/identity/verifications cannot be reached" in result.stderr
+    assert "make run" in result.stderr
+    assert "Traceback" not in result.stderr

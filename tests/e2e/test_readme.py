@@ -1,0 +1,147 @@
+"""The README's commands, as printed, against a `make run` (the real Makefile and servers, on
+free ports): the Thai catalog search, the filing example (its token from `citizen-gateway
+token`, the sample PDF it attaches), moving the simulated clock; and `citizen-gateway token`
+itself over real HTTP.
+
+Each block runs in bash, with `set -eo pipefail`, from a directory laid out as the checkout is
+after `make run` (`.venv`, `docs`, `var`), so paths resolve as they do for a reader. The only
+change to the printed text is the port: `localhost:8000` becomes the gateway's free port (the
+token command finds the gateway through the same environment `make run` exports)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from makerun import ROOT, MakeRun, environment, make_run, needs_make
+
+pytestmark = needs_make
+
+README = ROOT / "README.md"
+CLI = ROOT / ".venv" / "bin" / "citizen-gateway"
+
+
+def readme_block(containing: str) -> str:
+    """The README's one shell block containing `containing` (indented ones too, dedented)."""
+    fenced = re.findall(r"^( *)```sh\n(.*?)^\1```", README.read_text(), re.S | re.M)
+    blocks = [textwrap.dedent(body) for _indent, body in fenced]
+    found = [block for block in blocks if containing in block]
+    assert len(found) == 1, f"the README has {len(found)} sh blocks with {containing!r}"
+    return found[0]
+
+
+def documents(output: str) -> list[Any]:
+    """The JSON documents curl printed one after another (curl adds no newline)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(output):
+        if output[at].isspace():
+            at += 1
+            continue
+        document, at = decoder.raw_decode(output, at)
+        found.append(document)
+    return found
+
+
+class Checkout:
+    """A directory shaped like the checkout after `make run`: where a reader types."""
+
+    def __init__(self, running: MakeRun, where: Path) -> None:
+        self.running = running
+        self.where = where
+        where.mkdir()
+        (where / ".venv").symlink_to(ROOT / ".venv")
+        (where / "docs").symlink_to(ROOT / "docs")
+        (where / "var").symlink_to(running.var)
+        self.env = environment(running.var)
+        self.env.update(
+            CITIZEN_GATEWAY_PUBLIC_URL=running.gateway_url,
+            CITIZEN_GATEWAY_AGENCIES_URL=running.agencies_url,
+        )
+
+    def sh(self, block: str) -> str:
+        port = self.running.gateway_url.rsplit(":", 1)[1]
+        done = subprocess.run(  # noqa: S603 - bash running the README's own text
+            [
+                "/bin/bash",  # the shell the Makefile uses too
+                "-c",
+                "set -eo pipefail\n" + block.replace("localhost:8000", f"localhost:{port}"),
+            ],
+            cwd=self.where,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, f"{block}\nexit {done.returncode}:\n{done.stderr}"
+        assert done.stderr == "", done.stderr
+        return done.stdout
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
+    workdir = tmp_path_factory.mktemp("readme")
+    with make_run(workdir) as running:
+        yield Checkout(running, workdir / "checkout")
+
+
+def test_the_thai_search_example_finds_the_driving_licence_services(checkout: Checkout) -> None:
+    (found,) = documents(checkout.sh(readme_block("--data-urlencode q=ใบขับขี่")))
+    ids = [service["id"] for service in found["items"]]
+    assert "dlt-driving-licence-renewal" in ids
+
+
+def test_the_filing_example_files_an_application_as_printed(checkout: Checkout) -> None:
+    attached, filed, shown, inbox = documents(checkout.sh(readme_block("token --citizen 1")))
+
+    (attachment,) = attached["items"]
+    assert (attachment["document"], attachment["media_type"]) == (
+        "medical-certificate",
+        "application/pdf",
+    )
+    sample = ROOT / "docs" / "samples" / "medical-certificate.pdf"
+    assert attachment["size"] == sample.stat().st_size
+    assert filed["application"]["status"] == "submitted"
+    assert filed["receipt"]["payload"]["number"] == filed["application"]["number"]
+    assert shown["id"] == filed["application"]["id"]
+    assert shown["form"]["first_name_th"] == "สมชาย"  # prefilled: demo citizen 1
+    assert [event["kind"] for event in shown["timeline"]][:2] == ["created", "submit"]
+    assert any(filed["application"]["number"] in json.dumps(m) for m in inbox["items"])
+
+
+def test_the_clock_example_moves_the_simulated_clock(checkout: Checkout) -> None:
+    (clock,) = documents(checkout.sh(readme_block("/v1/admin/clock")))
+    assert clock["mode"] == "simulated"
+    assert clock["now_local"].startswith("2026-04-10T17:05")
+
+
+def test_citizen_gateway_token_prints_the_token_response_with_the_scopes_asked_for(
+    checkout: Checkout,
+) -> None:
+    shown = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [str(CLI), "token", "--citizen", "2", "--json", "--scope", "openid citizen"],
+        env=checkout.env,
+        cwd=checkout.where,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    tokens = json.loads(shown.stdout)
+    assert set(tokens["scope"].split()) == {"openid", "citizen"}
+    assert "id_token" in tokens
+    me = httpx.get(
+        f"{checkout.running.gateway_url}/v1/me",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=30,
+    )
+    assert me.status_code == 200, me.text
+    assert me.json()["first_name_th"] == "บุญมี"  # demo citizen 2
