@@ -86,8 +86,8 @@ async def _import(settings: Settings, catalog: object) -> tuple[int, int]:
     from gateway.catalog.definitions import CatalogFile
     from gateway.catalog.repository import CatalogRepository
     from gateway.catalog.service import CatalogService
+    from gateway.credentials import ensure_agency_clients, load_agency_credentials
     from gateway.db import create_engine, session_factory
-    from gateway.forwarding.credentials import ensure_agency_clients, load_agency_credentials
     from gateway.keys import load_secrets
     from gateway.main import oidc_settings
     from gateway.pagination import CursorCodec
@@ -156,7 +156,8 @@ def _safe_url(url: str) -> str:
 @click.option("--agencies-port", default=8100, show_default=True, type=int)
 def urls(host: str, port: int, agencies_port: int) -> None:
     """Print where everything is served, and the operator token for /v1/admin."""
-    from gateway.keys import dopa_consumer, load_secrets
+    from gateway.credentials import dopa_consumer
+    from gateway.keys import load_secrets
 
     settings = Settings()
     base = f"http://{host}:{port}"
@@ -240,8 +241,8 @@ def face_report(people: int, scans: int) -> None:
     import httpx
 
     from connectors.api.dopa import DopaConfig, DopaRegistry
+    from gateway.credentials import dopa_consumer
     from gateway.face_report import face_error_rates
-    from gateway.keys import dopa_consumer
     from identity import CosineMatcher
 
     settings = Settings()
@@ -627,7 +628,7 @@ def _certification_config(settings: Settings, code: str, base_url: str | None) -
     import pydantic
 
     from connectors.registry import GROUP
-    from gateway.forwarding.credentials import load_agency_credentials
+    from gateway.credentials import load_agency_credentials
     from gateway.main import connector_configs
 
     registered = sorted({e.name.upper() for e in importlib.metadata.entry_points(group=GROUP)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ class Secrets:
     pii_index_key: bytes  # 32 bytes, HMAC-SHA256 blind index
 
 
-def _write_once(path: Path, content: str) -> str:
+def write_once(path: Path, content: str) -> str:
     """Create `path` with `content` (mode 0600) unless it exists; return what the file holds.
 
     Several processes may start at once on a fresh var/: the content is written whole to a
@@ -46,7 +45,7 @@ def _write_once(path: Path, content: str) -> str:
 
 def _generated(path: Path) -> str:
     """A development secret, created the first time."""
-    value = _write_once(path, secrets.token_urlsafe(32) + "\n").strip()
+    value = write_once(path, secrets.token_urlsafe(32) + "\n").strip()
     if len(value) < MIN_SECRET_CHARS:
         raise RuntimeError(f"{path} holds no usable secret; delete it to have a new one made")
     return value
@@ -77,20 +76,3 @@ def load_secrets(settings: Settings) -> Secrets:
         pii_encryption_key=key_bytes("pii_encryption_key"),
         pii_index_key=key_bytes("pii_index_key"),
     )
-
-
-def dopa_consumer(settings: Settings) -> tuple[str, str]:
-    """The gateway's consumer key and secret at the civil registry.
-
-    Configured in production. In development the pair lives in a small JSON file that the mock
-    registry and the gateway share, like a registration letter: whichever starts first writes it
-    (exclusive create, so both read the same pair).
-    """
-    if settings.dopa_consumer_key and settings.dopa_consumer_secret:
-        return settings.dopa_consumer_key, settings.dopa_consumer_secret.get_secret_value()
-    if settings.env is Environment.PRODUCTION:
-        raise RuntimeError("configure CITIZEN_GATEWAY_DOPA_CONSUMER_KEY and _SECRET")
-    pair = {f"dev-{secrets.token_hex(8)}": secrets.token_urlsafe(32)}
-    pairs = json.loads(_write_once(settings.dopa_consumer_file, json.dumps(pair) + "\n"))
-    key, secret = next(iter(pairs.items()))
-    return str(key), str(secret)

@@ -26,6 +26,7 @@ from gateway.applications.context import ApplicationsRuntime, Limits
 from gateway.catalog import endpoints as catalog_endpoints
 from gateway.clock import SharedClock
 from gateway.config import ClockMode, Environment, Settings
+from gateway.credentials import AgencyCredentials, dopa_consumer, load_agency_credentials
 from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
@@ -34,12 +35,11 @@ from gateway.errors import install_error_handlers, method_table
 from gateway.forwarding import admin_endpoints as outbox_admin
 from gateway.forwarding import endpoints as callback_endpoints
 from gateway.forwarding import web_endpoints as web_integration
-from gateway.forwarding.credentials import AgencyCredentials, load_agency_credentials
 from gateway.forwarding.outbox import AgencyOutbox
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import RenderCache
-from gateway.keys import dopa_consumer, load_secrets
+from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.pagination import CursorCodec

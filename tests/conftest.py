@@ -20,11 +20,11 @@ from support import POPULATION, Portal, Stack, forget_citizens, reset_operator_s
 
 from gateway.catalog.loader import load_catalog
 from gateway.config import Settings
-from gateway.db import create_engine, session_factory
-from gateway.forwarding.credentials import (
+from gateway.credentials import (
     ensure_agency_clients,
     load_agency_credentials,
 )
+from gateway.db import create_engine, session_factory
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app
 from gateway.migrations import alembic_config

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.config import Settings
-from gateway.forwarding.credentials import AgencyCredentials
+from gateway.credentials import AgencyCredentials
 from gateway.forwarding.ledger import Delivery
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app

@@ -10,8 +10,8 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.credentials import AgencyCredentials
 from gateway.forwarding import signing
-from gateway.forwarding.credentials import AgencyCredentials
 from gateway.forwarding.models import CallbackNonce
 from gateway.http import read_capped
 from kernel.errors import Unauthorized

@@ -1,9 +1,13 @@
-"""The credentials the gateway and each agency share: the agency's data-exchange consumer pair
-(the connector's calls) and the secret its signed callbacks carry.
+"""The credentials the gateway shares with agencies, in one place:
 
-Configured in production (`CITIZEN_GATEWAY_AGENCY_CREDENTIALS`). In development they come from
-the file the mock agencies read too, created once by whichever process starts first (written
-whole, then linked into place: nobody reads half a file).
+- each agency's data-exchange consumer pair (the connector's calls) and the secret its signed
+  callbacks carry (`load_agency_credentials`);
+- the gateway's consumer pair at the civil registry (`dopa_consumer`).
+
+Configured in production (`CITIZEN_GATEWAY_AGENCY_CREDENTIALS`, `..._DOPA_CONSUMER_KEY` and
+`_SECRET`). In development each comes from a file the mock agencies read too, created once by
+whichever process starts first (written whole, then linked into place: nobody reads half a
+file), like a registration letter both sides keep.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.config import Environment, Settings
-from gateway.keys import _write_once
+from gateway.keys import write_once
 from identity import ClientKind, OIDCProvider, agency_scope
 
 #: The agencies the development file holds credentials for.
@@ -49,7 +53,7 @@ def load_agency_credentials(settings: Settings) -> dict[str, AgencyCredentials]:
     elif settings.env is Environment.PRODUCTION:
         return {}  # no agency is reachable until an operator configures one
     else:
-        raw = _write_once(settings.agency_credentials_file, _generated() + "\n")
+        raw = write_once(settings.agency_credentials_file, _generated() + "\n")
     try:
         data = json.loads(raw)
         return {
@@ -65,6 +69,19 @@ def load_agency_credentials(settings: Settings) -> dict[str, AgencyCredentials]:
             "agency credentials must be JSON {CODE: {consumer_key, consumer_secret, "
             "callback_secret}}"
         ) from exc
+
+
+def dopa_consumer(settings: Settings) -> tuple[str, str]:
+    """The gateway's consumer key and secret at the civil registry (configured in production;
+    in development the pair the mock registry reads too)."""
+    if settings.dopa_consumer_key and settings.dopa_consumer_secret:
+        return settings.dopa_consumer_key, settings.dopa_consumer_secret.get_secret_value()
+    if settings.env is Environment.PRODUCTION:
+        raise RuntimeError("configure CITIZEN_GATEWAY_DOPA_CONSUMER_KEY and _SECRET")
+    pair = {f"dev-{secrets.token_hex(8)}": secrets.token_urlsafe(32)}
+    pairs = json.loads(write_once(settings.dopa_consumer_file, json.dumps(pair) + "\n"))
+    key, secret = next(iter(pairs.items()))
+    return str(key), str(secret)
 
 
 async def ensure_agency_clients(
