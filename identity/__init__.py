@@ -11,6 +11,7 @@ This module is identity's public surface: the gateway imports identity only from
     oidc_router, me_router, verification_router, connect
     IdentityRuntime, VerificationSettings, PER_ID, PER_CLIENT, CosineMatcher
     ADMIN, CITIZEN, ClientKind, agency_scope   scopes and client kinds
+    birthdate_from_be                          a Buddhist-Era birth date as ISO 8601
     InsufficientScope, MissingToken            the bearer-token errors other routers raise
     ensure_standard_clients, provision, purge_abandoned     set-up and housekeeping
     FaceMatcher, ErrorRates, error_rates       the face matcher's error-rate report
@@ -33,6 +34,7 @@ from identity.oidc import (
     OIDCProvider,
     OIDCSettings,
     agency_scope,
+    birthdate_from_be,
     oidc_router,
     provision,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "VerifiedCitizen",
     "agency_scope",
     "b64url_encode",
+    "birthdate_from_be",
     "connect",
     "ensure_standard_clients",
     "error_rates",

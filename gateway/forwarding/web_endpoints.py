@@ -27,7 +27,7 @@ from gateway.forwarding.inbound import remember_nonce, verified_body
 from gateway.forwarding.models import LaunchToken
 from gateway.http import parse_body
 from gateway.tracking.messages import Message
-from identity import CitizenDep
+from identity import CitizenDep, birthdate_from_be
 from kernel.errors import Conflict, NotFound, Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["web integration"])
@@ -49,13 +49,26 @@ class ExchangeIn(BaseModel):
 
 
 class CitizenData(BaseModel):
+    """The citizen's verified data, for the agency whose own e-service they opened: what it
+    needs to take the application without asking again (R-12.1)."""
+
     subject: str
+    national_id: str = Field(
+        description="The 13-digit national ID: the agency files the case under it, as an "
+        "agency plugged in by API receives it with each filing. Released only here, once per "
+        "mToken, to the agency the application is addressed to; the release is audited."
+    )
     first_name_th: str
     last_name_th: str
     first_name_en: str | None
     last_name_en: str | None
-    birth_date: str | None
-    address_th: str | None
+    birth_date: str | None = Field(
+        description="ISO 8601 (Gregorian) as verified against the civil registry; partial "
+        "(YYYY or YYYY-MM) when the registry records no day or month."
+    )
+    address_th: str | None = Field(
+        description="The registered address when the service's form takes it, else null."
+    )
 
 
 class PushIn(BaseModel):
@@ -148,15 +161,23 @@ async def exchange(body: ExchangeIn, caller: AgencyDep, apps: ApplicationsDep) -
         )
         return CitizenData(
             subject=citizen.subject,
+            national_id=citizen.national_id,
             first_name_th=citizen.first_name_th,
             last_name_th=citizen.last_name_th,
             first_name_en=citizen.first_name_en,
             last_name_en=citizen.last_name_en,
-            birth_date=form.get("birth_date"),
+            birth_date=form.get("birth_date") or _iso_birth_date(citizen.birth_date_be),
             address_th=form.get("registered_address"),
         )
 
     return await apps.uow.run(use)
+
+
+def _iso_birth_date(be_date: str) -> str | None:
+    try:
+        return birthdate_from_be(be_date)
+    except ValueError:  # an unknown year: nothing to tell
+        return None
 
 
 @router.post("/agency/web/notifications", status_code=202)

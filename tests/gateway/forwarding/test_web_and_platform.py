@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from support import Portal, assert_problem, bearer, draft, eventually, login, shown
+from support import SOMCHAI, Portal, assert_problem, bearer, draft, eventually, login, shown
 
 PERMIT = {
     "applicant_role": "owner",
@@ -140,3 +140,43 @@ async def test_a_platform_application_waits_in_the_back_office_and_officers_deci
     now = await shown(portal, headers, allowance["id"], "en")
     assert now["status"] == "approved"
     assert [e["kind"] for e in now["timeline"]][-2:] == ["accept", "approve"]
+
+
+async def test_the_exchange_gives_the_agency_the_verified_data_the_docs_promise(
+    portal: Portal,
+) -> None:
+    """docs/agency-integration.md: names, the verified birth date and the national ID, to the
+    agency the application is addressed to, once."""
+    headers = bearer(await login(portal))
+    me = (await portal.gateway.get("/v1/me", headers=headers)).json()
+    permit = await draft(portal, headers, "bma-building-permit", {})
+    launched = (
+        await portal.gateway.post(f"/v1/applications/{permit['id']}/launch", headers=headers)
+    ).json()
+    token = dict(p.split("=", 1) for p in urlsplit(launched["url"]).query.split("&"))["mToken"]
+    assert portal.credentials is not None
+    bma = portal.credentials["BMA"]
+    issued = await portal.gateway.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(bma.consumer_key, bma.consumer_secret),
+    )
+    assert issued.status_code == 200, issued.text
+    agency = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    r = await portal.gateway.post(
+        "/v1/agency/web/exchange", json={"appId": permit["id"], "mToken": token}, headers=agency
+    )
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["subject"] == me["subject"]
+    assert data["national_id"] == SOMCHAI["national_id"]  # the card of this login
+    assert (data["first_name_th"], data["last_name_th"]) == (
+        me["first_name_th"],
+        me["last_name_th"],
+    )
+    be = me["birth_date_be"]
+    assert data["birth_date"] == f"{int(be[:4]) - 543:04d}-{be[4:6]}-{be[6:8]}"
+    again = await portal.gateway.post(
+        "/v1/agency/web/exchange", json={"appId": permit["id"], "mToken": token}, headers=agency
+    )
+    assert_problem(again, 401, "invalid_mtoken")
