@@ -504,7 +504,7 @@ def _describe(error: OAuth2Error, request: Any) -> str:
             if grant_type
             else "grant_type is required: authorization_code, refresh_token or client_credentials."
         )
-    if error.error == "invalid_grant" and grant_type == "refresh_token":  # noqa: S105
+    if error.error == "invalid_grant" and grant_type == "refresh_token":
         return "The refresh token is unknown, expired, revoked or was issued to another client."
     if error.error == "invalid_grant" and grant_type is None:  # RFC 7009 §2.1: revocation
         return "The token was issued to another client: only that client may revoke it."
@@ -583,7 +583,8 @@ class OIDCServer(AuthorizationServer):  # type: ignore[misc]
         # every token and revocation error (RFC 6749 §5.2).
         if not error.description:
             error.description = _describe(error, request)
-        return super().handle_error_response(request, error)
+        response: OAuthResponse = super().handle_error_response(request, error)
+        return response
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         log.debug("oauth signal %s", name)

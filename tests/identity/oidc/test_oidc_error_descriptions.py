@@ -53,7 +53,8 @@ async def _wrong_secret(oidc: Harness) -> httpx.Response:
 
 
 async def _public_client_credentials(oidc: Harness) -> httpx.Response:
-    return await oidc.post_form("/oauth/token", {"grant_type": "client_credentials", "client_id": APP})
+    form = {"grant_type": "client_credentials", "client_id": APP}
+    return await oidc.post_form("/oauth/token", form)
 
 
 async def _agency_redeems_code(oidc: Harness) -> httpx.Response:
