@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from support import SOMCHAI, Agencies, forget_citizens
 
 from connectors.api.dopa import DopaRegistry
@@ -62,20 +63,21 @@ async def two_devices(
     engine = create_engine(seeded)
     sessions = session_factory(engine)
     in_step = InStep(registry, 2)
+
+    def service(session: AsyncSession) -> VerificationService:
+        return VerificationService(
+            session,
+            registry=in_step,
+            matcher=CosineMatcher(0.5),
+            vault=vault,
+            clock=clock,
+            settings=VerificationSettings(),
+        )
+
     async with sessions() as first, sessions() as second:
         await forget_citizens(first)
         await first.commit()
-        yield tuple(  # type: ignore[misc]
-            VerificationService(
-                session,
-                registry=in_step,
-                matcher=CosineMatcher(0.5),
-                vault=vault,
-                clock=clock,
-                settings=VerificationSettings(),
-            )
-            for session in (first, second)
-        )
+        yield service(first), service(second)
     await engine.dispose()
 
 
