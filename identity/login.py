@@ -25,7 +25,7 @@ from identity.directory import CitizenDirectory, CitizenRef, VerifiedCitizen
 from identity.oidc import CITIZEN, AccessClaims, OIDCProvider, Subject, birthdate_from_be
 from identity.oidc.errors import MissingToken
 from identity.oidc.provider import AuthorizationRequest
-from identity.verification.endpoints import IdentityRuntime, RuntimeDep
+from identity.verification.endpoints import IdentityRuntime, RuntimeDep, no_store
 from identity.verification.models import Citizen
 from identity.verification.prechecks import age_on
 from identity.verification.service import Verified
@@ -126,7 +126,7 @@ class Me(BaseModel):
     verified_at: dt.datetime
 
 
-router = APIRouter(prefix="/v1", tags=["identity"])
+router = APIRouter(prefix="/v1", tags=["identity"], dependencies=[Depends(no_store)])
 
 
 @router.get("/me", response_model=Me)

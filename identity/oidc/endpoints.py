@@ -87,14 +87,15 @@ def oauth_error_body(
 ) -> dict[str, Any]:
     """RFC 6749 §5.2 members, then the gateway's problem members (RFC 9457)."""
     title = _OAUTH_TITLES.get(error, "The OAuth request failed")
-    body: dict[str, Any] = {"error": error}
-    if description:
-        body["error_description"] = description
+    # Never without a description: docs/api.md promises one on every error (the server fills
+    # Authlib's gaps; the title is the last resort).
+    description = description or title
+    body: dict[str, Any] = {"error": error, "error_description": description}
     body.update(
         type=PROBLEM_TYPE_PREFIX + error,
         title=title,
         status=status,
-        detail=description or title,
+        detail=description,
         code=error,
         instance=request.url.path,
     )

@@ -495,6 +495,32 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
         self.server.revoke(token)
 
 
+def _describe(error: OAuth2Error, request: Any) -> str:
+    """What to tell the client when Authlib raised an error without a description."""
+    grant_type = getattr(getattr(request, "payload", None), "grant_type", None)
+    if error.error == "unsupported_grant_type":
+        return (
+            "grant_type must be authorization_code, refresh_token or client_credentials."
+            if grant_type
+            else "grant_type is required: authorization_code, refresh_token or client_credentials."
+        )
+    if error.error == "invalid_grant" and grant_type == "refresh_token":
+        return "The refresh token is unknown, expired, revoked or was issued to another client."
+    if error.error == "invalid_grant" and grant_type is None:  # RFC 7009 §2.1: revocation
+        return "The token was issued to another client: only that client may revoke it."
+    return _FALLBACK_DESCRIPTIONS.get(error.error, "The request was refused.")
+
+
+_FALLBACK_DESCRIPTIONS = {
+    "invalid_request": "The request is missing a parameter or has a malformed one.",
+    "invalid_grant": "The grant is invalid, expired, revoked or was issued to another client.",
+    "invalid_client": "Client authentication failed.",
+    "unauthorized_client": "This client may not use this grant type.",
+    "invalid_scope": "The requested scope is invalid, unknown or not allowed for this client.",
+    "unsupported_token_type": "This type of token cannot be revoked.",
+}
+
+
 # -- the server ----------------------------------------------------------------------------------
 
 
@@ -550,6 +576,15 @@ class OIDCServer(AuthorizationServer):  # type: ignore[misc]
             body=dict(body) if isinstance(body, Mapping) else {},
             headers=[(str(k), str(v)) for k, v in headers],
         )
+
+    def handle_error_response(self, request: Any, error: OAuth2Error) -> OAuthResponse:
+        # Authlib leaves `error_description` out of some errors (an unknown grant type, an
+        # unknown refresh token, revoking another client's token); docs/api.md promises it on
+        # every token and revocation error (RFC 6749 §5.2).
+        if not error.description:
+            error.description = _describe(error, request)
+        response: OAuthResponse = super().handle_error_response(request, error)
+        return response
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         log.debug("oauth signal %s", name)

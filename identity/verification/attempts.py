@@ -98,8 +98,22 @@ class AttemptLimiter:
             if now - row.window_started_at > policy.window and (
                 row.locked_until is None or row.locked_until <= now
             ):
-                row.failures, row.window_started_at, row.locked_until = 1, now, None
-                return row
+                # A new window. Only one of several concurrent attempts may start it (each
+                # setting the count to 1 would let them all through); the others are counted
+                # on the window it started.
+                started = await self.session.execute(
+                    update(AttemptCounter)
+                    .where(
+                        AttemptCounter.key == key,
+                        AttemptCounter.window_started_at == row.window_started_at,
+                    )
+                    .values(failures=1, window_started_at=now, locked_until=None)
+                )
+                if getattr(started, "rowcount", 0) == 1:
+                    restarted = await self._row(key)
+                    if restarted is not None:
+                        return restarted
+                continue
             # Increment in SQL so that concurrent attempts all count.
             await self.session.execute(
                 update(AttemptCounter)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,6 +66,12 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 def _client_key(request: Request) -> str:
     """Who is asking, for the per-client attempt limit: the peer address."""
     return request.client.host if request.client else "unknown"
+
+
+def no_store(response: Response) -> None:
+    """Identity answers carry personal data, liveness challenges and authorization codes: no
+    cache, shared or private, may keep them (RFC 9111 §5.2.2.5)."""
+    response.headers["Cache-Control"] = "no-store"
 
 
 class AuthorizationParams(BaseModel):
@@ -141,7 +147,7 @@ def _service(session: AsyncSession, runtime: IdentityRuntime) -> VerificationSer
     )
 
 
-router = APIRouter(prefix="/v1/identity", tags=["identity"])
+router = APIRouter(prefix="/v1/identity", tags=["identity"], dependencies=[Depends(no_store)])
 
 
 @router.post("/verifications", status_code=201, response_model=VerificationStarted)

@@ -23,7 +23,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry, PersonRecord
@@ -383,32 +384,60 @@ class VerificationService:
         self, card: CardData, person: PersonRecord, assurance: str, now: dt.datetime
     ) -> Citizen:
         index = self.vault.blind_index(card.national_id)
-        citizen = (
-            await self.session.scalars(select(Citizen).where(Citizen.national_id_index == index))
-        ).one_or_none()
+        citizen = await self._citizen(index)
+        created = None
         if citizen is None:
-            citizen = Citizen(
-                id=str(uuid.uuid4()),
-                subject=secrets.token_urlsafe(24),
-                national_id_index=index,
-                created_at=now,
+            # A first login. The same person may be finishing another login at this very
+            # moment (a second device, an app that retried): insert only if no row exists yet,
+            # then read whichever row won, so that both logins go on as the one citizen.
+            # PostgreSQL's ON CONFLICT waits for the other insert to commit; SQLite's writer
+            # lock does the same.
+            created = str(uuid.uuid4())
+            await self.session.execute(
+                _insert_citizen_unless_present(
+                    self.session,
+                    id=created,
+                    subject=secrets.token_urlsafe(24),
+                    national_id_index=index,
+                    assurance=assurance,
+                    created_at=now,
+                    verified_at=now,
+                    **self._sealed(created, card, person),
+                )
             )
-            self.session.add(citizen)
-
-        def seal(name: str, value: str) -> str:
-            return self.vault.encrypt(value, context=f"citizen:{citizen.id}:{name}")
-
-        citizen.national_id_enc = seal("national_id", card.national_id)
-        citizen.first_name_th_enc = seal("first_name_th", card.first_name_th)
-        citizen.last_name_th_enc = seal("last_name_th", card.last_name_th)
-        citizen.first_name_en_enc = seal("first_name_en", person.first_name_en)
-        citizen.last_name_en_enc = seal("last_name_en", person.last_name_en)
-        citizen.birth_date_be_enc = seal("birth_date_be", card.birth_date_be)
+            citizen = await self._citizen(index)
+            assert citizen is not None  # ours, or the row that the other login committed
+        if citizen.id != created:  # a known citizen, or the other login's row: bring it up to date
+            for name, value in self._sealed(citizen.id, card, person).items():
+                setattr(citizen, name, value)
         # The highest level this citizen has ever proven; each token carries its own login's.
         previous = citizen.assurance if citizen.assurance else None
         citizen.assurance = max(filter(None, (previous, assurance)), key=rank)
         citizen.verified_at = now
         return citizen
+
+    async def _citizen(self, index: str) -> Citizen | None:
+        found = await self.session.scalars(
+            select(Citizen)
+            .where(Citizen.national_id_index == index)
+            .execution_options(populate_existing=True)
+        )
+        return found.one_or_none()
+
+    def _sealed(self, citizen_id: str, card: CardData, person: PersonRecord) -> dict[str, str]:
+        """The citizen's personal data, each field encrypted for this row and column."""
+        plain = {
+            "national_id": card.national_id,
+            "first_name_th": card.first_name_th,
+            "last_name_th": card.last_name_th,
+            "first_name_en": person.first_name_en,
+            "last_name_en": person.last_name_en,
+            "birth_date_be": card.birth_date_be,
+        }
+        return {
+            f"{name}_enc": self.vault.encrypt(value, context=f"citizen:{citizen_id}:{name}")
+            for name, value in plain.items()
+        }
 
     async def _registry_call(self, call: Any) -> Any:
         try:
@@ -425,6 +454,22 @@ class VerificationService:
                 "The civil registry answered in a way the gateway cannot use.",
                 code="registry_error",
             ) from exc
+
+
+def _insert_citizen_unless_present(session: AsyncSession, **values: Any) -> Insert:
+    """INSERT INTO citizens ... ON CONFLICT (national_id_index) DO NOTHING, on both databases
+    the gateway runs on."""
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            postgresql.insert(Citizen)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[Citizen.national_id_index])
+        )
+    return (
+        sqlite.insert(Citizen)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Citizen.national_id_index])
+    )
 
 
 def _card_context(verification_id: str) -> str:

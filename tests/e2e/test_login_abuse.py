@@ -92,3 +92,20 @@ async def test_me_keeps_the_highest_proof_apart_from_this_login(stack: Stack) ->
     )
     assert me.json()["highest_assurance"] == "IAL2.3"
     assert me.json()["login_assurance"] == "IAL1.3"
+
+
+async def test_concurrent_guesses_after_the_window_cannot_outrun_the_lockout(
+    stack: Stack, admin_headers: dict[str, str]
+) -> None:
+    """When the window is over, the first guesses reset the counter: concurrent resets must
+    still count every guess (the limit is five per window, not five per reset)."""
+    wrong = {**SOMCHAI, "laser_code": "JT0123456799"}
+    first = await stack.gateway.post(START, json=wrong)
+    assert_problem(first, 422, "card_data_mismatch")
+    moved = await stack.gateway.post(
+        "/v1/admin/clock", json={"advance": 16 * 60}, headers=admin_headers
+    )
+    assert moved.status_code == 200
+    replies = await asyncio.gather(*(stack.gateway.post(START, json=wrong) for _ in range(15)))
+    codes = Counter(r.json()["code"] for r in replies)
+    assert codes == {"card_data_mismatch": 5, "too_many_attempts": 10}

@@ -218,6 +218,10 @@ def oauth_error(response: httpx.Response, status: int, error: str) -> dict[str, 
     assert response.headers["cache-control"] == NO_STORE
     body: dict[str, Any] = response.json()
     assert body["error"] == error
+    # docs/api.md promises both RFC 6749 §5.2 members on every token and revocation error.
+    description = body.get("error_description")
+    assert isinstance(description, str), body
+    assert description.strip(), body
     assert body["code"] == error
     assert body["type"] == f"urn:citizen-gateway:problem:{error}"
     assert body["status"] == status
