@@ -20,7 +20,6 @@ In production nothing is generated on start-up: the keys must already exist (`pr
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -30,7 +29,6 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,16 +248,3 @@ class KeyStore:
         key = _new_key(self.directory, now)
         self.reload()
         return key
-
-    def prune(self) -> Sequence[str]:
-        """Delete the files of keys no longer published; the kids removed."""
-        live = {k.kid for k in self._published(self.clock.now())}
-        removed = []
-        for path in self.directory.glob("es256-*.pem"):
-            match = _KEY_FILE.match(path.name)
-            if match is not None and match.group(2) not in live:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                removed.append(match.group(2))
-        self.reload()
-        return removed

@@ -21,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -114,15 +114,6 @@ class Verified:
     assurance: str
     methods: tuple[str, ...]
     authorization_request: dict[str, Any] | None
-
-
-class Authorizer(Protocol):
-    """The OpenID Connect side: validates an authorization request before the citizen proves
-    anything, so a bad client or redirect fails first (implemented by identity.oidc)."""
-
-    async def validate(
-        self, session: AsyncSession, params: Mapping[str, str]
-    ) -> dict[str, Any]: ...
 
 
 class VerificationService:
