@@ -15,13 +15,14 @@ from gateway.admin.clock import SharedClock
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.config import Settings
-from gateway.http import RenderCache, negotiate_language
+from gateway.http import RenderCache
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
 from identity.oidc import ADMIN, OIDCProvider
 from kernel.clock import Clock
 from kernel.errors import Unauthorized
+from kernel.language import negotiate_language
 
 
 @dataclass

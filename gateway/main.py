@@ -128,7 +128,8 @@ def create_app(
     app.state.receipt_signer = applications.signer
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
-    install_error_handlers(app)
+    # An undeclared problem code fails loudly in development and tests, never in production.
+    install_error_handlers(app, refuse_unknown_codes=settings.env is not Environment.PRODUCTION)
     app.add_middleware(
         GatewayMiddleware,
         metrics=runtime.metrics,

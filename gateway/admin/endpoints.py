@@ -67,6 +67,7 @@ async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) ->
         raise Forbidden(
             "This gateway runs on the system clock; simulated time is refused.",
             code="simulation_only",
+            detail_th="ระบบนี้ใช้นาฬิกาจริง เลื่อนเวลาจำลองไม่ได้",
         )
     if change.set is not None:
         await runtime.shared_clock.set(change.set)

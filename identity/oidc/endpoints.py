@@ -45,24 +45,15 @@ from identity.oidc.settings import (
     TOKEN_PATH,
     USERINFO_PATH,
 )
+from kernel.language import negotiate_language
+from kernel.problems import lookup
 
 ProviderGetter = Callable[[Request], OIDCProvider]
 SessionsGetter = Callable[[Request], async_sessionmaker[AsyncSession]]
 
-PROBLEM_TYPE_PREFIX = "urn:citizen-gateway:problem:"
 _MAX_FORM_FIELDS = 50
 _FORM = "application/x-www-form-urlencoded"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-_OAUTH_TITLES = {
-    "invalid_request": "The token request is invalid",
-    "invalid_client": "Client authentication failed",
-    "invalid_grant": "The grant is invalid, expired, revoked or not this client's",
-    "unauthorized_client": "The client may not use this grant type",
-    "unsupported_grant_type": "The grant type is not supported",
-    "invalid_scope": "The scope is invalid for this client",
-    "unsupported_token_type": "The token type cannot be revoked",
-}
 
 
 def provider_from_app_state(request: Request) -> OIDCProvider:
@@ -85,16 +76,21 @@ def _request_id(request: Request) -> str | None:
 def oauth_error_body(
     error: str, description: str | None, status: int, request: Request
 ) -> dict[str, Any]:
-    """RFC 6749 §5.2 members, then the gateway's problem members (RFC 9457)."""
-    title = _OAUTH_TITLES.get(error, "The OAuth request failed")
+    """RFC 6749 §5.2 members, then the gateway's problem members (RFC 9457).
+
+    `error_description` stays the English sentence (RFC 6749 allows only ASCII there); the
+    problem's `title` and `detail` follow Accept-Language like every other problem.
+    """
+    problem = lookup(error)
+    lang = negotiate_language(request.headers.get("accept-language"))
     body: dict[str, Any] = {"error": error}
     if description:
         body["error_description"] = description
     body.update(
-        type=PROBLEM_TYPE_PREFIX + error,
-        title=title,
+        type=problem.type,
+        title=problem.title(lang),
         status=status,
-        detail=description or title,
+        detail=(description or problem.about_en) if lang == "en" else problem.about_th,
         code=error,
         instance=request.url.path,
     )
@@ -125,11 +121,19 @@ def _oauth_response(result: OAuthResponse, request: Request) -> Response:
             )
         )
     headers = {k: v for k, v in result.headers if k.lower() != "content-type"}
+    if result.status >= 400 and result.error:
+        headers.update(_language_headers(request))
     return _json(body, result.status, {**headers, **_NO_STORE})
 
 
+def _language_headers(request: Request) -> dict[str, str]:
+    lang = negotiate_language(request.headers.get("accept-language"))
+    return {"Content-Language": lang, "Vary": "Accept-Language"}
+
+
 def _form_error(description: str, request: Request) -> Response:
-    return _json(oauth_error_body("invalid_request", description, 400, request), 400, _NO_STORE)
+    body = oauth_error_body("invalid_request", description, 400, request)
+    return _json(body, 400, {**_NO_STORE, **_language_headers(request)})
 
 
 async def _read_form(request: Request) -> list[tuple[str, str]] | Response:

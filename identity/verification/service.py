@@ -68,11 +68,11 @@ _REFUSALS: dict[CardCheckCode, tuple[str, str]] = {
 
 
 class CardRefused(DomainError):
-    status, code, title = 422, "card_refused", "The civil registry did not accept the card"
+    status, code = 422, "card_refused"
 
 
 class FaceRefused(DomainError):
-    status, code, title = 422, "face_refused", "The face scan did not prove the identity"
+    status, code = 422, "face_refused"
 
 
 PER_ID = AttemptPolicy(5, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
