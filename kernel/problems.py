@@ -99,7 +99,8 @@ _ALL = (
        "ใช้ได้เฉพาะ authorization_code, refresh_token และ client_credentials",
        "Use authorization_code, refresh_token or client_credentials."),
     _p("unsupported_token_type", 400, "เพิกถอนโทเคนประเภทนี้ไม่ได้", "The token type cannot be revoked",
-       "เพิกถอนได้เฉพาะ access token และ refresh token", "Only access and refresh tokens can be revoked."),
+       "เพิกถอนได้เฉพาะ access token และ refresh token", "Only access and refresh tokens can be revoked.",
+       also=(401,)),  # Authlib's revocation endpoint answers it with 401
     _p("access_denied", 400, "ไม่ได้รับอนุญาต", "Access was denied",
        "ผู้ใช้หรือระบบไม่อนุญาตคำขอนี้", "The user or the provider denied the request."),
     _p("login_required", 400, "ต้องเข้าสู่ระบบ", "A login is required",
