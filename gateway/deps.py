@@ -23,6 +23,7 @@ from identity.oidc import ADMIN, OIDCProvider
 from kernel.clock import Clock
 from kernel.errors import Unauthorized
 from kernel.language import negotiate_language
+from kernel.openapi import OPERATOR_TOKEN, secured_by
 
 
 @dataclass
@@ -73,6 +74,7 @@ async def get_catalog(session: SessionDep, runtime: RuntimeDep) -> CatalogServic
 CatalogDep = Annotated[CatalogService, Depends(get_catalog)]
 
 
+@secured_by(OPERATOR_TOKEN)
 async def require_admin(
     request: Request,
     runtime: RuntimeDep,

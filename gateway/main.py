@@ -39,6 +39,7 @@ from gateway.http import RenderCache
 from gateway.keys import Secrets, dopa_consumer, load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
+from gateway.openapi import install_openapi
 from gateway.pagination import CursorCodec
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
@@ -163,6 +164,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_docs(app)
+    install_openapi(app, routers)  # errors, security: the document matches the server
     app.state.method_table = method_table([*routers, app.router])
     return app
 

@@ -340,11 +340,16 @@ def codes_for(status: int) -> list[str]:
     return sorted(p.code for p in _ALL if status in p.statuses)
 
 
-def problem_responses(*codes: str, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+def problem_responses(
+    *codes: str, media_type: str = PROBLEM_JSON
+) -> dict[int | str, dict[str, Any]]:
     """FastAPI `responses=` entries declaring the problems an operation can answer: one entry per
     status, `application/problem+json` with the Problem schema and `code` limited to `codes`.
 
         @router.get("/things/{id}", responses=problem_responses("thing_not_found"))
+
+    The answers every operation shares (422 for its parameters, 401/403 for its token, 413 for
+    its body, 500) are added once for all by gateway.openapi.
     """
     by_status: dict[int, list[str]] = {}
     for code in codes:
@@ -354,17 +359,18 @@ def problem_responses(*codes: str, **descriptions: str) -> dict[int | str, dict[
         for status in problem.statuses:
             by_status.setdefault(status, []).append(code)
     return {
-        status: problem_response_entry(status, found) for status, found in sorted(by_status.items())
+        status: problem_response_entry(found, media_type)
+        for status, found in sorted(by_status.items())
     }
 
 
-def problem_response_entry(status: int, codes: Iterable[str]) -> dict[str, Any]:
+def problem_response_entry(codes: Iterable[str], media_type: str = PROBLEM_JSON) -> dict[str, Any]:
     """One OpenAPI response object: a problem with one of `codes`."""
     listed = sorted(set(codes))
     return {
         "description": "; ".join(f"`{c}`: {PROBLEMS[c].title_en}" for c in listed),
         "content": {
-            PROBLEM_JSON: {
+            media_type: {
                 "schema": {
                     "allOf": [
                         {"$ref": SCHEMA_REF},
@@ -374,3 +380,49 @@ def problem_response_entry(status: int, codes: Iterable[str]) -> dict[str, Any]:
             }
         },
     }
+
+
+def codes_of_entry(entry: Mapping[str, Any]) -> list[str] | None:
+    """The codes a response object made by `problem_response_entry` lists (None: not one)."""
+    for media in entry.get("content", {}).values():
+        parts = media.get("schema", {}).get("allOf", [])
+        if len(parts) == 2 and parts[0].get("$ref") == SCHEMA_REF:
+            return list(parts[1]["properties"]["code"]["enum"])
+    return None
+
+
+# The body the gateway sends (gateway.errors.problem_body): RFC 9457 members, the stable code,
+# the request id, field errors, and members some problems add (e.g. registry_code, missing).
+SCHEMAS: Mapping[str, dict[str, Any]] = {
+    "Problem": {
+        "type": "object",
+        "title": "Problem",
+        "description": "RFC 9457 problem details. Switch on `code`; never parse `detail`.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string", "description": "urn:citizen-gateway:problem:<code>"},
+            "title": {"type": "string", "description": "in the response's Content-Language"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "in the response's Content-Language"},
+            "code": {"type": "string"},
+            "instance": {"type": "string"},
+            "request_id": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ProblemFieldError"},
+            },
+        },
+        "additionalProperties": True,
+    },
+    "ProblemFieldError": {
+        "type": "object",
+        "title": "ProblemFieldError",
+        "required": ["pointer", "code", "message"],
+        "properties": {
+            "pointer": {"type": "string", "description": "RFC 6901 pointer into the request"},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+        },
+        "additionalProperties": True,
+    },
+}

@@ -36,6 +36,7 @@ from gateway.deps import LangDep, RuntimeDep
 from identity.oidc import AccessClaims, OIDCProvider
 from identity.oidc.errors import InsufficientScope, MissingToken
 from kernel.errors import Conflict, FieldError, ValidationFailed
+from kernel.openapi import AGENCY_TOKEN, secured_by
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -47,6 +48,7 @@ class AgencyCaller:
     claims: AccessClaims
 
 
+@secured_by(AGENCY_TOKEN)
 async def current_agency(
     request: Request,
     runtime: RuntimeDep,
