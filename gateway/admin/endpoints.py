@@ -12,6 +12,7 @@ from gateway.config import ClockMode
 from gateway.deps import AdminDep, CatalogDep, RuntimeDep, SessionDep
 from kernel.clock import MAX_ADVANCE, SimulatedClock, check_simulated_time
 from kernel.errors import Forbidden
+from kernel.problems import problem_responses
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -60,7 +61,7 @@ async def read_clock(runtime: RuntimeDep, _: AdminDep) -> ClockOut:
     return _clock_out(runtime)
 
 
-@router.post("/clock", response_model=ClockOut)
+@router.post("/clock", response_model=ClockOut, responses=problem_responses("simulation_only"))
 async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) -> ClockOut:
     """Set or advance simulated time (simulation mode only; production refuses with 403)."""
     if runtime.shared_clock is None:
@@ -129,7 +130,11 @@ async def declare_extra_holiday(
     )
 
 
-@router.delete("/calendar/holidays/{holiday_id}", status_code=204)
+@router.delete(
+    "/calendar/holidays/{holiday_id}",
+    status_code=204,
+    responses=problem_responses("holiday_not_found"),
+)
 async def withdraw_extra_holiday(
     catalog: CatalogDep, session: SessionDep, _: AdminDep, holiday_id: int
 ) -> None:

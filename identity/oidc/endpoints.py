@@ -46,7 +46,8 @@ from identity.oidc.settings import (
     USERINFO_PATH,
 )
 from kernel.language import negotiate_language
-from kernel.problems import lookup
+from kernel.openapi import OAUTH2
+from kernel.problems import lookup, problem_responses
 
 ProviderGetter = Callable[[Request], OIDCProvider]
 SessionsGetter = Callable[[Request], async_sessionmaker[AsyncSession]]
@@ -193,6 +194,15 @@ _REVOKE_FORM = _form_body(
 )
 
 
+def _oauth_errors(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """RFC 6749 §5.2 errors: JSON (not problem+json) carrying the problem members too."""
+    return problem_responses(*codes, media_type="application/json")
+
+
+_USERINFO_ERRORS = problem_responses("unauthorized", "invalid_token", "insufficient_scope")
+_USERINFO_SECURITY: dict[str, Any] = {"security": [{OAUTH2: ["openid"]}]}
+
+
 def oidc_router(
     provider_getter: ProviderGetter = provider_from_app_state,
     sessions_getter: SessionsGetter = sessions_from_app_state,
@@ -219,7 +229,19 @@ def oidc_router(
         # Short: after a rotation, verifiers should see the new key soon.
         return JSONResponse(provider.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
-    @router.post(TOKEN_PATH, summary="Token endpoint (RFC 6749)", openapi_extra=_TOKEN_FORM)
+    @router.post(
+        TOKEN_PATH,
+        summary="Token endpoint (RFC 6749)",
+        openapi_extra=_TOKEN_FORM,
+        responses=_oauth_errors(
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+        ),
+    )
     async def token(request: Request, provider: Provider, session: Session) -> Response:
         form = await _read_form(request)
         if isinstance(form, Response):
@@ -229,7 +251,12 @@ def oidc_router(
         await session.commit()  # also after a refusal: a reuse may have revoked a login
         return _oauth_response(result, request)
 
-    @router.post(REVOCATION_PATH, summary="Token revocation (RFC 7009)", openapi_extra=_REVOKE_FORM)
+    @router.post(
+        REVOCATION_PATH,
+        summary="Token revocation (RFC 7009)",
+        openapi_extra=_REVOKE_FORM,
+        responses=_oauth_errors("invalid_request", "invalid_client", "unsupported_token_type"),
+    )
     async def revoke(request: Request, provider: Provider, session: Session) -> Response:
         form = await _read_form(request)
         if isinstance(form, Response):
@@ -239,9 +266,19 @@ def oidc_router(
         await session.commit()
         return _oauth_response(result, request)
 
-    @router.get(USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo")
+    @router.get(
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo",
+        responses=_USERINFO_ERRORS,
+        openapi_extra=_USERINFO_SECURITY,
+    )
     @router.post(
-        USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo_post"
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo_post",
+        responses=_USERINFO_ERRORS,
+        openapi_extra=_USERINFO_SECURITY,
     )
     async def userinfo(request: Request, provider: Provider, session: Session) -> JSONResponse:
         claims = await provider.userinfo(session, _bearer_token(request))

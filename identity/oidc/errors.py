@@ -22,6 +22,28 @@ from kernel.errors import BadRequest, FieldError, Forbidden, Unauthorized
 
 REALM = "citizen-gateway"
 
+# What the authorization request (sent inside a verification start) can be refused with: the
+# provider's own codes and the OIDC ones Authlib raises (others are mapped to invalid_request).
+AUTHORIZATION_REQUEST_CODES = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_redirect_uri",
+    "unsupported_response_type",
+    "unsupported_challenge_method",
+    "invalid_scope",
+    "unauthorized_client",
+    "access_denied",
+    "login_required",
+    "consent_required",
+    "interaction_required",
+    "account_selection_required",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+    "invalid_request_object",
+    "invalid_request_uri",
+)
+
 
 class AuthorizationRequestError(BadRequest):
     status, code = 400, "invalid_request"

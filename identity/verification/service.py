@@ -67,6 +67,9 @@ _REFUSALS: dict[CardCheckCode, tuple[str, str]] = {
 }
 
 
+CARD_REFUSAL_CODES = ("card_refused", *(code for code, _ in _REFUSALS.values()))
+
+
 class CardRefused(DomainError):
     status, code = 422, "card_refused"
 
