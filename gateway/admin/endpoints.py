@@ -112,7 +112,12 @@ async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
     )
 
 
-@router.post("/calendar/holidays", response_model=HolidayOut, status_code=201)
+@router.post(
+    "/calendar/holidays",
+    response_model=HolidayOut,
+    status_code=201,
+    responses=problem_responses("agency_not_found"),
+)
 async def declare_extra_holiday(
     catalog: CatalogDep,
     session: SessionDep,
