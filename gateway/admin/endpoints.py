@@ -77,13 +77,17 @@ async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) ->
     return _clock_out(runtime)
 
 
+# No control characters: a NUL cannot be stored in PostgreSQL text (found by schemathesis).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class HolidayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: dt.date
-    agency: Annotated[str | None, Field(max_length=32)] = None
-    name_th: Annotated[str, Field(min_length=1, max_length=300)]
-    name_en: Annotated[str, Field(min_length=1, max_length=300)]
+    agency: Annotated[str | None, Field(max_length=32, pattern=PRINTABLE)] = None
+    name_th: Annotated[str, Field(min_length=1, max_length=300, pattern=PRINTABLE)]
+    name_en: Annotated[str, Field(min_length=1, max_length=300, pattern=PRINTABLE)]
 
 
 class HolidayOut(BaseModel):
