@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.clock import SharedClock
 from gateway.config import Settings
-from gateway.http import RenderCache, negotiate_language
+from gateway.http import RenderCache
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
@@ -23,6 +23,8 @@ from identity import ADMIN, AccessClaims, InsufficientScope, MissingToken, OIDCP
 from kernel.clock import Clock
 from kernel.crypto import PIIVault
 from kernel.errors import Unauthorized
+from kernel.language import negotiate_language
+from kernel.openapi import AGENCY_TOKEN, OPERATOR_TOKEN, secured_by
 
 
 @dataclass
@@ -82,6 +84,7 @@ async def get_language(
 LangDep = Annotated[str, Depends(get_language)]
 
 
+@secured_by(OPERATOR_TOKEN)
 async def require_admin(
     request: Request,
     runtime: RuntimeDep,
@@ -122,6 +125,7 @@ class AgencyCaller:
         return f"{self.client_id}/{officer}" if officer else self.client_id
 
 
+@secured_by(AGENCY_TOKEN)
 async def current_agency(
     request: Request,
     runtime: RuntimeDep,

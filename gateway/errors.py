@@ -3,6 +3,11 @@
 Domain errors (kernel.errors) carry their own status and code. Framework errors (unknown path,
 wrong method, request validation) are mapped here to the same shape, so a client never sees
 another error format, and never a stack trace.
+
+Titles and details follow Accept-Language (Thai by default): the title is the registry's
+(kernel.problems) in that language; the detail is the raise site's English sentence in English,
+and in Thai its Thai sentence when it gave one, else the registry's Thai explanation of the
+code. Every problem says `Content-Language` and `Vary: Accept-Language`.
 """
 
 from __future__ import annotations
@@ -18,29 +23,47 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
+from kernel import problems
 from kernel.errors import DomainError, FieldError
-
-PROBLEM_JSON = "application/problem+json"
-_TYPE_PREFIX = "urn:citizen-gateway:problem:"
+from kernel.language import negotiate_language
+from kernel.problems import GENERIC_BY_STATUS, PROBLEM_JSON, TYPE_PREFIX, Problem, lookup
 
 log = logging.getLogger("gateway.errors")
 
-_HTTP_CODES = {
-    400: ("invalid_request", "The request is invalid"),
-    401: ("unauthorized", "Authentication is required"),
-    403: ("forbidden", "Not allowed"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    406: ("not_acceptable", "Not acceptable"),
-    413: ("payload_too_large", "The request body is too large"),
-    415: ("unsupported_media_type", "Unsupported media type"),
-    500: ("internal_error", "Internal error"),
-}
-
 
 def problem_type(code: str) -> str:
-    return _TYPE_PREFIX + code
+    return TYPE_PREFIX + code
+
+
+def request_language(request: Request) -> str:
+    return negotiate_language(request.headers.get("accept-language"))
+
+
+def scope_language(scope: Scope) -> str:
+    """The language of a raw ASGI request (for answers made below the framework)."""
+    for key, value in scope.get("headers", []):
+        if key == b"accept-language":
+            return negotiate_language(bytes(value).decode("latin-1"))
+    return negotiate_language(None)
+
+
+def language_headers(lang: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    merged = dict(headers or {})
+    merged["Content-Language"] = lang
+    vary = merged.get("Vary")
+    merged["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+    return merged
+
+
+def localized(
+    problem: Problem, lang: str, detail_en: str | None, detail_th: str | None = None
+) -> tuple[str, str]:
+    """The title and detail a reader of `lang` gets."""
+    if lang == "en":
+        return problem.title_en, detail_en or problem.about_en
+    return problem.title_th, detail_th or problem.about_th
 
 
 def problem_body(
@@ -90,37 +113,43 @@ def _request_id(request: Request) -> str | None:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    lang = request_language(request)
+    title, detail = localized(lookup(exc.code, exc.status), lang, exc.detail, exc.detail_th)
     body = problem_body(
         status=exc.status,
         code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
+        title=title,
+        detail=detail,
         instance=request.url.path,
         errors=exc.errors,
         request_id=_request_id(request),
         extra=exc.extra,
     )
-    return problem_response(body, exc.headers)
+    return problem_response(body, language_headers(lang, exc.headers))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
-    if exc.status_code == 404 and detail == "Not Found":
+    status = exc.status_code
+    fallback = "invalid_request" if status < 500 else "internal_error"
+    problem = lookup(GENERIC_BY_STATUS.get(status, fallback))
+    detail: str | None = exc.detail if isinstance(exc.detail, str) and exc.detail else None
+    if status == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}"
     headers = dict(exc.headers or {})
-    if exc.status_code == 405:
+    if status == 405:
         headers["Allow"] = ", ".join(_allowed_methods(request))
+    lang = request_language(request)
+    title, shown = localized(problem, lang, detail)
     body = problem_body(
-        status=exc.status_code,
-        code=code,
+        status=status,
+        code=problem.code,
         title=title,
-        detail=detail,
+        detail=shown,
         instance=request.url.path,
         request_id=_request_id(request),
     )
-    return problem_response(body, headers)
+    return problem_response(body, language_headers(lang, headers))
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -180,32 +209,58 @@ def field_errors_from_validation(raw: Sequence[Any]) -> list[FieldError]:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = field_errors_from_validation(exc.errors())
+    lang = request_language(request)
+    title, detail = localized(
+        lookup("validation_failed"),
+        lang,
+        "; ".join(f"{e.pointer}: {e.message}" for e in errors) or "Invalid request",
+    )
     body = problem_body(
         status=422,
         code="validation_failed",
-        title="Some fields are invalid",
-        detail="; ".join(f"{e.pointer}: {e.message}" for e in errors) or "Invalid request",
+        title=title,
+        detail=detail,
         instance=request.url.path,
         errors=errors,
         request_id=_request_id(request),
     )
-    return problem_response(body)
+    return problem_response(body, language_headers(lang))
 
 
-def internal_error_response(path: str, request_id: str | None) -> Response:
-    """The 500 answer: says an error happened and how to quote it, and nothing else."""
+def plain_problem_response(
+    scope: Scope,
+    code: str,
+    request_id: str | None,
+    detail_en: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A problem answered below the framework (by the middleware), in the request's language."""
+    problem = lookup(code)
+    lang = scope_language(scope)
+    title, detail = localized(problem, lang, detail_en)
     body = problem_body(
-        status=500,
-        code="internal_error",
-        title="Internal error",
-        detail="The gateway failed to handle this request. Quote the request id when reporting it.",
-        instance=path,
+        status=problem.status,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=scope.get("path", ""),
         request_id=request_id,
     )
-    return problem_response(body)
+    return problem_response(body, language_headers(lang, headers))
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def internal_error_response(scope: Scope, request_id: str | None) -> Response:
+    """The 500 answer: says an error happened and how to quote it, and nothing else."""
+    return plain_problem_response(
+        scope,
+        "internal_error",
+        request_id,
+        "The gateway failed to handle this request. Quote the request id when reporting it.",
+    )
+
+
+def install_error_handlers(app: FastAPI, *, refuse_unknown_codes: bool = True) -> None:
+    problems.refuse_unknown_codes(refuse_unknown_codes)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -25,6 +25,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+READINESS = {
+    "type": "object",
+    "required": ["status", "checks", "worker"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ready", "not_ready"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+        "worker": {"type": "string"},
+    },
+}
+
 #: An embedded worker that has not gone round its loop for this long is stalled.
 WORKER_STALLED_SECONDS = 30.0
 
@@ -39,7 +49,13 @@ def _worker(request: Request) -> str:
     return "ok"
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        200: {"description": "Ready", "content": {"application/json": {"schema": READINESS}}},
+        503: {"description": "Not ready", "content": {"application/json": {"schema": READINESS}}},
+    },
+)
 async def readyz(runtime: RuntimeDep, request: Request) -> Response:
     """Ready to take traffic: the database answers, its schema is at the code's revision, and
     the embedded outbox worker (when this process runs one) is going round."""
@@ -64,7 +80,11 @@ async def readyz(runtime: RuntimeDep, request: Request) -> Response:
     )
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 async def metrics(runtime: RuntimeDep) -> Response:
     """Prometheus metrics: request counts and latency by route."""
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)

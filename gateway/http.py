@@ -1,5 +1,5 @@
-"""HTTP helpers shared by endpoints: language negotiation, conditional (ETag) responses, capped
-bodies and streamed downloads."""
+"""HTTP helpers shared by endpoints: conditional (ETag) responses, capped bodies and streamed
+downloads. Language negotiation is in kernel.language (identity needs it too)."""
 
 from __future__ import annotations
 
@@ -22,36 +22,7 @@ from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
-SUPPORTED_LANGUAGES = ("th", "en")
-DEFAULT_LANGUAGE = "th"
 CATALOG_CACHE_CONTROL = "public, max-age=60"
-
-
-def negotiate_language(header: str | None) -> str:
-    """Pick th or en from an Accept-Language header (RFC 9110 s.12.5.4); Thai by default.
-
-    The highest q wins, the earlier entry on a tie; q=0 means "not this one"; `*` stands for
-    the default. Malformed entries are skipped, and only the first 20 entries are read.
-    """
-    if not header:
-        return DEFAULT_LANGUAGE
-    candidates: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, *params = part.split(";")
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = -1.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary == "*":
-            primary = DEFAULT_LANGUAGE
-        if primary in SUPPORTED_LANGUAGES and 0 < q <= 1:
-            candidates.append((q, -position, primary))
-    return max(candidates)[2] if candidates else DEFAULT_LANGUAGE
 
 
 def _etag(body: bytes) -> str:

@@ -42,6 +42,7 @@ from gateway.http import RenderCache
 from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
+from gateway.openapi import install_openapi
 from gateway.pagination import CursorCodec
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
@@ -143,7 +144,8 @@ def create_app(
     app.state.receipt_signer = applications.signer
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
-    install_error_handlers(app)
+    # An undeclared problem code fails loudly in development and tests, never in production.
+    install_error_handlers(app, refuse_unknown_codes=settings.env is not Environment.PRODUCTION)
     app.add_middleware(
         GatewayMiddleware,
         metrics=runtime.metrics,
@@ -179,6 +181,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_docs(app)
+    install_openapi(app, routers)  # errors, security: the document matches the server
     app.state.method_table = method_table([*routers, app.router])
     return app
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import internal_error_response, problem_body, problem_response
+from gateway.errors import internal_error_response, plain_problem_response
 from gateway.logs import request_id_var
 
 log = logging.getLogger("gateway.access")
@@ -120,7 +120,7 @@ class GatewayMiddleware:
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
-                response = internal_error_response(scope.get("path", ""), request_id)
+                response = internal_error_response(scope, request_id)
                 await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
@@ -156,15 +156,13 @@ class GatewayMiddleware:
         return limited
 
     async def _too_large(self, scope: Scope, send: Send, request_id: str, limit: int) -> None:
-        body = problem_body(
-            status=413,
-            code="payload_too_large",
-            title="The request body is too large",
-            detail=f"The body exceeds {limit} bytes.",
-            instance=scope.get("path"),
-            request_id=request_id,
+        response = plain_problem_response(
+            scope,
+            "payload_too_large",
+            request_id,
+            f"The body exceeds {limit} bytes.",
+            {"connection": "close"},
         )
-        response = problem_response(body, {"connection": "close"})
 
         async def no_receive() -> Message:
             return {"type": "http.disconnect"}

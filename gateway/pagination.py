@@ -46,7 +46,11 @@ class CursorCodec:
 
     def decode(self, cursor: str, fingerprint: str) -> str:
         """The key the previous page ended at; BadRequest for a tampered or foreign cursor."""
-        invalid = BadRequest("The cursor is not valid for this list.", code="invalid_cursor")
+        invalid = BadRequest(
+            "The cursor is not valid for this list.",
+            code="invalid_cursor",
+            detail_th="เคอร์เซอร์นี้ใช้กับรายการนี้ไม่ได้",
+        )
         if len(cursor) > MAX_CURSOR_CHARS or cursor.count(".") != 1:
             raise invalid
         payload_text, mac_text = cursor.split(".")
@@ -64,5 +68,6 @@ class CursorCodec:
             raise BadRequest(
                 "The cursor belongs to another query; start again without it.",
                 code="invalid_cursor",
+                detail_th="เคอร์เซอร์นี้เป็นของคำค้นอื่น ให้เริ่มใหม่โดยไม่ส่งเคอร์เซอร์",
             )
         return str(data["a"])

@@ -19,7 +19,7 @@ def meets(level: str | None, minimum: str) -> bool:
 
 
 class StepUpRequired(Unauthorized):
-    status, code, title = 401, "insufficient_user_authentication", "A stronger login is needed"
+    status, code = 401, "insufficient_user_authentication"
 
 
 def require_assurance(level: str | None, minimum: str) -> None:

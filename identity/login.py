@@ -30,6 +30,7 @@ from identity.verification.models import Citizen
 from identity.verification.prechecks import age_on
 from identity.verification.service import Verified
 from kernel.errors import Unauthorized
+from kernel.openapi import CITIZEN_TOKEN, secured_by
 
 
 def connect(runtime: IdentityRuntime, provider: OIDCProvider) -> None:
@@ -85,6 +86,7 @@ async def _provider(request: Request) -> OIDCProvider:
     return provider
 
 
+@secured_by(CITIZEN_TOKEN)
 async def current_citizen(
     runtime: RuntimeDep,
     provider: Annotated[OIDCProvider, Depends(_provider)],

@@ -15,13 +15,20 @@
     └── ServiceUnavailable (503)     service_unavailable, with Retry-After
 
 Services raise these without knowing about HTTP; the gateway renders them as RFC 9457
-problem+json. Clients switch on `code`, never on `detail`.
+problem+json. Clients switch on `code`, never on `detail`. Every code (a class's own, or a finer
+one given at the raise site with `code=`) is declared once in `kernel.problems`, with its
+status and its title and explanation in Thai and English; an undeclared code is refused.
+
+`detail` is the raise site's English sentence; `detail_th` its Thai one. A Thai reader of an
+error raised without `detail_th` gets the registry's Thai explanation of the code instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from kernel.problems import PROBLEMS, lookup
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,15 @@ class FieldError:
 class DomainError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "invalid_request"
-    title: ClassVar[str] = "The request is invalid"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A class's own code must be declared: checked on import, so it cannot ship.
+        problem = PROBLEMS.get(cls.code)
+        if problem is None or cls.status not in problem.statuses:
+            raise TypeError(
+                f"{cls.__name__}: code {cls.code!r} / {cls.status} not in kernel.problems"
+            )
 
     def __init__(
         self,
@@ -47,59 +62,68 @@ class DomainError(Exception):
         code: str | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        detail_th: str | None = None,
     ) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # a finer code for the same status
+        # Refuses an undeclared code (or one declared for another status) outside production.
+        problem = lookup(self.code, self.status)
+        self.code = problem.code  # type: ignore[misc]
+        super().__init__(detail or problem.title_en)
+        self.detail = detail or problem.title_en
+        self.detail_th = detail_th
         self.errors = errors or []
         self.headers = headers or {}
         self.extra = extra or {}  # further problem members, e.g. {"registry_code": 4}
-        if code is not None:
-            self.code = code  # type: ignore[misc]  # a finer code for the same status
+
+    @property
+    def title(self) -> str:
+        return lookup(self.code, self.status).title_en
 
 
 class BadRequest(DomainError):
-    status, code, title = 400, "invalid_request", "The request is invalid"
+    status, code = 400, "invalid_request"
 
 
 class Unauthorized(DomainError):
-    status, code, title = 401, "unauthorized", "Authentication is required"
+    status, code = 401, "unauthorized"
 
 
 class Forbidden(DomainError):
-    status, code, title = 403, "forbidden", "Not allowed"
+    status, code = 403, "forbidden"
 
 
 class NotFound(DomainError):
-    status, code, title = 404, "not_found", "Not found"
+    status, code = 404, "not_found"
 
 
 class Conflict(DomainError):
-    status, code, title = 409, "conflict", "Conflicts with the current state"
+    status, code = 409, "conflict"
 
 
 class PayloadTooLarge(DomainError):
-    status, code, title = 413, "payload_too_large", "The request body is too large"
+    status, code = 413, "payload_too_large"
 
 
 class UnsupportedMediaType(DomainError):
-    status, code, title = 415, "unsupported_media_type", "The content type is not accepted"
+    status, code = 415, "unsupported_media_type"
 
 
 class Gone(DomainError):
-    status, code, title = 410, "gone", "No longer available"
+    status, code = 410, "gone"
 
 
 class TooManyRequests(DomainError):
-    status, code, title = 429, "too_many_requests", "Too many attempts"
+    status, code = 429, "too_many_requests"
 
 
 class BadGateway(DomainError):
-    status, code, title = 502, "bad_gateway", "An agency answered in a way the gateway cannot use"
+    status, code = 502, "bad_gateway"
 
 
 class ServiceUnavailable(DomainError):
-    status, code, title = 503, "service_unavailable", "Temporarily unavailable"
+    status, code = 503, "service_unavailable"
 
 
 class ValidationFailed(DomainError):
-    status, code, title = 422, "validation_failed", "Some fields are invalid"
+    status, code = 422, "validation_failed"

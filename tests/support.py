@@ -22,6 +22,7 @@ from gateway.forwarding.ledger import Delivery
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app
 from identity.clients import MOBILE_APP_CLIENT_ID, MOBILE_APP_REDIRECT_URIS
+from kernel.problems import PROBLEMS
 from mock_agencies.dopa.population import build_population
 
 PROBLEM_JSON = "application/problem+json"
@@ -37,6 +38,10 @@ def assert_problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
         assert body.get(field), f"problem without {field}: {body}"
     assert body["status"] == status
     assert body["code"] == code
+    assert code in PROBLEMS, f"{code} is not declared in kernel.problems"
+    # Titles and details follow Accept-Language (Thai by default), and say so.
+    assert r.headers["content-language"] in {"th", "en"}
+    assert "accept-language" in r.headers["vary"].lower()
     return body
 
 

@@ -13,6 +13,7 @@ from gateway.config import ClockMode
 from gateway.deps import AdminDep, RuntimeDep, UowDep
 from kernel.clock import MAX_ADVANCE, SimulatedClock, check_simulated_time
 from kernel.errors import Forbidden
+from kernel.problems import problem_responses
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
@@ -61,13 +62,14 @@ async def read_clock(runtime: RuntimeDep, _: AdminDep) -> ClockOut:
     return _clock_out(runtime)
 
 
-@router.post("/clock", response_model=ClockOut)
+@router.post("/clock", response_model=ClockOut, responses=problem_responses("simulation_only"))
 async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) -> ClockOut:
     """Set or advance simulated time (simulation mode only; production refuses with 403)."""
     if runtime.shared_clock is None:
         raise Forbidden(
             "This gateway runs on the system clock; simulated time is refused.",
             code="simulation_only",
+            detail_th="ระบบนี้ใช้นาฬิกาจริง เลื่อนเวลาจำลองไม่ได้",
         )
     if change.set is not None:
         await runtime.shared_clock.set(change.set)
@@ -76,13 +78,17 @@ async def change_clock(runtime: RuntimeDep, _: AdminDep, change: ClockChange) ->
     return _clock_out(runtime)
 
 
+# No control characters: a NUL cannot be stored in PostgreSQL text (found by schemathesis).
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class HolidayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: dt.date
-    agency: Annotated[str | None, Field(max_length=32)] = None
-    name_th: Annotated[str, Field(min_length=1, max_length=300)]
-    name_en: Annotated[str, Field(min_length=1, max_length=300)]
+    agency: Annotated[str | None, Field(max_length=32, pattern=PRINTABLE)] = None
+    name_th: Annotated[str, Field(min_length=1, max_length=300, pattern=PRINTABLE)]
+    name_en: Annotated[str, Field(min_length=1, max_length=300, pattern=PRINTABLE)]
 
 
 class HolidayOut(BaseModel):
@@ -111,7 +117,12 @@ async def list_extra_holidays(catalog: CatalogDep, _: AdminDep) -> HolidayList:
     )
 
 
-@router.post("/calendar/holidays", response_model=HolidayOut, status_code=201)
+@router.post(
+    "/calendar/holidays",
+    response_model=HolidayOut,
+    status_code=201,
+    responses=problem_responses("agency_not_found"),
+)
 async def declare_extra_holiday(
     catalog: CatalogDep,
     uow: UowDep,
@@ -129,7 +140,11 @@ async def declare_extra_holiday(
     )
 
 
-@router.delete("/calendar/holidays/{holiday_id}", status_code=204)
+@router.delete(
+    "/calendar/holidays/{holiday_id}",
+    status_code=204,
+    responses=problem_responses("holiday_not_found"),
+)
 async def withdraw_extra_holiday(
     catalog: CatalogDep, uow: UowDep, _: AdminDep, holiday_id: int
 ) -> None:

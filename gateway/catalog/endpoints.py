@@ -7,7 +7,7 @@ If-None-Match, so apps revalidate cheaply.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
@@ -21,9 +21,12 @@ from gateway.catalog.service import ServiceQuery
 from gateway.deps import LangDep, RuntimeDep
 from gateway.http import conditional_json, render_json
 from identity import CitizenDep, require_assurance
+from kernel.problems import problem_responses
 from kernel.working_time import BANGKOK
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+# Catalog reads carry an ETag: If-None-Match with the current one answers 304.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not Modified"}}
 
 MAX_PAGE = 200
 MAX_CALENDAR_DAYS = 92
@@ -31,7 +34,7 @@ CALENDAR_FIRST_DAY = dt.date(1970, 1, 1)
 CALENDAR_LAST_DAY = dt.date(2199, 9, 30)
 
 
-@router.get("/categories", response_model=schemas.CategoryList)
+@router.get("/categories", response_model=schemas.CategoryList, responses=NOT_MODIFIED)
 async def list_categories(request: Request, catalog: CatalogDep, lang: LangDep) -> Response:
     """The 12 categories of the portal, each with the number of live e-services in it."""
     items = [
@@ -43,7 +46,7 @@ async def list_categories(request: Request, catalog: CatalogDep, lang: LangDep) 
     return conditional_json(request, schemas.CategoryList(items=items), lang)
 
 
-@router.get("/life-stages", response_model=schemas.LifeStageList)
+@router.get("/life-stages", response_model=schemas.LifeStageList, responses=NOT_MODIFIED)
 async def list_life_stages(request: Request, lang: LangDep) -> Response:
     """The 5 life stages the portal groups services by."""
     items = [
@@ -52,7 +55,11 @@ async def list_life_stages(request: Request, lang: LangDep) -> Response:
     return conditional_json(request, schemas.LifeStageList(items=items), lang)
 
 
-@router.get("/services", response_model=schemas.ServicePage)
+@router.get(
+    "/services",
+    response_model=schemas.ServicePage,
+    responses={**NOT_MODIFIED, **problem_responses("invalid_cursor")},
+)
 async def list_services(
     request: Request,
     catalog: CatalogDep,
@@ -83,7 +90,11 @@ async def list_services(
     return conditional_json(request, body, lang)
 
 
-@router.get("/services/{service_id}", response_model=schemas.ServiceDetail)
+@router.get(
+    "/services/{service_id}",
+    response_model=schemas.ServiceDetail,
+    responses={**NOT_MODIFIED, **problem_responses("service_not_found")},
+)
 async def get_service(
     request: Request,
     catalog: CatalogDep,
@@ -101,14 +112,18 @@ async def get_service(
     return conditional_json(request, rendered, lang)
 
 
-@router.get("/agencies", response_model=schemas.AgencyList)
+@router.get("/agencies", response_model=schemas.AgencyList, responses=NOT_MODIFIED)
 async def list_agencies(request: Request, catalog: CatalogDep, lang: LangDep) -> Response:
     """Every agency on the portal."""
     items = [schemas.agency_out(a, n, lang) for a, n in await catalog.agencies()]
     return conditional_json(request, schemas.AgencyList(items=items), lang)
 
 
-@router.get("/agencies/{code}", response_model=schemas.AgencyDetail)
+@router.get(
+    "/agencies/{code}",
+    response_model=schemas.AgencyDetail,
+    responses={**NOT_MODIFIED, **problem_responses("agency_not_found")},
+)
 async def get_agency(
     request: Request, catalog: CatalogDep, lang: LangDep, code: Annotated[str, Path(max_length=32)]
 ) -> Response:
@@ -117,7 +132,11 @@ async def get_agency(
     return conditional_json(request, schemas.agency_detail(agency, live, lang), lang)
 
 
-@router.get("/agencies/{code}/calendar", response_model=schemas.AgencyCalendar)
+@router.get(
+    "/agencies/{code}/calendar",
+    response_model=schemas.AgencyCalendar,
+    responses=problem_responses("agency_not_found"),
+)
 async def get_agency_calendar(
     catalog: CatalogDep,
     runtime: RuntimeDep,
@@ -165,7 +184,13 @@ class ServiceAccess(BaseModel):
     allowed: bool
 
 
-@router.get("/services/{service_id}/access", response_model=ServiceAccess)
+@router.get(
+    "/services/{service_id}/access",
+    response_model=ServiceAccess,
+    responses=problem_responses(
+        "service_not_found", "insufficient_user_authentication", "invalid_token", "unauthorized"
+    ),
+)
 async def check_service_access(
     catalog: CatalogDep,
     login: CitizenDep,

@@ -90,6 +90,7 @@ class CatalogService:
         if len(terms) > MAX_QUERY_TERMS:
             raise ValidationFailed(
                 f"Search with at most {MAX_QUERY_TERMS} words.",
+                detail_th=f"ค้นหาได้ไม่เกิน {MAX_QUERY_TERMS} คำ",
                 errors=[FieldError("/query/q", "too_many_terms", "too many words")],
             )
         if query.agency is not None:
@@ -112,6 +113,7 @@ class CatalogService:
         if code not in codes:
             raise ValidationFailed(
                 f"Unknown agency {code!r}.",
+                detail_th=f"ไม่รู้จักหน่วยงาน {code!r}",
                 errors=[
                     FieldError("/query/agency", "enum", "unknown agency code", {"allowed": codes})
                 ],
@@ -120,7 +122,11 @@ class CatalogService:
     async def service(self, service_id: str) -> EService:
         service = await self.repository.get_service(service_id)
         if service is None:
-            raise NotFound(f"No live e-service {service_id!r}.", code="service_not_found")
+            raise NotFound(
+                f"No live e-service {service_id!r}.",
+                code="service_not_found",
+                detail_th=f"ไม่พบบริการ {service_id!r} ที่เปิดให้บริการอยู่",
+            )
         return service
 
     async def agencies(self) -> list[tuple[Agency, int]]:
@@ -130,7 +136,9 @@ class CatalogService:
     async def agency_only(self, code: str) -> Agency:
         agency = await self.repository.get_agency(code)
         if agency is None:
-            raise NotFound(f"No agency {code!r}.", code="agency_not_found")
+            raise NotFound(
+                f"No agency {code!r}.", code="agency_not_found", detail_th=f"ไม่พบหน่วยงาน {code!r}"
+            )
         return agency
 
     async def agency(self, code: str) -> tuple[Agency, int]:
@@ -203,7 +211,11 @@ class CatalogService:
 
     async def withdraw_holiday(self, holiday_id: int) -> None:
         if not await self.repository.delete_extra_holiday(holiday_id):
-            raise NotFound(f"No declared holiday {holiday_id}.", code="holiday_not_found")
+            raise NotFound(
+                f"No declared holiday {holiday_id}.",
+                code="holiday_not_found",
+                detail_th=f"ไม่พบวันหยุดที่ประกาศไว้รหัส {holiday_id}",
+            )
 
     async def import_catalog(self, catalog: CatalogFile, now: dt.datetime) -> tuple[int, int]:
         """Create or update every agency and service in `catalog`; (agencies, services)."""

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from gateway.receipts.signer import ReceiptSigner
 from gateway.receipts.tsa import TimestampAuthority
 from kernel.errors import PayloadTooLarge, UnsupportedMediaType
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/trust", tags=["trust"])
 
@@ -62,7 +63,10 @@ async def _query_body(request: Request) -> bytes:
     openapi_extra={
         "requestBody": {"required": True, "content": {TIMESTAMP_QUERY: _BINARY}},
     },
-    responses={200: {"content": {TIMESTAMP_REPLY: _BINARY}}},
+    responses={
+        200: {"content": {TIMESTAMP_REPLY: _BINARY}},
+        **problem_responses("unsupported_media_type", "payload_too_large"),
+    },
 )
 async def timestamp(request: Request) -> Response:
     """RFC 3161 time-stamping over HTTP. A well-formed request that the TSA refuses (e.g. a
@@ -98,7 +102,11 @@ async def ca_certificate(request: Request) -> Response:
     )
 
 
-@router.get("/receipt-keys")
+@router.get(
+    "/receipt-keys",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/jwk-set+json": {"schema": {"type": "object"}}}}},
+)
 async def receipt_keys(request: Request) -> JSONResponse:
     """The JWKS (RFC 7517) of the receipt keys: the current one and every earlier one, since a
     receipt must verify for years (R-10.4)."""

@@ -45,24 +45,16 @@ from identity.oidc.settings import (
     TOKEN_PATH,
     USERINFO_PATH,
 )
+from kernel.language import negotiate_language
+from kernel.openapi import OAUTH2
+from kernel.problems import lookup, problem_responses
 
 ProviderGetter = Callable[[Request], OIDCProvider]
 SessionsGetter = Callable[[Request], async_sessionmaker[AsyncSession]]
 
-PROBLEM_TYPE_PREFIX = "urn:citizen-gateway:problem:"
 _MAX_FORM_FIELDS = 50
 _FORM = "application/x-www-form-urlencoded"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-_OAUTH_TITLES = {
-    "invalid_request": "The token request is invalid",
-    "invalid_client": "Client authentication failed",
-    "invalid_grant": "The grant is invalid, expired, revoked or not this client's",
-    "unauthorized_client": "The client may not use this grant type",
-    "unsupported_grant_type": "The grant type is not supported",
-    "invalid_scope": "The scope is invalid for this client",
-    "unsupported_token_type": "The token type cannot be revoked",
-}
 
 
 def provider_from_app_state(request: Request) -> OIDCProvider:
@@ -85,17 +77,22 @@ def _request_id(request: Request) -> str | None:
 def oauth_error_body(
     error: str, description: str | None, status: int, request: Request
 ) -> dict[str, Any]:
-    """RFC 6749 §5.2 members, then the gateway's problem members (RFC 9457)."""
-    title = _OAUTH_TITLES.get(error, "The OAuth request failed")
+    """RFC 6749 §5.2 members, then the gateway's problem members (RFC 9457).
+
+    `error_description` stays the English sentence (RFC 6749 allows only ASCII there); the
+    problem's `title` and `detail` follow Accept-Language like every other problem.
+    """
+    problem = lookup(error)
+    lang = negotiate_language(request.headers.get("accept-language"))
     # Never without a description: docs/api.md promises one on every error (the server fills
-    # Authlib's gaps; the title is the last resort).
-    description = description or title
+    # Authlib's gaps; the code's English explanation is the last resort).
+    description = description or problem.about_en
     body: dict[str, Any] = {"error": error, "error_description": description}
     body.update(
-        type=PROBLEM_TYPE_PREFIX + error,
-        title=title,
+        type=problem.type,
+        title=problem.title(lang),
         status=status,
-        detail=description,
+        detail=description if lang == "en" else problem.about_th,
         code=error,
         instance=request.url.path,
     )
@@ -126,11 +123,19 @@ def _oauth_response(result: OAuthResponse, request: Request) -> Response:
             )
         )
     headers = {k: v for k, v in result.headers if k.lower() != "content-type"}
+    if result.status >= 400 and result.error:
+        headers.update(_language_headers(request))
     return _json(body, result.status, {**headers, **_NO_STORE})
 
 
+def _language_headers(request: Request) -> dict[str, str]:
+    lang = negotiate_language(request.headers.get("accept-language"))
+    return {"Content-Language": lang, "Vary": "Accept-Language"}
+
+
 def _form_error(description: str, request: Request) -> Response:
-    return _json(oauth_error_body("invalid_request", description, 400, request), 400, _NO_STORE)
+    body = oauth_error_body("invalid_request", description, 400, request)
+    return _json(body, 400, {**_NO_STORE, **_language_headers(request)})
 
 
 async def _read_form(request: Request) -> list[tuple[str, str]] | Response:
@@ -190,6 +195,15 @@ _REVOKE_FORM = _form_body(
 )
 
 
+def _oauth_errors(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """RFC 6749 §5.2 errors: JSON (not problem+json) carrying the problem members too."""
+    return problem_responses(*codes, media_type="application/json")
+
+
+_USERINFO_ERRORS = problem_responses("unauthorized", "invalid_token", "insufficient_scope")
+_USERINFO_SECURITY: dict[str, Any] = {"security": [{OAUTH2: ["openid"]}]}
+
+
 def oidc_router(
     provider_getter: ProviderGetter = provider_from_app_state,
     sessions_getter: SessionsGetter = sessions_from_app_state,
@@ -216,7 +230,19 @@ def oidc_router(
         # Short: after a rotation, verifiers should see the new key soon.
         return JSONResponse(provider.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
-    @router.post(TOKEN_PATH, summary="Token endpoint (RFC 6749)", openapi_extra=_TOKEN_FORM)
+    @router.post(
+        TOKEN_PATH,
+        summary="Token endpoint (RFC 6749)",
+        openapi_extra=_TOKEN_FORM,
+        responses=_oauth_errors(
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+        ),
+    )
     async def token(request: Request, provider: Provider, session: Session) -> Response:
         form = await _read_form(request)
         if isinstance(form, Response):
@@ -226,7 +252,12 @@ def oidc_router(
         await session.commit()  # also after a refusal: a reuse may have revoked a login
         return _oauth_response(result, request)
 
-    @router.post(REVOCATION_PATH, summary="Token revocation (RFC 7009)", openapi_extra=_REVOKE_FORM)
+    @router.post(
+        REVOCATION_PATH,
+        summary="Token revocation (RFC 7009)",
+        openapi_extra=_REVOKE_FORM,
+        responses=_oauth_errors("invalid_request", "invalid_client", "unsupported_token_type"),
+    )
     async def revoke(request: Request, provider: Provider, session: Session) -> Response:
         form = await _read_form(request)
         if isinstance(form, Response):
@@ -236,9 +267,19 @@ def oidc_router(
         await session.commit()
         return _oauth_response(result, request)
 
-    @router.get(USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo")
+    @router.get(
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo",
+        responses=_USERINFO_ERRORS,
+        openapi_extra=_USERINFO_SECURITY,
+    )
     @router.post(
-        USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo_post"
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo_post",
+        responses=_USERINFO_ERRORS,
+        openapi_extra=_USERINFO_SECURITY,
     )
     async def userinfo(request: Request, provider: Provider, session: Session) -> JSONResponse:
         claims = await provider.userinfo(session, _bearer_token(request))

@@ -22,9 +22,31 @@ from kernel.errors import BadRequest, FieldError, Forbidden, Unauthorized
 
 REALM = "citizen-gateway"
 
+# What the authorization request (sent inside a verification start) can be refused with: the
+# provider's own codes and the OIDC ones Authlib raises (others are mapped to invalid_request).
+AUTHORIZATION_REQUEST_CODES = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_redirect_uri",
+    "unsupported_response_type",
+    "unsupported_challenge_method",
+    "invalid_scope",
+    "unauthorized_client",
+    "access_denied",
+    "login_required",
+    "consent_required",
+    "interaction_required",
+    "account_selection_required",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+    "invalid_request_object",
+    "invalid_request_uri",
+)
+
 
 class AuthorizationRequestError(BadRequest):
-    status, code, title = 400, "invalid_request", "The authorization request is invalid"
+    status, code = 400, "invalid_request"
 
     def __init__(self, detail: str, *, parameter: str | None = None, code: str | None = None):
         errors = [FieldError(f"/{parameter}", code or self.code, detail)] if parameter else None
@@ -32,27 +54,27 @@ class AuthorizationRequestError(BadRequest):
 
 
 class InvalidClient(AuthorizationRequestError):
-    status, code, title = 400, "invalid_client", "The client is unknown"
+    status, code = 400, "invalid_client"
 
 
 class InvalidRedirectUri(AuthorizationRequestError):
-    status, code, title = 400, "invalid_redirect_uri", "The redirect URI is not registered"
+    status, code = 400, "invalid_redirect_uri"
 
 
 class UnsupportedResponseType(AuthorizationRequestError):
-    status, code, title = 400, "unsupported_response_type", "Only response_type=code is supported"
+    status, code = 400, "unsupported_response_type"
 
 
 class UnsupportedChallengeMethod(AuthorizationRequestError):
-    status, code, title = 400, "unsupported_challenge_method", "PKCE needs S256"
+    status, code = 400, "unsupported_challenge_method"
 
 
 class InvalidScope(AuthorizationRequestError):
-    status, code, title = 400, "invalid_scope", "The scope is invalid for this client"
+    status, code = 400, "invalid_scope"
 
 
 class InvalidClientMetadata(BadRequest):
-    status, code, title = 400, "invalid_client_metadata", "The client registration is invalid"
+    status, code = 400, "invalid_client_metadata"
 
 
 def _quoted(text: str) -> str:
@@ -62,7 +84,7 @@ def _quoted(text: str) -> str:
 class InvalidToken(Unauthorized):
     """A missing, malformed, expired, revoked or foreign access token (RFC 6750 §3.1)."""
 
-    status, code, title = 401, "invalid_token", "The access token is invalid"
+    status, code = 401, "invalid_token"
 
     def __init__(self, detail: str) -> None:
         challenge = (
@@ -74,14 +96,14 @@ class InvalidToken(Unauthorized):
 class MissingToken(Unauthorized):
     """No bearer token at all: the challenge carries no error code (RFC 6750 §3.1)."""
 
-    status, code, title = 401, "unauthorized", "Authentication is required"
+    status, code = 401, "unauthorized"
 
     def __init__(self, detail: str = "Send an access token: 'Authorization: Bearer <token>'."):
         super().__init__(detail, headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'})
 
 
 class InsufficientScope(Forbidden):
-    status, code, title = 403, "insufficient_scope", "The access token lacks a required scope"
+    status, code = 403, "insufficient_scope"
 
     def __init__(self, required: tuple[str, ...]) -> None:
         needed = " ".join(required)

@@ -79,6 +79,7 @@ from identity.oidc.scopes import (
 from identity.oidc.secret_hash import verify_secret
 from identity.oidc.settings import AUTHORIZATION_PATH, OIDCSettings
 from identity.oidc.tokens import AccessClaims, Grant, TokenSigner
+from kernel.problems import PROBLEMS
 
 log = logging.getLogger("identity.oidc")
 
@@ -346,6 +347,8 @@ def _domain_error(error: Any) -> AuthorizationRequestError:
     cls = _DOMAIN_ERRORS.get(code)
     if cls is not None:
         return cls(detail, parameter=parameter)
+    if code not in PROBLEMS:  # an Authlib error the registry does not list: still a 400
+        code = "invalid_request"
     return AuthorizationRequestError(detail, parameter=parameter, code=code)
 
 

@@ -20,14 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.civil_registry import CivilRegistry
 from identity.crypto import PIIVault
+from identity.oidc.errors import AUTHORIZATION_REQUEST_CODES
 from identity.verification.face import TEMPLATE_SIZE, FaceMatcher
 from identity.verification.service import (
+    CARD_REFUSAL_CODES,
     CardInput,
     VerificationService,
     VerificationSettings,
     Verified,
 )
 from kernel.clock import Clock
+from kernel.problems import problem_responses
 
 # Completes the OpenID Connect side of a verified login: (session, verified) -> authorization.
 Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
@@ -149,8 +152,16 @@ def _service(session: AsyncSession, runtime: IdentityRuntime) -> VerificationSer
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"], dependencies=[Depends(no_store)])
 
+_REGISTRY = ("registry_unavailable", "registry_error", "too_many_attempts")
+_CHALLENGE = ("verification_not_found", "challenge_used", "challenge_expired", *_REGISTRY)
 
-@router.post("/verifications", status_code=201, response_model=VerificationStarted)
+
+@router.post(
+    "/verifications",
+    status_code=201,
+    response_model=VerificationStarted,
+    responses=problem_responses(*AUTHORIZATION_REQUEST_CODES, *CARD_REFUSAL_CODES, *_REGISTRY),
+)
 async def start_verification(
     request: Request, runtime: RuntimeDep, session: SessionDep, body: VerificationStart
 ) -> VerificationStarted:
@@ -177,7 +188,11 @@ async def start_verification(
     )
 
 
-@router.post("/verifications/{verification_id}/face", response_model=VerificationResult)
+@router.post(
+    "/verifications/{verification_id}/face",
+    response_model=VerificationResult,
+    responses=problem_responses(*_CHALLENGE, "face_refused", "face_mismatch", "liveness_failed"),
+)
 async def answer_face_challenge(
     request: Request,
     runtime: RuntimeDep,
@@ -192,7 +207,11 @@ async def answer_face_challenge(
     return await _result(runtime, session, verification_id, verified)
 
 
-@router.post("/verifications/{verification_id}/card-only", response_model=VerificationResult)
+@router.post(
+    "/verifications/{verification_id}/card-only",
+    response_model=VerificationResult,
+    responses=problem_responses(*_CHALLENGE),
+)
 async def finish_with_card_only(
     request: Request,
     runtime: RuntimeDep,

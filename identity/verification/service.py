@@ -68,12 +68,15 @@ _REFUSALS: dict[CardCheckCode, tuple[str, str]] = {
 }
 
 
+CARD_REFUSAL_CODES = ("card_refused", *(code for code, _ in _REFUSALS.values()))
+
+
 class CardRefused(DomainError):
-    status, code, title = 422, "card_refused", "The civil registry did not accept the card"
+    status, code = 422, "card_refused"
 
 
 class FaceRefused(DomainError):
-    status, code, title = 422, "face_refused", "The face scan did not prove the identity"
+    status, code = 422, "face_refused"
 
 
 PER_ID = AttemptPolicy(5, dt.timedelta(minutes=15), dt.timedelta(minutes=15))

@@ -382,8 +382,9 @@ async def test_a_holiday_for_an_unknown_agency_is_a_404(
         {**BRIDGE_DAY, "name_th": ""},
         {"day": "2026-05-04"},
         {**BRIDGE_DAY, "observed": True},
+        {**BRIDGE_DAY, "name_en": "Bridge\u0000day"},  # PostgreSQL text cannot hold a NUL
     ],
-    ids=["impossible date", "empty name", "no names", "unknown key"],
+    ids=["impossible date", "empty name", "no names", "unknown key", "control character"],
 )
 async def test_an_invalid_holiday_is_a_422(
     client: httpx.AsyncClient, admin_headers: dict[str, str], holiday: dict[str, Any]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from support import assert_problem
 
-from gateway.http import negotiate_language
+from kernel.language import negotiate_language
 
 
 async def test_405_allow_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
