@@ -47,7 +47,7 @@ CONFLICTS = (IntegrityError, StaleDataError)
 
 
 class ConcurrentChange(Conflict):
-    status, code, title = 409, "concurrent_change", "Changed by another request"
+    status, code = 409, "concurrent_change"
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(
