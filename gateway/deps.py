@@ -15,7 +15,7 @@ from gateway.admin.clock import SharedClock
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.config import Settings
-from gateway.http import RenderCache, negotiate_language
+from gateway.http import RenderCache, negotiate_language, record_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
@@ -57,9 +57,10 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_language(
+    request: Request,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> str:
-    return negotiate_language(accept_language)
+    return record_language(request, negotiate_language(accept_language))
 
 
 LangDep = Annotated[str, Depends(get_language)]

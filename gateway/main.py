@@ -35,7 +35,7 @@ from gateway.forwarding import web as web_integration
 from gateway.forwarding.credentials import AgencyCredentials, load_agency_credentials
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
-from gateway.http import RenderCache
+from gateway.http import RenderCache, ResponseHeadersMiddleware
 from gateway.keys import Secrets, dopa_consumer, load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
@@ -129,6 +129,7 @@ def create_app(
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
     install_error_handlers(app)
+    app.add_middleware(ResponseHeadersMiddleware, max_header_count=settings.max_header_count)
     app.add_middleware(
         GatewayMiddleware,
         metrics=runtime.metrics,

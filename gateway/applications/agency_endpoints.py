@@ -33,11 +33,12 @@ from gateway.applications.schemas import (
 )
 from gateway.applications.service import Actor
 from gateway.deps import LangDep, RuntimeDep
+from gateway.http import PersonalDataRoute
 from identity.oidc import AccessClaims, OIDCProvider
 from identity.oidc.errors import InsufficientScope, MissingToken
 from kernel.errors import Conflict, FieldError, ValidationFailed
 
-router = APIRouter(prefix="/v1/agency", tags=["agency"])
+router = APIRouter(prefix="/v1/agency", tags=["agency"], route_class=PersonalDataRoute)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ from gateway.applications.transfer import copy_attachments, discard
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.deps import LangDep, RuntimeDep, SessionDep
-from gateway.http import parse_body, read_capped
+from gateway.http import PersonalDataRoute, parse_body, read_capped
 from gateway.idempotency import HEADER, Idempotency, check_key, fingerprint
 from gateway.storage.uploads import receive_multipart
 from identity.login import CitizenDep
@@ -64,7 +64,7 @@ from kernel.errors import (
     ValidationFailed,
 )
 
-router = APIRouter(prefix="/v1", tags=["applications"])
+router = APIRouter(prefix="/v1", tags=["applications"], route_class=PersonalDataRoute)
 T = TypeVar("T")
 
 IdempotencyKey = Annotated[

@@ -18,7 +18,7 @@ from gateway.catalog.definitions import Category, LifeStage
 from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
 from gateway.deps import CatalogDep, LangDep, RuntimeDep
-from gateway.http import conditional_json, render_json
+from gateway.http import PERSONAL_DATA, conditional_json, render_json
 from identity.assurance import require_assurance
 from identity.login import CitizenDep
 from kernel.working_time import BANGKOK
@@ -165,7 +165,11 @@ class ServiceAccess(BaseModel):
     allowed: bool
 
 
-@router.get("/services/{service_id}/access", response_model=ServiceAccess)
+@router.get(
+    "/services/{service_id}/access",
+    response_model=ServiceAccess,
+    openapi_extra={PERSONAL_DATA: True},  # about the caller's login, not the catalog
+)
 async def check_service_access(
     catalog: CatalogDep,
     login: CitizenDep,

@@ -27,12 +27,12 @@ from gateway.applications.models import Notification
 from gateway.deps import RuntimeDep
 from gateway.forwarding.endpoints import remember_nonce, verified_body
 from gateway.forwarding.models import LaunchToken
-from gateway.http import parse_body
+from gateway.http import PersonalDataRoute, parse_body
 from identity.login import CitizenDep, CitizenProfile
 from identity.verification.models import Citizen
 from kernel.errors import Conflict, NotFound, Unauthorized
 
-router = APIRouter(prefix="/v1", tags=["web integration"])
+router = APIRouter(prefix="/v1", tags=["web integration"], route_class=PersonalDataRoute)
 
 MTOKEN_LIFETIME = dt.timedelta(minutes=5)
 

@@ -235,9 +235,20 @@ def oidc_router(
         await session.commit()
         return _oauth_response(result, request)
 
-    @router.get(USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo")
+    # Claims about a person: the gateway sends every answer here `Cache-Control: no-store`.
+    personal = {"x-personal-data": True}
+
+    @router.get(
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo",
+        openapi_extra=personal,
+    )
     @router.post(
-        USERINFO_PATH, summary="Claims about the citizen", operation_id="oidc_userinfo_post"
+        USERINFO_PATH,
+        summary="Claims about the citizen",
+        operation_id="oidc_userinfo_post",
+        openapi_extra=personal,
     )
     async def userinfo(request: Request, provider: Provider, session: Session) -> JSONResponse:
         claims = await provider.userinfo(session, _bearer_token(request))

@@ -142,9 +142,16 @@ def _service(session: AsyncSession, runtime: IdentityRuntime) -> VerificationSer
 
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"])
+# Answers about a person's identity: the gateway sends them `Cache-Control: no-store`.
+PERSONAL_DATA = {"x-personal-data": True}
 
 
-@router.post("/verifications", status_code=201, response_model=VerificationStarted)
+@router.post(
+    "/verifications",
+    status_code=201,
+    response_model=VerificationStarted,
+    openapi_extra=PERSONAL_DATA,
+)
 async def start_verification(
     request: Request, runtime: RuntimeDep, session: SessionDep, body: VerificationStart
 ) -> VerificationStarted:
@@ -171,7 +178,11 @@ async def start_verification(
     )
 
 
-@router.post("/verifications/{verification_id}/face", response_model=VerificationResult)
+@router.post(
+    "/verifications/{verification_id}/face",
+    response_model=VerificationResult,
+    openapi_extra=PERSONAL_DATA,
+)
 async def answer_face_challenge(
     request: Request,
     runtime: RuntimeDep,
@@ -186,7 +197,11 @@ async def answer_face_challenge(
     return await _result(runtime, session, verification_id, verified)
 
 
-@router.post("/verifications/{verification_id}/card-only", response_model=VerificationResult)
+@router.post(
+    "/verifications/{verification_id}/card-only",
+    response_model=VerificationResult,
+    openapi_extra=PERSONAL_DATA,
+)
 async def finish_with_card_only(
     request: Request,
     runtime: RuntimeDep,
