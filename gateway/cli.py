@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 @click.group()
 def main() -> None:
     """Citizen e-service gateway simulator."""
+
+
+def header_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that cap a request's header block: h11 refuses (400) a request line and
+    headers over MAX_HEADER_BYTES while it reads them, before anything is parsed whole. uvicorn's
+    other parser (httptools) has no such cap, so h11 is chosen explicitly. The number of
+    fields is capped by the app (431), as h11 does not count them."""
+    return {"http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes}
 
 
 @main.command()
@@ -46,6 +54,7 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         proxy_headers=False,
+        **header_limits(settings),
     )
 
 
@@ -194,7 +203,12 @@ def agencies(host: str, port: int) -> None:
 
     # By import string: the gateway never imports the mock agencies' code.
     uvicorn.run(
-        "mock_agencies.app:create_app", factory=True, host=host, port=port, access_log=False
+        "mock_agencies.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        **header_limits(Settings()),
     )
 
 

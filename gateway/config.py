@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # How long a rendered catalog detail is reused by one process (0: never).
     catalog_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
     max_body_bytes: Annotated[int, Field(gt=0)] = 1_048_576
+    # The request line and headers together, and the number of header fields: beyond them
+    # `serve` refuses the request before the app sees it (an unbounded header block stalls
+    # the event loop while it is parsed).
+    max_header_bytes: Annotated[int, Field(ge=4096, le=1_048_576)] = 32 * 1024
+    max_header_count: Annotated[int, Field(ge=16, le=1000)] = 100
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_size: Annotated[int, Field(gt=0)] = 10

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.clock import SharedClock
 from gateway.config import Settings
-from gateway.http import RenderCache
+from gateway.http import RenderCache, record_language
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
@@ -76,9 +76,10 @@ UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
 async def get_language(
+    request: Request,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> str:
-    return negotiate_language(accept_language)
+    return record_language(request, negotiate_language(accept_language))
 
 
 LangDep = Annotated[str, Depends(get_language)]

@@ -1,5 +1,7 @@
-"""HTTP helpers shared by endpoints: conditional (ETag) responses, capped bodies and streamed
-downloads. Language negotiation is in kernel.language (identity needs it too)."""
+"""HTTP helpers shared by endpoints: conditional (ETag) responses, capped bodies, streamed
+downloads, and the response headers the gateway owes on every answer (personal data not stored,
+the language said). Language negotiation is in kernel.language (identity needs it too).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +17,25 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response, StreamingResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
+from gateway.errors import plain_problem_response
+from kernel.errors import FieldError, HeaderFieldsTooLarge, PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
 CATALOG_CACHE_CONTROL = "public, max-age=60"
+# The OpenAPI extension that marks an operation whose answers carry a citizen's personal data.
+# Set per router with `route_class=PersonalDataRoute`; packages below the gateway (identity)
+# set it per operation with `openapi_extra={"x-personal-data": True}`.
+PERSONAL_DATA = "x-personal-data"
+NO_STORE = "no-store"
+# Where `get_language` records the language it negotiated (in the request's scope state).
+LANGUAGE_STATE_KEY = "content_language"
 
 
 def _etag(body: bytes) -> str:
@@ -164,3 +177,79 @@ def stream_blob(store: Opens, blob: Blob) -> StreamingResponse:
         "Content-Disposition": "attachment; filename*=UTF-8''" + quote(blob.filename, safe=""),
     }
     return StreamingResponse(store.open(blob.blob_key), media_type=blob.media_type, headers=headers)
+
+
+class PersonalDataRoute(APIRoute):
+    """A route whose every answer (errors and downloads too) is sent `Cache-Control: no-store`:
+    personal data must not stay in a shared cache or the browser's disk cache."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["openapi_extra"] = {**(kwargs.get("openapi_extra") or {}), PERSONAL_DATA: True}
+        super().__init__(path, endpoint, **kwargs)
+
+
+def carries_personal_data(scope: Scope) -> bool:
+    route = scope.get("route")
+    extra = getattr(route, "openapi_extra", None)
+    return isinstance(extra, dict) and extra.get(PERSONAL_DATA) is True
+
+
+def record_language(request: Request, lang: str) -> str:
+    """Note that this answer's content follows `lang`, so it is said in the response headers."""
+    request.scope.setdefault("state", {})[LANGUAGE_STATE_KEY] = lang
+    return lang
+
+
+class ResponseHeadersMiddleware:
+    """The headers every answer owes, set in one place instead of in each endpoint.
+
+    - More header fields than `max_header_count` are refused with 431 before any work (the
+      server caps their total size; this caps their number).
+    - An operation marked personal-data answers `Cache-Control: no-store`, whatever it sent,
+      errors included.
+    - An answer whose content was chosen by `Accept-Language` (the endpoint depended on
+      `LangDep`) says `Content-Language` and `Vary: Accept-Language` (RFC 9110 s.8.5, s.12.5.5).
+      Problem answers keep whatever the error renderer said: their text is not localised here.
+
+    Placed inside the request-id middleware, so it sees the scope the router fills in.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_header_count: int) -> None:
+        self.app = app
+        self.max_header_count = max_header_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if len(scope.get("headers", ())) > self.max_header_count:
+            await self._too_many_headers(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                if carries_personal_data(scope):
+                    headers["cache-control"] = NO_STORE
+                lang = state.get(LANGUAGE_STATE_KEY)
+                if isinstance(lang, str) and message["status"] < 400:
+                    if "content-language" not in headers:
+                        headers["content-language"] = lang
+                    vary = {v.strip().lower() for v in headers.get("vary", "").split(",")}
+                    if "accept-language" not in vary:
+                        headers.add_vary_header("Accept-Language")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    async def _too_many_headers(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = plain_problem_response(
+            scope,
+            HeaderFieldsTooLarge.code,
+            scope.get("state", {}).get("request_id"),
+            f"At most {self.max_header_count} header fields are read.",
+            {"connection": "close"},
+        )
+        await response(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Opaque, signed list cursors.
+"""Opaque, signed list cursors, and the bytewise order that keyset pages walk in.
 
 A cursor says where the previous page ended and which query it belongs to. It is signed with
 the gateway's secret key, so a client cannot forge one to skip filters, and a cursor from
@@ -13,6 +13,13 @@ import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from kernel.errors import BadRequest
 
@@ -71,3 +78,31 @@ class CursorCodec:
                 detail_th="เคอร์เซอร์นี้เป็นของคำค้นอื่น ให้เริ่มใหม่โดยไม่ส่งเคอร์เซอร์",
             )
         return str(data["a"])
+
+
+class bytewise(FunctionElement[str]):  # lower case: it reads like the SQL it stands for
+    """A text column compared and ordered by its bytes, whatever the database's collation.
+
+    Keyset pages compare a string key with `>` and sort by it. Under a linguistic collation
+    (en_US, ICU) '-' and '_' weigh less than letters and case is a late tie-break, so the order
+    differs from SQLite's (binary) and from the ids' own order; bytes are the one order every
+    database and the client agree on. PostgreSQL gets `COLLATE "C"`; SQLite compares bytes
+    already. Use it on both sides of a page: in the WHERE and in the ORDER BY.
+    """
+
+    name = "bytewise"
+    inherit_cache = True
+    type = String()
+
+    def __init__(self, column: ColumnElement[str] | QueryableAttribute[str]) -> None:
+        super().__init__(column)
+
+
+@compiles(bytewise)
+def _bytewise_default(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_postgresql(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'

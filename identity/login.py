@@ -131,7 +131,8 @@ class Me(BaseModel):
 router = APIRouter(prefix="/v1", tags=["identity"], dependencies=[Depends(no_store)])
 
 
-@router.get("/me", response_model=Me)
+# The citizen's profile: the gateway sends it `Cache-Control: no-store`.
+@router.get("/me", response_model=Me, openapi_extra={"x-personal-data": True})
 async def me(login: CitizenDep, runtime: RuntimeDep) -> Me:
     """The verified profile of the citizen the token speaks for (never the national ID)."""
     async with runtime.sessions() as session:

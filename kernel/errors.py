@@ -11,6 +11,7 @@
     ├── UnsupportedMediaType (415)   unsupported_media_type
     ├── ValidationFailed (422)       validation_failed, with field errors
     ├── TooManyRequests (429)        too_many_requests, with Retry-After
+    ├── HeaderFieldsTooLarge (431)   header_fields_too_large
     ├── BadGateway (502)             bad_gateway
     └── ServiceUnavailable (503)     service_unavailable, with Retry-After
 
@@ -115,6 +116,10 @@ class Gone(DomainError):
 
 class TooManyRequests(DomainError):
     status, code = 429, "too_many_requests"
+
+
+class HeaderFieldsTooLarge(DomainError):
+    status, code = 431, "header_fields_too_large"
 
 
 class BadGateway(DomainError):

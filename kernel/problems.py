@@ -223,6 +223,8 @@ _ALL = (
     # -- 413 ----------------------------------------------------------------------------------
     _p("payload_too_large", 413, "ข้อมูลที่ส่งมีขนาดใหญ่เกินไป", "The request body is too large",
        "ขนาดของเนื้อหาคำขอเกินที่ระบบรับได้", "The request body is larger than the gateway accepts."),
+    _p("header_fields_too_large", 431, "ส่วนหัวของคำขอมากเกินไป", "The request headers are too large",
+       "คำขอมีจำนวนส่วนหัว (header) มากกว่าที่ระบบอ่าน", "The request has more header fields than the gateway reads."),
     _p("attachment_too_large", 413, "ไฟล์แนบใหญ่เกินไป", "The attachment is too large",
        "ไฟล์หนึ่งไฟล์ใหญ่เกินขนาดที่รับได้", "One file is larger than the per-file limit."),
     _p("application_too_large", 413, "ไฟล์แนบรวมใหญ่เกินไป", "The application's attachments are too large",
@@ -304,6 +306,7 @@ GENERIC_BY_STATUS: Mapping[int, str] = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
+    431: "header_fields_too_large",
     500: "internal_error",
     502: "bad_gateway",
     503: "service_unavailable",

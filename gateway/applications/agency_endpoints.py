@@ -24,10 +24,10 @@ from gateway.applications.schemas import (
 )
 from gateway.applications.services import Applications
 from gateway.deps import AgencyDep, LangDep
-from gateway.http import stream_blob
+from gateway.http import PersonalDataRoute, stream_blob
 from kernel.errors import FieldError, ValidationFailed
 
-router = APIRouter(prefix="/v1/agency", tags=["agency"])
+router = APIRouter(prefix="/v1/agency", tags=["agency"], route_class=PersonalDataRoute)
 
 OfficerHeader = Annotated[str | None, Header(alias="X-Officer-Id", max_length=80)]
 

@@ -32,14 +32,14 @@ from gateway.applications.schemas import (
 )
 from gateway.applications.services import Applications
 from gateway.deps import LangDep
-from gateway.http import parse_body, read_capped, stream_blob
+from gateway.http import PersonalDataRoute, parse_body, read_capped, stream_blob
 from gateway.idempotency import HEADER, check_key
 from gateway.storage.uploads import receive_multipart
 from gateway.uow import Outcome
 from identity import CitizenDep
 from kernel.errors import FieldError, NotFound, ValidationFailed
 
-router = APIRouter(prefix="/v1", tags=["applications"])
+router = APIRouter(prefix="/v1", tags=["applications"], route_class=PersonalDataRoute)
 
 IdempotencyKey = Annotated[
     str | None,

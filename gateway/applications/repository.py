@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.applications.lifecycle import PROCESSING
 from gateway.applications.models import Application, Attachment, NumberCounter, Receipt
 from gateway.catalog.models import AgencyUnit
+from gateway.pagination import bytewise
 
 
 class ApplicationRepository:
@@ -38,10 +39,12 @@ class ApplicationRepository:
             statement = statement.where(
                 or_(
                     Application.created_at < at,
-                    and_(Application.created_at == at, Application.id < last_id),
+                    and_(Application.created_at == at, bytewise(Application.id) < last_id),
                 )
             )
-        statement = statement.order_by(Application.created_at.desc(), Application.id.desc())
+        statement = statement.order_by(
+            Application.created_at.desc(), bytewise(Application.id).desc()
+        )
         return (await self.session.scalars(statement.limit(limit))).all()
 
     async def of_agency(
@@ -62,10 +65,10 @@ class ApplicationRepository:
             statement = statement.where(
                 or_(
                     Application.created_at > at,
-                    and_(Application.created_at == at, Application.id > last_id),
+                    and_(Application.created_at == at, bytewise(Application.id) > last_id),
                 )
             )
-        statement = statement.order_by(Application.created_at, Application.id)
+        statement = statement.order_by(Application.created_at, bytewise(Application.id))
         return (await self.session.scalars(statement.limit(limit))).all()
 
     async def overdue(self, now: dt.datetime, notice_before: dt.datetime) -> Sequence[str]:

@@ -19,7 +19,7 @@ from gateway.catalog.deps import CatalogDep
 from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import ServiceQuery
 from gateway.deps import LangDep, RuntimeDep
-from gateway.http import conditional_json, render_json
+from gateway.http import PERSONAL_DATA, conditional_json, render_json
 from identity import CitizenDep, require_assurance
 from kernel.problems import problem_responses
 from kernel.working_time import BANGKOK
@@ -190,6 +190,7 @@ class ServiceAccess(BaseModel):
     responses=problem_responses(
         "service_not_found", "insufficient_user_authentication", "invalid_token", "unauthorized"
     ),
+    openapi_extra={PERSONAL_DATA: True},  # about the caller's login, not the catalog
 )
 async def check_service_access(
     catalog: CatalogDep,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
 from gateway.catalog.search import like_pattern
+from gateway.pagination import bytewise
 
 LIVE = "live"
 
@@ -53,8 +54,8 @@ class CatalogRepository:
                 )
             )
         if after is not None:
-            stmt = stmt.where(EService.id > after)
-        result = await self.session.scalars(stmt.order_by(EService.id).limit(limit))
+            stmt = stmt.where(bytewise(EService.id) > after)
+        result = await self.session.scalars(stmt.order_by(bytewise(EService.id)).limit(limit))
         return result.unique().all()
 
     async def get_service(self, service_id: str) -> EService | None:

@@ -7,9 +7,10 @@ from fastapi import APIRouter
 from gateway.deps import LangDep, SessionDep
 from gateway.documents.schemas import WalletDocumentOut, WalletPage
 from gateway.documents.wallet import Wallet
+from gateway.http import PersonalDataRoute
 from identity import CitizenDep
 
-router = APIRouter(prefix="/v1", tags=["wallet"])
+router = APIRouter(prefix="/v1", tags=["wallet"], route_class=PersonalDataRoute)
 
 
 @router.get("/documents", response_model=WalletPage)

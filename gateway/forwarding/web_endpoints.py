@@ -25,12 +25,12 @@ from gateway.applications.lifecycle import Status
 from gateway.deps import AgencyDep, RuntimeDep
 from gateway.forwarding.inbound import remember_nonce, verified_body
 from gateway.forwarding.models import LaunchToken
-from gateway.http import parse_body
+from gateway.http import PersonalDataRoute, parse_body
 from gateway.tracking.messages import Message
 from identity import CitizenDep, birthdate_from_be
 from kernel.errors import Conflict, NotFound, Unauthorized
 
-router = APIRouter(prefix="/v1", tags=["web integration"])
+router = APIRouter(prefix="/v1", tags=["web integration"], route_class=PersonalDataRoute)
 
 MTOKEN_LIFETIME = dt.timedelta(minutes=5)
 

@@ -16,12 +16,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
 from gateway.deps import LangDep, RuntimeDep, SessionDep, UowDep
+from gateway.http import PersonalDataRoute
 from gateway.tracking.schemas import NotificationOut, NotificationPage
 from gateway.tracking.timeline import Tracker
 from identity import CitizenDep
 from kernel.errors import FieldError, ValidationFailed
 
-router = APIRouter(prefix="/v1", tags=["inbox"])
+router = APIRouter(prefix="/v1", tags=["inbox"], route_class=PersonalDataRoute)
 
 
 @router.get("/notifications", response_model=NotificationPage)

@@ -267,19 +267,22 @@ def oidc_router(
         await session.commit()
         return _oauth_response(result, request)
 
+    # Claims about a person: the gateway sends every answer here `Cache-Control: no-store`.
+    personal = {"x-personal-data": True}
+
     @router.get(
         USERINFO_PATH,
         summary="Claims about the citizen",
         operation_id="oidc_userinfo",
         responses=_USERINFO_ERRORS,
-        openapi_extra=_USERINFO_SECURITY,
+        openapi_extra={**_USERINFO_SECURITY, **personal},
     )
     @router.post(
         USERINFO_PATH,
         summary="Claims about the citizen",
         operation_id="oidc_userinfo_post",
         responses=_USERINFO_ERRORS,
-        openapi_extra=_USERINFO_SECURITY,
+        openapi_extra={**_USERINFO_SECURITY, **personal},
     )
     async def userinfo(request: Request, provider: Provider, session: Session) -> JSONResponse:
         claims = await provider.userinfo(session, _bearer_token(request))

@@ -154,6 +154,8 @@ router = APIRouter(prefix="/v1/identity", tags=["identity"], dependencies=[Depen
 
 _REGISTRY = ("registry_unavailable", "registry_error", "too_many_attempts")
 _CHALLENGE = ("verification_not_found", "challenge_used", "challenge_expired", *_REGISTRY)
+# Answers about a person's identity: the gateway sends them `Cache-Control: no-store`, errors too.
+PERSONAL_DATA = {"x-personal-data": True}
 
 
 @router.post(
@@ -161,6 +163,7 @@ _CHALLENGE = ("verification_not_found", "challenge_used", "challenge_expired", *
     status_code=201,
     response_model=VerificationStarted,
     responses=problem_responses(*AUTHORIZATION_REQUEST_CODES, *CARD_REFUSAL_CODES, *_REGISTRY),
+    openapi_extra=PERSONAL_DATA,
 )
 async def start_verification(
     request: Request, runtime: RuntimeDep, session: SessionDep, body: VerificationStart
@@ -192,6 +195,7 @@ async def start_verification(
     "/verifications/{verification_id}/face",
     response_model=VerificationResult,
     responses=problem_responses(*_CHALLENGE, "face_refused", "face_mismatch", "liveness_failed"),
+    openapi_extra=PERSONAL_DATA,
 )
 async def answer_face_challenge(
     request: Request,
@@ -211,6 +215,7 @@ async def answer_face_challenge(
     "/verifications/{verification_id}/card-only",
     response_model=VerificationResult,
     responses=problem_responses(*_CHALLENGE),
+    openapi_extra=PERSONAL_DATA,
 )
 async def finish_with_card_only(
     request: Request,

@@ -388,9 +388,12 @@ async def test_rules_are_validated_and_the_rule_can_be_turned_off(dop: Dop) -> N
     await eventually(lambda: dop.app.state.automation.running, "the rule running")
     await dop.client.put("/rules", json={"auto_accept": False})
     await eventually(lambda: not dop.app.state.automation.running, "the rule stopped")
+    # Its task has ended, so nothing looks at a new application until the rule is on again.
     dop.portal.add(application(1, "1950-01-01"))
-    await asyncio.sleep(0.05)
+    assert not dop.app.state.automation.running
     assert status_of(dop, "app-0001") == "submitted"
+    await dop.client.put("/rules", json={"auto_accept": True})
+    await eventually(lambda: status_of(dop, "app-0001") == "in_review", "the rule on again")
 
 
 async def test_an_unreachable_portal_is_a_502_page() -> None:

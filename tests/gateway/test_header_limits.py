@@ -1,0 +1,139 @@
+"""The server `citizen-gateway serve` runs caps a request's header block: a header of a megabyte
+and a request with hundreds of header fields are refused without stalling anyone, and the next
+ordinary request is answered as usual. Runs the real command on a loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.config import Settings
+
+BIN = Path(sys.executable).parent
+DEADLINE_SECONDS = 60
+SOCKET_TIMEOUT_SECONDS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITIZEN_GATEWAY_")}
+    env.update(
+        CITIZEN_GATEWAY_DATABASE_URL=settings.database_url,
+        CITIZEN_GATEWAY_VAR_DIR=str(settings.var_dir),
+        CITIZEN_GATEWAY_STORAGE_DIR=str(settings.storage_dir),
+        CITIZEN_GATEWAY_DOPA_CONSUMER_KEY=settings.dopa_consumer_key or "",
+        CITIZEN_GATEWAY_DOPA_CONSUMER_SECRET=settings.dopa_consumer_secret.get_secret_value()
+        if settings.dopa_consumer_secret
+        else "",
+        CITIZEN_GATEWAY_AGENCY_CREDENTIALS_FILE=str(settings.agency_credentials_file),
+        CITIZEN_GATEWAY_EMBEDDED_WORKER="false",
+        CITIZEN_GATEWAY_JOBS_INTERVAL_SECONDS="0",
+        CITIZEN_GATEWAY_LOG_JSON="false",
+    )
+    return env
+
+
+@contextlib.contextmanager
+def _serving(settings: Settings, log: Path) -> Iterator[str]:
+    port = _free_port()
+    args = [str(BIN / "citizen-gateway"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            args, env=_environment(settings), stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/v1/categories", timeout=5).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the gateway did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _raw_exchange(port: int, head: bytes) -> tuple[int, bytes]:
+    """Send a request head as raw bytes and read the status line and what follows.
+
+    The head is sent from a second thread while this one reads: a server that refuses early
+    answers (and closes) before the client has finished sending, which is the point."""
+    with socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT_SECONDS) as conn:
+
+        def send() -> None:
+            with contextlib.suppress(OSError):  # the server may close before it has read all
+                conn.sendall(head)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        # Wait for whatever the body is (short: a problem or the server's plain text).
+        with contextlib.suppress(OSError):
+            while chunk := conn.recv(65536):
+                received += chunk
+        sender.join(SOCKET_TIMEOUT_SECONDS)
+    status_line = received.split(b"\r\n", 1)[0]
+    assert status_line.startswith(b"HTTP/1.1 "), received[:200]
+    return int(status_line.split()[1]), received
+
+
+def _request(headers: list[tuple[str, str]]) -> bytes:
+    lines = [b"GET /v1/categories HTTP/1.1", b"Host: 127.0.0.1"]
+    lines += [f"{name}: {value}".encode() for name, value in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def test_serve_refuses_oversized_or_overfull_header_blocks_and_keeps_answering(
+    seeded: Settings, tmp_path: Path
+) -> None:
+    with _serving(seeded, tmp_path / "serve.log") as base:
+        port = int(base.rsplit(":", 1)[1])
+
+        # (a) One header of a megabyte: refused by the server while it reads the head.
+        status, _ = _raw_exchange(port, _request([("X-Big", "a" * 1_048_576)]))
+        assert status in (400, 431)
+
+        # (b) 500 small header fields (a few kilobytes in all): refused by their number.
+        status, answer = _raw_exchange(port, _request([(f"X-F{i}", "1") for i in range(500)]))
+        assert status == 431
+        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert body["code"] == "header_fields_too_large"
+
+        # At the limits (100 fields including Host, ~30 KB in all): answered as usual.
+        fields = [(f"X-F{i}", "1") for i in range(97)] + [("X-Pad", "p" * 30_000)]
+        status, _ = _raw_exchange(port, _request([*fields, ("Connection", "close")]))
+        assert status == 200
+
+        # (c) And an ordinary request afterwards.
+        r = httpx.get(f"{base}/v1/categories", timeout=SOCKET_TIMEOUT_SECONDS)
+        assert r.status_code == 200
+        assert r.json()["items"]
