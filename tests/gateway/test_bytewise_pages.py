@@ -15,7 +15,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from kernel.persistence import Base
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +26,7 @@ from gateway.catalog.repository import CatalogRepository
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
 from identity.verification.models import Citizen
+from persistence import Base
 
 TEST_DATABASE_ENV = "CITIZEN_GATEWAY_TEST_DATABASE_URL"
 # Ids whose byte order differs from a linguistic one in case, punctuation and '-' vs '_'.
