@@ -24,7 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import plain_problem_response
-from kernel.errors import FieldError, HeaderFieldsTooLarge, PayloadTooLarge, ValidationFailed
+from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -247,7 +247,7 @@ class ResponseHeadersMiddleware:
     async def _too_many_headers(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = plain_problem_response(
             scope,
-            HeaderFieldsTooLarge.code,
+            "header_fields_too_large",
             scope.get("state", {}).get("request_id"),
             f"At most {self.max_header_count} header fields are read.",
             {"connection": "close"},

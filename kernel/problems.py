@@ -355,7 +355,7 @@ def problem_responses(
     its body, 500) are added once for all by gateway.openapi.
     """
     by_status: dict[int, list[str]] = {}
-    for code in codes:
+    for code in dict.fromkeys(codes):  # each once, in the order given
         problem = PROBLEMS.get(code)
         if problem is None:
             raise UnknownProblemCode(f"problem code {code!r} is not declared in kernel.problems")

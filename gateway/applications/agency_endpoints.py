@@ -26,6 +26,7 @@ from gateway.applications.services import Applications
 from gateway.deps import AgencyDep, LangDep
 from gateway.http import PersonalDataRoute, stream_blob
 from kernel.errors import FieldError, ValidationFailed
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"], route_class=PersonalDataRoute)
 
@@ -38,7 +39,11 @@ async def shown(apps: Applications, application: Application, lang: str) -> dict
     return ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.AGENCY).model_dump(mode="json")
 
 
-@router.get("/applications", response_model=ApplicationPage)
+@router.get(
+    "/applications",
+    response_model=ApplicationPage,
+    responses=problem_responses("invalid_cursor"),
+)
 async def list_agency_applications(
     caller: AgencyDep,
     apps: ApplicationsDep,
@@ -54,7 +59,11 @@ async def list_agency_applications(
     )
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut)
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    responses=problem_responses("application_not_found", "concurrent_change"),
+)
 async def get_agency_application(
     application_id: str,
     caller: AgencyDep,
@@ -71,7 +80,12 @@ async def get_agency_application(
     return await shown(apps, application, lang)
 
 
-@router.get("/applications/{application_id}/attachments/{attachment_id}")
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    responses=problem_responses(
+        "application_not_found", "attachment_not_found", "storage_unavailable", "concurrent_change"
+    ),
+)
 async def get_agency_attachment(
     application_id: str,
     attachment_id: str,
@@ -93,7 +107,19 @@ async def get_agency_attachment(
     return stream_blob(runtime.store, download)
 
 
-@router.post("/applications/{application_id}/actions", response_model=ApplicationOut)
+@router.post(
+    "/applications/{application_id}/actions",
+    response_model=ApplicationOut,
+    responses=problem_responses(
+        "application_not_found",
+        "validation_failed",
+        "invalid_transition",
+        "application_closed",
+        "not_your_action",
+        "info_already_requested",
+        "concurrent_change",
+    ),
+)
 async def act_on_application(
     application_id: str,
     body: AgencyActionIn,
@@ -116,7 +142,23 @@ async def act_on_application(
     return await shown(apps, application, lang)
 
 
-@router.post("/applications/{application_id}/refer", response_model=ApplicationOut)
+@router.post(
+    "/applications/{application_id}/refer",
+    response_model=ApplicationOut,
+    responses=problem_responses(
+        "application_not_found",
+        "validation_failed",
+        "refer_in_own_system",
+        "registry_unavailable",
+        "storage_unavailable",
+        "attachment_too_large",
+        "invalid_transition",
+        "application_closed",
+        "not_your_action",
+        "info_already_requested",
+        "concurrent_change",
+    ),
+)
 async def refer_application(
     application_id: str,
     body: ReferIn,

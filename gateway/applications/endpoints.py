@@ -38,8 +38,37 @@ from gateway.storage.uploads import receive_multipart
 from gateway.uow import Outcome
 from identity import CitizenDep
 from kernel.errors import FieldError, NotFound, ValidationFailed
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["applications"], route_class=PersonalDataRoute)
+
+#: What a write under an Idempotency-Key can meet besides its own refusals.
+IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
+#: What the state machine answers a move it does not allow (lifecycle.py), or a move that met
+#: another person's change that stands in its way.
+LIFECYCLE = (
+    "invalid_transition",
+    "application_closed",
+    "not_your_action",
+    "info_already_requested",
+    "concurrent_change",
+)
+#: What an attachment (an upload streamed to the store, or a wallet reference) can meet.
+ATTACHING = (
+    "application_not_found",
+    "invalid_transition",
+    "too_many_attachments",
+    "application_too_large",
+    "attachment_too_large",
+    "too_many_files",
+    "too_many_fields",
+    "field_too_large",
+    "multipart_required",
+    "invalid_multipart",
+    "unsupported_media_type",
+    "validation_failed",
+    "storage_unavailable",
+)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -64,7 +93,18 @@ def answer(outcome: Outcome) -> JSONResponse:
 # --- applications -------------------------------------------------------------------------
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationOut)
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationOut,
+    responses=problem_responses(
+        "service_not_found",
+        "not_filed_online",
+        "validation_failed",
+        "registry_unavailable",
+        *IDEMPOTENCY,
+    ),
+)
 async def create_application(
     body: DraftIn,
     login: CitizenDep,
@@ -88,7 +128,11 @@ async def create_application(
     )
 
 
-@router.get("/applications", response_model=ApplicationPage)
+@router.get(
+    "/applications",
+    response_model=ApplicationPage,
+    responses=problem_responses("invalid_cursor"),
+)
 async def list_applications(
     login: CitizenDep,
     apps: ApplicationsDep,
@@ -99,7 +143,11 @@ async def list_applications(
     return summary_page(*await apps.reader.citizen_page(login.citizen, limit=limit, cursor=cursor))
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut)
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    responses=problem_responses("application_not_found"),
+)
 async def get_application(
     application_id: str, login: CitizenDep, apps: ApplicationsDep, lang: LangDep
 ) -> dict[str, Any]:
@@ -108,7 +156,13 @@ async def get_application(
     return shown(apps, await apps.reader.view(application), lang)
 
 
-@router.patch("/applications/{application_id}", response_model=ApplicationOut)
+@router.patch(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    responses=problem_responses(
+        "application_not_found", "not_a_draft", "validation_failed", "concurrent_change"
+    ),
+)
 async def update_application(
     application_id: str,
     body: DraftPatch,
@@ -129,7 +183,11 @@ async def update_application(
     return shown(apps, await apps.reader.view(application), lang)
 
 
-@router.delete("/applications/{application_id}", status_code=204)
+@router.delete(
+    "/applications/{application_id}",
+    status_code=204,
+    responses=problem_responses("application_not_found", "not_a_draft", "concurrent_change"),
+)
 async def delete_application(
     application_id: str, login: CitizenDep, apps: ApplicationsDep
 ) -> Response:
@@ -148,15 +206,18 @@ async def delete_application(
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "document": {"type": "string"},
+                            "document": {"type": "string", "maxLength": 40},
                             "file": {"type": "string", "format": "binary"},
                         },
+                        "required": ["file"],
+                        "additionalProperties": False,
                     }
                 },
                 "application/json": {"schema": WalletAttachIn.model_json_schema()},
             }
         }
     },
+    responses=problem_responses(*ATTACHING, "wallet_document_not_found", *IDEMPOTENCY),
 )
 async def add_attachment(
     request: Request,
@@ -227,7 +288,12 @@ async def add_attachment(
     return answer(await uow.once(citizen.id, key, scope, request_body, add))
 
 
-@router.get("/applications/{application_id}/attachments/{attachment_id}")
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    responses=problem_responses(
+        "application_not_found", "attachment_not_found", "storage_unavailable"
+    ),
+)
 async def get_attachment(
     application_id: str,
     attachment_id: str,
@@ -242,7 +308,13 @@ async def get_attachment(
     return stream_blob(runtime.store, download)
 
 
-@router.delete("/applications/{application_id}/attachments/{attachment_id}", status_code=204)
+@router.delete(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    status_code=204,
+    responses=problem_responses(
+        "application_not_found", "not_a_draft", "attachment_not_found", "concurrent_change"
+    ),
+)
 async def delete_attachment(
     application_id: str, attachment_id: str, login: CitizenDep, apps: ApplicationsDep
 ) -> Response:
@@ -256,7 +328,13 @@ async def delete_attachment(
     "/applications/{application_id}/submit",
     status_code=201,
     response_model=SubmitOut,
-    responses={422: {"description": "incomplete: `errors[]` lists every missing item"}},
+    responses=problem_responses(
+        "application_not_found",
+        "file_on_agency_site",
+        "application_incomplete",
+        *LIFECYCLE,
+        *IDEMPOTENCY,
+    ),
 )
 async def submit_application(
     application_id: str,
@@ -295,7 +373,22 @@ class ResubmitIn(BaseModel):
     delivery: Literal["electronic", "paper"] = "electronic"
 
 
-@router.post("/applications/{application_id}/resubmit", status_code=201)
+@router.post(
+    "/applications/{application_id}/resubmit",
+    status_code=201,
+    responses=problem_responses(
+        "application_not_found",
+        "not_redirected",
+        "already_resubmitted",
+        "service_not_found",
+        "not_filed_online",
+        "validation_failed",
+        "registry_unavailable",
+        "storage_unavailable",
+        "attachment_too_large",
+        *LIFECYCLE,
+    ),
+)
 async def resubmit_application(
     application_id: str,
     body: ResubmitIn,
@@ -323,7 +416,11 @@ async def resubmit_application(
     return result
 
 
-@router.get("/applications/{application_id}/receipt", response_model=ReceiptOut)
+@router.get(
+    "/applications/{application_id}/receipt",
+    response_model=ReceiptOut,
+    responses=problem_responses("application_not_found", "receipt_not_found"),
+)
 async def get_receipt(application_id: str, login: CitizenDep, apps: ApplicationsDep) -> ReceiptOut:
     return ReceiptOut.of(await apps.reader.receipt(login.citizen, application_id))
 
@@ -331,7 +428,10 @@ async def get_receipt(application_id: str, login: CitizenDep, apps: Applications
 @router.get(
     "/applications/{application_id}/receipt/timestamp.tsr",
     response_class=Response,
-    responses={200: {"content": {"application/timestamp-reply": {}}}},
+    responses={
+        200: {"content": {"application/timestamp-reply": {}}},
+        **problem_responses("application_not_found", "receipt_not_found"),
+    },
 )
 async def get_receipt_timestamp(
     application_id: str, login: CitizenDep, apps: ApplicationsDep
@@ -343,7 +443,11 @@ async def get_receipt_timestamp(
     return Response(receipt.timestamp_token, media_type="application/timestamp-reply")
 
 
-@router.post("/applications/{application_id}/withdraw", response_model=ApplicationOut)
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response_model=ApplicationOut,
+    responses=problem_responses("application_not_found", *LIFECYCLE),
+)
 async def withdraw_application(
     application_id: str,
     login: CitizenDep,
@@ -359,7 +463,11 @@ async def withdraw_application(
     return shown(apps, await apps.reader.view(application), lang)
 
 
-@router.post("/applications/{application_id}/respond", response_model=ApplicationOut)
+@router.post(
+    "/applications/{application_id}/respond",
+    response_model=ApplicationOut,
+    responses=problem_responses("application_not_found", *LIFECYCLE),
+)
 async def respond_to_request(
     application_id: str,
     login: CitizenDep,

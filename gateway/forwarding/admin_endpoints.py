@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from gateway.deps import AdminDep, SessionDep, UowDep
 from gateway.forwarding.models import OutboxMessage
 from kernel.errors import Conflict, NotFound
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -80,7 +81,11 @@ async def outbox_stats(session: SessionDep, _: AdminDep) -> dict[str, int]:
     return counts
 
 
-@router.post("/outbox/{message_id}/redrive", response_model=OutboxOut)
+@router.post(
+    "/outbox/{message_id}/redrive",
+    response_model=OutboxOut,
+    responses=problem_responses("outbox_message_not_found", "not_dead", "concurrent_change"),
+)
 async def redrive(
     message_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     uow: UowDep,

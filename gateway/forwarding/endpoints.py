@@ -18,6 +18,7 @@ from gateway.applications.deps import ApplicationsDep
 from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.inbound import remember_nonce, verified_body
 from gateway.http import parse_body
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -40,7 +41,22 @@ class CallbackOut(BaseModel):
     status: str
 
 
-@router.post("/callbacks/{code}", response_model=CallbackOut)
+@router.post(
+    "/callbacks/{code}",
+    response_model=CallbackOut,
+    responses=problem_responses(
+        "unknown_agency",
+        "signature_missing",
+        "signature_malformed",
+        "signature_invalid",
+        "signature_stale",
+        "signature_replayed",
+        "application_not_found",
+        "validation_failed",
+        "payload_too_large",
+        "concurrent_change",
+    ),
+)
 async def agency_callback(
     code: str,
     request: Request,

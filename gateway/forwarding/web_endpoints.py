@@ -29,6 +29,7 @@ from gateway.http import PersonalDataRoute, parse_body
 from gateway.tracking.messages import Message
 from identity import CitizenDep, birthdate_from_be
 from kernel.errors import Conflict, NotFound, Unauthorized
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["web integration"], route_class=PersonalDataRoute)
 
@@ -85,7 +86,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@router.post("/applications/{application_id}/launch", response_model=LaunchOut, status_code=201)
+@router.post(
+    "/applications/{application_id}/launch",
+    response_model=LaunchOut,
+    status_code=201,
+    responses=problem_responses(
+        "application_not_found", "not_web_integration", "not_a_draft", "concurrent_change"
+    ),
+)
 async def launch(
     application_id: str, login: CitizenDep, apps: ApplicationsDep, runtime: RuntimeDep
 ) -> LaunchOut:
@@ -122,7 +130,11 @@ async def launch(
     return await apps.uow.run(open_)
 
 
-@router.post("/agency/web/exchange", response_model=CitizenData)
+@router.post(
+    "/agency/web/exchange",
+    response_model=CitizenData,
+    responses=problem_responses("invalid_mtoken", "application_not_found", "concurrent_change"),
+)
 async def exchange(body: ExchangeIn, caller: AgencyDep, apps: ApplicationsDep) -> CitizenData:
     """The agency's back end turns a one-time mToken into the citizen's verified data (never
     asked of the citizen again, R-12.1). Used, expired or foreign tokens answer 401."""
@@ -180,7 +192,22 @@ def _iso_birth_date(be_date: str) -> str | None:
         return None
 
 
-@router.post("/agency/web/notifications", status_code=202)
+@router.post(
+    "/agency/web/notifications",
+    status_code=202,
+    responses=problem_responses(
+        "unknown_agency",
+        "signature_missing",
+        "signature_malformed",
+        "signature_invalid",
+        "signature_stale",
+        "signature_replayed",
+        "application_not_found",
+        "validation_failed",
+        "payload_too_large",
+        "concurrent_change",
+    ),
+)
 async def push_notification(
     request: Request,
     apps: ApplicationsDep,

@@ -21,11 +21,16 @@ from gateway.tracking.schemas import NotificationOut, NotificationPage
 from gateway.tracking.timeline import Tracker
 from identity import CitizenDep
 from kernel.errors import FieldError, ValidationFailed
+from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["inbox"], route_class=PersonalDataRoute)
 
 
-@router.get("/notifications", response_model=NotificationPage)
+@router.get(
+    "/notifications",
+    response_model=NotificationPage,
+    responses=problem_responses("invalid_cursor"),
+)
 async def list_notifications(
     login: CitizenDep,
     session: SessionDep,
@@ -53,7 +58,11 @@ async def list_notifications(
     )
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    responses=problem_responses("notification_not_found", "concurrent_change"),
+)
 async def mark_read(
     notification_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)],
     login: CitizenDep,

@@ -142,7 +142,7 @@ async def _read_form(request: Request) -> list[tuple[str, str]] | Response:
     """The form parameters, or the RFC 6749 error answering a body that is not one."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != _FORM:
-        return _form_error(f"Send the parameters as {_FORM} (RFC 6749 §3.2).", request)
+        return _form_error(f"Send the parameters as {_FORM} (RFC 6749 section 3.2).", request)
     try:
         text = (await request.body()).decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=_MAX_FORM_FIELDS)

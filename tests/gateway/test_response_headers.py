@@ -160,6 +160,7 @@ async def test_answers_that_do_not_follow_the_language_do_not_claim_one(portal: 
     listed = await portal.gateway.get("/v1/applications", headers=citizen)
     assert listed.status_code == 200
     assert "content-language" not in listed.headers
+    # A problem's title and detail are always in the request's language, so it says which.
     missing = await portal.gateway.get("/v1/applications/nope", headers=citizen)
     assert missing.status_code == 404
-    assert "content-language" not in missing.headers
+    assert missing.headers["content-language"] == "th"
