@@ -8,15 +8,20 @@ answers.py) and acknowledged with what happened to it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from connectors.base import AgencyStatus
 from gateway.applications.deps import ApplicationsDep
 from gateway.forwarding.answers import AgencyAnswers
-from gateway.forwarding.inbound import remember_nonce, verified_body
+from gateway.forwarding.inbound import (
+    SIGNED_CALL_PROBLEMS,
+    SignatureDep,
+    remember_nonce,
+    verified_body,
+)
 from gateway.http import parse_body
 from kernel.problems import problem_responses
 
@@ -45,32 +50,18 @@ class CallbackOut(BaseModel):
     "/callbacks/{code}",
     response_model=CallbackOut,
     responses=problem_responses(
-        "unknown_agency",
-        "signature_missing",
-        "signature_malformed",
-        "signature_invalid",
-        "signature_stale",
-        "signature_replayed",
-        "application_not_found",
-        "validation_failed",
-        "payload_too_large",
-        "concurrent_change",
+        *SIGNED_CALL_PROBLEMS, "application_not_found", "concurrent_change"
     ),
 )
 async def agency_callback(
     code: str,
     request: Request,
     apps: ApplicationsDep,
-    x_agency: Annotated[str | None, Header()] = None,
-    x_timestamp: Annotated[str | None, Header()] = None,
-    x_nonce: Annotated[str | None, Header()] = None,
-    x_signature: Annotated[str | None, Header()] = None,
+    sent: SignatureDep,
 ) -> CallbackOut:
     """An agency reports a status change of one of its cases (signed; see
     docs/agency-integration.md)."""
-    body, headers = await verified_body(
-        request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
-    )
+    body, headers = await verified_body(request, code, sent)
     callback: CallbackIn = parse_body(CallbackIn, body)
     answers = AgencyAnswers(apps)
 

@@ -51,23 +51,17 @@ def enqueue(
 
 
 class AgencyOutbox:
-    """Changes on the portal, as messages for the agency's back end."""
+    """Changes on the portal, as messages for the agency's back end (one key per change, so
+    the agency's effect happens once however often the message is delivered)."""
 
     def filed(self, session: AsyncSession, application: Application, now: dt.datetime) -> None:
-        enqueue(
-            session,
-            key=f"{application.id}:submit",
-            topic=TOPIC_SUBMITTED,
-            agency_code=application.agency_code,
-            application_id=application.id,
-            payload={
-                "application_id": application.id,
-                "number": application.number,
-                "service_id": application.service_id,
-                "unit_code": application.unit_code,
-            },
-            now=now,
-        )
+        payload = {
+            "application_id": application.id,
+            "number": application.number,
+            "service_id": application.service_id,
+            "unit_code": application.unit_code,
+        }
+        _about(session, application, "submit", TOPIC_SUBMITTED, payload, now)
 
     def answered(
         self,
@@ -78,25 +72,30 @@ class AgencyOutbox:
         note: str | None,
         documents: list[str],
     ) -> None:
-        enqueue(
-            session,
-            key=f"{application.id}:info:{application.info_requests}",
-            topic=TOPIC_INFO_PROVIDED,
-            agency_code=application.agency_code,
-            application_id=application.id,
-            payload={"note": note, "documents": documents},
-            now=now,
-        )
+        payload = {"note": note, "documents": documents}
+        what = f"info:{application.info_requests}"  # one answer per request for information
+        _about(session, application, what, TOPIC_INFO_PROVIDED, payload, now)
 
     def withdrawn(
         self, session: AsyncSession, application: Application, now: dt.datetime, reason: str | None
     ) -> None:
-        enqueue(
-            session,
-            key=f"{application.id}:withdraw",
-            topic=TOPIC_WITHDRAWN,
-            agency_code=application.agency_code,
-            application_id=application.id,
-            payload={"reason": reason},
-            now=now,
-        )
+        _about(session, application, "withdraw", TOPIC_WITHDRAWN, {"reason": reason}, now)
+
+
+def _about(
+    session: AsyncSession,
+    application: Application,
+    what: str,
+    topic: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    enqueue(
+        session,
+        key=f"{application.id}:{what}",
+        topic=topic,
+        agency_code=application.agency_code,
+        application_id=application.id,
+        payload=payload,
+        now=now,
+    )

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
 
@@ -23,7 +23,12 @@ from gateway import audit
 from gateway.applications.deps import ApplicationsDep
 from gateway.applications.lifecycle import Status
 from gateway.deps import AgencyDep, RuntimeDep
-from gateway.forwarding.inbound import remember_nonce, verified_body
+from gateway.forwarding.inbound import (
+    SIGNED_CALL_PROBLEMS,
+    SignatureDep,
+    remember_nonce,
+    verified_body,
+)
 from gateway.forwarding.models import LaunchToken
 from gateway.http import PersonalDataRoute, parse_body
 from gateway.tracking.messages import Message
@@ -196,31 +201,17 @@ def _iso_birth_date(be_date: str) -> str | None:
     "/agency/web/notifications",
     status_code=202,
     responses=problem_responses(
-        "unknown_agency",
-        "signature_missing",
-        "signature_malformed",
-        "signature_invalid",
-        "signature_stale",
-        "signature_replayed",
-        "application_not_found",
-        "validation_failed",
-        "payload_too_large",
-        "concurrent_change",
+        *SIGNED_CALL_PROBLEMS, "application_not_found", "concurrent_change"
     ),
 )
 async def push_notification(
     request: Request,
     apps: ApplicationsDep,
-    x_agency: Annotated[str | None, Header()] = None,
-    x_timestamp: Annotated[str | None, Header()] = None,
-    x_nonce: Annotated[str | None, Header()] = None,
-    x_signature: Annotated[str | None, Header()] = None,
+    sent: SignatureDep,
 ) -> dict[str, Any]:
     """A message from the agency for the citizen of `appId`, to their inbox (R-11.1)."""
-    code = x_agency or ""
-    raw, headers = await verified_body(
-        request, code, agency=x_agency, timestamp=x_timestamp, nonce=x_nonce, signature=x_signature
-    )
+    code = sent.agency or ""
+    raw, headers = await verified_body(request, code, sent)
     push: PushIn = parse_body(PushIn, raw)
 
     async def deliver() -> dict[str, Any]:
