@@ -56,6 +56,35 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"The body exceeds {limit} bytes.", {"connection": "close"})
 
 
+class _NulCharacter(StarletteHTTPException):
+    """Raised from `receive` when a JSON body holds the NUL character, which no text in this
+    API can contain and PostgreSQL cannot store: refused before it reaches a service."""
+
+    def __init__(self) -> None:
+        super().__init__(400, NUL_REFUSED)
+
+
+NUL_REFUSED = "Text in a request may not contain the NUL character (U+0000)."
+_JSON_NUL = b"\\u0000"  # the only way JSON spells U+0000 (a raw NUL byte is not JSON at all)
+
+
+def _holds_nul(scope: Scope) -> bool:
+    """A NUL in the path or the query string (percent-encoded or not)."""
+    raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    query = scope.get("query_string", b"")
+    return any(b"\x00" in part or b"%00" in part for part in (raw, query)) or (
+        "\x00" in scope.get("path", "")
+    )
+
+
+def _is_json(scope: Scope) -> bool:
+    for key, value in scope.get("headers", ()):
+        if key == b"content-type":
+            media: bytes = bytes(value).split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
 class GatewayMiddleware:
     def __init__(
         self,
@@ -109,14 +138,13 @@ class GatewayMiddleware:
 
         limit = self._limit_for(scope)
         try:
-            declared = _content_length(scope)
-            if declared is not None and declared > limit:
-                await self._too_large(scope, send_with_id, request_id, limit)
-            else:
-                await self.app(scope, self._limited(receive, limit), send_with_id)
+            await self._checked(scope, receive, send_with_id, request_id, limit)
         except _BodyTooLarge:
             if not response_started:
                 await self._too_large(scope, send_with_id, request_id, limit)
+        except _NulCharacter:
+            if not response_started:
+                await self._nul(scope, send_with_id, request_id)
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
@@ -140,20 +168,47 @@ class GatewayMiddleware:
             )
             request_id_var.reset(token)
 
-    def _limited(self, receive: Receive, limit: int) -> Receive:
+    async def _checked(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, limit: int
+    ) -> None:
+        """The request, unless its declared size or its path or query already refuse it; the
+        body is checked as it streams in (size; the NUL character in JSON)."""
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await self._too_large(scope, send, request_id, limit)
+        elif _holds_nul(scope):
+            await self._nul(scope, send, request_id)
+        else:
+            await self.app(scope, self._limited(receive, limit, json=_is_json(scope)), send)
+
+    def _limited(self, receive: Receive, limit: int, *, json: bool) -> Receive:
         seen = 0
+        tail = b""  # the end of the last chunk: a NUL escape may straddle two chunks
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                seen += len(chunk)
                 if seen > limit:
                     # Stop reading at once: an oversized body is never buffered whole.
                     raise _BodyTooLarge(limit)
+                if json:
+                    if _JSON_NUL in tail + chunk:
+                        raise _NulCharacter()
+                    tail = (tail + chunk)[-(len(_JSON_NUL) - 1) :]
             return message
 
         return limited
+
+    async def _nul(self, scope: Scope, send: Send, request_id: str) -> None:
+        response = plain_problem_response(scope, "invalid_request", request_id, NUL_REFUSED)
+
+        async def no_receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_receive, send)
 
     async def _too_large(self, scope: Scope, send: Send, request_id: str, limit: int) -> None:
         response = plain_problem_response(

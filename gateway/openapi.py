@@ -3,7 +3,8 @@
 FastAPI describes the successful answers and a JSON 422 that the gateway never sends. Here,
 once for every operation: errors are `application/problem+json` with the Problem schema and the
 codes each status can carry; 422 `validation_failed` wherever FastAPI validates parameters or a
-body; 413 `payload_too_large` wherever there is a body; 401/403 and `security` wherever an
+body; 413 `payload_too_large` wherever there is a body; 400 `invalid_request` wherever text
+comes in (the NUL character is refused before any endpoint); 401/403 and `security` wherever an
 authentication dependency marked with `kernel.openapi.secured_by` is used; 500 everywhere.
 What an operation answers beyond that it declares itself, one line per operation:
 
@@ -22,7 +23,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from kernel.openapi import OAUTH2, OPERATOR_BEARER, Requirement, security_of
-from kernel.problems import SCHEMAS, codes_of_entry, problem_response_entry
+from kernel.problems import PROBLEM_JSON, SCHEMAS, codes_of_entry, problem_response_entry
 
 SECURITY_SCHEMES: dict[str, Any] = {
     OAUTH2: {
@@ -111,6 +112,9 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute | None) -> No
         shared.setdefault("422", set()).add("validation_failed")
     if "requestBody" in operation:
         shared.setdefault("413", set()).add("payload_too_large")
+    if "requestBody" in operation or operation.get("parameters"):
+        # Text with the NUL character, in the path, the query or a JSON body (observability.py).
+        shared.setdefault("400", set()).add("invalid_request")
     security = _security(route.dependant) if route is not None else []
     if security:
         operation["security"] = [dict(requirement) for requirement in security]
@@ -124,7 +128,8 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute | None) -> No
             continue
         existing = codes_of_entry(declared)
         if existing is not None:  # a problem declared by the operation: add the shared codes
-            responses[status] = problem_response_entry({*existing, *codes})
+            media = next(iter(declared.get("content") or {PROBLEM_JSON: None}))
+            responses[status] = problem_response_entry({*existing, *codes}, media)
     operation["responses"] = dict(sorted(responses.items()))
 
 
