@@ -128,6 +128,16 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return problem_response(body, language_headers(lang, exc.headers))
 
 
+class RefusedWhileReading(StarletteHTTPException):
+    """Refused by a check on the body as it streams in (below the framework), with the field
+    errors to show: an HTTPException so that whichever layer sees it first answers it the same
+    (FastAPI turns any other error raised while it reads a body into a bare 400)."""
+
+    def __init__(self, status: int, detail: str, errors: Sequence[FieldError]) -> None:
+        super().__init__(status, detail)
+        self.errors = list(errors)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
@@ -148,6 +158,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail=shown,
         instance=request.url.path,
         request_id=_request_id(request),
+        errors=exc.errors if isinstance(exc, RefusedWhileReading) else (),
     )
     return problem_response(body, language_headers(lang, headers))
 
@@ -233,6 +244,7 @@ def plain_problem_response(
     request_id: str | None,
     detail_en: str | None = None,
     headers: dict[str, str] | None = None,
+    errors: Sequence[FieldError] = (),
 ) -> Response:
     """A problem answered below the framework (by the middleware), in the request's language."""
     problem = lookup(code)
@@ -245,6 +257,7 @@ def plain_problem_response(
         detail=detail,
         instance=scope.get("path", ""),
         request_id=request_id,
+        errors=errors,
     )
     return problem_response(body, language_headers(lang, headers))
 

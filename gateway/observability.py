@@ -18,8 +18,13 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import internal_error_response, plain_problem_response
+from gateway.errors import (
+    RefusedWhileReading,
+    internal_error_response,
+    plain_problem_response,
+)
 from gateway.logs import request_id_var
+from kernel.errors import FieldError
 
 log = logging.getLogger("gateway.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -56,25 +61,35 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"The body exceeds {limit} bytes.", {"connection": "close"})
 
 
-class _NulCharacter(StarletteHTTPException):
+class _NulCharacter(RefusedWhileReading):
     """Raised from `receive` when a JSON body holds the NUL character, which no text in this
     API can contain and PostgreSQL cannot store: refused before it reaches a service."""
 
     def __init__(self) -> None:
-        super().__init__(400, NUL_REFUSED)
+        super().__init__(422, NUL_REFUSED, [_nul_error("/body")])
 
 
 NUL_REFUSED = "Text in a request may not contain the NUL character (U+0000)."
+
+
+def _nul_error(where: str) -> FieldError:
+    # Like any other invalid text: a 422 naming where it was (the field is not known yet).
+    return FieldError(where, "nul_character", NUL_REFUSED)
+
+
 _JSON_NUL = b"\\u0000"  # the only way JSON spells U+0000 (a raw NUL byte is not JSON at all)
 
 
-def _holds_nul(scope: Scope) -> bool:
-    """A NUL in the path or the query string (percent-encoded or not)."""
+def _nul_in(scope: Scope) -> str | None:
+    """Where the path or the query string holds a NUL (percent-encoded or not): `/path` or
+    `/query`, or None."""
     raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
+        return "/path"
     query = scope.get("query_string", b"")
-    return any(b"\x00" in part or b"%00" in part for part in (raw, query)) or (
-        "\x00" in scope.get("path", "")
-    )
+    if b"\x00" in query or b"%00" in query:
+        return "/query"
+    return None
 
 
 def _is_json(scope: Scope) -> bool:
@@ -144,7 +159,7 @@ class GatewayMiddleware:
                 await self._too_large(scope, send_with_id, request_id, limit)
         except _NulCharacter:
             if not response_started:
-                await self._nul(scope, send_with_id, request_id)
+                await self._nul(scope, send_with_id, request_id, "/body")
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
@@ -176,8 +191,8 @@ class GatewayMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._too_large(scope, send, request_id, limit)
-        elif _holds_nul(scope):
-            await self._nul(scope, send, request_id)
+        elif (where := _nul_in(scope)) is not None:
+            await self._nul(scope, send, request_id, where)
         else:
             await self.app(scope, self._limited(receive, limit, json=_is_json(scope)), send)
 
@@ -202,8 +217,10 @@ class GatewayMiddleware:
 
         return limited
 
-    async def _nul(self, scope: Scope, send: Send, request_id: str) -> None:
-        response = plain_problem_response(scope, "invalid_request", request_id, NUL_REFUSED)
+    async def _nul(self, scope: Scope, send: Send, request_id: str, where: str) -> None:
+        response = plain_problem_response(
+            scope, "validation_failed", request_id, NUL_REFUSED, errors=[_nul_error(where)]
+        )
 
         async def no_receive() -> Message:
             return {"type": "http.disconnect"}

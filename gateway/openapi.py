@@ -3,8 +3,8 @@
 FastAPI describes the successful answers and a JSON 422 that the gateway never sends. Here,
 once for every operation: errors are `application/problem+json` with the Problem schema and the
 codes each status can carry; 422 `validation_failed` wherever FastAPI validates parameters or a
-body; 413 `payload_too_large` wherever there is a body; 400 `invalid_request` wherever text
-comes in (the NUL character is refused before any endpoint); 401/403 and `security` wherever an
+body or text comes in (the NUL character is refused before any endpoint); 413
+`payload_too_large` wherever there is a body; 401/403 and `security` wherever an
 authentication dependency marked with `kernel.openapi.secured_by` is used; 500 everywhere.
 What an operation answers beyond that it declares itself, one line per operation:
 
@@ -113,8 +113,9 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute | None) -> No
     if "requestBody" in operation:
         shared.setdefault("413", set()).add("payload_too_large")
     if "requestBody" in operation or operation.get("parameters"):
-        # Text with the NUL character, in the path, the query or a JSON body (observability.py).
-        shared.setdefault("400", set()).add("invalid_request")
+        # Text with the NUL character, in the path, the query or a JSON body, is refused before
+        # any endpoint (observability.py), as invalid input.
+        shared.setdefault("422", set()).add("validation_failed")
     security = _security(route.dependant) if route is not None else []
     if security:
         operation["security"] = [dict(requirement) for requirement in security]

@@ -1,7 +1,8 @@
 """No text in this API can hold the NUL character (U+0000), and PostgreSQL cannot store it: a
-request carrying one, in its path, its query or a JSON body, is refused with a 400 problem
-before it reaches a service (found by the schemathesis run: an mToken exchange with a NUL in
-its appId answered 500 on PostgreSQL). Binary uploads are not text and still go through."""
+request carrying one, in its path, its query or a JSON body, is refused like any invalid input
+(422, saying where) before it reaches a service. Found by the schemathesis run: an mToken
+exchange with a NUL in its appId answered 500 on PostgreSQL. Binary uploads are not text and
+still go through."""
 
 from __future__ import annotations
 
@@ -13,23 +14,32 @@ from support import PDF, Stack, assert_problem, bearer, draft, login
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body"),
+    ("method", "path", "body", "where"),
     [
-        ("GET", "/v1/applications/%00", None),
-        ("GET", "/v1/applications?cursor=%00", None),
-        ("GET", "/v1/services?q=a%00b", None),
-        ("POST", "/v1/applications", {"service_id": "dlt-\u0000", "form": {}}),
-        ("POST", "/v1/agency/web/exchange", {"appId": "\u0000", "mToken": "x" * 20}),
-        ("POST", "/v1/identity/verifications", {"national_id": "\u0000"}),
+        ("GET", "/v1/applications/%00", None, "/path"),
+        ("GET", "/v1/applications?cursor=%00", None, "/query"),
+        ("GET", "/v1/services?q=a%00b", None, "/query"),
+        ("POST", "/v1/applications", {"service_id": "dlt-\u0000", "form": {}}, "/body"),
+        ("POST", "/v1/agency/web/exchange", {"appId": "\u0000", "mToken": "x" * 20}, "/body"),
+        ("POST", "/v1/identity/verifications", {"national_id": "\u0000"}, "/body"),
     ],
 )
 async def test_a_nul_character_is_refused_before_anything_is_read(
-    stack: Stack, method: str, path: str, body: object
+    stack: Stack, method: str, path: str, body: object, where: str
 ) -> None:
     headers = {**bearer(await login(stack)), "Accept-Language": "en"}
     r = await stack.gateway.request(method, path, json=body, headers=headers)
-    problem = assert_problem(r, 400, "invalid_request")
+    problem = assert_problem(r, 422, "validation_failed")
     assert "U+0000" in problem["detail"]
+    (error,) = problem["errors"]
+    assert error["code"] == "nul_character"
+    assert error["pointer"] == (
+        "/body"
+        if body is not None
+        else "/path"
+        if "%00" in path.split("?", maxsplit=1)[0]
+        else "/query"
+    )
 
 
 async def test_a_nul_escape_split_across_two_chunks_is_refused(stack: Stack) -> None:
@@ -44,7 +54,7 @@ async def test_a_nul_escape_split_across_two_chunks_is_refused(stack: Stack) -> 
         content=chunks(),
         headers={**headers, "Content-Type": "application/json"},
     )
-    assert_problem(r, 400, "invalid_request")
+    assert assert_problem(r, 422, "validation_failed")["errors"][0]["pointer"] == "/body"
 
 
 async def test_binary_uploads_with_nul_bytes_still_go_through(stack: Stack) -> None:
