@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.forwarding.models import OutboxMessage
-from gateway.forwarding.outbox import TOPICS
+from gateway.forwarding.outbox import TOPIC_SUBMITTED, TOPICS
 
 log = logging.getLogger("gateway.worker")
 
@@ -85,6 +85,16 @@ class Ledger:
             mine = sorted(claimed.scalars().all())
             await uow.commit()
         return mine
+
+    async def filings_among(self, ids: list[int]) -> frozenset[str]:
+        """The applications whose filing message is among `ids` (one claimed batch)."""
+        async with self.runtime.unit_of_work() as uow:
+            rows = await uow.session.scalars(
+                select(OutboxMessage.application_id).where(
+                    OutboxMessage.id.in_(ids), OutboxMessage.topic == TOPIC_SUBMITTED
+                )
+            )
+            return frozenset(a for a in rows.all() if a is not None)
 
     async def done(self, message_id: int, outcome: str, note: str) -> Delivery:
         async with self.runtime.unit_of_work() as uow:

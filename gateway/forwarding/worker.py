@@ -27,6 +27,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +113,12 @@ class Forwarder:
 
     # --- one message ----------------------------------------------------------------------
 
-    async def deliver(self, message_id: int) -> Delivery:  # noqa: PLR0911 - one outcome a line
-        loaded = await self._load(message_id)
+    async def deliver(  # noqa: PLR0911 - one outcome a line
+        self, message_id: int, filing_now: AbstractSet[str] = frozenset()
+    ) -> Delivery:
+        """Deliver one claimed message. `filing_now`: the applications whose filing is in the
+        same batch; their follow-ups wait for it, whichever of the two is read first."""
+        loaded = await self._load(message_id, filing_now)
         if loaded is None:
             return Delivery(message_id, "skipped")
         if isinstance(loaded, FollowUp):
@@ -146,7 +151,7 @@ class Forwarder:
         return await self._finish(message_id, result=result)
 
     async def _load(
-        self, message_id: int
+        self, message_id: int, filing_now: AbstractSet[str] = frozenset()
     ) -> tuple[OutboxMessage, Submission, str] | FollowUp | None:
         async with self.runtime.unit_of_work() as uow:
             session = uow.session
@@ -158,7 +163,9 @@ class Forwarder:
                 return None
             apps = self._applications(uow)
             if message.topic != TOPIC_SUBMITTED:
-                return await self._follow_up_of(apps, message, application)
+                return await self._follow_up_of(
+                    apps, message, application, application.id in filing_now
+                )
             if (
                 application.status in (Status.WITHDRAWN, Status.REDIRECTED)
                 and application.agency_ref is None
@@ -212,7 +219,11 @@ class Forwarder:
     # --- changes after filing: the citizen's answer, a withdrawal -----------------------
 
     async def _follow_up_of(
-        self, apps: Applications, message: OutboxMessage, application: Application
+        self,
+        apps: Applications,
+        message: OutboxMessage,
+        application: Application,
+        filing_now: bool = False,
     ) -> FollowUp:
         session = apps.ctx.session
         answer = None
@@ -238,7 +249,7 @@ class Forwarder:
             message.topic,
             message.agency_code,
             application.agency_ref,
-            submitted_pending=submitted not in (None, "done", "dead"),
+            submitted_pending=filing_now or submitted not in (None, "done", "dead"),
             answer=answer,
         )
 
@@ -441,7 +452,8 @@ class Forwarder:
         ids = await self.ledger.claim()
         if not ids:
             return []
-        return list(await asyncio.gather(*(self.deliver(i) for i in ids)))
+        filing_now = await self.ledger.filings_among(ids)
+        return list(await asyncio.gather(*(self.deliver(i, filing_now) for i in ids)))
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Deliver until stopped; idle for WORKER_IDLE_SECONDS when there is nothing to do."""
