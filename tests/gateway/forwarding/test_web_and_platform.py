@@ -7,7 +7,17 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from support import SOMCHAI, Portal, assert_problem, bearer, draft, eventually, login, shown
+from support import (
+    SOMCHAI,
+    Portal,
+    agency_headers,
+    assert_problem,
+    bearer,
+    draft,
+    eventually,
+    login,
+    shown,
+)
 
 PERMIT = {
     "applicant_role": "owner",
@@ -154,15 +164,7 @@ async def test_the_exchange_gives_the_agency_the_verified_data_the_docs_promise(
         await portal.gateway.post(f"/v1/applications/{permit['id']}/launch", headers=headers)
     ).json()
     token = dict(p.split("=", 1) for p in urlsplit(launched["url"]).query.split("&"))["mToken"]
-    assert portal.credentials is not None
-    bma = portal.credentials["BMA"]
-    issued = await portal.gateway.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(bma.consumer_key, bma.consumer_secret),
-    )
-    assert issued.status_code == 200, issued.text
-    agency = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    agency = await agency_headers(portal, "BMA")
     r = await portal.gateway.post(
         "/v1/agency/web/exchange", json={"appId": permit["id"], "mToken": token}, headers=agency
     )
