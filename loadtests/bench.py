@@ -1,15 +1,20 @@
-"""`make bench`: start a seeded gateway and a bare FastAPI app on loopback, load each with
-Locust (headless, bounded in time), print a table and write bench-results/<time>.json.
+"""`make bench` (`python -m loadtests.bench --help`): the reads an app makes most, measured
+against two ceilings in the same run.
 
-Knobs (environment): BENCH_SECONDS (default 20), BENCH_USERS (default 32), BENCH_LOGIN_USERS
-and BENCH_SUBMIT_USERS (default 16), BENCH_SCENARIOS (default catalog,login,submit),
-BENCH_DATABASE_URL (default: a fresh SQLite file; give an empty PostgreSQL database to measure
-on PostgreSQL).
-Everything runs on 127.0.0.1 and stops by itself.
+It starts everything it measures itself on 127.0.0.1 (a seeded gateway with N workers on SQLite
+or PostgreSQL, the mock agencies, and the ceilings), prepares logged-in citizens with one filed
+application each, loads each scenario with Locust (headless, bounded in time), stops everything
+and prints a table: req/s, p50/p95/p99, errors, the gateway's CPU milliseconds per request (read
+from the gateway processes' own CPU counters, which stay meaningful on a shared, noisy machine)
+and each figure as a ratio of its ceiling. Results go to bench-results/<time>.json.
+
+Ceilings: `bare` (a bare FastAPI endpoint) for the catalog read; `bare-read` (a bare FastAPI
+endpoint doing one SQLAlchemy read by primary key on the same database) for the citizen's reads.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import datetime as dt
@@ -22,11 +27,80 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from loadtests.journeys import citizen_token
 
 BIN = Path(sys.executable).parent
 RESULTS = Path("bench-results")
+SCENARIOS = ("bare", "bare-read", "catalog", "status", "inbox", "login", "submit")
+DEFAULT_SCENARIOS = "bare,bare-read,catalog,status,inbox,login"
+#: Which ceiling each scenario is compared with.
+CEILING = {"catalog": "bare", "status": "bare-read", "inbox": "bare-read"}
+SAMPLE_PDF = b"%PDF-1.7\n" + b"0" * 4096
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.bench",
+        description="Load the gateway's most frequent calls and their ceilings on loopback; "
+        "print req/s, latency percentiles, errors and gateway CPU ms per request.",
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE_URL", "sqlite"),
+        help="'sqlite' (a fresh file, the default) or the URL of an empty PostgreSQL database "
+        "(postgresql+asyncpg://postgres@127.0.0.1:5432/bench)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=int(os.environ.get("BENCH_SECONDS", "15")),
+        help="how long each scenario runs",
+    )
+    parser.add_argument(
+        "--users", type=int, default=int(os.environ.get("BENCH_USERS", "32")), help="Locust users"
+    )
+    parser.add_argument(
+        "--login-users",
+        type=int,
+        default=int(os.environ.get("BENCH_LOGIN_USERS", "16")),
+        help="Locust users for the login and filing scenarios",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=os.environ.get("BENCH_SCENARIOS", DEFAULT_SCENARIOS),
+        help=f"comma-separated, from: {', '.join(SCENARIOS)} (default: {DEFAULT_SCENARIOS})",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON result goes")
+    args = parser.parse_args(argv)
+    wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = sorted(set(wanted) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
+    args.scenarios = wanted
+    return args
+
+
+@dataclass
+class Row:
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    cpu_ms: float | None = None  # gateway CPU per request
+    ratio: float | None = None  # of the scenario's ceiling
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _free_port() -> int:
@@ -35,7 +109,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, seconds: float = 30) -> None:
+def _wait_ready(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with (
@@ -49,11 +123,11 @@ def _wait_ready(url: str, seconds: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def _process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+def _process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[psutil.Process]:
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     try:
         _wait_ready(ready_url)
-        yield
+        yield psutil.Process(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -62,14 +136,19 @@ def _process(args: list[str], env: dict[str, str], ready_url: str) -> Iterator[N
             proc.kill()
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU of a process and its live children (uvicorn's workers)."""
+    total = 0.0
+    for each in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.Error):
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def _locust(
-    host: str,
-    user_class: str,
-    seconds: int,
-    users: int,
-    out: Path,
-    env: dict[str, str],
-) -> dict[str, dict[str, float]]:
+    host: str, user_class: str, seconds: int, users: int, out: Path, env: dict[str, str]
+) -> dict[str, Row]:
     """Run one Locust user class headless; its stats rows by request name."""
     prefix = out / user_class
     subprocess.run(  # noqa: S603
@@ -98,18 +177,74 @@ def _locust(
         env=env,
         check=False,  # Locust exits 1 when any request failed; the table reports failures
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
-            rows[row["Name"]] = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "rps": float(row["Requests/s"]),
-                "p50_ms": float(row["50%"]),
-                "p99_ms": float(row["99%"]),
-            }
+            rows[row["Name"]] = Row(
+                name=row["Name"],
+                requests=int(row["Request Count"]),
+                failures=int(row["Failure Count"]),
+                rps=float(row["Requests/s"]),
+                p50_ms=float(row["50%"]),
+                p95_ms=float(row["95%"]),
+                p99_ms=float(row["99%"]),
+            )
     return rows
+
+
+class _Plain:
+    """httpx with Locust's `name=` keyword accepted (and ignored), for loadtests.journeys."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def get(self, url: str, name: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, name: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.client.post(url, **kwargs)
+
+
+def prepare_citizens(gateway: str, agencies: str, count: int) -> list[dict[str, str]]:
+    """`count` demo citizens logged in, each with one filed application (a timeline and an
+    inbox to read): what the status and inbox scenarios poll."""
+    fixtures: list[dict[str, str]] = []
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        cards = client.get(f"{agencies}/device/id-cards?status=active&limit=1000").json()["cards"]
+        for card in cards:
+            if len(fixtures) == count:
+                break
+            token = citizen_token(_Plain(client), agencies, card)
+            if token is None:  # a face false reject now and then: the next person
+                continue
+            headers = {"Authorization": f"Bearer {token}"}
+            draft = client.post(
+                "/v1/applications",
+                json={
+                    "service_id": "dlt-driving-licence-renewal",
+                    "form": {
+                        "appointment_date": "2026-12-01",
+                        "appointment_period": "morning",
+                        "contact_phone": "0812345678",
+                    },
+                },
+                headers=headers,
+            )
+            if draft.status_code != 201:
+                continue
+            application = draft.json()["id"]
+            client.post(
+                f"/v1/applications/{application}/attachments?document=medical-certificate",
+                files={"file": ("certificate.pdf", SAMPLE_PDF, "application/pdf")},
+                headers=headers,
+            )
+            client.post(f"/v1/applications/{application}/submit", headers=headers)
+            fixtures.append({"token": token, "application": application})
+    if len(fixtures) < count:
+        raise RuntimeError(f"only {len(fixtures)} of {count} citizens could be prepared")
+    return fixtures
 
 
 def _service_paths(base: str) -> list[str]:
@@ -126,136 +261,157 @@ def _service_paths(base: str) -> list[str]:
             return paths
 
 
-def main() -> None:
-    seconds = int(os.environ.get("BENCH_SECONDS", "20"))
-    users = int(os.environ.get("BENCH_USERS", "32"))
-    login_users = int(os.environ.get("BENCH_LOGIN_USERS", "16"))
-    submit_users = int(os.environ.get("BENCH_SUBMIT_USERS", "16"))
+def run(args: argparse.Namespace) -> dict[str, Row]:
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
+    database = (
+        f"sqlite+aiosqlite:///{work}/gateway.db" if args.database == "sqlite" else args.database
+    )
+    gateway = f"http://127.0.0.1:{_free_port()}"
+    agencies = f"http://127.0.0.1:{_free_port()}"
+    bare = f"http://127.0.0.1:{_free_port()}"
     env = {
         **os.environ,
-        "CITIZEN_GATEWAY_DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", f"sqlite+aiosqlite:///{work}/gateway.db"
-        ),
+        "CITIZEN_GATEWAY_DATABASE_URL": database,
         "CITIZEN_GATEWAY_VAR_DIR": str(work / "var"),
         "CITIZEN_GATEWAY_LOG_LEVEL": "WARNING",
+        "CITIZEN_GATEWAY_PUBLIC_URL": gateway,
+        "CITIZEN_GATEWAY_AGENCIES_URL": agencies,
+        "MOCK_AGENCIES_VAR_DIR": str(work / "var" / "mock-agencies"),
+        "CITIZEN_GATEWAY_DOPA_CONSUMER_FILE": str(
+            work / "var" / "mock-agencies" / "dopa-consumer.json"
+        ),
+        "AGENCIES_URL": agencies,
+        # Every simulated citizen logs in from 127.0.0.1: one client, many people.
+        "CITIZEN_GATEWAY_LOGIN_MAX_FAILURES_PER_CLIENT": "1000000",
+        "BENCH_DATABASE_URL": database,
     }
     cli = str(BIN / "citizen-gateway")
-    for step in (["db", "upgrade"], ["seed"]):
+    for step in (["db", "upgrade"], ["seed"], ["urls"]):
         subprocess.run([cli, *step], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-    gateway = f"http://127.0.0.1:{_free_port()}"
-    bare = f"http://127.0.0.1:{_free_port()}"
-    serve = [cli, "serve", "--port", gateway.rsplit(":", 1)[1]]
-    results: dict[str, dict[str, float]] = {}
-    paths: list[str] = []
-    scenarios = os.environ.get("BENCH_SCENARIOS", "catalog,login,submit").split(",")
+    serve = [cli, "serve", "--port", gateway.rsplit(":", 1)[1], "--workers", str(args.workers)]
+    host = [cli, "agencies", "--port", agencies.rsplit(":", 1)[1]]
+    uvicorn = [
+        str(BIN / "uvicorn"),
+        "loadtests.bare_app:app",
+        "--port",
+        bare.rsplit(":", 1)[1],
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    results: dict[str, Row] = {}
     try:
-        if "catalog" in scenarios:
-            for label, cache in (("render cache 5 s", "5"), ("render cache off", "0")):
-                run_env = {**env, "CITIZEN_GATEWAY_CATALOG_CACHE_SECONDS": cache}
-                with _process(serve, run_env, f"{gateway}/readyz"):
-                    paths = _service_paths(gateway)
-                    rows = _locust(
-                        gateway,
-                        "ServiceDetailUser",
-                        seconds,
-                        users,
-                        work,
-                        {**env, "BENCH_PATHS": ",".join(paths), "BENCH_NAME": "detail"},
-                    )
-                    results[f"GET /v1/services/{{id}} ({label})"] = rows["detail"]
-            uvicorn = [
-                str(BIN / "uvicorn"),
-                "loadtests.bare_app:app",
-                "--port",
-                bare.rsplit(":", 1)[1],
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ]
-            bare_paths = [p.replace("/v1/services/", "/bare/") for p in paths]
-            with _process(uvicorn, env, f"{bare}/bare/x"):
-                rows = _locust(
+        with (
+            _process(host, env, f"{agencies}/healthz"),
+            _process(serve, env, f"{gateway}/readyz") as server,
+            _process(uvicorn, env, f"{bare}/bare/x"),
+        ):
+            fixtures = prepare_citizens(gateway, agencies, args.users)
+            fixture_file = work / "fixtures.json"
+            fixture_file.write_text(json.dumps(fixtures))
+            paths = _service_paths(gateway)
+            citizens = {**env, "BENCH_FIXTURES": str(fixture_file)}
+            plan: list[tuple[str, str, str, dict[str, str], int, str]] = [
+                # scenario, host, user class, env, users, the row to keep
+                ("bare", bare, "ServiceDetailUser", _paths(env, ["/bare/x"]), args.users, "get"),
+                (
+                    "bare-read",
                     bare,
                     "ServiceDetailUser",
-                    seconds,
-                    users,
-                    work,
-                    {**env, "BENCH_PATHS": ",".join(bare_paths), "BENCH_NAME": "detail"},
-                )
-                results["GET /bare/{id} (bare FastAPI)"] = rows["detail"]
-        if "login" in scenarios or "submit" in scenarios:
-            agencies = f"http://127.0.0.1:{_free_port()}"
-            login_env = {
-                **env,
-                "CITIZEN_GATEWAY_AGENCIES_URL": agencies,
-                "MOCK_AGENCIES_VAR_DIR": str(work / "var" / "mock-agencies"),
-                "CITIZEN_GATEWAY_DOPA_CONSUMER_FILE": str(
-                    work / "var" / "mock-agencies" / "dopa-consumer.json"
+                    _paths(env, [f"/bare-read/{f['application']}" for f in fixtures]),
+                    args.users,
+                    "get",
                 ),
-                "AGENCIES_URL": agencies,
-                # Every simulated citizen logs in from 127.0.0.1: one client, many people.
-                "CITIZEN_GATEWAY_LOGIN_MAX_FAILURES_PER_CLIENT": "1000000",
-            }
-            subprocess.run([cli, "urls"], env=login_env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-            host = [cli, "agencies", "--port", agencies.rsplit(":", 1)[1]]
-            with (
-                _process(host, login_env, f"{agencies}/healthz"),
-                _process(serve, login_env, f"{gateway}/readyz"),
-            ):
-                if "login" in scenarios:
-                    rows = _locust(gateway, "LoginUser", seconds, login_users, work, login_env)
-                    for name in (
-                        "login (verification + token)",
-                        "POST /v1/identity/verifications",
-                        "POST /v1/identity/verifications/{id}/face",
-                        "POST /oauth/token",
-                    ):
-                        if name in rows:
-                            results[name] = rows[name]
-                if "submit" in scenarios:
-                    rows = _locust(gateway, "SubmitUser", seconds, submit_users, work, login_env)
-                    for name in (
-                        "file (draft + 200 KB attachment + submit)",
-                        "POST /v1/applications",
-                        "POST /v1/applications/{id}/attachments (200 KB)",
-                        "POST /v1/applications/{id}/submit",
-                        "GET /v1/applications/{id}",
-                    ):
-                        if name in rows:
-                            results[name] = rows[name]
+                ("catalog", gateway, "ServiceDetailUser", _paths(env, paths), args.users, "get"),
+                ("status", gateway, "StatusReadUser", citizens, args.users, "status"),
+                ("inbox", gateway, "InboxUser", citizens, args.users, "inbox"),
+                (
+                    "login",
+                    gateway,
+                    "LoginUser",
+                    env,
+                    args.login_users,
+                    "login (verification + token)",
+                ),
+                (
+                    "submit",
+                    gateway,
+                    "SubmitUser",
+                    env,
+                    args.login_users,
+                    "file (draft + 200 KB attachment + submit)",
+                ),
+            ]
+            for scenario, target, user_class, run_env, users, keep in plan:
+                if scenario not in args.scenarios:
+                    continue
+                before = _cpu_seconds(server)
+                rows = _locust(target, user_class, args.seconds, users, work, run_env)
+                spent = _cpu_seconds(server) - before
+                row = rows[keep]
+                row.name = scenario
+                if target == gateway and row.requests:
+                    row.cpu_ms = spent * 1000 / row.requests
+                results[scenario] = row
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for scenario, ceiling in CEILING.items():
+        if scenario in results and ceiling in results and results[ceiling].rps:
+            results[scenario].ratio = results[scenario].rps / results[ceiling].rps
+    return results
 
-    database = "PostgreSQL" if "postgresql" in env["CITIZEN_GATEWAY_DATABASE_URL"] else "SQLite"
-    _report(results, users, seconds, len(paths), login_users, submit_users, database)
+
+def _paths(env: dict[str, str], paths: list[str]) -> dict[str, str]:
+    return {**env, "BENCH_PATHS": ",".join(paths), "BENCH_NAME": "get"}
 
 
-def _report(
-    results: dict[str, dict[str, float]],
-    users: int,
-    seconds: int,
-    services: int,
-    login_users: int,
-    submit_users: int,
-    database: str,
-) -> None:
+def report(results: dict[str, Row], args: argparse.Namespace) -> Path:
+    database = "SQLite" if args.database == "sqlite" else "PostgreSQL"
     print(
-        f"\nLocust headless (FastHttpUser, no wait), {users} users, {seconds}s each, "
-        f"1 uvicorn worker, {database}, {services} services, {login_users} login users, "
-        f"{submit_users} filing users, 127.0.0.1, {os.cpu_count()} cores"
+        f"\nLocust headless (FastHttpUser, no wait), {args.seconds}s a scenario, {args.users} "
+        f"users ({args.login_users} for login/filing), {args.workers} gateway worker(s), "
+        f"{database}, 127.0.0.1, {os.cpu_count()} cores"
     )
-    print(f"{'endpoint':48} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'fail':>5} {'requests':>9}")
+    header = (
+        f"{'scenario':10} {'req/s':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7} "
+        f"{'CPU ms/req':>10} {'ratio':>13}"
+    )
+    print(header)
+    print("-" * len(header))
     for name, r in results.items():
+        cpu = f"{r.cpu_ms:10.2f}" if r.cpu_ms is not None else f"{'-':>10}"
+        ratio = f"{r.ratio:5.2f}x {CEILING[name]:>7}" if r.ratio is not None else f"{'ceiling':>13}"
+        if name not in CEILING and name not in ("bare", "bare-read"):
+            ratio = f"{'-':>13}"
         print(
-            f"{name:48} {r['rps']:8.0f} {r['p50_ms']:7.0f} {r['p99_ms']:7.0f} "
-            f"{r['failures']:5.0f} {r['requests']:9.0f}"
+            f"{name:10} {r.rps:8.0f} {r.p50_ms:6.0f} {r.p95_ms:6.0f} {r.p99_ms:6.0f} "
+            f"{r.failures:7d} {cpu} {ratio}"
         )
-    RESULTS.mkdir(exist_ok=True)
+    print("(latencies in ms; CPU: the gateway processes' user + system time per request)")
+    args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"bench-{stamp}.json"
-    out.write_text(json.dumps({"users": users, "seconds": seconds, "results": results}, indent=2))
+    out: Path = args.out / f"bench-{stamp}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "database": database,
+                "workers": args.workers,
+                "seconds": args.seconds,
+                "users": args.users,
+                "login_users": args.login_users,
+                "cores": os.cpu_count(),
+                "results": {name: vars(row) for name, row in results.items()},
+            },
+            indent=2,
+        )
+    )
     print(f"\nwritten: {out}")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    report(run(args), args)
 
 
 if __name__ == "__main__":

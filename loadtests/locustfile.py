@@ -6,21 +6,26 @@
   then a service's manual, revalidating with If-None-Match as the app does.
 - `LoginUser`: the login (ID card, laser code, face) as fast as it can.
 - `SubmitUser`: a logged-in citizen filing with a 200 KB attachment ("submit").
+- `StatusReadUser`, `InboxUser`: logged-in citizens polling their application's status, or the
+  first page of their inbox, as fast as they can (BENCH_FIXTURES: a JSON file of
+  `{"token", "application"}` the harness prepared, one per simulated user in turn).
 
 Run one by name: `locust -f loadtests/locustfile.py KnowJourneyUser --host http://127.0.0.1:8000`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import itertools
+import json
 import os
 import random
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
+
+from loadtests.journeys import AUTHORIZATION, CODE_VERIFIER, citizen_token
 
 _PATHS = [p for p in os.environ.get("BENCH_PATHS", "/healthz").split(",") if p]
 
@@ -32,6 +37,43 @@ class ServiceDetailUser(FastHttpUser):
     def read(self) -> None:
         path = random.choice(_PATHS)
         self.client.get(path, name=os.environ.get("BENCH_NAME", path))
+
+
+def _fixtures() -> list[dict[str, str]]:
+    path = os.environ.get("BENCH_FIXTURES")
+    if not path:
+        return []
+    with open(path) as handle:
+        loaded: list[dict[str, str]] = json.load(handle)
+    return loaded
+
+
+_FIXTURES = _fixtures()
+_TAKEN = itertools.count()
+
+
+class _CitizenUser(FastHttpUser):
+    """A citizen the harness logged in, with one filed application."""
+
+    abstract = True
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        fixture = _FIXTURES[next(_TAKEN) % len(_FIXTURES)]
+        self.headers = {"Authorization": f"Bearer {fixture['token']}"}
+        self.application = fixture["application"]
+
+
+class StatusReadUser(_CitizenUser):
+    @task
+    def status(self) -> None:
+        self.client.get(f"/v1/applications/{self.application}", headers=self.headers, name="status")
+
+
+class InboxUser(_CitizenUser):
+    @task
+    def inbox(self) -> None:
+        self.client.get("/v1/notifications?limit=20", headers=self.headers, name="inbox")
 
 
 class KnowJourneyUser(FastHttpUser):
@@ -200,71 +242,3 @@ class SubmitUser(FastHttpUser):
                 headers=self.headers,
                 name="GET /v1/applications/{id}",
             )
-
-
-def citizen_token(client: Any, agencies: str, card: dict[str, str]) -> str | None:
-    """Log `card`'s holder in through the app's flow; the access token (scope citizen)."""
-    started = client.post(
-        "/v1/identity/verifications",
-        json={
-            "national_id": card["pid"],
-            "laser_code": card["laser_printed"],
-            "first_name_th": card["first_name_th"],
-            "last_name_th": card["last_name_th"],
-            "birth_date_be": card["birth_date_be"],
-            "authorization": {
-                **AUTHORIZATION,
-                "scope": "openid profile citizen",
-                "nonce": os.urandom(12).hex(),
-            },
-        },
-        name="setup: login",
-    )
-    if started.status_code != 201:
-        return None
-    body = started.json()
-    scan = client.post(
-        f"{agencies}/device/face-scan",
-        json={
-            "pid": card["pid"],
-            "challenge": {k: body["challenge"][k] for k in ("nonce", "action")},
-        },
-        name="setup: face-scan",
-    ).json()
-    result = client.post(
-        body["face_url"],
-        json={"template": scan["template"], "liveness": scan["liveness"]},
-        name="setup: login",
-    )
-    if result.status_code != 200:
-        return None
-    code = result.json()["authorization"]
-    token = client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code["code"],
-            "redirect_uri": AUTHORIZATION["redirect_uri"],
-            "client_id": AUTHORIZATION["client_id"],
-            "code_verifier": CODE_VERIFIER,
-        },
-        name="setup: login",
-    )
-    if token.status_code != 200:
-        return None
-    access: str = token.json()["access_token"]
-    return access
-
-
-# One PKCE pair for every simulated login: the load test measures the gateway, not the phone.
-CODE_VERIFIER = "load-test-verifier-" + "x" * 40
-AUTHORIZATION = {
-    "client_id": os.environ.get("LOGIN_CLIENT_ID", "tangrat-app"),
-    "redirect_uri": os.environ.get("LOGIN_REDIRECT_URI", "th.go.tangrat.app:/oauth/callback"),
-    "scope": "openid profile",
-    "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(CODE_VERIFIER.encode()).digest())
-    .rstrip(b"=")
-    .decode(),
-    "code_challenge_method": "S256",
-    "state": "load-test",
-}

@@ -1,0 +1,46 @@
+"""The benchmark command: its options, and the table and JSON it reports (the load itself is
+measured by `make bench`, never in tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loadtests.bench import Row, parse_args, report
+
+
+def test_unknown_scenarios_are_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["--scenarios", "catalog,stauts"])
+    assert exit_.value.code == 2
+    assert "unknown scenario(s): stauts" in capsys.readouterr().err
+
+
+def test_the_defaults_measure_the_reads_and_their_ceilings() -> None:
+    args = parse_args([])
+    assert args.scenarios == ["bare", "bare-read", "catalog", "status", "inbox", "login"]
+    assert args.workers == 1
+    assert args.database == "sqlite"
+
+
+def test_the_report_prints_each_scenario_with_its_ratio_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse_args(["--out", str(tmp_path), "--seconds", "3"])
+    results = {
+        "bare-read": Row("bare-read", 3000, 0, 1000.0, 7, 11, 14),
+        "status": Row("status", 1500, 2, 500.0, 60, 80, 190, cpu_ms=1.5, ratio=0.5),
+        "login": Row("login", 60, 1, 20.0, 130, 350, 750, cpu_ms=48.9),
+    }
+    written = report(results, args)
+    printed = capsys.readouterr().out
+    status_line = next(line for line in printed.splitlines() if line.startswith("status"))
+    assert "0.50x bare-read" in status_line
+    assert "1.50" in status_line  # CPU ms per request
+    assert " 2 " in status_line  # errors
+    saved = json.loads(written.read_text())
+    assert saved["seconds"] == 3
+    assert saved["results"]["status"]["ratio"] == 0.5
+    assert saved["results"]["login"]["cpu_ms"] == 48.9
