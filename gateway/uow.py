@@ -194,9 +194,12 @@ class UnitOfWork:
             records.remember(key, scope, request_hash, status_code, body)
             return Outcome(status_code, body)
 
+        brought = list(self._written)  # blobs this request stored before (an upload)
         outcome = await self.run(first_or_replay)
         if outcome.replayed:
-            await self.rollback()  # what this request stored is not the answer: it goes
+            # What this request stored is not the answer: it goes (the commit of the replay,
+            # which wrote nothing, no longer lists it).
+            await self._delete(brought)
         return outcome
 
     async def _undo_attempt(self, mark: int) -> None:

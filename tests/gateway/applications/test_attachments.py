@@ -179,3 +179,22 @@ async def test_attachments_are_frozen_once_submitted(stack: Stack) -> None:
         f"/v1/applications/{application_id}/attachments/{attachment}", headers=headers
     )
     assert_problem(r, 409, "not_a_draft")
+
+
+async def test_a_replayed_upload_keeps_no_second_copy_of_the_bytes(
+    stack: Stack, seeded: Settings
+) -> None:
+    """A retry with the same Idempotency-Key gets the first answer; the bytes it brought again
+    are not kept (only the first upload's are referenced)."""
+    headers = bearer(await login(stack))
+    application = await draft(stack, headers)
+    keyed = {**headers, "Idempotency-Key": "upload-twice"}
+    before = _files(seeded.storage_dir)
+    first = await attach(stack, keyed, application["id"], "medical-certificate", JPEG, "a.jpg")
+    assert first.status_code == 201, first.text
+    assert len(_files(seeded.storage_dir) - before) == 1
+    again = await attach(stack, keyed, application["id"], "medical-certificate", JPEG, "a.jpg")
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert len(_files(seeded.storage_dir) - before) == 1
