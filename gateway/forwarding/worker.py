@@ -245,6 +245,10 @@ class Forwarder:
                 OutboxMessage.topic == TOPIC_SUBMITTED,
             )
         )
+        # The agency's reference is read after the filing's status: a filing that another
+        # worker finished since the application was read has its reference by now (both were
+        # committed together), so "done without a reference" really means never filed.
+        await session.refresh(application, ["agency_ref"])
         return FollowUp(
             message.topic,
             message.agency_code,

@@ -4,6 +4,7 @@ worker sends it, and in the agency's own order."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select, update
@@ -194,3 +195,63 @@ async def test_withdrawn_after_an_attempt_that_may_have_arrived_is_cancelled_the
     assert numbers.count(application["number"]) == 1
     headers = bearer(await login(portal))  # the simulated hour outlived the first token
     assert (await shown(portal, headers, application["id"]))["status"] == "withdrawn"
+
+
+class Held:
+    """DLT's connector whose filing call waits until the test lets it go."""
+
+    agency_code = "DLT"
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.go = asyncio.Event()
+        self.called = asyncio.Event()
+
+    async def submit(self, submission: Any) -> Any:
+        self.called.set()
+        await self.go.wait()
+        return await self.real.submit(submission)
+
+    async def status(self, agency_ref: str) -> Any:  # pragma: no cover - not asked
+        raise NotImplementedError
+
+    async def health(self) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_withdrawal_read_while_another_worker_files_it_still_cancels_the_case(
+    portal: Portal,
+) -> None:
+    """Two workers: one is filing the application when the citizen withdraws it; the other
+    takes the withdrawal and has read the application (no agency reference yet) when the
+    filing lands. The withdrawal must see the filing's result and cancel the case at DLT, not
+    end as "never reached the agency" with the case left live there."""
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers))["application"]
+    assert portal.app is not None
+    state = portal.app.state
+    held = Held(state.connectors.get("DLT"))
+    filing = Forwarder(
+        state.runtime, state.applications, ConnectorRegistry({"DLT": held}), name="filing"
+    )
+    filing_round = asyncio.create_task(filing.run_once())
+    await held.called.wait()  # the filing is with DLT, its answer not yet back
+
+    r = await portal.gateway.post(
+        f"/v1/applications/{application['id']}/withdraw", json={}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    other = Forwarder(state.runtime, state.applications, state.connectors, name="other")
+    read_follow_up = other._follow_up_of
+
+    async def filing_lands_in_between(*args: Any, **kwargs: Any) -> Any:
+        held.go.set()
+        assert [d.outcome for d in await filing_round] == ["delivered"]
+        return await read_follow_up(*args, **kwargs)
+
+    other._follow_up_of = filing_lands_in_between  # type: ignore[method-assign]
+    assert [d.outcome for d in await other.run_once()] == ["delivered"]
+    assert (await dlt_case(portal, application["number"]))["status"] == "cancelled"
