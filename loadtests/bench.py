@@ -380,8 +380,11 @@ def report(results: dict[str, Row], args: argparse.Namespace) -> Path:
     print("-" * len(header))
     for name, r in results.items():
         cpu = f"{r.cpu_ms:10.2f}" if r.cpu_ms is not None else f"{'-':>10}"
-        ratio = f"{r.ratio:5.2f}x {CEILING[name]:>7}" if r.ratio is not None else f"{'ceiling':>13}"
-        if name not in CEILING and name not in ("bare", "bare-read"):
+        if name in ("bare", "bare-read"):
+            ratio = f"{'ceiling':>13}"
+        elif r.ratio is not None:
+            ratio = f"{r.ratio:5.2f}x {CEILING[name]:>7}"
+        else:  # no ceiling for it, or its ceiling was not in this run
             ratio = f"{'-':>13}"
         print(
             f"{name:10} {r.rps:8.0f} {r.p50_ms:6.0f} {r.p95_ms:6.0f} {r.p99_ms:6.0f} "

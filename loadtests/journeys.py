@@ -11,22 +11,24 @@ import os
 from typing import Any
 
 
+def verification(card: dict[str, str], scope: str = "openid profile") -> dict[str, Any]:
+    """The body that starts a login with `card` (a demo card from the simulated phone)."""
+    return {
+        "national_id": card["pid"],
+        "laser_code": card["laser_printed"],
+        "first_name_th": card["first_name_th"],
+        "last_name_th": card["last_name_th"],
+        "birth_date_be": card["birth_date_be"],
+        # A fresh nonce per login: the provider refuses a reused one as a replay.
+        "authorization": {**AUTHORIZATION, "scope": scope, "nonce": os.urandom(12).hex()},
+    }
+
+
 def citizen_token(client: Any, agencies: str, card: dict[str, str]) -> str | None:
     """Log `card`'s holder in through the app's flow; the access token (scope citizen)."""
     started = client.post(
         "/v1/identity/verifications",
-        json={
-            "national_id": card["pid"],
-            "laser_code": card["laser_printed"],
-            "first_name_th": card["first_name_th"],
-            "last_name_th": card["last_name_th"],
-            "birth_date_be": card["birth_date_be"],
-            "authorization": {
-                **AUTHORIZATION,
-                "scope": "openid profile citizen",
-                "nonce": os.urandom(12).hex(),
-            },
-        },
+        json=verification(card, "openid profile citizen"),
         name="setup: login",
     )
     if started.status_code != 201:

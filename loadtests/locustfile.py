@@ -25,7 +25,7 @@ from typing import ClassVar
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from loadtests.journeys import AUTHORIZATION, CODE_VERIFIER, citizen_token
+from loadtests.journeys import AUTHORIZATION, CODE_VERIFIER, citizen_token, verification
 
 _PATHS = [p for p in os.environ.get("BENCH_PATHS", "/healthz").split(",") if p]
 
@@ -120,15 +120,7 @@ class LoginUser(FastHttpUser):
         started_at = time.perf_counter()
         started = self.client.post(
             "/v1/identity/verifications",
-            json={
-                "national_id": card["pid"],
-                "laser_code": card["laser_printed"],
-                "first_name_th": card["first_name_th"],
-                "last_name_th": card["last_name_th"],
-                "birth_date_be": card["birth_date_be"],
-                # A fresh nonce per login: the provider refuses a reused one as a replay.
-                "authorization": {**AUTHORIZATION, "nonce": os.urandom(12).hex()},
-            },
+            json=verification(card),
             name="POST /v1/identity/verifications",
         )
         if started.status_code != 201:

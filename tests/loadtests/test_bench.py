@@ -25,6 +25,18 @@ def test_the_defaults_measure_the_reads_and_their_ceilings() -> None:
     assert args.database == "sqlite"
 
 
+def test_a_read_whose_ceiling_was_not_run_shows_no_ratio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse_args(["--out", str(tmp_path), "--scenarios", "status"])
+    report({"status": Row("status", 100, 0, 50.0, 10, 20, 30, cpu_ms=9.0)}, args)
+    status_line = next(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("status")
+    )
+    assert "ceiling" not in status_line
+    assert status_line.rstrip().endswith("-")
+
+
 def test_the_report_prints_each_scenario_with_its_ratio_and_writes_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -40,6 +52,8 @@ def test_the_report_prints_each_scenario_with_its_ratio_and_writes_json(
     assert "0.50x bare-read" in status_line
     assert "1.50" in status_line  # CPU ms per request
     assert " 2 " in status_line  # errors
+    login_line = next(line for line in printed.splitlines() if line.startswith("login"))
+    assert login_line.rstrip().endswith("-")  # no ceiling for a login
     saved = json.loads(written.read_text())
     assert saved["seconds"] == 3
     assert saved["results"]["status"]["ratio"] == 0.5

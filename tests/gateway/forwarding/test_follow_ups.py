@@ -197,13 +197,11 @@ async def test_withdrawn_after_an_attempt_that_may_have_arrived_is_cancelled_the
     assert (await shown(portal, headers, application["id"]))["status"] == "withdrawn"
 
 
-class Held:
-    """DLT's connector whose filing call waits until the test lets it go."""
-
-    agency_code = "DLT"
+class Held(LostAnswer):
+    """DLT's connector whose filing call waits until the test lets it go (then it arrives)."""
 
     def __init__(self, real: Any) -> None:
-        self.real = real
+        super().__init__(real)
         self.go = asyncio.Event()
         self.called = asyncio.Event()
 
@@ -211,15 +209,6 @@ class Held:
         self.called.set()
         await self.go.wait()
         return await self.real.submit(submission)
-
-    async def status(self, agency_ref: str) -> Any:  # pragma: no cover - not asked
-        raise NotImplementedError
-
-    async def health(self) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    async def aclose(self) -> None:
-        return None
 
 
 async def test_a_withdrawal_read_while_another_worker_files_it_still_cancels_the_case(
