@@ -243,4 +243,12 @@ async def test_a_withdrawal_read_while_another_worker_files_it_still_cancels_the
 
     other._follow_up_of = filing_lands_in_between  # type: ignore[method-assign]
     assert [d.outcome for d in await other.run_once()] == ["delivered"]
-    assert (await dlt_case(portal, application["number"]))["status"] == "cancelled"
+    case = await dlt_case(portal, application["number"])
+    assert case["status"] == "cancelled"
+
+    async def dlt_told_the_portal() -> bool:  # its callbacks about the case have all landed
+        r = await portal.agencies.get("/dlt/staff/callbacks")
+        about = [c for c in r.json()["callbacks"] if c["agency_ref"] == case["agency_ref"]]
+        return bool(about) and all(c["state"] == "delivered" for c in about)
+
+    await eventually(dlt_told_the_portal)
