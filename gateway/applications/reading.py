@@ -4,7 +4,7 @@ sees it: the form, the documents the manual asks for, what is still missing, the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,26 +175,38 @@ class Reader:
         self, citizen: CitizenRef, *, limit: int, cursor: str | None
     ) -> tuple[Sequence[Application], str | None]:
         """A page of the citizen's own applications, newest first, and the next cursor."""
-        fingerprint = f"applications:{citizen.id}"
-        codec = self.ctx.cursors
-        after = after_position(codec.decode(cursor, fingerprint)) if cursor else None
-        rows = await self.ctx.repository.of_citizen(citizen.id, limit=limit + 1, after=after)
-        page = rows[:limit]
-        more = len(rows) > limit
-        return page, codec.encode(fingerprint, position_of(page[-1])) if more else None
+        repository = self.ctx.repository
+
+        async def rows(after: tuple[dt.datetime, str] | None) -> Sequence[Application]:
+            return await repository.of_citizen(citizen.id, limit=limit + 1, after=after)
+
+        return await self._page(f"applications:{citizen.id}", limit, cursor, rows)
 
     async def agency_page(
         self, agency_code: str, *, status: Status | None, limit: int, cursor: str | None
     ) -> tuple[Sequence[Application], str | None]:
         """A page of the applications filed with an agency, oldest first (a work queue)."""
-        fingerprint = f"agency:{agency_code}:{status}"
+        repository, wanted = self.ctx.repository, status.value if status else None
+
+        async def rows(after: tuple[dt.datetime, str] | None) -> Sequence[Application]:
+            return await repository.of_agency(
+                agency_code, status=wanted, limit=limit + 1, after=after
+            )
+
+        return await self._page(f"agency:{agency_code}:{status}", limit, cursor, rows)
+
+    async def _page(
+        self,
+        fingerprint: str,
+        limit: int,
+        cursor: str | None,
+        rows: Callable[[tuple[dt.datetime, str] | None], Awaitable[Sequence[Application]]],
+    ) -> tuple[Sequence[Application], str | None]:
+        """One keyset page (`rows` asks for one more than `limit`, to know if more follow)."""
         codec = self.ctx.cursors
-        after = after_position(codec.decode(cursor, fingerprint)) if cursor else None
-        rows = await self.ctx.repository.of_agency(
-            agency_code, status=status.value if status else None, limit=limit + 1, after=after
-        )
-        page = rows[:limit]
-        more = len(rows) > limit
+        found = await rows(after_position(codec.decode(cursor, fingerprint)) if cursor else None)
+        page = found[:limit]
+        more = len(found) > limit
         return page, codec.encode(fingerprint, position_of(page[-1])) if more else None
 
     async def get(self, application_id: str) -> Application:

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.civil_registry import CivilRegistry
-from identity.crypto import PIIVault
 from identity.oidc.errors import AUTHORIZATION_REQUEST_CODES
 from identity.verification.face import TEMPLATE_SIZE, FaceMatcher
 from identity.verification.service import (
@@ -30,6 +29,7 @@ from identity.verification.service import (
     Verified,
 )
 from kernel.clock import Clock
+from kernel.crypto import PIIVault
 from kernel.problems import problem_responses
 
 # Completes the OpenID Connect side of a verified login: (session, verified) -> authorization.

@@ -29,13 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.civil_registry import CardCheckCode, CardQuery, CivilRegistry, PersonRecord
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
-from identity.crypto import PIIVault
 from identity.verification.attempts import AttemptLimiter, AttemptPolicy
 from identity.verification.face import FaceMatcher, TemplateInvalid, check_template
 from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
 from identity.verification.prechecks import CardData, PrecheckFailed, precheck_card
 from kernel.assurance import rank
 from kernel.clock import Clock
+from kernel.crypto import PIIVault
 from kernel.errors import (
     BadGateway,
     Conflict,

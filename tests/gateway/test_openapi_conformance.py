@@ -99,7 +99,7 @@ def callers(gateway: TestClient, seeded: Settings) -> Callers:
     credentials = load_agency_credentials(seeded)
 
     async def tokens() -> tuple[str, str]:
-        async with runtime_sessions(app_state) as session:
+        async with app_state.runtime.sessions() as session:
             await ensure_agency_clients(session, app_state.oidc, credentials)
             await session.commit()
         async with (
@@ -123,10 +123,6 @@ def callers(gateway: TestClient, seeded: Settings) -> Callers:
     assert gateway.portal is not None
     citizen, agency = gateway.portal.call(tokens)
     return Callers(citizen, agency, seeded.admin_token.get_secret_value())
-
-
-def runtime_sessions(app_state: Any) -> Any:
-    return app_state.runtime.sessions()
 
 
 def _send(client: TestClient, case: schemathesis.Case, headers: dict[str, str]) -> Any:

@@ -14,10 +14,10 @@ from support import Agencies, forget_citizens
 from connectors.api.dopa import DopaConfig, DopaRegistry
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
-from identity.crypto import PIIVault
 from identity.verification.face import CosineMatcher
 from identity.verification.service import VerificationService, VerificationSettings
 from kernel.clock import SimulatedClock
+from kernel.crypto import PIIVault
 from mock_agencies.app import create_app as create_host
 from mock_agencies.device import app as device
 from mock_agencies.dopa import app as dopa

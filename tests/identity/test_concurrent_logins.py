@@ -17,7 +17,6 @@ from connectors.api.dopa import DopaRegistry
 from connectors.civil_registry import CardCheck, CardQuery, PersonRecord
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
-from identity.crypto import PIIVault
 from identity.verification.face import CosineMatcher
 from identity.verification.models import Citizen, IdentityVerification
 from identity.verification.service import (
@@ -27,6 +26,7 @@ from identity.verification.service import (
     VerificationSettings,
 )
 from kernel.clock import SimulatedClock
+from kernel.crypto import PIIVault
 
 CLIENT = "198.51.100.7"
 

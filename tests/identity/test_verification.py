@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 from support import SOMCHAI, Agencies
 
-from identity.crypto import PIIVault
 from identity.verification.models import Citizen, IdentityVerification
 from identity.verification.service import (
     CardInput,
@@ -19,6 +18,7 @@ from identity.verification.service import (
     VerificationService,
 )
 from kernel.clock import SimulatedClock
+from kernel.crypto import PIIVault
 from kernel.errors import Conflict, Gone, ServiceUnavailable, TooManyRequests, ValidationFailed
 
 CLIENT = "198.51.100.7"
