@@ -1,4 +1,4 @@
-"""Tables of identity verification. PII is stored only encrypted (identity.crypto)."""
+"""Tables of identity verification. PII is stored only encrypted (kernel.crypto)."""
 
 from __future__ import annotations
 
