@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import psutil
 
+from loadtests import profile
 from loadtests.journeys import citizen_token
 
 BIN = Path(sys.executable).parent
@@ -80,6 +81,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from: {', '.join(SCENARIOS)} (default: {DEFAULT_SCENARIOS})",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON result goes")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record each gateway scenario with py-spy into DIR/<scenario>.txt and print its "
+        "top frames (sampling costs the gateway some CPU: compare profiled runs with each other)",
+    )
     args = parser.parse_args(argv)
     wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = sorted(set(wanted) - set(SCENARIOS))
@@ -345,9 +353,17 @@ def run(args: argparse.Namespace) -> dict[str, Row]:
             for scenario, target, user_class, run_env, users, keep in plan:
                 if scenario not in args.scenarios:
                     continue
+                spy = None
+                if args.profile and target == gateway:
+                    spy = profile.start(server.pid, args.seconds, args.profile / f"{scenario}.txt")
                 before = _cpu_seconds(server)
                 rows = _locust(target, user_class, args.seconds, users, work, run_env)
                 spent = _cpu_seconds(server) - before
+                if spy is not None:
+                    try:
+                        spy.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        spy.kill()
                 row = rows[keep]
                 row.name = scenario
                 if target == gateway and row.requests:
@@ -409,6 +425,12 @@ def report(results: dict[str, Row], args: argparse.Namespace) -> Path:
         )
     )
     print(f"\nwritten: {out}")
+    if args.profile:
+        for name in results:
+            recorded = args.profile / f"{name}.txt"
+            if recorded.exists():
+                print()
+                print(profile.render(name, profile.summarise(recorded.read_text())))
     return out
 
 
