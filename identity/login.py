@@ -94,18 +94,21 @@ async def current_citizen(
 ) -> CitizenLogin:
     """The citizen a bearer access token (with the `citizen` scope) speaks for.
 
-    It uses a session of its own, closed before the endpoint runs: an endpoint that streams
-    (uploads, downloads, the inbox's event stream) or opens its own session must not hold a
-    second database connection for the whole request.
+    The signature is checked here against the provider's keys; revocation and the citizen are
+    read in one statement. It uses a session of its own, closed before the endpoint runs: an
+    endpoint that streams (uploads, downloads, the inbox's event stream) or opens its own
+    session must not hold a second database connection for the whole request.
     """
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise MissingToken("Send the access token as 'Authorization: Bearer <token>'.")
+    claims = provider.read_access_token(token.strip())
+    citizen = select(Citizen.id).where(Citizen.subject == claims.sub).scalar_subquery()
     async with runtime.sessions() as session:
-        claims = await provider.verify_access_token(
-            session, token.strip(), required_scopes=(CITIZEN,)
-        )
-        citizen_id = await session.scalar(select(Citizen.id).where(Citizen.subject == claims.sub))
+        revoked, citizen_id = (
+            await session.execute(select(provider.revoked(claims), citizen))
+        ).one()
+    provider.admit(claims, revoked=bool(revoked), required_scopes=(CITIZEN,))
     if citizen_id is None:
         raise Unauthorized("The token's subject is not a known citizen.", code="invalid_token")
     return CitizenLogin(claims, CitizenRef(citizen_id, claims.sub))

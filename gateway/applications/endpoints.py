@@ -32,7 +32,7 @@ from gateway.applications.schemas import (
 )
 from gateway.applications.services import Applications
 from gateway.deps import LangDep
-from gateway.http import PersonalDataRoute, parse_body, read_capped, stream_blob
+from gateway.http import PersonalDataRoute, model_json, parse_body, read_capped, stream_blob
 from gateway.idempotency import HEADER, check_key
 from gateway.storage.uploads import receive_multipart
 from gateway.uow import Outcome
@@ -150,10 +150,10 @@ async def list_applications(
 )
 async def get_application(
     application_id: str, login: CitizenDep, apps: ApplicationsDep, lang: LangDep
-) -> dict[str, Any]:
+) -> Response:
     """Status, whose turn it is, the due date, what is still missing and the timeline."""
-    application = await apps.reader.owned(login.citizen, application_id)
-    return shown(apps, await apps.reader.view(application), lang)
+    view = await apps.reader.owned_view(login.citizen, application_id)
+    return model_json(ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.CITIZEN))
 
 
 @router.patch(

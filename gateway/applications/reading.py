@@ -139,6 +139,11 @@ def missing_items(
     return items
 
 
+def _filed_with(application: Application, agency_code: str) -> bool:
+    """An agency sees the applications filed with it, never a citizen's draft."""
+    return application.agency_code == agency_code and application.status != Status.DRAFT
+
+
 def position_of(row: Application) -> str:
     """Where a page of applications ended (created_at, id), as a cursor's payload."""
     return f"{row.created_at.isoformat()}|{row.id}"
@@ -153,6 +158,14 @@ class Reader:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    async def owned_view(self, citizen: CitizenRef, application_id: str) -> ApplicationView:
+        """The citizen's own application as they see it (a fixed number of statements, however
+        long its timeline); someone else's answers 404 like a missing one."""
+        found = await self.ctx.repository.shown(application_id)
+        if found is None or found[0].citizen_id != citizen.id:
+            raise NotFound("No such application.", code="application_not_found")
+        return await self._view(*found)
+
     async def owned(self, citizen: CitizenRef, application_id: str) -> Application:
         """The citizen's own application; someone else's is reported exactly like a missing
         one (404), so ids cannot be probed."""
@@ -163,11 +176,7 @@ class Reader:
 
     async def of_agency(self, agency_code: str, application_id: str) -> Application:
         application = await self.ctx.repository.get(application_id)
-        if (
-            application is None
-            or application.agency_code != agency_code
-            or application.status == Status.DRAFT
-        ):
+        if application is None or not _filed_with(application, agency_code):
             raise NotFound("No such application.", code="application_not_found")
         return application
 
@@ -223,8 +232,15 @@ class Reader:
         return service
 
     async def view(self, application: Application) -> ApplicationView:
-        ctx = self.ctx
         service = await self.service(application.service_id)
+        return await self._view(
+            application, service, await self.ctx.repository.receipt(application.id)
+        )
+
+    async def _view(
+        self, application: Application, service: EService, receipt: Receipt | None
+    ) -> ApplicationView:
+        ctx = self.ctx
         stored = ctx.open_form(application)
         spec = forms.effective_form(service.form)
         data = forms.merge(spec, stored["prefilled"], stored["entered"])
@@ -242,7 +258,7 @@ class Reader:
             events=await ctx.tracker.events(application.id),
             missing=missing,
             documents=documents,
-            receipt=await ctx.repository.receipt(application.id),
+            receipt=receipt,
             fetched=stored.get("fetched", {}),
         )
 

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from gateway.applications.lifecycle import PROCESSING
 from gateway.applications.models import Application, Attachment, NumberCounter, Receipt
-from gateway.catalog.models import AgencyUnit
+from gateway.catalog.models import AgencyUnit, EService
 from gateway.pagination import bytewise
 
 
@@ -29,6 +30,22 @@ class ApplicationRepository:
 
     async def get(self, application_id: str) -> Application | None:
         return await self.session.get(Application, application_id)
+
+    async def shown(
+        self, application_id: str
+    ) -> tuple[Application, EService, Receipt | None] | None:
+        """An application with its e-service (and the service's agency) and its receipt, in one
+        statement: what showing it needs besides its attachments and timeline. The service's
+        life stages are not loaded (an application does not show them)."""
+        statement = (
+            select(Application, EService, Receipt)
+            .join(EService, EService.id == Application.service_id)
+            .outerjoin(Receipt, Receipt.application_id == Application.id)
+            .where(Application.id == application_id)
+            .options(raiseload(EService.life_stages))
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
 
     async def of_citizen(
         self, citizen_id: str, *, limit: int, after: tuple[dt.datetime, str] | None

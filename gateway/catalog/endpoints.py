@@ -16,8 +16,9 @@ from starlette.responses import Response
 from gateway.catalog import schemas
 from gateway.catalog.definitions import Category, LifeStage
 from gateway.catalog.deps import CatalogDep
+from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.search import MAX_QUERY_CHARS
-from gateway.catalog.service import ServiceQuery
+from gateway.catalog.service import CatalogService, ServiceQuery
 from gateway.deps import LangDep, RuntimeDep
 from gateway.http import PERSONAL_DATA, conditional_json, render_json
 from identity import CitizenDep, require_assurance
@@ -97,7 +98,6 @@ async def list_services(
 )
 async def get_service(
     request: Request,
-    catalog: CatalogDep,
     lang: LangDep,
     runtime: RuntimeDep,
     service_id: Annotated[str, Path(max_length=80)],
@@ -105,9 +105,12 @@ async def get_service(
     """One e-service with its full citizen manual (R-LFA.1)."""
     key = ("service", service_id, lang)
     rendered = runtime.render_cache.get(key)
-    if rendered is None:
-        service = await catalog.service(service_id)
-        rendered = render_json(schemas.service_detail(service, lang))
+    if rendered is None:  # only then is a session opened
+        async with runtime.unit_of_work() as uow:
+            service = await CatalogService(CatalogRepository(uow.session), runtime.cursors).service(
+                service_id
+            )
+            rendered = render_json(schemas.service_detail(service, lang))
         runtime.render_cache.put(key, rendered)
     return conditional_json(request, rendered, lang)
 

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi import Path as PathParam
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from gateway.deps import LangDep, RuntimeDep, SessionDep, UowDep
-from gateway.http import PersonalDataRoute
+from gateway.http import PersonalDataRoute, model_json
 from gateway.tracking.schemas import NotificationOut, NotificationPage
 from gateway.tracking.timeline import Tracker
 from identity import CitizenDep
@@ -38,23 +38,23 @@ async def list_notifications(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> NotificationPage:
+) -> Response:
     """The citizen's inbox, newest first: every state change, request for information and
     result of their applications."""
     fingerprint_ = f"inbox:{login.citizen.id}"
     after = int(runtime.cursors.decode(cursor, fingerprint_)) if cursor else None
     inbox = Tracker(session, runtime.clock.now())
-    rows = await inbox.notifications(
-        login.citizen.id, after_id=after, limit=limit + 1, newest_first=True
-    )
+    rows, unread = await inbox.inbox_page(login.citizen.id, before_id=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = (
         runtime.cursors.encode(fingerprint_, str(page[-1].id)) if len(rows) > limit else None
     )
-    return NotificationPage(
-        items=[NotificationOut.of(row, lang) for row in page],
-        next_cursor=next_cursor,
-        unread=await inbox.unread_count(login.citizen.id),
+    return model_json(
+        NotificationPage(
+            items=[NotificationOut.of(row, lang) for row in page],
+            next_cursor=next_cursor,
+            unread=unread,
+        )
     )
 
 

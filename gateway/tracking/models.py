@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence import Base, BigId, UTCDateTime
@@ -34,7 +34,16 @@ class Notification(Base):
     """A message in the citizen's inbox (R-11.1). The id orders the server-sent-event stream."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_citizen_id", "citizen_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_citizen_id", "citizen_id", "id"),
+        # The unread count reads only the unread messages, however many were read before.
+        Index(
+            "ix_notifications_unread",
+            "citizen_id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     citizen_id: Mapped[str] = mapped_column(ForeignKey("citizens.id"))

@@ -151,6 +151,26 @@ class Tracker:
         order = Notification.id.desc() if newest_first else Notification.id
         return (await self.session.scalars(statement.order_by(order).limit(limit))).all()
 
+    async def inbox_page(
+        self, citizen_id: str, *, before_id: int | None, limit: int
+    ) -> tuple[Sequence[Notification], int]:
+        """A page of the citizen's inbox, newest first, and how many messages are unread: one
+        statement (the count rides along each row, computed once), two when the page is empty."""
+        unread = (
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.citizen_id == citizen_id, Notification.read_at.is_(None))
+            .scalar_subquery()
+        )
+        statement = select(Notification, unread).where(Notification.citizen_id == citizen_id)
+        if before_id is not None:
+            statement = statement.where(Notification.id < before_id)
+        statement = statement.order_by(Notification.id.desc()).limit(limit)
+        rows = (await self.session.execute(statement)).all()
+        if not rows:
+            return [], await self.unread_count(citizen_id)
+        return [row[0] for row in rows], int(rows[0][1])
+
     async def unread_count(self, citizen_id: str) -> int:
         statement = select(func.count()).where(
             Notification.citizen_id == citizen_id, Notification.read_at.is_(None)

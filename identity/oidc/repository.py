@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -170,13 +170,18 @@ def revoke_access_token(
         db.flush()
 
 
-def access_token_revoked(db: Session, jti: str, family_id: str | None) -> bool:
-    if db.get(OIDCRevokedAccessToken, jti) is not None:
-        return True
+def revoked(jti: str, family_id: str | None) -> ColumnElement[bool]:
+    """Whether an access token, or the login (family) it descends from, has been revoked: one
+    expression of two primary-key lookups, to be selected alone or beside other columns, so a
+    token check is one statement. A family that is gone (expired and purged) counts as revoked.
+    """
+    token_revoked = exists().where(OIDCRevokedAccessToken.jti == jti)
     if family_id is None:
-        return False
-    family = db.get(OIDCTokenFamily, family_id)
-    return family is None or family.revoked_at is not None
+        return token_revoked
+    family_alive = exists().where(
+        OIDCTokenFamily.family_id == family_id, OIDCTokenFamily.revoked_at.is_(None)
+    )
+    return or_(token_revoked, ~family_alive)
 
 
 # -- housekeeping --------------------------------------------------------------------------------

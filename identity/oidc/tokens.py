@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,26 @@ ID_TOKEN_TYPE = "JWT"  # noqa: S105
 
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
+
+
+class VerifiedSignatures:
+    """Access tokens whose signature verified, as sent, with their key id and claims: a
+    bounded map, the least recently used forgotten first."""
+
+    def __init__(self, max_entries: int = 8192) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[str | None, Mapping[str, Any]]] = OrderedDict()
+
+    def get(self, token: str) -> tuple[str | None, Mapping[str, Any]] | None:
+        found = self._entries.get(token)
+        if found is not None:
+            self._entries.move_to_end(token)
+        return found
+
+    def put(self, token: str, verified: tuple[str | None, Mapping[str, Any]]) -> None:
+        self._entries[token] = verified
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
 
 
 def half_hash(value: str) -> str:
@@ -77,6 +98,7 @@ class TokenSigner:
     def __init__(self, settings: OIDCSettings, keys: KeyStore) -> None:
         self.settings = settings
         self.keys = keys
+        self._verified = VerifiedSignatures()
 
     def _user_claims(self, grant: Grant) -> dict[str, Any]:
         claims: dict[str, Any] = {}
@@ -136,18 +158,29 @@ class TokenSigner:
         Checks: ES256 only, `typ` at+jwt, a published key (current or within its grace period),
         the signature, `iss`, `aud`, `exp` and `iat` within the leeway. Not revocation: that
         needs the database (see OIDCProvider.verify_access_token). InvalidToken otherwise.
+
+        An app sends the same token with every call until it expires, so the outcome of the
+        signature check (the costly part) is remembered per token, exactly as sent; the key must
+        still be published and the claims are checked against `now` on every call.
         """
-        try:
-            unverified = jws.parse(token, typ=ACCESS_TOKEN_TYPE)
-        except jws.JWSError as exc:
-            raise InvalidToken(f"The access token is malformed: {exc}.") from exc
-        public_key = self.keys.verification_key(unverified.kid)
-        if public_key is None:
-            raise InvalidToken("The access token's signing key is not published (unknown kid).")
-        try:
-            claims = unverified.verify(public_key)
-        except jws.JWSError as exc:
-            raise InvalidToken("The access token's signature does not verify.") from exc
+        verified = self._verified.get(token)
+        if verified is None:
+            try:
+                unverified = jws.parse(token, typ=ACCESS_TOKEN_TYPE)
+            except jws.JWSError as exc:
+                raise InvalidToken(f"The access token is malformed: {exc}.") from exc
+            public_key = self.keys.verification_key(unverified.kid)
+            if public_key is None:
+                raise InvalidToken("The access token's signing key is not published (unknown kid).")
+            try:
+                claims = unverified.verify(public_key)
+            except jws.JWSError as exc:
+                raise InvalidToken("The access token's signature does not verify.") from exc
+            self._verified.put(token, (unverified.kid, claims))
+        else:
+            kid, claims = verified
+            if self.keys.verification_key(kid) is None:  # retired since
+                raise InvalidToken("The access token's signing key is not published (unknown kid).")
         return self._check_claims(claims, now)
 
     def _check_claims(self, claims: Mapping[str, Any], now: dt.datetime) -> AccessClaims:

@@ -1,0 +1,186 @@
+"""The reads an app makes most issue a small, fixed number of SQL statements, however long the
+application's timeline or the citizen's inbox grows (issue 11: no N+1 can come back quietly).
+
+Each test counts the statements the gateway sends its database while it answers one request
+(the engine's `before_cursor_execute` event), reads the same thing again after the timeline or
+the inbox has grown, and checks the count stayed the same and within its budget. The answers are
+checked too: a count on a wrong answer proves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from support import Stack, bearer, filed, login
+
+from gateway.tracking.models import ApplicationEvent, Notification
+
+#: The budget of each read (a constant: it does not depend on the data's length).
+TOKEN_CHECK = 1  # revocation of the token and of its login, and the citizen behind it: one query
+STATUS_READ = TOKEN_CHECK + 3  # the application with its receipt, its attachments, its timeline
+INBOX_PAGE = TOKEN_CHECK + 1  # a page of messages with the unread count
+CATALOG_CACHED = 0  # a cached catalog answer (and its 304) touches no database
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+
+@contextlib.contextmanager
+def counting(engine: Engine) -> Iterator[Statements]:
+    statements = Statements()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def engine_of(stack: Stack) -> Engine:
+    assert stack.app is not None
+    sync_engine: Engine = stack.app.state.runtime.engine.sync_engine
+    return sync_engine
+
+
+async def grow(stack: Stack, application: dict[str, Any], citizen_id: str, n: int) -> None:
+    """`n` more timeline events and inbox messages (as an agency's busy case would leave)."""
+    assert stack.app is not None
+    now = dt.datetime.now(dt.UTC)
+    async with stack.app.state.runtime.sessions() as session:
+        for i in range(n):
+            session.add(
+                ApplicationEvent(
+                    application_id=application["id"],
+                    kind="note",
+                    from_status="submitted",
+                    to_status="submitted",
+                    actor_kind="agency",
+                    actor_id="agency:DLT:test",
+                    at=now,
+                    data={"i": i},
+                )
+            )
+            session.add(
+                Notification(
+                    citizen_id=citizen_id,
+                    application_id=application["id"],
+                    kind="note",
+                    title_th=f"ข้อความ {i}",
+                    title_en=f"Message {i}",
+                    body_th="-",
+                    body_en="-",
+                    data={},
+                    paper=False,
+                    created_at=now,
+                    read_at=None,
+                )
+            )
+        await session.commit()
+
+
+async def citizen_id_of(stack: Stack, application_id: str) -> str:
+    from gateway.applications.models import Application
+
+    assert stack.app is not None
+    async with stack.app.state.runtime.sessions() as session:
+        row = await session.get(Application, application_id)
+        assert row is not None
+        return row.citizen_id
+
+
+async def counted(stack: Stack, url: str, **kwargs: Any) -> tuple[httpx.Response, int]:
+    with counting(engine_of(stack)) as statements:
+        r = await stack.gateway.get(url, **kwargs)
+    return r, len(statements)
+
+
+async def test_status_read_is_a_fixed_number_of_statements_however_long_the_timeline(
+    stack: Stack,
+) -> None:
+    headers = bearer(await login(stack))
+    submitted = (await filed(stack, headers))["application"]
+    url = f"/v1/applications/{submitted['id']}"
+
+    r, short = await counted(stack, url, headers=headers)
+    assert r.status_code == 200, r.text
+    before = len(r.json()["timeline"])
+
+    await grow(stack, submitted, await citizen_id_of(stack, submitted["id"]), 60)
+    r, long = await counted(stack, url, headers=headers)
+    assert r.status_code == 200
+    assert len(r.json()["timeline"]) == before + 60
+    assert r.json()["attachments"] and r.json()["status"] == "submitted"
+
+    assert short == long <= STATUS_READ
+
+
+async def test_inbox_page_is_a_fixed_number_of_statements_however_long_the_inbox(
+    stack: Stack,
+) -> None:
+    headers = bearer(await login(stack))
+    submitted = (await filed(stack, headers))["application"]
+
+    r, short = await counted(stack, "/v1/notifications", headers=headers)
+    assert r.status_code == 200
+    unread = r.json()["unread"]
+
+    await grow(stack, submitted, await citizen_id_of(stack, submitted["id"]), 120)
+    r, long = await counted(stack, "/v1/notifications?limit=50", headers=headers)
+    assert r.status_code == 200
+    assert len(r.json()["items"]) == 50
+    assert r.json()["unread"] == unread + 120
+
+    assert short == long <= INBOX_PAGE
+
+
+async def test_an_empty_inbox_still_answers_its_unread_count(stack: Stack) -> None:
+    headers = bearer(await login(stack))
+    r, statements = await counted(stack, "/v1/notifications", headers=headers)
+    assert r.status_code == 200
+    assert r.json() == {"items": [], "next_cursor": None, "unread": 0}
+    assert statements <= INBOX_PAGE + 1
+
+
+async def test_a_cached_catalog_answer_and_its_revalidation_touch_no_database(
+    stack: Stack,
+) -> None:
+    url = "/v1/services/dlt-driving-licence-renewal"
+    first, _ = await counted(stack, url)  # fills the cache (or finds it filled)
+    assert first.status_code == 200
+
+    again, statements = await counted(stack, url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert statements == CATALOG_CACHED
+
+    etag = first.headers["etag"]
+    revalidated, statements = await counted(stack, url, headers={"If-None-Match": etag})
+    assert revalidated.status_code == 304
+    assert revalidated.headers["etag"] == etag
+    assert statements == CATALOG_CACHED
+
+
+async def test_a_token_check_is_one_statement(stack: Stack) -> None:
+    headers = bearer(await login(stack))
+    # The access check reads nothing but the login: the endpoint's own read is the catalog's.
+    await stack.gateway.get("/v1/services/dlt-driving-licence-renewal")  # cached from here on
+    r, statements = await counted(
+        stack, "/v1/services/dlt-driving-licence-renewal/access", headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["allowed"] is True
+    assert statements <= TOKEN_CHECK + 2  # the service, with its life stages (not cached)
