@@ -11,7 +11,8 @@ from collections.abc import Set as AbstractSet
 from gateway.applications.context import Context
 from gateway.applications.lifecycle import Action, Status
 from gateway.applications.models import Application, Attachment
-from gateway.applications.reading import Reader, requirements
+from gateway.applications.reading import Reader
+from gateway.applications.shown import requirements
 from gateway.applications.transitions import Transitions
 from gateway.catalog.models import EService
 from gateway.idempotency import Idempotency

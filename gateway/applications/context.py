@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from connectors.registry import ConnectorRegistry
 from gateway.applications.lifecycle import ActorKind
 from gateway.applications.models import Application
 from gateway.applications.repository import ApplicationRepository
+from gateway.applications.shown import ServiceCache
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.documents.wallet import Wallet
@@ -99,6 +100,8 @@ class ApplicationsRuntime:
     # Sessions for taking application numbers in a transaction of their own (None: in the
     # submission's own transaction).
     number_sessions: async_sessionmaker[AsyncSession] | None = None
+    # The e-services applications are shown with, while unchanged (shown.ServiceCache).
+    services: ServiceCache = field(default_factory=ServiceCache)
 
 
 class Context:

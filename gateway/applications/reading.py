@@ -11,23 +11,13 @@ from typing import Any
 from gateway.applications.context import Context
 from gateway.applications.lifecycle import Status
 from gateway.applications.models import Application, Attachment, Receipt
+from gateway.applications.shown import DocumentRequirement, ShownService, requirements
 from gateway.catalog import forms
 from gateway.catalog.definitions import Manual, can_file
 from gateway.catalog.models import EService
 from gateway.tracking.models import ApplicationEvent
 from identity import CitizenRef
 from kernel.errors import NotFound
-
-
-@dataclass(frozen=True)
-class DocumentRequirement:
-    """A document of the service's manual, with the key attachments name it by."""
-
-    key: str
-    name_th: str
-    name_en: str
-    source: str  # upload | wallet | portal_fetch
-    required: bool
 
 
 @dataclass(frozen=True)
@@ -81,21 +71,6 @@ def fetch_plan(service: EService) -> list[FetchPlan]:
         FetchPlan(key, document.issuer.agency_code, document.fetch_kind)
         for key, document in manual.keyed_documents()
         if document.source == "portal_fetch" and document.fetch_kind and document.issuer.agency_code
-    ]
-
-
-def requirements(service: EService) -> list[DocumentRequirement]:
-    """The manual's documents with their keys (`doc-<n>` by position when none is given)."""
-    manual = Manual.model_validate(service.manual)
-    return [
-        DocumentRequirement(
-            key=key,
-            name_th=document.name.th,
-            name_en=document.name.en,
-            source=document.source,
-            required=document.required,
-        )
-        for key, document in manual.keyed_documents()
     ]
 
 
@@ -159,12 +134,23 @@ class Reader:
         self.ctx = ctx
 
     async def owned_view(self, citizen: CitizenRef, application_id: str) -> ApplicationView:
-        """The citizen's own application as they see it (a fixed number of statements, however
-        long its timeline); someone else's answers 404 like a missing one."""
+        """The citizen's own application as they see it: three statements however long its
+        timeline (the application with its receipt, its attachments, its timeline; its
+        e-service comes from the process's cache while it is unchanged). Someone else's
+        application answers 404 like a missing one."""
         found = await self.ctx.repository.shown(application_id)
         if found is None or found[0].citizen_id != citizen.id:
             raise NotFound("No such application.", code="application_not_found")
-        return await self._view(*found)
+        application, receipt, version = found
+        services = self.ctx.runtime.services
+        shown = services.get(version)
+        if shown is None:
+            service = await self.ctx.repository.detached_service(application.service_id)
+            if service is None:  # pragma: no cover - foreign key keeps it
+                raise NotFound("The service is gone.", code="service_not_found")
+            shown = ShownService(service, requirements(service))
+            services.put(version, shown)
+        return await self._view(application, shown.service, receipt, shown.documents)
 
     async def owned(self, citizen: CitizenRef, application_id: str) -> Application:
         """The citizen's own application; someone else's is reported exactly like a missing
@@ -233,19 +219,21 @@ class Reader:
 
     async def view(self, application: Application) -> ApplicationView:
         service = await self.service(application.service_id)
-        return await self._view(
-            application, service, await self.ctx.repository.receipt(application.id)
-        )
+        receipt = await self.ctx.repository.receipt(application.id)
+        return await self._view(application, service, receipt, requirements(service))
 
     async def _view(
-        self, application: Application, service: EService, receipt: Receipt | None
+        self,
+        application: Application,
+        service: EService,
+        receipt: Receipt | None,
+        documents: list[DocumentRequirement],
     ) -> ApplicationView:
         ctx = self.ctx
         stored = ctx.open_form(application)
         spec = forms.effective_form(service.form)
         data = forms.merge(spec, stored["prefilled"], stored["entered"])
         attachments = await ctx.repository.attachments(application.id)
-        documents = requirements(service)
         missing = []
         if application.status == Status.DRAFT:
             missing = missing_items(spec, data, documents, attachments)

@@ -12,8 +12,11 @@ from sqlalchemy.orm import raiseload
 
 from gateway.applications.lifecycle import PROCESSING
 from gateway.applications.models import Application, Attachment, NumberCounter, Receipt
-from gateway.catalog.models import AgencyUnit, EService
+from gateway.catalog.models import Agency, AgencyUnit, EService
 from gateway.pagination import bytewise
+
+#: An e-service as of its last change and its agency's: (service id, service's, agency's).
+ServiceVersion = tuple[str, dt.datetime, dt.datetime]
 
 
 class ApplicationRepository:
@@ -33,19 +36,37 @@ class ApplicationRepository:
 
     async def shown(
         self, application_id: str
-    ) -> tuple[Application, EService, Receipt | None] | None:
-        """An application with its e-service (and the service's agency) and its receipt, in one
-        statement: what showing it needs besides its attachments and timeline. The service's
-        life stages are not loaded (an application does not show them)."""
+    ) -> tuple[Application, Receipt | None, ServiceVersion] | None:
+        """An application with its receipt, and which version of its e-service (and of the
+        service's agency) stands now, in one statement: the service itself is usually in the
+        process's cache (shown.ServiceCache), so its large columns are not read here."""
         statement = (
-            select(Application, EService, Receipt)
+            select(Application, Receipt, EService.updated_at, Agency.updated_at)
             .join(EService, EService.id == Application.service_id)
+            .join(Agency, Agency.code == EService.agency_code)
             .outerjoin(Receipt, Receipt.application_id == Application.id)
             .where(Application.id == application_id)
-            .options(raiseload(EService.life_stages))
         )
         row = (await self.session.execute(statement)).one_or_none()
-        return None if row is None else (row[0], row[1], row[2])
+        if row is None:
+            return None
+        application, receipt, service_at, agency_at = row
+        return application, receipt, (application.service_id, service_at, agency_at)
+
+    async def detached_service(self, service_id: str) -> EService | None:
+        """An application's e-service, live or not, with its agency (not its life stages),
+        detached from the session: kept beyond it (shown.ServiceCache), it is never expired
+        or flushed with the session's work."""
+        statement = (
+            select(EService)
+            .where(EService.id == service_id)
+            .options(raiseload(EService.life_stages))
+        )
+        service = (await self.session.scalars(statement)).one_or_none()
+        if service is not None:
+            self.session.expunge(service.agency)
+            self.session.expunge(service)
+        return service
 
     async def of_citizen(
         self, citizen_id: str, *, limit: int, after: tuple[dt.datetime, str] | None

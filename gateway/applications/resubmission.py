@@ -12,7 +12,8 @@ from gateway.applications.context import Actor, Context
 from gateway.applications.drafts import Drafts
 from gateway.applications.lifecycle import Action, ActorKind, Status
 from gateway.applications.models import Application
-from gateway.applications.reading import Reader, can_be_filed, missing_items, requirements
+from gateway.applications.reading import Reader, can_be_filed, missing_items
+from gateway.applications.shown import requirements
 from gateway.applications.state_data import StateData
 from gateway.applications.transitions import Transitions
 from gateway.catalog import forms

@@ -250,6 +250,8 @@ def oidc_router(
         call = FormRequest("POST", TOKEN_PATH, request.headers, form)
         result = await provider.token_endpoint(session, call)
         await session.commit()  # also after a refusal: a reuse may have revoked a login
+        if result.error is not None:  # it may have: the next token check reads them again
+            provider.revocations.expire()
         return _oauth_response(result, request)
 
     @router.post(
@@ -265,6 +267,7 @@ def oidc_router(
         call = FormRequest("POST", REVOCATION_PATH, request.headers, form)
         result = await provider.revocation_endpoint(session, call)
         await session.commit()
+        provider.revocations.expire()
         return _oauth_response(result, request)
 
     # Claims about a person: the gateway sends every answer here `Cache-Control: no-store`.

@@ -69,7 +69,8 @@ class OIDCTokenFamily(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: Last moment any token of the family is usable (refresh tokens slide it forward).
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Indexed: each process reads the recent revocations (revocations.py).
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     # refresh_token_reuse | code_reuse | revoked_by_client
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
@@ -99,7 +100,7 @@ class OIDCRevokedAccessToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    revoked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 TABLES = [

@@ -35,6 +35,7 @@ from identity.oidc.errors import (
 )
 from identity.oidc.keys import KeyStore
 from identity.oidc.models import OIDCClient
+from identity.oidc.revocations import RecentRevocations
 from identity.oidc.scopes import (
     BIRTHDATE,
     CITIZEN_SCOPES,
@@ -193,6 +194,12 @@ class OIDCProvider:
         self.also_published: list[dict[str, Any]] = []
         self.sealer = ClaimsSealer(self.keys.claims_key)
         self._server = OIDCServer(settings, self.signer, self.sealer)
+        # What a citizen's token check consults instead of the database (revocations.py).
+        self.revocations = RecentRevocations(
+            settings.access_token_lifetime + settings.leeway,
+            settings.revocation_refresh.total_seconds(),
+            clock.now,
+        )
 
     async def _run(self, session: AsyncSession, work: Callable[[OIDCServer], T]) -> T:
         now = self.clock.now()
@@ -272,8 +279,8 @@ class OIDCProvider:
         revoked = await session.scalar(select(self.revoked(claims)))
         return self.admit(claims, revoked=bool(revoked), required_scopes=required_scopes)
 
-    # The three steps of verify_access_token, for a caller that reads more in the same statement
-    # as the revocation (the citizen behind the token: identity.login).
+    # The steps of verify_access_token, for a caller that checks revocation another way (a
+    # citizen's token against the recent revocations held in memory: identity.login).
 
     def read_access_token(self, token: str) -> AccessClaims:
         """Signature, type, issuer, audience and times, checked here (no database)."""

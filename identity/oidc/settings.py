@@ -61,6 +61,9 @@ class OIDCSettings:
     acr_values_supported: tuple[str, ...] = DEFAULT_ACR_VALUES
     #: How often a process looks for keys another process (or `rotate`) added to `keys_dir`.
     key_rescan_interval: dt.timedelta = dt.timedelta(seconds=60)
+    #: How old a process's copy of the recent revocations may grow before it reads them again
+    #: (revocations.py); 0 reads them on every check.
+    revocation_refresh: dt.timedelta = dt.timedelta(seconds=1)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)

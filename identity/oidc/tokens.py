@@ -163,6 +163,7 @@ class TokenSigner:
         signature check (the costly part) is remembered per token, exactly as sent; the key must
         still be published and the claims are checked against `now` on every call.
         """
+        claims: Mapping[str, Any]
         verified = self._verified.get(token)
         if verified is None:
             try:

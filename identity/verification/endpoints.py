@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.civil_registry import CivilRegistry
+from identity.directory import CitizenIds
 from identity.oidc.errors import AUTHORIZATION_REQUEST_CODES
 from identity.verification.face import TEMPLATE_SIZE, FaceMatcher
 from identity.verification.service import (
@@ -48,6 +49,8 @@ class IdentityRuntime:
     settings: VerificationSettings
     validate_authorization: Validation | None = None
     complete_authorization: Completion | None = None
+    # Which citizen a token's subject names (identity.login's token check).
+    citizen_ids: CitizenIds = field(default_factory=CitizenIds)
 
 
 async def _runtime(request: Request) -> IdentityRuntime:
