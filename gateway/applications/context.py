@@ -21,7 +21,7 @@ from connectors.registry import ConnectorRegistry
 from gateway.applications.lifecycle import ActorKind
 from gateway.applications.models import Application
 from gateway.applications.repository import ApplicationRepository
-from gateway.applications.shown import ServiceCache
+from gateway.applications.shown import ServiceCache, ShownAnswers
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.documents.wallet import Wallet
@@ -102,6 +102,11 @@ class ApplicationsRuntime:
     number_sessions: async_sessionmaker[AsyncSession] | None = None
     # The e-services applications are shown with, while unchanged (shown.ServiceCache).
     services: ServiceCache = field(default_factory=ServiceCache)
+    # Rendered answers of the status read, while their application is unchanged.
+    answers: ShownAnswers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answers = ShownAnswers(self.vault)
 
 
 class Context:

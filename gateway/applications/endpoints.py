@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.applications.deps import ApplicationsDep, AppsRuntimeDep
-from gateway.applications.lifecycle import ActorKind
+from gateway.applications.lifecycle import PROCESSING, ActorKind, Status
 from gateway.applications.reading import ApplicationView
 from gateway.applications.schemas import (
     ApplicationOut,
@@ -32,7 +32,7 @@ from gateway.applications.schemas import (
 )
 from gateway.applications.services import Applications
 from gateway.deps import LangDep
-from gateway.http import PersonalDataRoute, model_json, parse_body, read_capped, stream_blob
+from gateway.http import PersonalDataRoute, parse_body, read_capped, stream_blob
 from gateway.idempotency import HEADER, check_key
 from gateway.storage.uploads import receive_multipart
 from gateway.uow import Outcome
@@ -152,8 +152,19 @@ async def get_application(
     application_id: str, login: CitizenDep, apps: ApplicationsDep, lang: LangDep
 ) -> Response:
     """Status, whose turn it is, the due date, what is still missing and the timeline."""
-    view = await apps.reader.owned_view(login.citizen, application_id)
-    return model_json(ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.CITIZEN))
+    # The app polls this: one statement says whether the answer rendered last time still
+    # stands (the application's stamp); only a changed application is read and rendered again.
+    stamp = await apps.reader.owned_stamp(login.citizen, application_id)
+    now = apps.ctx.now
+    overdue = stamp.due_at is not None and Status(stamp.status) in PROCESSING and stamp.due_at < now
+    key = (stamp, lang, overdue, login.citizen.id)
+    answers = apps.ctx.runtime.answers
+    body = answers.get(application_id, key)
+    if body is None:
+        view = await apps.reader.owned_view(login.citizen, application_id)
+        body = ApplicationOut.of(view, lang, now, ActorKind.CITIZEN).model_dump_json()
+        answers.put(application_id, key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.patch(

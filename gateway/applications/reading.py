@@ -11,6 +11,7 @@ from typing import Any
 from gateway.applications.context import Context
 from gateway.applications.lifecycle import Status
 from gateway.applications.models import Application, Attachment, Receipt
+from gateway.applications.repository import Stamp
 from gateway.applications.shown import DocumentRequirement, ShownService, requirements
 from gateway.catalog import forms
 from gateway.catalog.definitions import Manual, can_file
@@ -132,6 +133,14 @@ def after_position(payload: str) -> tuple[dt.datetime, str]:
 class Reader:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    async def owned_stamp(self, citizen: CitizenRef, application_id: str) -> Stamp:
+        """What the citizen's own application shows depends on, in one statement (404 for
+        someone else's, like a missing one)."""
+        stamp = await self.ctx.repository.stamp(application_id)
+        if stamp is None or stamp.citizen_id != citizen.id:
+            raise NotFound("No such application.", code="application_not_found")
+        return stamp
 
     async def owned_view(self, citizen: CitizenRef, application_id: str) -> ApplicationView:
         """The citizen's own application as they see it: three statements however long its

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
@@ -14,9 +15,22 @@ from gateway.applications.lifecycle import PROCESSING
 from gateway.applications.models import Application, Attachment, NumberCounter, Receipt
 from gateway.catalog.models import Agency, AgencyUnit, EService
 from gateway.pagination import bytewise
+from gateway.tracking.models import ApplicationEvent
 
 #: An e-service as of its last change and its agency's: (service id, service's, agency's).
 ServiceVersion = tuple[str, dt.datetime, dt.datetime]
+
+
+class Stamp(NamedTuple):
+    """What an application's answer depends on (ApplicationRepository.stamp)."""
+
+    citizen_id: str
+    version: int
+    status: str
+    due_at: dt.datetime | None
+    newest_event: int | None
+    service_at: dt.datetime
+    agency_at: dt.datetime
 
 
 class ApplicationRepository:
@@ -52,6 +66,33 @@ class ApplicationRepository:
             return None
         application, receipt, service_at, agency_at = row
         return application, receipt, (application.service_id, service_at, agency_at)
+
+    async def stamp(self, application_id: str) -> Stamp | None:
+        """What an application shows is a function of (one indexed statement, no large
+        columns): who owns it, its version (every change of the row, its attachments and its
+        state moves it), its due date and status (whether it is overdue now), its newest
+        timeline event, and the versions of its e-service and of the service's agency."""
+        newest_event = (
+            select(func.max(ApplicationEvent.id))
+            .where(ApplicationEvent.application_id == Application.id)
+            .scalar_subquery()
+        )
+        statement = (
+            select(
+                Application.citizen_id,
+                Application.version,
+                Application.status,
+                Application.due_at,
+                newest_event,
+                EService.updated_at,
+                Agency.updated_at,
+            )
+            .join(EService, EService.id == Application.service_id)
+            .join(Agency, Agency.code == EService.agency_code)
+            .where(Application.id == application_id)
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        return None if row is None else Stamp(*row)
 
     async def detached_service(self, service_id: str) -> EService | None:
         """An application's e-service, live or not, with its agency (not its life stages),

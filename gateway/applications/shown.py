@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from gateway.applications.repository import ServiceVersion
+from gateway.applications.repository import ServiceVersion, Stamp
 from gateway.catalog.definitions import Manual
 from gateway.catalog.models import EService
+from kernel.crypto import PIIVault
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,41 @@ class ServiceCache:
         self._entries[version] = shown
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+
+#: Which answer a cached body is: the application's stamp, the language, whether it was
+#: overdue when rendered, and who it was rendered for.
+AnswerKey = tuple[Stamp, str, bool, str]
+
+
+class ShownAnswers:
+    """Rendered answers of `GET /v1/applications/{id}`, per process, each under what it was
+    rendered from (AnswerKey): served again only while the application's stamp, read on every
+    request, is unchanged. The bodies hold personal data (the form), so they are kept sealed
+    with the PII vault, never in clear beyond the request. A bounded map, the least recently
+    used forgotten first."""
+
+    def __init__(self, vault: PIIVault, max_entries: int = 4096) -> None:
+        self.vault = vault
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[AnswerKey, str]] = OrderedDict()
+
+    def get(self, application_id: str, key: AnswerKey) -> str | None:
+        found = self._entries.get(application_id)
+        if found is None or found[0] != key:
+            return None
+        self._entries.move_to_end(application_id)
+        return self.vault.decrypt(found[1], context=_context(application_id))
+
+    def put(self, application_id: str, key: AnswerKey, body: str) -> None:
+        self._entries[application_id] = (
+            key,
+            self.vault.encrypt(body, context=_context(application_id)),
+        )
+        self._entries.move_to_end(application_id)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+def _context(application_id: str) -> str:
+    return f"application:{application_id}:shown"
