@@ -4,9 +4,10 @@ against two ceilings in the same run.
 It starts everything it measures itself on 127.0.0.1 (a seeded gateway with N workers on SQLite
 or PostgreSQL, the mock agencies, and the ceilings), prepares logged-in citizens with one filed
 application each, loads each scenario with Locust (headless, bounded in time), stops everything
-and prints a table: req/s, p50/p95/p99, errors, the gateway's CPU milliseconds per request (read
-from the gateway processes' own CPU counters, which stay meaningful on a shared, noisy machine)
-and each figure as a ratio of its ceiling. Results go to bench-results/<time>.json.
+and prints a table: req/s, p50/p95/p99, errors, CPU milliseconds per request (read from the
+measured processes' own CPU counters, which stay meaningful on a shared, noisy machine) and each
+figure as a ratio of its ceiling: by req/s, and by CPU per request. Results go to
+bench-results/<time>.json.
 
 Ceilings: `bare` (a bare FastAPI endpoint) for the catalog read; `bare-read` (a bare FastAPI
 endpoint doing one SQLAlchemy read by primary key on the same database) for the citizen's reads.
@@ -106,8 +107,9 @@ class Row:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    cpu_ms: float | None = None  # gateway CPU per request
-    ratio: float | None = None  # of the scenario's ceiling
+    cpu_ms: float | None = None  # CPU per request of the process measured (gateway or ceiling)
+    ratio: float | None = None  # req/s, of the scenario's ceiling's
+    cpu_ratio: float | None = None  # the ceiling's CPU per request, of this one's
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -312,7 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, Row]:
         with (
             _process(host, env, f"{agencies}/healthz"),
             _process(serve, env, f"{gateway}/readyz") as server,
-            _process(uvicorn, env, f"{bare}/bare/x"),
+            _process(uvicorn, env, f"{bare}/bare/x") as ceiling,
         ):
             fixtures = prepare_citizens(gateway, agencies, args.users)
             fixture_file = work / "fixtures.json"
@@ -356,9 +358,10 @@ def run(args: argparse.Namespace) -> dict[str, Row]:
                 spy = None
                 if args.profile and target == gateway:
                     spy = profile.start(server.pid, args.seconds, args.profile / f"{scenario}.txt")
-                before = _cpu_seconds(server)
+                measured = server if target == gateway else ceiling
+                before = _cpu_seconds(measured)
                 rows = _locust(target, user_class, args.seconds, users, work, run_env)
-                spent = _cpu_seconds(server) - before
+                spent = _cpu_seconds(measured) - before
                 if spy is not None:
                     try:
                         spy.wait(timeout=30)
@@ -366,14 +369,22 @@ def run(args: argparse.Namespace) -> dict[str, Row]:
                         spy.kill()
                 row = rows[keep]
                 row.name = scenario
-                if target == gateway and row.requests:
+                if row.requests:
                     row.cpu_ms = spent * 1000 / row.requests
                 results[scenario] = row
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return with_ratios(results)
+
+
+def with_ratios(results: dict[str, Row]) -> dict[str, Row]:
+    """Each read as a ratio of its ceiling measured in the same run: by req/s, and by CPU."""
     for scenario, ceiling in CEILING.items():
         if scenario in results and ceiling in results and results[ceiling].rps:
-            results[scenario].ratio = results[scenario].rps / results[ceiling].rps
+            row, top = results[scenario], results[ceiling]
+            row.ratio = row.rps / top.rps
+            if row.cpu_ms and top.cpu_ms:
+                row.cpu_ratio = top.cpu_ms / row.cpu_ms
     return results
 
 
@@ -390,12 +401,13 @@ def report(results: dict[str, Row], args: argparse.Namespace) -> Path:
     )
     header = (
         f"{'scenario':10} {'req/s':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7} "
-        f"{'CPU ms/req':>10} {'ratio':>13}"
+        f"{'CPU ms/req':>10} {'ratio':>13} {'CPU ratio':>9}"
     )
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         cpu = f"{r.cpu_ms:10.2f}" if r.cpu_ms is not None else f"{'-':>10}"
+        cpu_ratio = f"{r.cpu_ratio:8.2f}x" if r.cpu_ratio is not None else f"{'-':>9}"
         if name in ("bare", "bare-read"):
             ratio = f"{'ceiling':>13}"
         elif r.ratio is not None:
@@ -404,9 +416,13 @@ def report(results: dict[str, Row], args: argparse.Namespace) -> Path:
             ratio = f"{'-':>13}"
         print(
             f"{name:10} {r.rps:8.0f} {r.p50_ms:6.0f} {r.p95_ms:6.0f} {r.p99_ms:6.0f} "
-            f"{r.failures:7d} {cpu} {ratio}"
+            f"{r.failures:7d} {cpu} {ratio} {cpu_ratio}"
         )
-    print("(latencies in ms; CPU: the gateway processes' user + system time per request)")
+    print(
+        "(latencies in ms; CPU ms/req: user + system time per request of the process measured,"
+        " the gateway's or the ceiling's;\n ratio: req/s of the ceiling's; CPU ratio: the"
+        " ceiling's CPU per request over this one's, steadier than req/s on a shared machine)"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out: Path = args.out / f"bench-{stamp}.json"
