@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
@@ -72,26 +72,7 @@ class ApplicationRepository:
         columns): who owns it, its version (every change of the row, its attachments and its
         state moves it), its due date and status (whether it is overdue now), its newest
         timeline event, and the versions of its e-service and of the service's agency."""
-        newest_event = (
-            select(func.max(ApplicationEvent.id))
-            .where(ApplicationEvent.application_id == Application.id)
-            .scalar_subquery()
-        )
-        statement = (
-            select(
-                Application.citizen_id,
-                Application.version,
-                Application.status,
-                Application.due_at,
-                newest_event,
-                EService.updated_at,
-                Agency.updated_at,
-            )
-            .join(EService, EService.id == Application.service_id)
-            .join(Agency, Agency.code == EService.agency_code)
-            .where(Application.id == application_id)
-        )
-        row = (await self.session.execute(statement)).one_or_none()
+        row = (await self.session.execute(_STAMP, {"id": application_id})).one_or_none()
         return None if row is None else Stamp(*row)
 
     async def detached_service(self, service_id: str) -> EService | None:
@@ -245,3 +226,22 @@ class ApplicationRepository:
 
     async def receipt(self, application_id: str) -> Receipt | None:
         return await self.session.get(Receipt, application_id)
+
+
+# The status read's statement, built once: building a statement costs more than running it.
+_STAMP = (
+    select(
+        Application.citizen_id,
+        Application.version,
+        Application.status,
+        Application.due_at,
+        select(func.max(ApplicationEvent.id))
+        .where(ApplicationEvent.application_id == Application.id)
+        .scalar_subquery(),
+        EService.updated_at,
+        Agency.updated_at,
+    )
+    .join(EService, EService.id == Application.service_id)
+    .join(Agency, Agency.code == EService.agency_code)
+    .where(Application.id == bindparam("id"))
+)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.tracking.messages import Message, render
@@ -156,17 +156,12 @@ class Tracker:
     ) -> tuple[Sequence[Notification], int]:
         """A page of the citizen's inbox, newest first, and how many messages are unread: one
         statement (the count rides along each row, computed once), two when the page is empty."""
-        unread = (
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.citizen_id == citizen_id, Notification.read_at.is_(None))
-            .scalar_subquery()
-        )
-        statement = select(Notification, unread).where(Notification.citizen_id == citizen_id)
-        if before_id is not None:
-            statement = statement.where(Notification.id < before_id)
-        statement = statement.order_by(Notification.id.desc()).limit(limit)
-        rows = (await self.session.execute(statement)).all()
+        params = {"citizen_id": citizen_id, "limit": limit}
+        if before_id is None:
+            rows = (await self.session.execute(_FIRST_PAGE, params)).all()
+        else:
+            params["before_id"] = before_id
+            rows = (await self.session.execute(_NEXT_PAGE, params)).all()
         if not rows:
             return [], await self.unread_count(citizen_id)
         return [row[0] for row in rows], int(rows[0][1])
@@ -198,6 +193,30 @@ class Tracker:
                 created_at=self.now,
             )
         )
+
+
+# The inbox's statements, built once: building a statement costs more than running it.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.citizen_id == bindparam("citizen_id"), Notification.read_at.is_(None))
+    .scalar_subquery()
+)
+_FIRST_PAGE = (
+    select(Notification, _UNREAD)
+    .where(Notification.citizen_id == bindparam("citizen_id"))
+    .order_by(Notification.id.desc())
+    .limit(bindparam("limit"))
+)
+_NEXT_PAGE = (
+    select(Notification, _UNREAD)
+    .where(
+        Notification.citizen_id == bindparam("citizen_id"),
+        Notification.id < bindparam("before_id"),
+    )
+    .order_by(Notification.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def _bangkok(value: dt.datetime | None) -> str:
