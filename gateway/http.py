@@ -5,13 +5,14 @@ the language said). Language negotiation is in kernel.language (identity needs i
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
-import threading
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -25,6 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import plain_problem_response
 from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
+from kernel.language import negotiate_language
+
+log = logging.getLogger("gateway.http")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,10 +55,11 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A JSON body ready to send, with its ETag."""
+    """A JSON body ready to send, with its ETag (and the route it answers, for the metrics)."""
 
     body: bytes
     etag: str
+    route: str | None = None
 
 
 def model_json(model: BaseModel, status_code: int = 200) -> Response:
@@ -65,46 +70,143 @@ def model_json(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
-def render_json(payload: BaseModel | dict[str, Any]) -> Rendered:
+def render_json(payload: BaseModel | dict[str, Any], route: str | None = None) -> Rendered:
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    return Rendered(body=body, etag=_etag(body))
+    return Rendered(body=body, etag=_etag(body), route=route)
+
+
+def edge_key(path: str, lang: str) -> tuple[str, ...]:
+    """The key of a public answer that `CachedReads` may serve before routing: a GET of this
+    exact path, without a query, in this language."""
+    return ("GET", path, lang)
+
+
+@dataclass(frozen=True)
+class _Route:
+    path: str  # what the metrics label a request with (the route's template)
+
+
+class CachedReads:
+    """Public answers an endpoint put in the render cache under `edge_key`, served before
+    routing while they are fresh: the same body, ETag, 304 and headers the endpoint sends,
+    without the router, the dependencies or the endpoint. Anything else (a query string, a
+    stale or missing entry, another method) goes on to the app, which refreshes the entry.
+
+    Placed inside ResponseHeadersMiddleware (the header-count cap and Content-Language still
+    apply) and the request-id middleware (ids, logs and metrics as for any request)."""
+
+    def __init__(self, app: ASGIApp, *, cache: RenderCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope.get("query_string"):
+            await self.app(scope, receive, send)
+            return
+        accept_language = None
+        for name, value in scope.get("headers", ()):
+            if name == b"accept-language":
+                accept_language = value.decode("latin-1")
+                break
+        lang = negotiate_language(accept_language)
+        rendered = self.cache.get(edge_key(scope["path"], lang))
+        if rendered is None or rendered.route is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = _Route(rendered.route)
+        scope.setdefault("state", {})[LANGUAGE_STATE_KEY] = lang
+        response = conditional_json(Request(scope, receive), rendered, lang)
+        await response(scope, receive, send)
 
 
 class RenderCache:
-    """Rendered public catalog bodies, kept a few seconds per process.
+    """Rendered public catalog bodies, kept per process.
 
-    Catalog reads are public and already sent with `max-age=60`, so a client may see a change
-    up to a minute late anyway; keeping the rendered body a few seconds more saves the database
-    round trips and rendering on the hottest path. A TTL of 0 turns the cache off.
+    Catalog reads are public and sent with `max-age=60`, so a client may see a change up to a
+    minute late anyway. An entry is fresh for `ttl` seconds; after that, for `stale_seconds`
+    more, it is still served while one background refresh per entry renders it again (the
+    stale-while-revalidate of RFC 5861, inside the server): no request waits for a re-render,
+    and entries expiring together do not become a burst of database reads on the request path.
+    A TTL of 0 turns the cache off.
     """
 
     def __init__(
-        self, ttl_seconds: float, max_entries: int = 4096, now: Callable[[], float] = time.monotonic
+        self,
+        ttl_seconds: float,
+        max_entries: int = 4096,
+        now: Callable[[], float] = time.monotonic,
+        stale_seconds: float = 60.0,
     ) -> None:
         self.ttl = ttl_seconds
+        self.stale = stale_seconds
         self.max_entries = max_entries
         self._now = now
         self._entries: OrderedDict[tuple[str, ...], tuple[float, Rendered]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._refreshing: dict[tuple[str, ...], asyncio.Task[None]] = {}
 
     def get(self, key: tuple[str, ...]) -> Rendered | None:
+        """A fresh entry, or None."""
+        found = self.find(key)
+        return found[0] if found is not None and not found[1] else None
+
+    def find(self, key: tuple[str, ...]) -> tuple[Rendered, bool] | None:
+        """An entry still servable, and whether it is stale (due for a refresh)."""
         if self.ttl <= 0:
             return None
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= self._now():
-                return None
-            return entry[1]
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        age = self._now() - entry[0]
+        if age >= self.ttl + self.stale:
+            return None
+        return entry[1], age >= self.ttl
 
     def put(self, key: tuple[str, ...], rendered: Rendered) -> None:
         if self.ttl <= 0:
             return
-        with self._lock:
-            self._entries[key] = (self._now() + self.ttl, rendered)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        self._entries[key] = (self._now(), rendered)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def discard(self, key: tuple[str, ...]) -> None:
+        self._entries.pop(key, None)
+
+    def refresh(
+        self, key: tuple[str, ...], render: Callable[[], Awaitable[Rendered | None]]
+    ) -> None:
+        """Render `key` again in the background, unless that is already under way; `render`
+        answering None (the thing is gone) drops the entry, so the next request finds out."""
+        if key in self._refreshing:
+            return
+
+        async def run() -> None:
+            try:
+                rendered = await render()
+            except Exception:
+                log.exception("refreshing a cached answer failed", extra={"key": key})
+                self.discard(key)
+            else:
+                if rendered is None:
+                    self.discard(key)
+                else:
+                    self.put(key, rendered)
+            finally:
+                self._refreshing.pop(key, None)
+
+        self._refreshing[key] = asyncio.get_running_loop().create_task(run())
+
+    async def settled(self) -> None:
+        """Wait for the refreshes under way."""
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop the refreshes under way (the server is shutting down)."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def conditional_json(

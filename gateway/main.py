@@ -38,7 +38,7 @@ from gateway.forwarding import web_endpoints as web_integration
 from gateway.forwarding.outbox import AgencyOutbox
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
-from gateway.http import RenderCache, ResponseHeadersMiddleware
+from gateway.http import CachedReads, RenderCache, ResponseHeadersMiddleware
 from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
@@ -146,6 +146,7 @@ def create_app(
     app.state.connectors = connectors
     # An undeclared problem code fails loudly in development and tests, never in production.
     install_error_handlers(app, refuse_unknown_codes=settings.env is not Environment.PRODUCTION)
+    app.add_middleware(CachedReads, cache=runtime.render_cache)
     app.add_middleware(ResponseHeadersMiddleware, max_header_count=settings.max_header_count)
     app.add_middleware(
         GatewayMiddleware,
@@ -224,6 +225,7 @@ def _lifespan(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await runtime.render_cache.aclose()
             await connectors.aclose()
             await identity.registry.aclose()
             await engine.dispose()

@@ -6,6 +6,7 @@ If-None-Match, so apps revalidate cheaply.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
@@ -20,8 +21,9 @@ from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.search import MAX_QUERY_CHARS
 from gateway.catalog.service import CatalogService, ServiceQuery
 from gateway.deps import LangDep, RuntimeDep
-from gateway.http import PERSONAL_DATA, conditional_json, render_json
+from gateway.http import PERSONAL_DATA, Rendered, conditional_json, edge_key, render_json
 from identity import CitizenDep, require_assurance
+from kernel.errors import NotFound
 from kernel.problems import problem_responses
 from kernel.working_time import BANGKOK
 
@@ -103,15 +105,29 @@ async def get_service(
     service_id: Annotated[str, Path(max_length=80)],
 ) -> Response:
     """One e-service with its full citizen manual (R-LFA.1)."""
-    key = ("service", service_id, lang)
-    rendered = runtime.render_cache.get(key)
-    if rendered is None:  # only then is a session opened
+    cache = runtime.render_cache
+    key = edge_key(request.scope["path"], lang)
+    route = request.scope["route"].path
+
+    async def render() -> Rendered:
         async with runtime.unit_of_work() as uow:
-            service = await CatalogService(CatalogRepository(uow.session), runtime.cursors).service(
-                service_id
-            )
-            rendered = render_json(schemas.service_detail(service, lang))
-        runtime.render_cache.put(key, rendered)
+            catalog = CatalogService(CatalogRepository(uow.session), runtime.cursors)
+            service = await catalog.service(service_id)
+            return render_json(schemas.service_detail(service, lang), route)
+
+    async def render_again() -> Rendered | None:
+        with contextlib.suppress(NotFound):  # withdrawn since: the next request says so
+            return await render()
+        return None
+
+    found = cache.find(key)
+    if found is None:  # only then is a session opened on the request's way
+        rendered = await render()
+        cache.put(key, rendered)
+    else:
+        rendered, stale = found
+        if stale:
+            cache.refresh(key, render_again)
     return conditional_json(request, rendered, lang)
 
 
