@@ -83,8 +83,10 @@ class HeadCappedProtocol(HttpToolsProtocol):
     the next request is counted from its first byte. A chunked body's end is the parser's to
     find: after one, the next head is counted from the last blank line of the piece (the chunked
     body ended with one), and the piece is at most `max_head_bytes` long, so no head read whole
-    in it is over the cap either. Everything else (keep-alive, pipelining, flow control,
-    `--limit-concurrency`, upgrades, the 400 on a malformed request) is uvicorn's.
+    in it is over the cap either. (Only when a Content-Length request also came whole in that
+    piece, after the chunked one, can that count take in some of its body too: a head may then
+    be refused that many bytes early, never late.) Everything else (keep-alive, pipelining, flow
+    control, `--limit-concurrency`, upgrades, the 400 on a malformed request) is uvicorn's.
     """
 
     def __init__(
