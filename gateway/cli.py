@@ -24,11 +24,22 @@ def main() -> None:
 
 
 def header_limits(settings: Settings) -> dict[str, Any]:
-    """uvicorn options that cap a request's header block: h11 refuses (400) a request line and
-    headers over MAX_HEADER_BYTES while it reads them, before anything is parsed whole. uvicorn's
-    other parser (httptools) has no such cap, so h11 is chosen explicitly. The number of
-    fields is capped by the app (431), as h11 does not count them."""
-    return {"http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes}
+    """uvicorn options that cap a request's head (request line and header fields) at
+    MAX_HEADER_BYTES while it is read, before anything is parsed whole.
+
+    The protocol is uvicorn's httptools one (llhttp, a C parser), metered by
+    gateway.server.HeadCappedProtocol: a longer head is refused with 431 problem+json
+    `header_fields_too_large`. The cap is uvicorn's `h11_max_incomplete_event_size`, which that
+    protocol reads too; without httptools (it comes with uvicorn[standard]) the protocol is
+    uvicorn's pure-Python h11 one, which refuses a longer head with a plain-text 400. The number
+    of fields is capped by the app (431), as neither parser counts them."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        http = "h11"
+    else:
+        http = "gateway.server:HeadCappedProtocol"
+    return {"http": http, "h11_max_incomplete_event_size": settings.max_header_bytes}
 
 
 @main.command()

@@ -245,11 +245,14 @@ def plain_problem_response(
     detail_en: str | None = None,
     headers: dict[str, str] | None = None,
     errors: Sequence[FieldError] = (),
+    *,
+    detail_th: str | None = None,
 ) -> Response:
-    """A problem answered below the framework (by the middleware), in the request's language."""
+    """A problem answered below the framework (by a middleware, or by the server itself), in
+    the request's language."""
     problem = lookup(code)
     lang = scope_language(scope)
-    title, detail = localized(problem, lang, detail_en)
+    title, detail = localized(problem, lang, detail_en, detail_th)
     body = problem_body(
         status=problem.status,
         code=code,

@@ -1,6 +1,9 @@
-"""The server `citizen-gateway serve` runs caps a request's header block: a header of a megabyte
-and a request with hundreds of header fields are refused without stalling anyone, and the next
-ordinary request is answered as usual. Runs the real command on a loopback port."""
+"""The server `citizen-gateway serve` runs caps a request's header block: a head (request line
+and header fields) over MAX_HEADER_BYTES is refused with 431 `header_fields_too_large` while it
+is read, on a fresh connection or a kept-alive one, however slowly it comes; a request with
+hundreds of header fields is refused too, without stalling anyone, and the next ordinary request
+is answered as usual. Runs the real command on a loopback port (tests/gateway/test_server.py
+meters the protocol read by read)."""
 
 from __future__ import annotations
 
@@ -45,8 +48,16 @@ def _environment(settings: Settings) -> dict[str, str]:
         CITIZEN_GATEWAY_EMBEDDED_WORKER="false",
         CITIZEN_GATEWAY_JOBS_INTERVAL_SECONDS="0",
         CITIZEN_GATEWAY_LOG_JSON="false",
+        CITIZEN_GATEWAY_MAX_HEADER_BYTES=str(settings.max_header_bytes),
     )
     return env
+
+
+@pytest.fixture(scope="module")
+def served(seeded: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a running `citizen-gateway serve`."""
+    with _serving(seeded, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 @contextlib.contextmanager
@@ -112,28 +123,122 @@ def _request(headers: list[tuple[str, str]]) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
+def _head_of(size: int, *, close: bool = True) -> bytes:
+    """A request for the categories whose head (request line to blank line) is `size` bytes."""
+    fields = [("Connection", "close")] if close else []
+    bare = len(_request([*fields, ("X-Pad", "")]))
+    return _request([*fields, ("X-Pad", "p" * (size - bare))])
+
+
+def _problem(answer: bytes) -> dict[str, object]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"\r\ncontent-type: application/problem+json" in head.lower(), head
+    problem: dict[str, object] = json.loads(body)
+    return problem
+
+
+def _read_answer(conn: socket.socket, received: bytes = b"") -> tuple[bytes, bytes]:
+    """One whole answer (it has a Content-Length) read from `conn`, and what followed it."""
+    while b"\r\n\r\n" not in received:
+        chunk = conn.recv(65536)
+        assert chunk, received
+        received += chunk
+    head, _, rest = received.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        assert chunk, received
+        rest += chunk
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
+
+
 def test_serve_refuses_oversized_or_overfull_header_blocks_and_keeps_answering(
-    seeded: Settings, tmp_path: Path
+    served: int,
 ) -> None:
-    with _serving(seeded, tmp_path / "serve.log") as base:
-        port = int(base.rsplit(":", 1)[1])
+    port = served
+    base = f"http://127.0.0.1:{port}"
 
-        # (a) One header of a megabyte: refused by the server while it reads the head.
-        status, _ = _raw_exchange(port, _request([("X-Big", "a" * 1_048_576)]))
-        assert status in (400, 431)
+    # (a) One header of a megabyte: refused by the server while it reads the head.
+    status, answer = _raw_exchange(port, _request([("X-Big", "a" * 1_048_576)]))
+    assert status == 431
+    assert _problem(answer)["code"] == "header_fields_too_large"
 
-        # (b) 500 small header fields (a few kilobytes in all): refused by their number.
-        status, answer = _raw_exchange(port, _request([(f"X-F{i}", "1") for i in range(500)]))
-        assert status == 431
-        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
-        assert body["code"] == "header_fields_too_large"
+    # (b) 500 small header fields (a few kilobytes in all): refused by their number.
+    status, answer = _raw_exchange(port, _request([(f"X-F{i}", "1") for i in range(500)]))
+    assert status == 431
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body["code"] == "header_fields_too_large"
 
-        # At the limits (100 fields including Host, ~30 KB in all): answered as usual.
-        fields = [(f"X-F{i}", "1") for i in range(97)] + [("X-Pad", "p" * 30_000)]
-        status, _ = _raw_exchange(port, _request([*fields, ("Connection", "close")]))
-        assert status == 200
+    # At the limits (100 fields including Host, ~30 KB in all): answered as usual.
+    fields = [(f"X-F{i}", "1") for i in range(97)] + [("X-Pad", "p" * 30_000)]
+    status, _ = _raw_exchange(port, _request([*fields, ("Connection", "close")]))
+    assert status == 200
 
-        # (c) And an ordinary request afterwards.
-        r = httpx.get(f"{base}/v1/categories", timeout=SOCKET_TIMEOUT_SECONDS)
-        assert r.status_code == 200
-        assert r.json()["items"]
+    # (c) And an ordinary request afterwards.
+    r = httpx.get(f"{base}/v1/categories", timeout=SOCKET_TIMEOUT_SECONDS)
+    assert r.status_code == 200
+    assert r.json()["items"]
+
+
+def test_serve_answers_a_head_of_exactly_the_cap_and_refuses_one_byte_more(
+    served: int, seeded: Settings
+) -> None:
+    cap = seeded.max_header_bytes
+    status, _ = _raw_exchange(served, _head_of(cap))
+    assert status == 200
+
+    status, answer = _raw_exchange(served, _head_of(cap + 1))
+    assert status == 431
+    assert _problem(answer)["code"] == "header_fields_too_large"
+    assert b"\r\nconnection: close\r\n" in answer.split(b"\r\n\r\n", 1)[0].lower()
+
+
+def test_serve_refuses_an_oversized_second_head_on_a_kept_alive_connection(
+    served: int, seeded: Settings
+) -> None:
+    cap = seeded.max_header_bytes
+    with socket.create_connection(("127.0.0.1", served), timeout=SOCKET_TIMEOUT_SECONDS) as conn:
+        conn.sendall(_head_of(1000, close=False))
+        first, rest = _read_answer(conn)
+        assert first.startswith(b"HTTP/1.1 200 ")
+        assert json.loads(first.partition(b"\r\n\r\n")[2])["items"]
+
+        conn.sendall(_head_of(cap + 1, close=False))
+        second, rest = _read_answer(conn, rest)
+        assert second.startswith(b"HTTP/1.1 431 ")
+        assert _problem(second)["code"] == "header_fields_too_large"
+        assert rest == b""
+        assert conn.recv(65536) == b""  # and the connection is closed
+
+
+def test_serve_cuts_off_a_header_trickled_past_the_cap_without_waiting_for_its_end(
+    served: int, seeded: Settings
+) -> None:
+    """A head that never ends, sent a kilobyte at a time: the server answers once the cap is
+    used, without waiting for an end that never comes (it would never answer if it did), and
+    closes the connection under the sender, long before its 64 MiB are out."""
+    cap = seeded.max_header_bytes
+    chunk = b"a" * 1024
+    total = 64 * 1024 * 1024
+    sent = 0
+    with socket.create_connection(("127.0.0.1", served), timeout=SOCKET_TIMEOUT_SECONDS) as conn:
+        try:
+            conn.sendall(b"GET /v1/categories HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
+            while sent < total:
+                conn.sendall(chunk)
+                sent += len(chunk)
+                if sent < 2 * cap:
+                    time.sleep(0.002)  # a trickle: the server reads it in many small reads
+        except OSError:
+            pass  # cut off
+        answer = b""
+        with contextlib.suppress(OSError):
+            while data := conn.recv(65536):
+                answer += data
+    assert sent < total
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert _problem(answer)["code"] == "header_fields_too_large"
