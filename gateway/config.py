@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_size: Annotated[int, Field(gt=0)] = 10
+    # Test each pooled PostgreSQL connection with a round trip before lending it: survives a
+    # database restart without failing the requests that meet a dead connection, at about
+    # half a millisecond of gateway CPU a request. Off: after a restart the pool is renewed
+    # at the first dead connection met (the request that met it fails, 500).
+    db_pool_pre_ping: bool = False
     sql_echo: bool = False
 
     @model_validator(mode="after")

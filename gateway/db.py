@@ -45,7 +45,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     options: dict[str, Any] = {"echo": settings.sql_echo}
     ensure_sqlite_dir(settings.database_url)
     if not settings.is_sqlite:
-        options.update(pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
+        options.update(
+            pool_size=settings.db_pool_size,
+            max_overflow=10,
+            pool_pre_ping=settings.db_pool_pre_ping,
+        )
     engine = create_async_engine(settings.database_url, **options)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
