@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -63,8 +64,9 @@ class SigningKey:
     created_at: dt.datetime
     private_key: ec.EllipticCurvePrivateKey
 
-    @property
+    @functools.cached_property
     def public_key(self) -> ec.EllipticCurvePublicKey:
+        """Derived once: every access token checked asks for it."""
         return self.private_key.public_key()
 
     @property
