@@ -3,27 +3,33 @@ face scan with liveness against the registry's reference (R-8.1). No card image 
 
     start(card, client)                  local pre-checks -> lockout check -> registry check
                                          -> a one-time challenge (nonce, action, expiry)
-    complete_face(id, template, liveness) the challenge is consumed atomically -> liveness ->
-                                         face comparison -> the citizen record, at IAL 2.3
+    complete_face(id, template, liveness) liveness -> face comparison -> the challenge consumed
+                                         and decided atomically -> the citizen record, at IAL 2.3
 
 Every refusal is a domain error with a stable code. Failed attempts count towards a lockout
 per national ID and per client. Face templates and liveness data are never stored; the card
 data waits encrypted between the two steps and is erased when the verification is decided.
+
+A login is cheap for the database: each step charges the attempt counters in one statement and
+commits that before asking the registry (so concurrent attempts see it), then records its
+outcome in one transaction: the challenge is claimed and decided by one conditional UPDATE, and
+what the login completes (the OpenID Connect code) is written in the same commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,8 +52,45 @@ from kernel.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from persistence import UTCDateTime
 
 log = logging.getLogger("identity.verification")
+
+# Core statements on these tables where no object is needed (an ORM-enabled UPDATE costs about
+# twice the CPU of a Core one).
+verifications = cast(Table, IdentityVerification.__table__)
+# Built once (bound parameters), like the attempt counters' statements.
+_SUPERSEDE = (
+    update(verifications)
+    .where(
+        verifications.c.national_id_index == bindparam("index"),
+        verifications.c.status == "face_required",
+    )
+    .values(
+        status="superseded",
+        outcome="superseded",
+        card_enc=None,
+        decided_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+_OPEN = insert(verifications)
+#: Consume an open challenge and decide it in one step; the card data goes with it.
+_CLAIM = (
+    update(verifications)
+    .where(
+        verifications.c.id == bindparam("verification_id"),
+        verifications.c.status == "face_required",
+    )
+    .values(
+        status=bindparam("decided_status"),
+        outcome=bindparam("outcome"),
+        assurance=bindparam("assurance"),
+        decided_at=bindparam("now", type_=UTCDateTime()),
+        card_enc=None,
+    )
+)
+A = TypeVar("A")
+B = TypeVar("B")
 
 LIVENESS_ACTIONS = ("blink", "turn_left", "turn_right", "smile", "nod")
 
@@ -117,6 +160,34 @@ class Verified:
     assurance: str
     methods: tuple[str, ...]
     authorization_request: dict[str, Any] | None
+    #: What the completion gave (the OpenID Connect code), when one ran.
+    authorization: dict[str, Any] | None = None
+
+
+# Completes a verified login inside its transaction: (session, verified) -> what the app gets.
+Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What deciding a challenge needs of it, read while it was open (ORM rows expire when a
+    transaction is rolled back; these values do not)."""
+
+    id: str
+    national_id_index: str
+    challenge_nonce: str
+    challenge_action: str
+    authorization_request: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, verification: IdentityVerification) -> _Opened:
+        return cls(
+            verification.id,
+            verification.national_id_index,
+            verification.challenge_nonce,
+            verification.challenge_action,
+            verification.authorization_request,
+        )
 
 
 class VerificationService:
@@ -194,40 +265,38 @@ class VerificationService:
                     "registry_message": answer.description_th,
                 },
             )
-        await self.limiter.refund(keys)
         # One live challenge per card: a new verification voids the older ones, so face
         # guesses cannot be spread over many open challenges at once.
-        await self.session.execute(
-            update(IdentityVerification)
-            .where(
-                IdentityVerification.national_id_index == pid_index,
-                IdentityVerification.status == "face_required",
-            )
-            .values(status="superseded", outcome="superseded", card_enc=None, decided_at=now)
-        )
-
-        verification = IdentityVerification(
-            id=str(uuid.uuid4()),
-            status="face_required",
-            national_id_index=pid_index,
-            challenge_nonce=secrets.token_urlsafe(24),
-            challenge_action=secrets.choice(LIVENESS_ACTIONS),
+        await self.session.execute(_SUPERSEDE, {"index": pid_index, "now": now})
+        challenge = Challenge(
+            verification_id=str(uuid.uuid4()),
+            nonce=secrets.token_urlsafe(24),
+            action=secrets.choice(LIVENESS_ACTIONS),
             expires_at=now + self.settings.challenge_ttl,
-            client_key=client_key,
-            authorization_request=authorization_request,
-            created_at=now,
         )
-        verification.card_enc = self.vault.encrypt(
-            json.dumps(card.__dict__, ensure_ascii=False), context=_card_context(verification.id)
+        await self.session.execute(
+            _OPEN,
+            {
+                "id": challenge.verification_id,
+                "status": "face_required",
+                "national_id_index": pid_index,
+                "challenge_nonce": challenge.nonce,
+                "challenge_action": challenge.action,
+                "expires_at": challenge.expires_at,
+                "client_key": client_key,
+                "authorization_request": authorization_request,
+                "created_at": now,
+                "card_enc": self.vault.encrypt(
+                    json.dumps(card.__dict__, ensure_ascii=False),
+                    context=_card_context(challenge.verification_id),
+                ),
+            },
         )
-        self.session.add(verification)
+        # The counters last: the rows every login shares are held for the shortest time, and
+        # always after the verification rows (the order the face step takes them in too).
+        await self.limiter.refund(keys)
         await self.session.commit()
-        return Challenge(
-            verification.id,
-            verification.challenge_nonce,
-            verification.challenge_action,
-            verification.expires_at,
-        )
+        return challenge
 
     async def complete_face(
         self,
@@ -235,7 +304,11 @@ class VerificationService:
         template: Sequence[float],
         liveness: Mapping[str, Any],
         client_key: str,
+        complete: Completion | None = None,
     ) -> Verified:
+        """Decide the challenge. `complete(session, verified)` (the OpenID Connect code, say)
+        runs in the same transaction as the decision, so a login is one commit; when it refuses
+        (a DomainError), the decision is committed without it and its error raised."""
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
         try:
@@ -251,33 +324,45 @@ class VerificationService:
         card = self._open_card(verification)
         try:
             # Ask the registry before the challenge is spent: if it cannot answer now, the
-            # citizen retries the same challenge.
-            reference = await self._registry_call(self.registry.face_reference(card.national_id))
-            person = await self._registry_call(self.registry.person(card.national_id))
+            # citizen retries the same challenge. Both questions at once: one wait, not two.
+            reference, person = await _both(
+                self._registry_call(self.registry.face_reference(card.national_id)),
+                self._registry_call(self.registry.person(card.national_id)),
+            )
         except DomainError:
             await self._refund(keys)
             raise
-        await self._claim(verification)
-        async with self._deciding(verification, now):
-            if not _liveness_ok(liveness, verification):
-                await self._refuse(verification, "liveness_failed", now)
+        opened = _Opened.of(verification)
+        async with self._deciding(opened.id, now):
+            if not _liveness_ok(liveness, opened):
+                await self._refuse(opened.id, "liveness_failed", now)
             decision = self.matcher.compare(template, reference)
             log.info(
                 "face compared",
                 extra={"pid": self.vault.redact(card.national_id), "matched": decision.matched},
             )
             if not decision.matched:
-                await self._refuse(verification, "face_mismatch", now)
-            methods = ("card", "face", "liveness")
+                await self._refuse(opened.id, "face_mismatch", now)
             assurance = self.settings.assurance_by_method["card+face+liveness"]
-            citizen = await self._remember_citizen(card, person, assurance, now)
-            await self._decide(verification, "verified", "verified", now, assurance)
-            await self.limiter.clear({"pid": verification.national_id_index})
-            await self.limiter.refund({"client": client_key})
-            await self.session.commit()
-        return Verified(citizen, assurance, methods, verification.authorization_request)
+            methods = ("card", "face", "liveness")
 
-    async def complete_card_only(self, verification_id: str, client_key: str) -> Verified:
+            async def record() -> Verified:
+                # The challenge is claimed and decided by one conditional UPDATE: of two
+                # concurrent answers, exactly one proceeds (the other finds it decided).
+                await self._claim(opened.id, now, "verified", "verified", assurance)
+                citizen = await self._remember_citizen(card, person, assurance, now)
+                return Verified(citizen, assurance, methods, opened.authorization_request)
+
+            async def forget_failures() -> None:
+                # Counters last and in key order ("client:" < "pid:"), as every login takes them.
+                await self.limiter.refund({"client": client_key})
+                await self.limiter.clear({"pid": opened.national_id_index})
+
+            return await self._commit_login(record, forget_failures, complete)
+
+    async def complete_card_only(
+        self, verification_id: str, client_key: str, complete: Completion | None = None
+    ) -> Verified:
         """Finish with the card check alone: a lower assurance (configurable), enough for
         services that ask no more; the app can step up with the face later (RFC 9470)."""
         now = self.clock.now()
@@ -285,13 +370,41 @@ class VerificationService:
         await self.limiter.check({"pid": verification.national_id_index, "client": client_key}, now)
         card = self._open_card(verification)
         person = await self._registry_call(self.registry.person(card.national_id))
-        await self._claim(verification)
-        async with self._deciding(verification, now):
+        opened = _Opened.of(verification)
+        async with self._deciding(opened.id, now):
             assurance = self.settings.assurance_by_method["card"]
-            citizen = await self._remember_citizen(card, person, assurance, now)
-            await self._decide(verification, "verified", "card_only", now, assurance)
-            await self.session.commit()
-        return Verified(citizen, assurance, ("card",), verification.authorization_request)
+
+            async def record() -> Verified:
+                await self._claim(opened.id, now, "verified", "card_only", assurance)
+                citizen = await self._remember_citizen(card, person, assurance, now)
+                return Verified(citizen, assurance, ("card",), opened.authorization_request)
+
+            async def nothing() -> None:
+                return None
+
+            return await self._commit_login(record, nothing, complete)
+
+    async def _commit_login(
+        self,
+        record: Callable[[], Awaitable[Verified]],
+        forget_failures: Callable[[], Awaitable[None]],
+        complete: Completion | None,
+    ) -> Verified:
+        verified = await record()
+        if complete is not None:
+            try:
+                verified = replace(verified, authorization=await complete(self.session, verified))
+            except DomainError:
+                # The login stands, only what was asked of it afterwards was refused: record
+                # it again without that, then answer with the refusal.
+                await self.session.rollback()
+                await record()
+                await forget_failures()
+                await self.session.commit()
+                raise
+        await forget_failures()
+        await self.session.commit()
+        return verified
 
     def _open_card(self, verification: IdentityVerification) -> CardData:
         assert verification.card_enc is not None
@@ -299,10 +412,8 @@ class VerificationService:
         return CardData(**json.loads(plain))
 
     @contextlib.asynccontextmanager
-    async def _deciding(
-        self, verification: IdentityVerification, now: dt.datetime
-    ) -> AsyncIterator[None]:
-        """After the challenge is claimed, any unexpected failure still decides it (failed,
+    async def _deciding(self, verification_id: str, now: dt.datetime) -> AsyncIterator[None]:
+        """Once the answer is being decided, any unexpected failure still decides it (failed,
         card data erased): a verification is never left half-way."""
         try:
             yield
@@ -310,8 +421,7 @@ class VerificationService:
             raise
         except Exception:
             await self.session.rollback()
-            await self.session.refresh(verification)
-            await self._decide(verification, "failed", "internal_error", now)
+            await self._claim(verification_id, now, "failed", "internal_error", None, quiet=True)
             await self.session.commit()
             raise
 
@@ -330,49 +440,46 @@ class VerificationService:
                 code="challenge_used",
             )
         if verification.expires_at <= now:
-            await self._decide(verification, "expired", "challenge_expired", now)
+            await self._claim(verification.id, now, "expired", "challenge_expired", None)
             await self.session.commit()
             raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
         return verification
 
-    async def _claim(self, verification: IdentityVerification) -> None:
-        """Consume the challenge atomically: of two concurrent answers, exactly one proceeds."""
+    async def _claim(
+        self,
+        verification_id: str,
+        now: dt.datetime,
+        status: str,
+        outcome: str,
+        assurance: str | None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        """Consume the open challenge and decide it, atomically: the card data goes with it.
+        Conflict when it is no longer open (another answer, or a newer verification, got it
+        first), unless `quiet`."""
         claimed = await self.session.execute(
-            update(IdentityVerification)
-            .where(
-                IdentityVerification.id == verification.id,
-                IdentityVerification.status == "face_required",
-            )
-            .values(status="deciding")
+            _CLAIM,
+            {
+                "verification_id": verification_id,
+                "decided_status": status,
+                "outcome": outcome,
+                "assurance": assurance,
+                "now": now,
+            },
         )
-        if getattr(claimed, "rowcount", 0) != 1:
+        if getattr(claimed, "rowcount", 0) != 1 and not quiet:
             raise Conflict("This challenge was already answered.", code="challenge_used")
-        await self.session.commit()
-        await self.session.refresh(verification)
 
-    async def _refuse(self, verification: IdentityVerification, why: str, now: dt.datetime) -> None:
+    async def _refuse(self, verification_id: str, why: str, now: dt.datetime) -> None:
         """Decide against the citizen; the attempt's charge stands as a failure."""
-        await self._decide(verification, "failed", why, now)
+        await self._claim(verification_id, now, "failed", why, None)
         await self.session.commit()
         detail = {
             "liveness_failed": "The liveness check failed: follow the action asked on screen.",
             "face_mismatch": "The face does not match the card holder's registered photo.",
         }[why]
         raise FaceRefused(detail, code=why)
-
-    async def _decide(
-        self,
-        verification: IdentityVerification,
-        status: str,
-        outcome: str,
-        now: dt.datetime,
-        assurance: str | None = None,
-    ) -> None:
-        verification.status = status
-        verification.outcome = outcome
-        verification.assurance = assurance
-        verification.decided_at = now
-        verification.card_enc = None  # the card data is not kept past the decision
 
     async def _remember_citizen(
         self, card: CardData, person: PersonRecord, assurance: str, now: dt.datetime
@@ -450,6 +557,18 @@ class VerificationService:
             ) from exc
 
 
+async def _both(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """Both answers, awaited together; when one fails, the other is cancelled."""
+    one, other = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    try:
+        return await one, await other
+    except BaseException:
+        for task in (one, other):
+            task.cancel()
+        await asyncio.gather(one, other, return_exceptions=True)
+        raise
+
+
 def _insert_citizen_unless_present(session: AsyncSession, **values: Any) -> Insert:
     """INSERT INTO citizens ... ON CONFLICT (national_id_index) DO NOTHING, on both databases
     the gateway runs on."""
@@ -470,7 +589,7 @@ def _card_context(verification_id: str) -> str:
     return f"identity_verification:{verification_id}:card"
 
 
-def _liveness_ok(liveness: Mapping[str, Any], verification: IdentityVerification) -> bool:
+def _liveness_ok(liveness: Mapping[str, Any], verification: _Opened) -> bool:
     """The answer must carry this challenge's nonce, show the action asked, and be live."""
     return (
         secrets.compare_digest(str(liveness.get("nonce", "")), verification.challenge_nonce)
