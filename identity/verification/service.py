@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,10 +56,9 @@ from persistence import UTCDateTime
 
 log = logging.getLogger("identity.verification")
 
-# Core statements on these tables where no object is needed (an ORM-enabled UPDATE costs about
-# twice the CPU of a Core one).
+# Core statements where no object is needed (an ORM-enabled UPDATE costs about twice the CPU
+# of a Core one), built once with bound parameters, like the attempt counters' statements.
 verifications = cast(Table, IdentityVerification.__table__)
-# Built once (bound parameters), like the attempt counters' statements.
 _SUPERSEDE = (
     update(verifications)
     .where(
@@ -74,21 +73,23 @@ _SUPERSEDE = (
     )
 )
 _OPEN = insert(verifications)
-#: Consume an open challenge and decide it in one step; the card data goes with it.
-_CLAIM = (
+#: A challenge claimed ("deciding") or released ("face_required") again.
+_MOVE = (
     update(verifications)
     .where(
         verifications.c.id == bindparam("verification_id"),
-        verifications.c.status == "face_required",
+        verifications.c.status == bindparam("from_status"),
     )
-    .values(
-        status=bindparam("decided_status"),
-        outcome=bindparam("outcome"),
-        assurance=bindparam("assurance"),
-        decided_at=bindparam("now", type_=UTCDateTime()),
-        card_enc=None,
-    )
+    .values(status=bindparam("to_status"))
 )
+#: A decision: the outcome recorded, the card data erased.
+_DECIDE = _MOVE.values(
+    outcome=bindparam("outcome"),
+    assurance=bindparam("assurance"),
+    decided_at=bindparam("now", type_=UTCDateTime()),
+    card_enc=None,
+)
+
 A = TypeVar("A")
 B = TypeVar("B")
 
@@ -121,6 +122,9 @@ class CardRefused(DomainError):
 class FaceRefused(DomainError):
     status, code = 422, "face_refused"
 
+
+#: A claimed challenge still undecided this long after its expiry was abandoned mid-decision.
+ABANDONED_DECISION = dt.timedelta(minutes=1)
 
 PER_ID = AttemptPolicy(5, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
 PER_CLIENT = AttemptPolicy(20, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
@@ -307,8 +311,8 @@ class VerificationService:
         complete: Completion | None = None,
     ) -> Verified:
         """Decide the challenge. `complete(session, verified)` (the OpenID Connect code, say)
-        runs in the same transaction as the decision, so a login is one commit; when it refuses
-        (a DomainError), the decision is committed without it and its error raised."""
+        runs in the same transaction as the decision, so the decision is one commit; when it
+        refuses (a DomainError), the decision is committed without it and its error raised."""
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
         try:
@@ -317,23 +321,30 @@ class VerificationService:
             raise ValidationFailed(
                 str(exc), errors=[FieldError("/body/template", "invalid_template", str(exc))]
             ) from exc
-        keys = {"pid": verification.national_id_index, "client": client_key}
-        await self.limiter.charge(keys, now)
-        await self.session.commit()  # concurrent answers must see this charge
-
+        opened = _Opened.of(verification)
         card = self._open_card(verification)
+        keys = {"pid": opened.national_id_index, "client": client_key}
+        await self.limiter.charge(keys, now)
+        # The challenge is claimed with the charge, in one commit that concurrent answers see:
+        # of two answers to it exactly one proceeds, and a verification the same person starts
+        # meanwhile (a second device) no longer voids it: it voids only open challenges.
+        await self._settle(opened.id, now, "face_required", "deciding", conflict=True)
+        await self.session.commit()
+
         try:
-            # Ask the registry before the challenge is spent: if it cannot answer now, the
-            # citizen retries the same challenge. Both questions at once: one wait, not two.
+            # Both questions to the registry at once: one wait, not two.
             reference, person = await _both(
                 self._registry_call(self.registry.face_reference(card.national_id)),
                 self._registry_call(self.registry.person(card.national_id)),
             )
         except DomainError:
-            await self._refund(keys)
+            # The registry could not answer: the citizen retries the same challenge.
+            await self.session.rollback()
+            await self._settle(opened.id, now, "deciding", "face_required")
+            await self.limiter.refund(keys)
+            await self.session.commit()
             raise
-        opened = _Opened.of(verification)
-        async with self._deciding(opened.id, now):
+        async with self._deciding(opened.id, now, "deciding"):
             if not _liveness_ok(liveness, opened):
                 await self._refuse(opened.id, "liveness_failed", now)
             decision = self.matcher.compare(template, reference)
@@ -347,9 +358,9 @@ class VerificationService:
             methods = ("card", "face", "liveness")
 
             async def record() -> Verified:
-                # The challenge is claimed and decided by one conditional UPDATE: of two
-                # concurrent answers, exactly one proceeds (the other finds it decided).
-                await self._claim(opened.id, now, "verified", "verified", assurance)
+                await self._settle(
+                    opened.id, now, "deciding", "verified", "verified", assurance, conflict=True
+                )
                 citizen = await self._remember_citizen(card, person, assurance, now)
                 return Verified(citizen, assurance, methods, opened.authorization_request)
 
@@ -368,14 +379,18 @@ class VerificationService:
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
         await self.limiter.check({"pid": verification.national_id_index, "client": client_key}, now)
+        opened = _Opened.of(verification)
         card = self._open_card(verification)
         person = await self._registry_call(self.registry.person(card.national_id))
-        opened = _Opened.of(verification)
-        async with self._deciding(opened.id, now):
+        async with self._deciding(opened.id, now, "face_required"):
             assurance = self.settings.assurance_by_method["card"]
 
             async def record() -> Verified:
-                await self._claim(opened.id, now, "verified", "card_only", assurance)
+                # Claimed and decided in one conditional UPDATE: nothing slow comes between.
+                await self._settle(
+                    opened.id, now, "face_required", "verified", "card_only", assurance,
+                    conflict=True,
+                )  # fmt: skip
                 citizen = await self._remember_citizen(card, person, assurance, now)
                 return Verified(citizen, assurance, ("card",), opened.authorization_request)
 
@@ -412,16 +427,18 @@ class VerificationService:
         return CardData(**json.loads(plain))
 
     @contextlib.asynccontextmanager
-    async def _deciding(self, verification_id: str, now: dt.datetime) -> AsyncIterator[None]:
-        """Once the answer is being decided, any unexpected failure still decides it (failed,
-        card data erased): a verification is never left half-way."""
+    async def _deciding(
+        self, verification_id: str, now: dt.datetime, status: str
+    ) -> AsyncIterator[None]:
+        """While an answer is decided, any unexpected failure still decides it (failed, card
+        data erased): a verification is never left half-way."""
         try:
             yield
         except DomainError:
             raise
         except Exception:
             await self.session.rollback()
-            await self._claim(verification_id, now, "failed", "internal_error", None, quiet=True)
+            await self._settle(verification_id, now, status, "failed", "internal_error")
             await self.session.commit()
             raise
 
@@ -440,40 +457,46 @@ class VerificationService:
                 code="challenge_used",
             )
         if verification.expires_at <= now:
-            await self._claim(verification.id, now, "expired", "challenge_expired", None)
+            await self._settle(
+                verification.id, now, "face_required", "expired", "challenge_expired"
+            )
             await self.session.commit()
             raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
         return verification
 
-    async def _claim(
+    async def _settle(
         self,
         verification_id: str,
         now: dt.datetime,
+        from_status: str,
         status: str,
-        outcome: str,
-        assurance: str | None,
+        outcome: str | None = None,
+        assurance: str | None = None,
         *,
-        quiet: bool = False,
+        conflict: bool = False,
     ) -> None:
-        """Consume the open challenge and decide it, atomically: the card data goes with it.
-        Conflict when it is no longer open (another answer, or a newer verification, got it
-        first), unless `quiet`."""
-        claimed = await self.session.execute(
-            _CLAIM,
+        """Move a verification from `from_status` to `status` in one conditional UPDATE: to
+        "deciding" (the challenge claimed), back to "face_required" (released), or to a decision
+        (with its outcome; the card data goes with it). With `conflict`, a verification no
+        longer in `from_status` (another answer, or a newer verification, got it first) is a
+        Conflict, and what this transaction did is rolled back."""
+        decided = status not in ("deciding", "face_required")
+        changed = await self.session.execute(
+            _DECIDE if decided else _MOVE,
             {
                 "verification_id": verification_id,
-                "decided_status": status,
-                "outcome": outcome,
-                "assurance": assurance,
-                "now": now,
+                "from_status": from_status,
+                "to_status": status,
+                **({"outcome": outcome, "assurance": assurance, "now": now} if decided else {}),
             },
         )
-        if getattr(claimed, "rowcount", 0) != 1 and not quiet:
+        if conflict and getattr(changed, "rowcount", 0) != 1:
+            await self.session.rollback()
             raise Conflict("This challenge was already answered.", code="challenge_used")
 
     async def _refuse(self, verification_id: str, why: str, now: dt.datetime) -> None:
         """Decide against the citizen; the attempt's charge stands as a failure."""
-        await self._claim(verification_id, now, "failed", why, None)
+        await self._settle(verification_id, now, "deciding", "failed", why, conflict=True)
         await self.session.commit()
         detail = {
             "liveness_failed": "The liveness check failed: follow the action asked on screen.",
@@ -600,13 +623,23 @@ def _liveness_ok(liveness: Mapping[str, Any], verification: _Opened) -> bool:
 
 async def purge_abandoned(session: AsyncSession, now: dt.datetime) -> tuple[int, int]:
     """Erase what unfinished logins left behind: challenges past their expiry lose their card
-    data (decided as expired), and attempt counters whose window and lock are over go.
+    data (decided as expired), and attempt counters whose window and lock are over go. A face
+    step that claimed its challenge and never decided it (the process died while the registry
+    was asked) is expired too, once the registry's longest wait is well over.
     Returns (verifications expired, counters removed). The caller commits."""
     expired = await session.execute(
         update(IdentityVerification)
         .where(
-            IdentityVerification.status == "face_required",
-            IdentityVerification.expires_at <= now,
+            or_(
+                and_(
+                    IdentityVerification.status == "face_required",
+                    IdentityVerification.expires_at <= now,
+                ),
+                and_(
+                    IdentityVerification.status == "deciding",
+                    IdentityVerification.expires_at <= now - ABANDONED_DECISION,
+                ),
+            )
         )
         .values(status="expired", outcome="challenge_expired", card_enc=None, decided_at=now)
     )
