@@ -211,6 +211,7 @@ class VerificationService:
         self.vault = vault
         self.clock = clock
         self.settings = settings
+        # The order counters are written in: the person's, then the client's (attempts.py).
         self.limiter = AttemptLimiter(
             session, {"pid": settings.per_id, "client": settings.per_client}
         )
@@ -324,11 +325,13 @@ class VerificationService:
         opened = _Opened.of(verification)
         card = self._open_card(verification)
         keys = {"pid": opened.national_id_index, "client": client_key}
-        await self.limiter.charge(keys, now)
         # The challenge is claimed with the charge, in one commit that concurrent answers see:
         # of two answers to it exactly one proceeds, and a verification the same person starts
         # meanwhile (a second device) no longer voids it: it voids only open challenges.
+        # (The verification row first, then the counters: every transaction of a login takes
+        # its rows in this order, so none waits on another in a cycle.)
         await self._settle(opened.id, now, "face_required", "deciding", conflict=True)
+        await self.limiter.charge(keys, now)
         await self.session.commit()
 
         try:
@@ -365,9 +368,9 @@ class VerificationService:
                 return Verified(citizen, assurance, methods, opened.authorization_request)
 
             async def forget_failures() -> None:
-                # Counters last and in key order ("client:" < "pid:"), as every login takes them.
-                await self.limiter.refund({"client": client_key})
+                # The counters last, the person's before the client's (attempts.py).
                 await self.limiter.clear({"pid": opened.national_id_index})
+                await self.limiter.refund({"client": client_key})
 
             return await self._commit_login(record, forget_failures, complete)
 
