@@ -104,7 +104,7 @@ LOGIN = "login (verification + token)"
 TWIN_EVERY = 8
 #: Counted beside the logins (rows of their own in Locust's stats, never errors):
 TWINS = "login: twin logins (one person, two devices at once)"
-#: Face-step answers the app meets by starting the login again, once, as the answer says:
+#: Face-step answers the app meets by starting the login again, as the answer says:
 AGAIN = {
     # the simulated sensor's false rejects (~0.5% of genuine scans)
     "face_mismatch": "login: face rejected, started again",
@@ -112,6 +112,7 @@ AGAIN = {
     # claimed it: the twin's second device won the race (one live challenge per card)
     "challenge_used": "login: challenge voided by the other device, started again",
 }
+AGAIN_AT_MOST = 2  # then the refusal is an error (the lockout allows five failures a person)
 
 
 def _login_pacing() -> float | None:
@@ -137,8 +138,8 @@ class LoginUser(FastHttpUser):
     - A face the simulated sensor falsely rejects (face_mismatch, ~0.5% of genuine scans), and
       a challenge the person's other device voided by starting just before this face step
       claimed it (challenge_used: one live challenge per card), are met as the app meets
-      them: the login starts again from the card, once. Counted (AGAIN), not errors; a second
-      refusal is an error.
+      them: the login starts again from the card (at most AGAIN_AT_MOST times). Counted
+      (AGAIN), not errors; a refusal after that is an error.
     - Paced (BENCH_LOGIN_RATE set): each user starts logins at a constant rate, from a random
       moment, instead of as fast as it can.
 
@@ -190,7 +191,9 @@ class LoginUser(FastHttpUser):
         gevent.joinall(
             [
                 gevent.spawn(
-                    lambda: self._report(started_at, self._answer(card, first, scan, retry=True))
+                    lambda: self._report(
+                        started_at, self._answer(card, first, scan, again=AGAIN_AT_MOST)
+                    )
                 ),
                 gevent.spawn(lambda: self._journey(lambda: self._login(card))),
             ]
@@ -224,7 +227,7 @@ class LoginUser(FastHttpUser):
         scan = self._scan(card, started)
         if isinstance(scan, str):
             return scan
-        return self._answer(card, started, scan, retry=True)
+        return self._answer(card, started, scan, again=AGAIN_AT_MOST)
 
     def _start(self, card: dict[str, str]) -> dict[str, Any] | str:
         started = self.client.post(
@@ -253,22 +256,22 @@ class LoginUser(FastHttpUser):
         return {"template": body["template"], "liveness": body["liveness"]}
 
     def _answer(
-        self, card: dict[str, str], started: dict[str, Any], scan: dict[str, Any], *, retry: bool
+        self, card: dict[str, str], started: dict[str, Any], scan: dict[str, Any], *, again: int
     ) -> str | None:
         """The face step, then the code exchanged for tokens."""
         result = self.client.post(
             started["face_url"], json=scan, name="POST /v1/identity/verifications/{id}/face"
         )
         if result.status_code != 200:
-            if retry and _code(result) in AGAIN:
+            if again and _code(result) in AGAIN:
                 self._note(AGAIN[_code(result)])
-                again = self._start(card)
-                if isinstance(again, str):
-                    return again
-                rescan = self._scan(card, again)
+                restarted = self._start(card)
+                if isinstance(restarted, str):
+                    return restarted
+                rescan = self._scan(card, restarted)
                 if isinstance(rescan, str):
                     return rescan
-                return self._answer(card, again, rescan, retry=False)
+                return self._answer(card, restarted, rescan, again=again - 1)
             return f"face step: {_failure(result)}"
         authorization = result.json()["authorization"]
         token = self.client.post(

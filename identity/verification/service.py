@@ -3,17 +3,19 @@ face scan with liveness against the registry's reference (R-8.1). No card image 
 
     start(card, client)                  local pre-checks -> lockout check -> registry check
                                          -> a one-time challenge (nonce, action, expiry)
-    complete_face(id, template, liveness) liveness -> face comparison -> the challenge consumed
-                                         and decided atomically -> the citizen record, at IAL 2.3
+    complete_face(id, template, liveness) the challenge claimed atomically -> registry ->
+                                         liveness -> face comparison -> the citizen record, at
+                                         IAL 2.3 (and the OpenID Connect code, same commit)
 
 Every refusal is a domain error with a stable code. Failed attempts count towards a lockout
 per national ID and per client. Face templates and liveness data are never stored; the card
 data waits encrypted between the two steps and is erased when the verification is decided.
 
-A login is cheap for the database: each step charges the attempt counters in one statement and
-commits that before asking the registry (so concurrent attempts see it), then records its
-outcome in one transaction: the challenge is claimed and decided by one conditional UPDATE, and
-what the login completes (the OpenID Connect code) is written in the same commit.
+A login is cheap for the database: each step charges the attempt counters (one statement a
+counter) and commits that before asking the registry, so concurrent attempts see it; the face
+step claims its challenge in that same commit. Then each step records its outcome in one
+transaction of conditional UPDATEs and inserts, nothing read back: the face step writes the
+decision, the citizen and what the login completes (the OpenID Connect code) in one commit.
 """
 
 from __future__ import annotations
