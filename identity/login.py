@@ -58,8 +58,7 @@ def connect(runtime: IdentityRuntime, provider: OIDCProvider) -> None:
                 birthdate=birthdate_from_be(profile.birth_date_be),
             ),
         )
-        await session.commit()
-        return {
+        return {  # committed with the verification's decision
             "code": issued.code,
             "state": issued.state,
             "redirect_uri": issued.redirect_uri,

@@ -12,9 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,8 +36,17 @@ from identity.oidc.models import (
     OIDCRevokedAccessToken,
     OIDCTokenFamily,
 )
+from persistence import Base, UTCDateTime
 
 _UPSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _insert(db: Session, row: Base) -> None:
+    """INSERT one new row, built as a (transient) model instance, without the unit of work:
+    nothing reads these rows back in the transaction that writes them, and a Core INSERT
+    costs a fraction of a flush. Every login writes three (code, family, refresh token)."""
+    table = cast(Table, row.__table__)
+    db.execute(insert(table), {column.key: getattr(row, column.key) for column in table.columns})
 
 
 def token_hash(value: str) -> str:
@@ -54,8 +74,7 @@ def add_client(db: Session, client: OIDCClient) -> None:
 
 
 def add_code(db: Session, code: OIDCAuthorizationCode) -> None:
-    db.add(code)
-    db.flush()
+    _insert(db, code)
 
 
 def find_code(db: Session, code: str) -> OIDCAuthorizationCode | None:
@@ -67,15 +86,18 @@ def find_code(db: Session, code: str) -> OIDCAuthorizationCode | None:
     return db.scalars(query).first()
 
 
+_CODES = cast(Table, OIDCAuthorizationCode.__table__)
+_CONSUME_CODE = (
+    update(_CODES)
+    .where(_CODES.c.code_hash == bindparam("hashed"), _CODES.c.used_at.is_(None))
+    .values(used_at=bindparam("now", type_=UTCDateTime()))
+)
+
+
 def consume_code(db: Session, code_hash: str, now: dt.datetime) -> bool:
-    """Mark a code used; False if another request used it first."""
-    result = db.execute(
-        update(OIDCAuthorizationCode)
-        .where(OIDCAuthorizationCode.code_hash == code_hash)
-        .where(OIDCAuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    return _changed(result) == 1
+    """Mark a code used; False if another request used it first (a Core UPDATE, built once:
+    the ORM-enabled form cost twice the CPU)."""
+    return _changed(db.execute(_CONSUME_CODE, {"hashed": code_hash, "now": now})) == 1
 
 
 def nonce_seen(db: Session, client_id: str, nonce: str) -> bool:
@@ -96,8 +118,7 @@ def get_family(db: Session, family_id: str) -> OIDCTokenFamily | None:
 
 
 def add_family(db: Session, family: OIDCTokenFamily) -> None:
-    db.add(family)
-    db.flush()
+    _insert(db, family)
 
 
 def extend_family(db: Session, family_id: str, expires_at: dt.datetime) -> None:
@@ -127,8 +148,7 @@ def revoke_family(db: Session, family_id: str, now: dt.datetime, reason: str) ->
 
 
 def add_refresh_token(db: Session, token: OIDCRefreshToken) -> None:
-    db.add(token)
-    db.flush()
+    _insert(db, token)
 
 
 def find_refresh_token(db: Session, token: str) -> OIDCRefreshToken | None:

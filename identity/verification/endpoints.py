@@ -25,6 +25,7 @@ from identity.verification.face import TEMPLATE_SIZE, FaceMatcher
 from identity.verification.service import (
     CARD_REFUSAL_CODES,
     CardInput,
+    Completion,
     VerificationService,
     VerificationSettings,
     Verified,
@@ -33,8 +34,6 @@ from kernel.clock import Clock
 from kernel.crypto import PIIVault
 from kernel.problems import problem_responses
 
-# Completes the OpenID Connect side of a verified login: (session, verified) -> authorization.
-Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
 # Validates an authorization request before anything is asked of the citizen.
 Validation = Callable[[AsyncSession, dict[str, str]], Awaitable[dict[str, Any]]]
 
@@ -48,6 +47,7 @@ class IdentityRuntime:
     clock: Clock
     settings: VerificationSettings
     validate_authorization: Validation | None = None
+    # Completes the OpenID Connect side of a verified login (the code), in its transaction.
     complete_authorization: Completion | None = None
     # Which citizen a token's subject names (identity.login's token check).
     citizen_ids: CitizenIds = field(default_factory=CitizenIds)
@@ -209,9 +209,13 @@ async def answer_face_challenge(
 ) -> VerificationResult:
     """Compare the face with the registry's reference, after checking liveness (R-8.1)."""
     verified = await _service(session, runtime).complete_face(
-        verification_id, body.template, body.liveness.model_dump(), _client_key(request)
+        verification_id,
+        body.template,
+        body.liveness.model_dump(),
+        _client_key(request),
+        runtime.complete_authorization,
     )
-    return await _result(runtime, session, verification_id, verified)
+    return _result(verification_id, verified)
 
 
 @router.post(
@@ -229,22 +233,17 @@ async def finish_with_card_only(
     """Finish without the face step: a lower assurance (IAL1.3 by default), enough only for
     services that ask no more; others answer with a step-up challenge."""
     verified = await _service(session, runtime).complete_card_only(
-        verification_id, _client_key(request)
+        verification_id, _client_key(request), runtime.complete_authorization
     )
-    return await _result(runtime, session, verification_id, verified)
+    return _result(verification_id, verified)
 
 
-async def _result(
-    runtime: IdentityRuntime, session: AsyncSession, verification_id: str, verified: Verified
-) -> VerificationResult:
+def _result(verification_id: str, verified: Verified) -> VerificationResult:
     """The answer to a verified login, with the OpenID Connect code when one was asked for."""
-    authorization = None
-    if runtime.complete_authorization is not None:
-        authorization = await runtime.complete_authorization(session, verified)
     return VerificationResult(
         id=verification_id,
         status="verified",
         assurance=verified.assurance,
         amr=list(verified.methods),
-        authorization=authorization,
+        authorization=verified.authorization,
     )

@@ -3,27 +3,35 @@ face scan with liveness against the registry's reference (R-8.1). No card image 
 
     start(card, client)                  local pre-checks -> lockout check -> registry check
                                          -> a one-time challenge (nonce, action, expiry)
-    complete_face(id, template, liveness) the challenge is consumed atomically -> liveness ->
-                                         face comparison -> the citizen record, at IAL 2.3
+    complete_face(id, template, liveness) the challenge claimed atomically -> registry ->
+                                         liveness -> face comparison -> the citizen record, at
+                                         IAL 2.3 (and the OpenID Connect code, same commit)
 
 Every refusal is a domain error with a stable code. Failed attempts count towards a lockout
 per national ID and per client. Face templates and liveness data are never stored; the card
 data waits encrypted between the two steps and is erased when the verification is decided.
+
+A login is cheap for the database: each step charges the attempt counters (one statement a
+counter) and commits that before asking the registry, so concurrent attempts see it; the face
+step claims its challenge in that same commit. Then each step records its outcome in one
+transaction of conditional UPDATEs and inserts, nothing read back: the face step writes the
+decision, the citizen and what the login completes (the OpenID Connect code) in one commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,8 +54,46 @@ from kernel.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from persistence import UTCDateTime
 
 log = logging.getLogger("identity.verification")
+
+# Core statements where no object is needed (an ORM-enabled UPDATE costs about twice the CPU
+# of a Core one), built once with bound parameters, like the attempt counters' statements.
+verifications = cast(Table, IdentityVerification.__table__)
+_SUPERSEDE = (
+    update(verifications)
+    .where(
+        verifications.c.national_id_index == bindparam("index"),
+        verifications.c.status == "face_required",
+    )
+    .values(
+        status="superseded",
+        outcome="superseded",
+        card_enc=None,
+        decided_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+_OPEN = insert(verifications)
+#: A challenge claimed ("deciding") or released ("face_required") again.
+_MOVE = (
+    update(verifications)
+    .where(
+        verifications.c.id == bindparam("verification_id"),
+        verifications.c.status == bindparam("from_status"),
+    )
+    .values(status=bindparam("to_status"))
+)
+#: A decision: the outcome recorded, the card data erased.
+_DECIDE = _MOVE.values(
+    outcome=bindparam("outcome"),
+    assurance=bindparam("assurance"),
+    decided_at=bindparam("now", type_=UTCDateTime()),
+    card_enc=None,
+)
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 LIVENESS_ACTIONS = ("blink", "turn_left", "turn_right", "smile", "nod")
 
@@ -78,6 +124,9 @@ class CardRefused(DomainError):
 class FaceRefused(DomainError):
     status, code = 422, "face_refused"
 
+
+#: A claimed challenge still undecided this long after its expiry was abandoned mid-decision.
+ABANDONED_DECISION = dt.timedelta(minutes=1)
 
 PER_ID = AttemptPolicy(5, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
 PER_CLIENT = AttemptPolicy(20, dt.timedelta(minutes=15), dt.timedelta(minutes=15))
@@ -117,6 +166,34 @@ class Verified:
     assurance: str
     methods: tuple[str, ...]
     authorization_request: dict[str, Any] | None
+    #: What the completion gave (the OpenID Connect code), when one ran.
+    authorization: dict[str, Any] | None = None
+
+
+# Completes a verified login inside its transaction: (session, verified) -> what the app gets.
+Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What deciding a challenge needs of it, read while it was open (ORM rows expire when a
+    transaction is rolled back; these values do not)."""
+
+    id: str
+    national_id_index: str
+    challenge_nonce: str
+    challenge_action: str
+    authorization_request: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, verification: IdentityVerification) -> _Opened:
+        return cls(
+            verification.id,
+            verification.national_id_index,
+            verification.challenge_nonce,
+            verification.challenge_action,
+            verification.authorization_request,
+        )
 
 
 class VerificationService:
@@ -136,6 +213,7 @@ class VerificationService:
         self.vault = vault
         self.clock = clock
         self.settings = settings
+        # The order counters are written in: the person's, then the client's (attempts.py).
         self.limiter = AttemptLimiter(
             session, {"pid": settings.per_id, "client": settings.per_client}
         )
@@ -194,40 +272,38 @@ class VerificationService:
                     "registry_message": answer.description_th,
                 },
             )
-        await self.limiter.refund(keys)
         # One live challenge per card: a new verification voids the older ones, so face
         # guesses cannot be spread over many open challenges at once.
-        await self.session.execute(
-            update(IdentityVerification)
-            .where(
-                IdentityVerification.national_id_index == pid_index,
-                IdentityVerification.status == "face_required",
-            )
-            .values(status="superseded", outcome="superseded", card_enc=None, decided_at=now)
-        )
-
-        verification = IdentityVerification(
-            id=str(uuid.uuid4()),
-            status="face_required",
-            national_id_index=pid_index,
-            challenge_nonce=secrets.token_urlsafe(24),
-            challenge_action=secrets.choice(LIVENESS_ACTIONS),
+        await self.session.execute(_SUPERSEDE, {"index": pid_index, "now": now})
+        challenge = Challenge(
+            verification_id=str(uuid.uuid4()),
+            nonce=secrets.token_urlsafe(24),
+            action=secrets.choice(LIVENESS_ACTIONS),
             expires_at=now + self.settings.challenge_ttl,
-            client_key=client_key,
-            authorization_request=authorization_request,
-            created_at=now,
         )
-        verification.card_enc = self.vault.encrypt(
-            json.dumps(card.__dict__, ensure_ascii=False), context=_card_context(verification.id)
+        await self.session.execute(
+            _OPEN,
+            {
+                "id": challenge.verification_id,
+                "status": "face_required",
+                "national_id_index": pid_index,
+                "challenge_nonce": challenge.nonce,
+                "challenge_action": challenge.action,
+                "expires_at": challenge.expires_at,
+                "client_key": client_key,
+                "authorization_request": authorization_request,
+                "created_at": now,
+                "card_enc": self.vault.encrypt(
+                    json.dumps(card.__dict__, ensure_ascii=False),
+                    context=_card_context(challenge.verification_id),
+                ),
+            },
         )
-        self.session.add(verification)
+        # The counters last: the rows every login shares are held for the shortest time, and
+        # always after the verification rows (the order the face step takes them in too).
+        await self.limiter.refund(keys)
         await self.session.commit()
-        return Challenge(
-            verification.id,
-            verification.challenge_nonce,
-            verification.challenge_action,
-            verification.expires_at,
-        )
+        return challenge
 
     async def complete_face(
         self,
@@ -235,7 +311,11 @@ class VerificationService:
         template: Sequence[float],
         liveness: Mapping[str, Any],
         client_key: str,
+        complete: Completion | None = None,
     ) -> Verified:
+        """Decide the challenge. `complete(session, verified)` (the OpenID Connect code, say)
+        runs in the same transaction as the decision, so the decision is one commit; when it
+        refuses (a DomainError), the decision is committed without it and its error raised."""
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
         try:
@@ -244,54 +324,107 @@ class VerificationService:
             raise ValidationFailed(
                 str(exc), errors=[FieldError("/body/template", "invalid_template", str(exc))]
             ) from exc
-        keys = {"pid": verification.national_id_index, "client": client_key}
-        await self.limiter.charge(keys, now)
-        await self.session.commit()  # concurrent answers must see this charge
-
+        opened = _Opened.of(verification)
         card = self._open_card(verification)
+        keys = {"pid": opened.national_id_index, "client": client_key}
+        # The challenge is claimed with the charge, in one commit that concurrent answers see:
+        # of two answers to it exactly one proceeds, and a verification the same person starts
+        # meanwhile (a second device) no longer voids it: it voids only open challenges.
+        # (The verification row first, then the counters: every transaction of a login takes
+        # its rows in this order, so none waits on another in a cycle.)
+        await self._settle(opened.id, now, "face_required", "deciding", conflict=True)
+        await self.limiter.charge(keys, now)
+        await self.session.commit()
+
         try:
-            # Ask the registry before the challenge is spent: if it cannot answer now, the
-            # citizen retries the same challenge.
-            reference = await self._registry_call(self.registry.face_reference(card.national_id))
-            person = await self._registry_call(self.registry.person(card.national_id))
+            # Both questions to the registry at once: one wait, not two.
+            reference, person = await _both(
+                self._registry_call(self.registry.face_reference(card.national_id)),
+                self._registry_call(self.registry.person(card.national_id)),
+            )
         except DomainError:
-            await self._refund(keys)
+            # The registry could not answer: the citizen retries the same challenge.
+            await self.session.rollback()
+            await self._settle(opened.id, now, "deciding", "face_required")
+            await self.limiter.refund(keys)
+            await self.session.commit()
             raise
-        await self._claim(verification)
-        async with self._deciding(verification, now):
-            if not _liveness_ok(liveness, verification):
-                await self._refuse(verification, "liveness_failed", now)
+        async with self._deciding(opened.id, now, "deciding"):
+            if not _liveness_ok(liveness, opened):
+                await self._refuse(opened.id, "liveness_failed", now)
             decision = self.matcher.compare(template, reference)
             log.info(
                 "face compared",
                 extra={"pid": self.vault.redact(card.national_id), "matched": decision.matched},
             )
             if not decision.matched:
-                await self._refuse(verification, "face_mismatch", now)
-            methods = ("card", "face", "liveness")
+                await self._refuse(opened.id, "face_mismatch", now)
             assurance = self.settings.assurance_by_method["card+face+liveness"]
-            citizen = await self._remember_citizen(card, person, assurance, now)
-            await self._decide(verification, "verified", "verified", now, assurance)
-            await self.limiter.clear({"pid": verification.national_id_index})
-            await self.limiter.refund({"client": client_key})
-            await self.session.commit()
-        return Verified(citizen, assurance, methods, verification.authorization_request)
+            methods = ("card", "face", "liveness")
 
-    async def complete_card_only(self, verification_id: str, client_key: str) -> Verified:
+            async def record() -> Verified:
+                await self._settle(
+                    opened.id, now, "deciding", "verified", "verified", assurance, conflict=True
+                )
+                citizen = await self._remember_citizen(card, person, assurance, now)
+                return Verified(citizen, assurance, methods, opened.authorization_request)
+
+            async def forget_failures() -> None:
+                # The counters last, the person's before the client's (attempts.py).
+                await self.limiter.clear({"pid": opened.national_id_index})
+                await self.limiter.refund({"client": client_key})
+
+            return await self._commit_login(record, forget_failures, complete)
+
+    async def complete_card_only(
+        self, verification_id: str, client_key: str, complete: Completion | None = None
+    ) -> Verified:
         """Finish with the card check alone: a lower assurance (configurable), enough for
         services that ask no more; the app can step up with the face later (RFC 9470)."""
         now = self.clock.now()
         verification = await self._open_challenge(verification_id, now)
         await self.limiter.check({"pid": verification.national_id_index, "client": client_key}, now)
+        opened = _Opened.of(verification)
         card = self._open_card(verification)
         person = await self._registry_call(self.registry.person(card.national_id))
-        await self._claim(verification)
-        async with self._deciding(verification, now):
+        async with self._deciding(opened.id, now, "face_required"):
             assurance = self.settings.assurance_by_method["card"]
-            citizen = await self._remember_citizen(card, person, assurance, now)
-            await self._decide(verification, "verified", "card_only", now, assurance)
-            await self.session.commit()
-        return Verified(citizen, assurance, ("card",), verification.authorization_request)
+
+            async def record() -> Verified:
+                # Claimed and decided in one conditional UPDATE: nothing slow comes between.
+                await self._settle(
+                    opened.id, now, "face_required", "verified", "card_only", assurance,
+                    conflict=True,
+                )  # fmt: skip
+                citizen = await self._remember_citizen(card, person, assurance, now)
+                return Verified(citizen, assurance, ("card",), opened.authorization_request)
+
+            async def nothing() -> None:
+                return None
+
+            return await self._commit_login(record, nothing, complete)
+
+    async def _commit_login(
+        self,
+        record: Callable[[], Awaitable[Verified]],
+        forget_failures: Callable[[], Awaitable[None]],
+        complete: Completion | None,
+    ) -> Verified:
+        verified = await record()
+        if complete is not None:
+            try:
+                verified = replace(verified, authorization=await complete(self.session, verified))
+            except DomainError:
+                # The login stands, only what was asked of it afterwards was refused: record
+                # it again without that, then answer with the refusal.
+                await self.session.rollback()
+                await record()
+                await forget_failures()
+                await self.session.commit()
+                raise
+        await forget_failures()
+        await self.session.commit()
+        return verified
 
     def _open_card(self, verification: IdentityVerification) -> CardData:
         assert verification.card_enc is not None
@@ -300,18 +433,17 @@ class VerificationService:
 
     @contextlib.asynccontextmanager
     async def _deciding(
-        self, verification: IdentityVerification, now: dt.datetime
+        self, verification_id: str, now: dt.datetime, status: str
     ) -> AsyncIterator[None]:
-        """After the challenge is claimed, any unexpected failure still decides it (failed,
-        card data erased): a verification is never left half-way."""
+        """While an answer is decided, any unexpected failure still decides it (failed, card
+        data erased): a verification is never left half-way."""
         try:
             yield
         except DomainError:
             raise
         except Exception:
             await self.session.rollback()
-            await self.session.refresh(verification)
-            await self._decide(verification, "failed", "internal_error", now)
+            await self._settle(verification_id, now, status, "failed", "internal_error")
             await self.session.commit()
             raise
 
@@ -330,49 +462,52 @@ class VerificationService:
                 code="challenge_used",
             )
         if verification.expires_at <= now:
-            await self._decide(verification, "expired", "challenge_expired", now)
+            await self._settle(
+                verification.id, now, "face_required", "expired", "challenge_expired"
+            )
             await self.session.commit()
             raise Gone("The challenge expired; start a new verification.", code="challenge_expired")
         return verification
 
-    async def _claim(self, verification: IdentityVerification) -> None:
-        """Consume the challenge atomically: of two concurrent answers, exactly one proceeds."""
-        claimed = await self.session.execute(
-            update(IdentityVerification)
-            .where(
-                IdentityVerification.id == verification.id,
-                IdentityVerification.status == "face_required",
-            )
-            .values(status="deciding")
+    async def _settle(
+        self,
+        verification_id: str,
+        now: dt.datetime,
+        from_status: str,
+        status: str,
+        outcome: str | None = None,
+        assurance: str | None = None,
+        *,
+        conflict: bool = False,
+    ) -> None:
+        """Move a verification from `from_status` to `status` in one conditional UPDATE: to
+        "deciding" (the challenge claimed), back to "face_required" (released), or to a decision
+        (with its outcome; the card data goes with it). With `conflict`, a verification no
+        longer in `from_status` (another answer, or a newer verification, got it first) is a
+        Conflict, and what this transaction did is rolled back."""
+        decided = status not in ("deciding", "face_required")
+        changed = await self.session.execute(
+            _DECIDE if decided else _MOVE,
+            {
+                "verification_id": verification_id,
+                "from_status": from_status,
+                "to_status": status,
+                **({"outcome": outcome, "assurance": assurance, "now": now} if decided else {}),
+            },
         )
-        if getattr(claimed, "rowcount", 0) != 1:
+        if conflict and getattr(changed, "rowcount", 0) != 1:
+            await self.session.rollback()
             raise Conflict("This challenge was already answered.", code="challenge_used")
-        await self.session.commit()
-        await self.session.refresh(verification)
 
-    async def _refuse(self, verification: IdentityVerification, why: str, now: dt.datetime) -> None:
+    async def _refuse(self, verification_id: str, why: str, now: dt.datetime) -> None:
         """Decide against the citizen; the attempt's charge stands as a failure."""
-        await self._decide(verification, "failed", why, now)
+        await self._settle(verification_id, now, "deciding", "failed", why, conflict=True)
         await self.session.commit()
         detail = {
             "liveness_failed": "The liveness check failed: follow the action asked on screen.",
             "face_mismatch": "The face does not match the card holder's registered photo.",
         }[why]
         raise FaceRefused(detail, code=why)
-
-    async def _decide(
-        self,
-        verification: IdentityVerification,
-        status: str,
-        outcome: str,
-        now: dt.datetime,
-        assurance: str | None = None,
-    ) -> None:
-        verification.status = status
-        verification.outcome = outcome
-        verification.assurance = assurance
-        verification.decided_at = now
-        verification.card_enc = None  # the card data is not kept past the decision
 
     async def _remember_citizen(
         self, card: CardData, person: PersonRecord, assurance: str, now: dt.datetime
@@ -450,6 +585,18 @@ class VerificationService:
             ) from exc
 
 
+async def _both(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """Both answers, awaited together; when one fails, the other is cancelled."""
+    one, other = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    try:
+        return await one, await other
+    except BaseException:
+        for task in (one, other):
+            task.cancel()
+        await asyncio.gather(one, other, return_exceptions=True)
+        raise
+
+
 def _insert_citizen_unless_present(session: AsyncSession, **values: Any) -> Insert:
     """INSERT INTO citizens ... ON CONFLICT (national_id_index) DO NOTHING, on both databases
     the gateway runs on."""
@@ -470,7 +617,7 @@ def _card_context(verification_id: str) -> str:
     return f"identity_verification:{verification_id}:card"
 
 
-def _liveness_ok(liveness: Mapping[str, Any], verification: IdentityVerification) -> bool:
+def _liveness_ok(liveness: Mapping[str, Any], verification: _Opened) -> bool:
     """The answer must carry this challenge's nonce, show the action asked, and be live."""
     return (
         secrets.compare_digest(str(liveness.get("nonce", "")), verification.challenge_nonce)
@@ -481,13 +628,23 @@ def _liveness_ok(liveness: Mapping[str, Any], verification: IdentityVerification
 
 async def purge_abandoned(session: AsyncSession, now: dt.datetime) -> tuple[int, int]:
     """Erase what unfinished logins left behind: challenges past their expiry lose their card
-    data (decided as expired), and attempt counters whose window and lock are over go.
+    data (decided as expired), and attempt counters whose window and lock are over go. A face
+    step that claimed its challenge and never decided it (the process died while the registry
+    was asked) is expired too, once the registry's longest wait is well over.
     Returns (verifications expired, counters removed). The caller commits."""
     expired = await session.execute(
         update(IdentityVerification)
         .where(
-            IdentityVerification.status == "face_required",
-            IdentityVerification.expires_at <= now,
+            or_(
+                and_(
+                    IdentityVerification.status == "face_required",
+                    IdentityVerification.expires_at <= now,
+                ),
+                and_(
+                    IdentityVerification.status == "deciding",
+                    IdentityVerification.expires_at <= now - ABANDONED_DECISION,
+                ),
+            )
         )
         .values(status="expired", outcome="challenge_expired", card_enc=None, decided_at=now)
     )

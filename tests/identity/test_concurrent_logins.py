@@ -1,6 +1,6 @@
 """One person logging in twice at the same moment (two devices, or an app that retried while
 its first face step was still being decided): each login ends in one clear outcome, against the
-one citizen row, never a 500."""
+one citizen row, never a 500; over HTTP, both logins end with their own tokens."""
 
 from __future__ import annotations
 
@@ -8,15 +8,30 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from support import SOMCHAI, Agencies, forget_citizens
+from support import (
+    POPULATION,
+    REDIRECT,
+    SOMCHAI,
+    Agencies,
+    Stack,
+    authorization,
+    bearer,
+    face_answer,
+    forget_citizens,
+    pkce,
+    reset_operator_state,
+)
 
 from connectors.api.dopa import DopaRegistry
 from connectors.civil_registry import CardCheck, CardQuery, PersonRecord
 from gateway.config import Settings
 from gateway.db import create_engine, session_factory
+from gateway.main import create_app
+from identity.clients import MOBILE_APP_CLIENT_ID
 from identity.verification.face import CosineMatcher
 from identity.verification.models import Citizen, IdentityVerification
 from identity.verification.service import (
@@ -27,6 +42,9 @@ from identity.verification.service import (
 )
 from kernel.clock import SimulatedClock
 from kernel.crypto import PIIVault
+from mock_agencies.app import create_app as create_host
+from mock_agencies.device import app as device
+from mock_agencies.dopa import app as dopa
 
 CLIENT = "198.51.100.7"
 
@@ -147,3 +165,125 @@ async def test_two_first_logins_at_once_both_succeed_as_one_citizen(
         ).all()
     assert citizens == 1
     assert sorted(statuses) == ["verified", "verified"]
+
+
+# -- the same over HTTP, through the token exchange -----------------------------------------
+
+
+class RegistryHeldForFaceSteps(httpx.AsyncBaseTransport):
+    """The agencies, except that the registry's person look-ups (asked by a face step once it
+    has claimed its challenge) wait until `logins` of them are waiting: the face steps then
+    leave the registry together and race for the rest (the decision, the citizen row, the
+    code). `asked` is set as soon as the first one arrives."""
+
+    def __init__(self, agencies: httpx.AsyncBaseTransport, logins: int) -> None:
+        self.agencies = agencies
+        self.together = asyncio.Barrier(logins)
+        self.asked = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/gdx/linkage/person"):
+            self.asked.set()
+            await self.together.wait()
+        return await self.agencies.handle_async_request(request)
+
+
+@pytest.fixture
+async def held_stack(seeded: Settings) -> AsyncIterator[tuple[Stack, RegistryHeldForFaceSteps]]:
+    """The gateway and the mock agencies (as the `stack` fixture), the registry held for two
+    face steps."""
+    await reset_operator_state(seeded)
+    engine = create_engine(seeded)
+    async with session_factory(engine)() as session, session.begin():
+        await forget_citizens(session)
+    await engine.dispose()
+    key = seeded.dopa_consumer_key or ""
+    secret = seeded.dopa_consumer_secret.get_secret_value() if seeded.dopa_consumer_secret else ""
+    host = create_host(
+        {"DOPA": dopa.create_app(POPULATION, consumers={key: secret})},
+        seed=3,
+        device_app=device.create_app(POPULATION, 17),
+    )
+    to_agencies = httpx.ASGITransport(app=host)
+    held = RegistryHeldForFaceSteps(to_agencies, 2)
+    app = create_app(seeded, agencies_transport=held)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+        ) as gateway,
+        httpx.AsyncClient(transport=to_agencies, base_url="http://agencies.test") as agencies,
+    ):
+        yield Stack(gateway, agencies, app), held
+
+
+async def _exchange(stack: Stack, code: str, verifier: str) -> httpx.Response:
+    return await stack.gateway.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": MOBILE_APP_CLIENT_ID,
+            "code_verifier": verifier,
+        },
+    )
+
+
+async def test_two_logins_of_one_person_at_once_both_end_with_tokens(
+    held_stack: tuple[Stack, RegistryHeldForFaceSteps], seeded: Settings
+) -> None:
+    """A first login on two devices at once: the second device starts while the first one's
+    face step is under way; both face steps are decided together (both inserting the citizen,
+    both writing a code) and both codes are exchanged at once. Each device gets its own tokens,
+    for the one citizen."""
+    stack, registry = held_stack
+    (verifier_a, challenge_a), (verifier_b, challenge_b) = pkce(), pkce()
+    start = "/v1/identity/verifications"
+
+    first = await stack.gateway.post(
+        start, json={**SOMCHAI, "authorization": authorization(challenge_a)}
+    )
+    assert first.status_code == 201, first.text
+    face_a = asyncio.create_task(
+        stack.gateway.post(first.json()["face_url"], json=await face_answer(stack, first.json()))
+    )
+    asked = asyncio.create_task(registry.asked.wait())
+    await asyncio.wait({face_a, asked}, return_when=asyncio.FIRST_COMPLETED)
+    assert not face_a.done(), face_a.result().text  # it waits at the registry, challenge claimed
+
+    second = await stack.gateway.post(
+        start, json={**SOMCHAI, "authorization": authorization(challenge_b)}
+    )
+    assert second.status_code == 201, second.text
+    face_b = stack.gateway.post(
+        second.json()["face_url"], json=await face_answer(stack, second.json())
+    )
+    answers = await asyncio.gather(face_a, face_b)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+
+    codes = [a.json()["authorization"]["code"] for a in answers]
+    exchanged = await asyncio.gather(
+        _exchange(stack, codes[0], verifier_a), _exchange(stack, codes[1], verifier_b)
+    )
+    assert [t.status_code for t in exchanged] == [200, 200], [t.text for t in exchanged]
+    tokens = [t.json() for t in exchanged]
+    assert tokens[0]["refresh_token"] != tokens[1]["refresh_token"]  # two logins, two families
+    profiles = [
+        (await stack.gateway.get("/v1/me", headers=bearer(t))).json()["subject"] for t in tokens
+    ]
+    assert profiles[0] == profiles[1]
+
+    engine = create_engine(seeded)
+    async with session_factory(engine)() as session:
+        citizens = await session.scalar(select(func.count()).select_from(Citizen))
+        statuses = (
+            await session.scalars(
+                select(IdentityVerification.status).where(
+                    IdentityVerification.id.in_([first.json()["id"], second.json()["id"]])
+                )
+            )
+        ).all()
+    await engine.dispose()
+    assert citizens == 1
+    assert statuses == ["verified", "verified"]

@@ -260,3 +260,31 @@ async def test_purge_erases_abandoned_challenges_and_spent_counters(
     assert row is not None
     assert (row.status, row.card_enc) == ("expired", None)
     assert (await verifications.session.scalars(select(AttemptCounter))).all() == []
+
+
+async def test_purge_expires_a_challenge_abandoned_while_it_was_decided(
+    verifications: VerificationService, clock: SimulatedClock
+) -> None:
+    """A face step claims its challenge before it asks the registry; if the process dies there,
+    the purge still erases the card data once the challenge is long expired."""
+    from sqlalchemy import update
+
+    from identity.verification.service import purge_abandoned
+
+    claimed = await verifications.start(card(), CLIENT)
+    await verifications.session.execute(
+        update(IdentityVerification)
+        .where(IdentityVerification.id == claimed.verification_id)
+        .values(status="deciding")
+    )
+    await verifications.session.commit()
+    clock.advance(3 * 60 + 1)  # expired, but a decision might still be landing: kept
+    assert (await purge_abandoned(verifications.session, clock.now()))[0] == 0
+    clock.advance(60)
+    assert (await purge_abandoned(verifications.session, clock.now()))[0] == 1
+    await verifications.session.commit()
+    row = await verifications.session.get(
+        IdentityVerification, claimed.verification_id, populate_existing=True
+    )
+    assert row is not None
+    assert (row.status, row.card_enc) == ("expired", None)

@@ -18,11 +18,27 @@ def test_unknown_scenarios_are_refused_by_name(capsys: pytest.CaptureFixture[str
     assert "unknown scenario(s): stauts" in capsys.readouterr().err
 
 
-def test_the_defaults_measure_the_reads_and_their_ceilings() -> None:
+def test_the_defaults_measure_the_reads_their_ceilings_and_the_login_at_half_its_peak() -> None:
     args = parse_args([])
-    assert args.scenarios == ["bare", "bare-read", "catalog", "status", "inbox", "login"]
+    assert args.scenarios == [
+        "bare",
+        "bare-read",
+        "catalog",
+        "status",
+        "inbox",
+        "login",
+        "login-half",
+    ]
     assert args.workers == 1
     assert args.database == "sqlite"
+
+
+def test_login_half_brings_the_login_whose_peak_it_halves() -> None:
+    assert parse_args(["--scenarios", "status,login-half"]).scenarios == [
+        "status",
+        "login",
+        "login-half",
+    ]
 
 
 def test_a_read_whose_ceiling_was_not_run_shows_no_ratio(
@@ -62,3 +78,33 @@ def test_the_report_prints_each_scenario_with_its_ratio_and_writes_json(
     assert saved["results"]["status"]["ratio"] == 0.5
     assert saved["results"]["status"]["cpu_ratio"] == pytest.approx(0.8)
     assert saved["results"]["login"]["cpu_ms"] == 48.9
+
+
+def test_the_logins_show_their_pace_twins_retries_and_errors_beside_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse_args(["--out", str(tmp_path), "--scenarios", "login-half"])
+    login = Row("login", 300, 2, 20.0, 400, 900, 1200, cpu_ms=30.0)
+    login.extra = {
+        "twin_logins": 37,
+        "face_retries": 2,
+        "voided_retries": 3,
+        "errors": {"face step: 500 internal_error": 2},
+    }
+    half = Row("login-half", 150, 0, 10.0, 90, 200, 280, cpu_ms=31.0)
+    half.extra = {"paced_at_rps": 10.0, "twin_logins": 18, "face_retries": 0}
+    written = report({"login": login, "login-half": half}, args)
+    lines = capsys.readouterr().out.splitlines()
+    half_line = next(line for line in lines if line.startswith("login-half "))
+    assert " 280 " in half_line  # p99
+    assert " 0 " in half_line  # no error
+    notes = {line.split(":", 1)[0]: line for line in lines if line.startswith("login")}
+    assert "37 twin logins" in notes["login"]
+    assert "2 face false rejects" in notes["login"]
+    assert "3 challenges voided by the person's other device" in notes["login"]
+    assert "error x2: face step: 500 internal_error" in notes["login"]
+    assert "paced at 10 logins/s" in notes["login-half"]
+    assert "face false rejects" not in notes["login-half"]  # none: not mentioned
+    saved = json.loads(written.read_text())
+    assert saved["results"]["login-half"]["extra"]["paced_at_rps"] == 10.0
+    assert saved["results"]["login"]["extra"]["face_retries"] == 2
