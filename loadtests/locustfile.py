@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import gevent
-from locust import constant, constant_throughput, task
+from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from loadtests.journeys import AUTHORIZATION, CODE_VERIFIER, citizen_token, verification
@@ -140,8 +140,8 @@ class LoginUser(FastHttpUser):
       claimed it (challenge_used: one live challenge per card), are met as the app meets
       them: the login starts again from the card (at most AGAIN_AT_MOST times). Counted
       (AGAIN), not errors; a refusal after that is an error.
-    - Paced (BENCH_LOGIN_RATE set): each user starts logins at a constant rate, from a random
-      moment, instead of as fast as it can.
+    - Paced (BENCH_LOGIN_RATE set): each user starts logins at a constant rate, on a beat of
+      its own (a random phase), instead of as fast as it can.
 
     AGENCIES_URL points at the mock agencies (the phone and the registry's demo cards).
     """
@@ -150,13 +150,22 @@ class LoginUser(FastHttpUser):
     cards: ClassVar[list[dict[str, str]]] = []  # every active demo card, shared
     _numbers = itertools.count()
     _pacing = _login_pacing()
+    due = 0.0  # when the next paced login is due (time.perf_counter)
 
     def wait_time(self) -> float:
+        """Paced: the next login starts one interval after the last one was due (at once when
+        behind). Locust's constant_pacing would do, were it not anchored at the moment the
+        user was created: every user would then start on the same beat, and 16 logins arriving
+        together are a burst, not a pace."""
         if self._pacing is None:
             return 0.0
-        # A twin is two logins: its pause makes up for the second.
-        per_task = self._pacing / (1 + 1 / TWIN_EVERY)
-        return float(constant_throughput(per_task)(self))
+        now = time.perf_counter()
+        self.due = max(self.due + self._interval(), now)
+        return self.due - now
+
+    def _interval(self) -> float:
+        assert self._pacing is not None
+        return (1 + 1 / TWIN_EVERY) / self._pacing  # a twin is two logins: it waits for both
 
     def on_start(self) -> None:
         if not LoginUser.cards:
@@ -169,8 +178,9 @@ class LoginUser(FastHttpUser):
         share = LoginUser.cards[number % users :: users] or LoginUser.cards
         self.people = itertools.cycle(share)
         self.logins = random.randrange(TWIN_EVERY)  # users' twins fall at different moments
-        if self._pacing is not None:  # arrivals spread over the first interval, not a burst
-            gevent.sleep(random.uniform(0, 1 / self._pacing))
+        if self._pacing is not None:  # each user on a beat of its own
+            gevent.sleep(random.uniform(0, self._interval()))
+        self.due = time.perf_counter()
 
     @task
     def login(self) -> None:
