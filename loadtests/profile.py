@@ -1,7 +1,7 @@
 """Where the gateway's CPU goes during a bench scenario: py-spy samples, summarised.
 
 `python -m loadtests.bench --profile DIR` records each gateway scenario with py-spy (all
-gateway processes, native threads included, so the database driver's thread shows) into
+gateway processes, the thread holding the GIL: the Python work) into
 `DIR/<scenario>.txt` as collapsed stacks, and prints the top frames of each:
 
 - *self*: the frames the samples were in (where the time is spent);
@@ -37,6 +37,9 @@ def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
             "--subprocesses",
             "--rate",
             "250",
+            # Only the thread holding the GIL: where Python work is done. Without it the idle
+            # threads of the database driver (waiting in C) read as busy on this kind of VM.
+            "--gil",
             "--duration",
             str(seconds),
             "--format",
