@@ -62,7 +62,9 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Both end when the endpoint returns (scope="function"), not after the answer has been sent:
+# a pooled connection is not held while a slow client reads the body.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
@@ -72,7 +74,7 @@ async def get_unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
 
 
 async def get_language(
