@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -25,6 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import plain_problem_response
+from kernel.bounded import BoundedMap
 from kernel.errors import FieldError, PayloadTooLarge, ValidationFailed
 from kernel.language import negotiate_language
 
@@ -140,9 +140,9 @@ class RenderCache:
     ) -> None:
         self.ttl = ttl_seconds
         self.stale = stale_seconds
-        self.max_entries = max_entries
         self._now = now
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, Rendered]] = OrderedDict()
+        # Each entry with when it was rendered.
+        self._entries: BoundedMap[tuple[str, ...], tuple[float, Rendered]] = BoundedMap(max_entries)
         self._refreshing: dict[tuple[str, ...], asyncio.Task[None]] = {}
 
     def get(self, key: tuple[str, ...]) -> Rendered | None:
@@ -165,13 +165,10 @@ class RenderCache:
     def put(self, key: tuple[str, ...], rendered: Rendered) -> None:
         if self.ttl <= 0:
             return
-        self._entries[key] = (self._now(), rendered)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._entries.put(key, (self._now(), rendered))
 
     def discard(self, key: tuple[str, ...]) -> None:
-        self._entries.pop(key, None)
+        self._entries.pop(key)
 
     def refresh(
         self, key: tuple[str, ...], render: Callable[[], Awaitable[Rendered | None]]

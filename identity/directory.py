@@ -5,13 +5,13 @@ itself; it asks here, by the citizen's id, inside its own transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from identity.verification.models import Citizen
+from kernel.bounded import BoundedMap
 from kernel.crypto import PIIVault
 
 
@@ -31,20 +31,16 @@ class CitizenIds:
     is found here stays true; a subject not found is not remembered."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
-        self.max_entries = max_entries
-        self._ids: OrderedDict[str, str] = OrderedDict()
+        self._ids: BoundedMap[str, str] = BoundedMap(max_entries)
 
     async def of(self, sessions: async_sessionmaker[AsyncSession], subject: str) -> str | None:
         found = self._ids.get(subject)
         if found is not None:
-            self._ids.move_to_end(subject)
             return found
         async with sessions() as session:
             found = await session.scalar(select(Citizen.id).where(Citizen.subject == subject))
         if found is not None:
-            self._ids[subject] = found
-            while len(self._ids) > self.max_entries:
-                self._ids.popitem(last=False)
+            self._ids.put(subject, found)
         return found
 
 

@@ -101,7 +101,7 @@ class ApplicationsRuntime:
     # submission's own transaction).
     number_sessions: async_sessionmaker[AsyncSession] | None = None
     # The e-services applications are shown with, while unchanged (shown.ServiceCache).
-    services: ServiceCache = field(default_factory=ServiceCache)
+    services: ServiceCache = field(default_factory=lambda: ServiceCache(512))
     # Rendered answers of the status read, while their application is unchanged.
     answers: ShownAnswers = field(init=False)
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.applications.deps import ApplicationsDep, AppsRuntimeDep
-from gateway.applications.lifecycle import PROCESSING, ActorKind, Status
+from gateway.applications.lifecycle import ActorKind, Status, is_overdue
 from gateway.applications.reading import ApplicationView
 from gateway.applications.schemas import (
     ApplicationOut,
@@ -156,8 +156,7 @@ async def get_application(
     # stands (the application's stamp); only a changed application is read and rendered again.
     stamp = await apps.reader.owned_stamp(login.citizen, application_id)
     now = apps.ctx.now
-    overdue = stamp.due_at is not None and Status(stamp.status) in PROCESSING and stamp.due_at < now
-    key = (stamp, lang, overdue, login.citizen.id)
+    key = (stamp, lang, is_overdue(Status(stamp.status), stamp.due_at, now))
     answers = apps.ctx.runtime.answers
     body = answers.get(application_id, key)
     if body is None:

@@ -19,6 +19,7 @@ Two rules live here because they are about the history, not just the status:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -116,6 +117,12 @@ REJECTABLE: frozenset[Status] = frozenset(
         Status.MISROUTED,
     }
 )
+
+
+def is_overdue(status: Status, due_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Past its due date while the agency is the one working on it (R-LFA.4)."""
+    return due_at is not None and status in PROCESSING and due_at < now
+
 
 # (action, from) -> (to, who may do it)
 _TABLE: dict[tuple[Action, Status], tuple[Status, frozenset[ActorKind]]] = {}

@@ -115,11 +115,6 @@ def missing_items(
     return items
 
 
-def _filed_with(application: Application, agency_code: str) -> bool:
-    """An agency sees the applications filed with it, never a citizen's draft."""
-    return application.agency_code == agency_code and application.status != Status.DRAFT
-
-
 def position_of(row: Application) -> str:
     """Where a page of applications ended (created_at, id), as a cursor's payload."""
     return f"{row.created_at.isoformat()}|{row.id}"
@@ -171,7 +166,11 @@ class Reader:
 
     async def of_agency(self, agency_code: str, application_id: str) -> Application:
         application = await self.ctx.repository.get(application_id)
-        if application is None or not _filed_with(application, agency_code):
+        if (
+            application is None
+            or application.agency_code != agency_code
+            or application.status == Status.DRAFT
+        ):
             raise NotFound("No such application.", code="application_not_found")
         return application
 

@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.applications.filing import receipt_document
 from gateway.applications.lifecycle import (
-    PROCESSING,
     Action,
     ActorKind,
     Snapshot,
     Status,
     allowed_actions,
+    is_overdue,
 )
 from gateway.applications.models import Application, Attachment
 from gateway.applications.reading import ApplicationView
@@ -207,7 +207,7 @@ class ApplicationOut(BaseModel):
             deemed_received_at=a.deemed_received_at,
             due_working_days=a.due_working_days,
             due_at=a.due_at,
-            overdue=a.due_at is not None and status in PROCESSING and a.due_at < now,
+            overdue=is_overdue(status, a.due_at, now),
             info_requests=a.info_requests,
             allowed_actions=[
                 action.value

@@ -16,10 +16,9 @@ from starlette.responses import Response
 
 from gateway.catalog import schemas
 from gateway.catalog.definitions import Category, LifeStage
-from gateway.catalog.deps import CatalogDep
-from gateway.catalog.repository import CatalogRepository
+from gateway.catalog.deps import CatalogDep, catalog_of
 from gateway.catalog.search import MAX_QUERY_CHARS
-from gateway.catalog.service import CatalogService, ServiceQuery
+from gateway.catalog.service import ServiceQuery
 from gateway.deps import LangDep, RuntimeDep
 from gateway.http import PERSONAL_DATA, Rendered, conditional_json, edge_key, render_json
 from identity import CitizenDep, require_assurance
@@ -111,8 +110,7 @@ async def get_service(
 
     async def render() -> Rendered:
         async with runtime.unit_of_work() as uow:
-            catalog = CatalogService(CatalogRepository(uow.session), runtime.cursors)
-            service = await catalog.service(service_id)
+            service = await catalog_of(uow, runtime).service(service_id)
             return render_json(schemas.service_detail(service, lang), route)
 
     async def render_again() -> Rendered | None:

@@ -167,10 +167,7 @@ class Tracker:
         return [row[0] for row in rows], int(rows[0][1])
 
     async def unread_count(self, citizen_id: str) -> int:
-        statement = select(func.count()).where(
-            Notification.citizen_id == citizen_id, Notification.read_at.is_(None)
-        )
-        return int((await self.session.scalar(statement)) or 0)
+        return int((await self.session.scalar(select(_UNREAD), {"citizen_id": citizen_id})) or 0)
 
     async def mark_read(self, citizen_id: str, notification_id: int) -> Notification:
         """The citizen's own notification, marked read (someone else's is missing, 404)."""

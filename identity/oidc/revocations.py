@@ -5,7 +5,7 @@ An access token lives `access_token_lifetime` (plus the leeway). A revocation ol
 can no longer stop any token: the revoked token has expired, and a revoked login issues no new
 ones. So each process keeps the revocations of that recent window (revoked access tokens by
 `jti`, revoked logins by family id) and reads them again when its copy is older than
-`refresh_seconds`: one small indexed query a second per process, not one per request.
+`refresh_seconds`: two small indexed queries a second per process, not any per request.
 
 How fresh a check is:
 - a revocation made through this process (the token endpoint refusing a reused refresh token,

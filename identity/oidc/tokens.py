@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from identity.oidc.errors import InvalidToken
 from identity.oidc.keys import KeyStore
 from identity.oidc.scopes import format_scope
 from identity.oidc.settings import OIDCSettings
+from kernel.bounded import BoundedMap
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (a media type)
 ID_TOKEN_TYPE = "JWT"  # noqa: S105
@@ -30,26 +30,6 @@ ID_TOKEN_TYPE = "JWT"  # noqa: S105
 
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
-
-
-class VerifiedSignatures:
-    """Access tokens whose signature verified, as sent, with their key id and claims: a
-    bounded map, the least recently used forgotten first."""
-
-    def __init__(self, max_entries: int = 8192) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[str | None, Mapping[str, Any]]] = OrderedDict()
-
-    def get(self, token: str) -> tuple[str | None, Mapping[str, Any]] | None:
-        found = self._entries.get(token)
-        if found is not None:
-            self._entries.move_to_end(token)
-        return found
-
-    def put(self, token: str, verified: tuple[str | None, Mapping[str, Any]]) -> None:
-        self._entries[token] = verified
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
 
 
 def half_hash(value: str) -> str:
@@ -98,7 +78,8 @@ class TokenSigner:
     def __init__(self, settings: OIDCSettings, keys: KeyStore) -> None:
         self.settings = settings
         self.keys = keys
-        self._verified = VerifiedSignatures()
+        # Access tokens whose signature verified, as sent: their key id and claims.
+        self._verified: BoundedMap[str, tuple[str | None, Mapping[str, Any]]] = BoundedMap(8192)
 
     def _user_claims(self, grant: Grant) -> dict[str, Any]:
         claims: dict[str, Any] = {}
