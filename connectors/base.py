@@ -8,6 +8,8 @@ gateway asks with `isinstance` (the protocols are runtime-checkable)::
     if isinstance(connector, ReceivesInformation): ...   # answers to its requests (R-LFA.2)
     if isinstance(connector, IssuesDocuments): ...
     if isinstance(connector, ProvidesOnceOnlyData): ...   # R-12.1
+    if isinstance(connector, ReceivesPayments): ...      # told when the citizen paid its fee
+    if isinstance(connector, Bills): ...                 # bills it sends citizens (จ่ายบิล)
 
 Every method raises only the errors of `connectors.errors` (AgencyUnavailable, AgencyRejected,
 NotOurCase, AgencyMisconfigured) — except `health()`, which never raises. All times are
@@ -103,6 +105,41 @@ class Fee:
 
 
 @dataclass(frozen=True)
+class PaymentNotice:
+    """Money the citizen paid on the portal, confirmed with the bank: for a case's fee (the
+    `reference` is the application number) or for a bill (the bill's own number)."""
+
+    idempotency_key: str  # one per payment: sending it again must record nothing new
+    reference: str  # the application number, or the bill's number at the biller
+    payment_id: str  # the portal's payment id (Ref2 of the Thai QR)
+    receipt_number: str  # the portal's e-receipt, issued in the agency's series
+    amount_satang: int
+    fees: tuple[Fee, ...]  # what was paid for, summing to amount_satang
+    paid_at: dt.datetime
+    channel: str  # "mobile", "branch", "post_office", "7-eleven"
+
+    def __post_init__(self) -> None:
+        if self.paid_at.utcoffset() is None:
+            raise ValueError("paid_at must be timezone-aware")
+        if self.amount_satang != sum(fee.amount_satang for fee in self.fees):
+            raise ValueError("amount_satang must be the sum of the fees")
+
+
+@dataclass(frozen=True)
+class Bill:
+    """Something a citizen owes an agency that bills them (electricity, water, tax due)."""
+
+    bill_id: str  # the biller's own number, unique at that biller (Ref1 on the QR)
+    kind: str  # "electricity", "water", "tax", ...
+    title_th: str
+    title_en: str
+    account_ref: str  # what the citizen knows it by: a customer number, a meter, a tax year
+    period: str | None  # e.g. "2026-11" for a monthly bill
+    amount_satang: int
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
 class SubmitResult:
     agency_ref: str
     status: AgencyStatus  # RECEIVED, FORWARDED_WITHIN_AGENCY, or already further on
@@ -172,6 +209,27 @@ class ReceivesInformation(Protocol):
         """Hand the agency the citizen's answer to its request for information (R-LFA.2);
         the event the agency recorded (normally back to `in_review`). The same
         `idempotency_key` again must return that event without a second answer."""
+        ...
+
+
+@runtime_checkable
+class ReceivesPayments(Protocol):
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        """Tell the agency the fee for case `agency_ref` was paid. What it does next (issue
+        the licence, go on reviewing) reaches the gateway as the case's next status event.
+        The same `idempotency_key` again must record nothing new."""
+        ...
+
+
+@runtime_checkable
+class Bills(Protocol):
+    async def bills(self, pid: str) -> Sequence[Bill]:
+        """The bills the citizen `pid` has still to pay (none: empty)."""
+        ...
+
+    async def bill_paid(self, bill_id: str, notice: PaymentNotice) -> None:
+        """Tell the biller its bill was paid; the same `idempotency_key` again records
+        nothing new. An unknown or already settled bill raises AgencyRejected."""
         ...
 
 
