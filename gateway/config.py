@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     # In development the pairs come from the file the mock agencies share (created once).
     agency_credentials: SecretStr | None = None
     agency_credentials_file: Path = Path("var/mock-agencies/agency-credentials.json")
+    # Pay: the bank / PSP (default AGENCIES_URL + /bank, the mock bank), the gateway's
+    # API key there and the key the bank signs its webhooks with. In development they come
+    # from the file the mock bank reads too (created once by whoever starts first).
+    bank_url: str | None = None
+    bank_api_key: SecretStr | None = None
+    bank_webhook_key_id: str = "k1"
+    bank_webhook_secret: SecretStr | None = None
+    bank_credentials_file: Path = Path("var/mock-agencies/bank-credentials.json")
+    # How long a payment's QR can be paid; how long a fee waits before the application lapses.
+    payment_expiry_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 86400
+    fee_due_days: Annotated[int, Field(ge=1, le=365)] = 14
     # The outbox worker: in `serve` (default on SQLite, which allows one writer process) or
     # only in `citizen-gateway worker` processes (PostgreSQL scale-out).
     embedded_worker: bool | None = None

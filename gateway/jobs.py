@@ -18,6 +18,8 @@ from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.forwarding.polling import poll_agency_statuses
 from gateway.idempotency import purge_expired
+from gateway.payments.jobs import PaymentJobs
+from gateway.payments.runtime import PaymentsRuntime
 from gateway.tracking import overdue
 from gateway.uow import UnitOfWork
 
@@ -44,12 +46,16 @@ async def run_once(
     runtime: Runtime,
     applications: ApplicationsRuntime,
     connectors: ConnectorRegistry | None = None,
+    payments: PaymentsRuntime | None = None,
 ) -> dict[str, int]:
-    """Every scheduled job, once (status polling only when given the connectors)."""
+    """Every scheduled job, once (status polling only when given the connectors; payments
+    when given the bank)."""
     counts = {
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
     }
+    if payments is not None:
+        counts.update(await PaymentJobs(runtime, applications, payments).run_once())
     if connectors is not None:
         counts["applications moved by polling"] = await poll_agency_statuses(
             runtime, applications, connectors
@@ -62,10 +68,11 @@ async def run_periodically(
     applications: ApplicationsRuntime,
     interval: float,
     connectors: ConnectorRegistry | None = None,
+    payments: PaymentsRuntime | None = None,
 ) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await run_once(runtime, applications, connectors)
+            await run_once(runtime, applications, connectors, payments)
         except Exception:  # a failed round is logged and retried on the next one
             log.exception("scheduled job failed")

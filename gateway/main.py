@@ -44,6 +44,9 @@ from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.openapi import install_openapi
 from gateway.pagination import CursorCodec
+from gateway.payments import endpoints as payment_endpoints
+from gateway.payments.fees import FeeBook
+from gateway.payments.runtime import PaymentsRuntime, payments_runtime
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
 from gateway.receipts.tsa import TimestampAuthority
@@ -123,10 +126,12 @@ def create_app(
         clock=lambda: clock.now().timestamp(),
     )
     applications = _applications_runtime(settings, identity, store, sessions, clock, connectors)
+    payments = payments_runtime(settings, applications.signer, agencies_transport)
+    applications.fees = FeeBook(payments)
     # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
     oidc.also_published.extend(applications.signer.jwks()["keys"])
 
-    lifespan = _lifespan(runtime, applications, connectors, identity)
+    lifespan = _lifespan(runtime, applications, connectors, identity, payments)
     app = FastAPI(
         title="Citizen e-Service Gateway",
         version="0.1.0",
@@ -140,6 +145,7 @@ def create_app(
     app.state.oidc = oidc
     app.state.oidc_sessions = sessions
     app.state.applications = applications
+    app.state.payments = payments
     app.state.tsa = applications.tsa
     app.state.receipt_signer = applications.signer
     app.state.agency_credentials = agency_credentials
@@ -173,6 +179,7 @@ def create_app(
         application_endpoints.router,
         inbox_endpoints.router,
         document_endpoints.router,
+        payment_endpoints.router,
         agency_endpoints.router,
         callback_endpoints.router,
         web_integration.router,
@@ -193,6 +200,7 @@ def _lifespan(
     applications: ApplicationsRuntime,
     connectors: ConnectorRegistry,
     identity: IdentityRuntime,
+    payments: PaymentsRuntime,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """Start-up and shut-down: the shared clock, the scheduled jobs, the embedded worker."""
     settings, engine = runtime.settings, runtime.engine
@@ -207,7 +215,7 @@ def _lifespan(
             background.append(
                 asyncio.create_task(
                     jobs.run_periodically(
-                        runtime, applications, settings.jobs_interval_seconds, connectors
+                        runtime, applications, settings.jobs_interval_seconds, connectors, payments
                     )
                 )
             )
@@ -227,6 +235,7 @@ def _lifespan(
                     await task
             await runtime.render_cache.aclose()
             await connectors.aclose()
+            await payments.bank.aclose()
             await identity.registry.aclose()
             await engine.dispose()
 

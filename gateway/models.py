@@ -9,12 +9,14 @@ from gateway.forwarding.models import TABLES as FORWARDING_TABLES
 from gateway.idempotency import IdempotencyRecord
 from gateway.tracking.models import TABLES as TRACKING_TABLES
 from identity import TABLES as IDENTITY_TABLES
+from payments.models import TABLES as PAYMENT_TABLES
 
 __all__ = [
     "APPLICATION_TABLES",
     "DOCUMENT_TABLES",
     "FORWARDING_TABLES",
     "IDENTITY_TABLES",
+    "PAYMENT_TABLES",
     "TRACKING_TABLES",
     "Agency",
     "AgencyUnit",

@@ -117,6 +117,10 @@ async def get_agency_attachment(
         "application_closed",
         "not_your_action",
         "info_already_requested",
+        "service_is_free",
+        "fee_for_state_document",
+        "fee_unknown",
+        "payments_unavailable",
         "concurrent_change",
     ),
 )
@@ -137,6 +141,8 @@ async def act_on_application(
             Action(body.action),
             reason=body.reason,
             items=[item.model_dump() for item in body.items],
+            fees=[fee.model_dump() for fee in body.fees] or None,
+            stage="after_approval" if body.approved else "review",
         )
     )
     return await shown(apps, application, lang)

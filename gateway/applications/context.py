@@ -35,6 +35,9 @@ from identity import CitizenDirectory
 from kernel.crypto import PIIVault
 
 
+JSON = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind
@@ -81,6 +84,35 @@ class ToAgencies(Protocol):
         """Tell the agency the citizen withdrew (it cancels the case)."""
         ...
 
+    def paid(
+        self, session: AsyncSession, application: Application, now: dt.datetime, notice: JSON
+    ) -> None:
+        """Tell the agency its fee was paid (`notice`: connectors.PaymentNotice as JSON)."""
+        ...
+
+
+class FeeDemands(Protocol):
+    """How an application's fee becomes something the citizen can pay on the portal (R-7.4),
+    written in the caller's transaction (implemented by gateway.payments.fees)."""
+
+    async def demand(
+        self,
+        session: AsyncSession,
+        application: Application,
+        *,
+        stage: str,
+        items: list[dict[str, Any]],
+        now: dt.datetime,
+    ) -> dict[str, Any]:
+        """Make the demand; what the citizen is told of it (amount, due date)."""
+        ...
+
+    async def close_open(
+        self, session: AsyncSession, application_id: str, now: dt.datetime, why: str
+    ) -> None:
+        """The application closed: its unpaid demand and open payment end too."""
+        ...
+
 
 @dataclass
 class ApplicationsRuntime:
@@ -96,6 +128,7 @@ class ApplicationsRuntime:
     issuer: str  # the gateway's public URL, the `iss` of receipts
     limits: Limits
     connectors: ConnectorRegistry | None = None  # once-only documents (R-12.1)
+    fees: FeeDemands | None = None  # fees become payable demands (gateway.payments)
     json_body_limit: int = 1_048_576  # JSON bodies on routes that otherwise stream uploads
     # Sessions for taking application numbers in a transaction of their own (None: in the
     # submission's own transaction).

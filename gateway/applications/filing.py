@@ -16,6 +16,7 @@ from gateway.applications.models import Application, Attachment, Receipt
 from gateway.applications.reading import ApplicationView, Reader
 from gateway.applications.repository import ApplicationRepository
 from gateway.applications.transitions import Transitions, start_clock
+from gateway.catalog.definitions import Manual
 from gateway.catalog.models import Agency, EService
 from gateway.receipts.digest import AttachmentDigest, submission_digest
 from identity import CitizenRef
@@ -104,6 +105,7 @@ class Filing:
                     ]
                 },
             )
+        fee_first = self.collects_at_filing(view.service)
         receipt = await self._file(
             application,
             view,
@@ -112,9 +114,24 @@ class Filing:
             delivery,
             arrived_at=self.ctx.now,
             apart=number_apart,
+            hold=fee_first,
         )
+        if fee_first:
+            await self.transitions.request_fee_at_filing(application)
         await self.ctx.uow.flush()
         return application, receipt
+
+    def collects_at_filing(self, service: EService) -> bool:
+        """The service's fee is paid at filing (R-7.4), before the agency has the case."""
+        if self.ctx.runtime.fees is None:
+            return False
+        fees = Manual.model_validate(service.manual).fees
+        return (
+            fees is not None
+            and not fees.no_fee
+            and bool(fees.items)
+            and fees.collected == "at_filing"
+        )
 
     async def file_from_agency(
         self, application: Application, agency_code: str, *, at: dt.datetime, agency_ref: str
@@ -148,6 +165,7 @@ class Filing:
         arrived_at: dt.datetime,
         forward: bool = True,
         apart: bool = True,
+        hold: bool = False,
     ) -> Receipt:
         ctx = self.ctx
         service, agency = view.service, view.service.agency
@@ -178,7 +196,7 @@ class Filing:
         self.transitions.apply(
             application, decision, Action.SUBMIT, actor, {"number": application.number}
         )
-        if forward:
+        if forward and not hold:  # held: it goes to the agency once its fee is paid
             ctx.runtime.to_agencies.filed(ctx.session, application, ctx.now)
         submitted = "submitted" if application.deemed_received_at else "submitted_to_agency_system"
         ctx.tracker.notify(application, service, submitted, {})

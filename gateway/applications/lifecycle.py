@@ -2,6 +2,8 @@
 
     draft -> submitted -> forwarded -> in_review -> (needs_info <-> in_review)
           -> awaiting_payment -> paid -> approved -> issued
+    submitted -> awaiting_payment -> paid -> forwarded   (a fee collected at filing, R-7.4)
+    awaiting_payment -> lapsed   (the fee was not paid by its due date)
     any open state -> withdrawn | rejected
     submitted | forwarded | in_review -> misrouted -> forwarded (same agency, R-10.5)
                                                    -> redirected (other agency, R-10.6)
@@ -38,6 +40,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
     MISROUTED = "misrouted"
     REDIRECTED = "redirected"
+    LAPSED = "lapsed"  # closed: the fee was not paid by its due date
 
 
 class Turn(StrEnum):
@@ -68,6 +71,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     MISROUTE = "misroute"  # the receiving unit lacks authority
     REDIRECT = "redirect"  # the responsible unit is in another agency
+    LAPSE = "lapse"  # the fee's due date passed unpaid
 
 
 #: States in which the application is still being handled.
@@ -92,7 +96,7 @@ PROCESSING: frozenset[Status] = OPEN - {
     Status.AWAITING_PAYMENT,
 }
 FINAL: frozenset[Status] = frozenset(
-    {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED}
+    {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED, Status.LAPSED}
 )
 #: Open states the citizen may still withdraw from.
 WITHDRAWABLE: frozenset[Status] = frozenset(
@@ -138,14 +142,20 @@ _CITIZEN, _AGENCY, _SYSTEM = ActorKind.CITIZEN, ActorKind.AGENCY, ActorKind.SYST
 # The portal files for the citizen only when it forwards a request to the agency that is
 # responsible for it.
 _allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN, _AGENCY, _SYSTEM)
-_allow(Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED}, Status.FORWARDED, _SYSTEM)
+# From paid: the fee was collected at filing, so the application goes to the agency now.
+_allow(
+    Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED, Status.PAID}, Status.FORWARDED, _SYSTEM
+)
 # Platform-kind services are worked on the portal itself: officers take them up directly.
 _allow(Action.ACCEPT, {Status.SUBMITTED, Status.FORWARDED}, Status.IN_REVIEW, _AGENCY)
 _allow(Action.REQUEST_INFO, {Status.IN_REVIEW}, Status.NEEDS_INFO, _AGENCY)
 # The agency reports it when the citizen answered on the agency's own site (Web Integration).
 _allow(Action.PROVIDE_INFO, {Status.NEEDS_INFO}, Status.IN_REVIEW, _CITIZEN, _AGENCY)
 _allow(Action.REQUEST_PAYMENT, {Status.IN_REVIEW}, Status.AWAITING_PAYMENT, _AGENCY)
+# A fee collected at filing is asked for by the portal, before the agency has the application.
+_allow(Action.REQUEST_PAYMENT, {Status.SUBMITTED}, Status.AWAITING_PAYMENT, _SYSTEM)
 _allow(Action.PAY, {Status.AWAITING_PAYMENT}, Status.PAID, _SYSTEM)
+_allow(Action.LAPSE, {Status.AWAITING_PAYMENT}, Status.LAPSED, _SYSTEM)
 _allow(Action.APPROVE, {Status.IN_REVIEW, Status.PAID}, Status.APPROVED, _AGENCY)
 _allow(Action.ISSUE, {Status.APPROVED}, Status.ISSUED, _SYSTEM)
 _allow(Action.REJECT, set(REJECTABLE), Status.REJECTED, _AGENCY)
@@ -173,6 +183,7 @@ _TURN: dict[Status, Turn] = {
     Status.REJECTED: Turn.NONE,
     Status.MISROUTED: Turn.AGENCY,
     Status.REDIRECTED: Turn.NONE,
+    Status.LAPSED: Turn.NONE,
 }
 
 

@@ -61,10 +61,23 @@ class RequestedItem(_In):
     document: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{1,39}$")
 
 
+class FeeIn(_In):
+    """A fee the agency asks for when the amount depends on the case (R-7.4)."""
+
+    label_th: str = Field(min_length=1, max_length=200)
+    label_en: str = Field(default="", max_length=200)
+    amount_satang: int = Field(gt=0, le=100_000_000_000)
+    purpose: Literal["fee", "state_document_copy"] = "fee"
+
+
 class AgencyActionIn(_In):
     action: Literal["accept", "request_info", "request_payment", "approve", "reject"]
     reason: str | None = Field(default=None, max_length=2000)
     items: list[RequestedItem] = Field(default_factory=list, max_length=20)
+    # request_payment: the fee items when the amount depends on the case; none: the manual's
+    fees: list[FeeIn] = Field(default_factory=list, max_length=20)
+    # request_payment after approving (APPROVED_WAITING_PAY_FEE): issued once paid
+    approved: bool = False
     officer: str | None = Field(default=None, max_length=80)
 
 

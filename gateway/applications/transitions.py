@@ -24,6 +24,7 @@ from gateway.applications.lifecycle import (
 )
 from gateway.applications.models import Application
 from gateway.applications.reading import Reader
+from gateway.catalog.definitions import Manual
 from gateway.catalog.models import Agency, EService
 from identity import CitizenRef
 from kernel.errors import Conflict, FieldError, ValidationFailed
@@ -36,7 +37,7 @@ from kernel.working_time import (
     working_days_between,
 )
 
-CLOSED = {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED}
+CLOSED = {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED, Status.LAPSED}
 
 
 def start_clock(
@@ -146,6 +147,7 @@ class Transitions:
             )
         decision = self.decide(application, Action.WITHDRAW, actor)
         await self.transition(application, decision, Action.WITHDRAW, actor, {"reason": reason})
+        await self._close_demands(application, "withdrawn")
         service = await self.reader.service(application.service_id)
         if service.integration_mode == "api":
             # The agency's back end is told too (it cancels the case there).
@@ -214,6 +216,8 @@ class Transitions:
         *,
         reason: str | None,
         items: Sequence[Mapping[str, str]],
+        fees: Sequence[Mapping[str, Any]] | None = None,
+        stage: str = "review",
     ) -> Application:
         application = await self.reader.of_agency(agency_code, application_id)
         actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
@@ -234,7 +238,129 @@ class Transitions:
             )
         if reason:
             data["reason"] = reason
-        await self.transition(application, decision, action, actor, data)
+        if action is Action.REQUEST_PAYMENT:
+            data.update(await self._demand_fee(application, fees, stage))
+        await self.transition(
+            application,
+            decision,
+            action,
+            actor,
+            data,
+            notify_as="fee_due" if action is Action.REQUEST_PAYMENT else None,
+        )
+        if decision.target in CLOSED:
+            await self._close_demands(application, decision.target.value)
+        return application
+
+    async def _demand_fee(
+        self,
+        application: Application,
+        fees: Sequence[Mapping[str, Any]] | None,
+        stage: str,
+    ) -> dict[str, Any]:
+        """R-7.4: the fee becomes a demand the citizen pays on the portal. The agency states
+        the amount when it depends on the case; otherwise the manual's fee items are due. A
+        service whose manual says it is free charges nothing, and no copy of a document the
+        state issued is ever charged for (R-12.1)."""
+        service = await self.reader.service(application.service_id)
+        manual = Manual.model_validate(service.manual)
+        if manual.fees is not None and manual.fees.no_fee:
+            raise Conflict(
+                "The manual of this service says it is free: no fee can be asked for.",
+                code="service_is_free",
+            )
+        if fees:
+            items = [
+                {
+                    "label_th": str(f.get("label") or f.get("label_th") or "-"),
+                    "label_en": str(f.get("label_en") or f.get("label") or "-"),
+                    "amount_satang": f.get("amount_satang"),
+                    "purpose": str(f.get("purpose") or "fee"),
+                }
+                for f in fees
+            ]
+        elif manual.fees is not None and manual.fees.items:
+            items = [
+                {
+                    "label_th": i.label.th or i.label.en or "-",
+                    "label_en": i.label.en or i.label.th or "-",
+                    "amount_satang": i.amount_satang,
+                    "purpose": i.purpose,
+                }
+                for i in manual.fees.items
+            ]
+        else:
+            raise ValidationFailed(
+                "Say what the fee is: the manual of this service lists no fee items.",
+                code="fee_unknown",
+                errors=[FieldError("/body/fees", "required", "State the fee items.")],
+            )
+        for index, item in enumerate(items):
+            amount = item["amount_satang"]
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+                raise ValidationFailed(
+                    "A fee is a positive whole number of satang.",
+                    errors=[
+                        FieldError(f"/body/fees/{index}/amount_satang", "invalid", "satang > 0")
+                    ],
+                )
+            if item["purpose"] == "state_document_copy":
+                raise Conflict(
+                    "No fee is charged for a copy of a document the state issued (R-12.1).",
+                    code="fee_for_state_document",
+                )
+        book = self.ctx.runtime.fees
+        if book is None:
+            raise Conflict("Fees cannot be paid on this portal.", code="payments_unavailable")
+        return await book.demand(
+            self.ctx.session, application, stage=stage, items=items, now=self.ctx.now
+        )
+
+    async def _close_demands(self, application: Application, why: str) -> None:
+        book = self.ctx.runtime.fees
+        if book is not None:
+            await book.close_open(self.ctx.session, application.id, self.ctx.now, why)
+
+    async def request_fee_at_filing(self, application: Application) -> None:
+        """The service collects its fee at filing (R-7.4): the portal asks for it before the
+        agency has the application; it goes to the agency once paid."""
+        decision = self.decide(application, Action.REQUEST_PAYMENT, SYSTEM)
+        data = await self._demand_fee(application, None, "at_filing")
+        await self.transition(
+            application, decision, Action.REQUEST_PAYMENT, SYSTEM, data, notify_as="fee_due"
+        )
+
+    async def pay(self, application_id: str, notice: dict[str, Any]) -> Application:
+        """The fee was paid (confirmed with the bank): the application goes on, and the agency
+        is told (at once when it has the case; with the filing when the fee came first)."""
+        application = await self.reader.get(application_id)
+        decision = self.decide(application, Action.PAY, SYSTEM)
+        data = {
+            "payment_id": notice["payment_id"],
+            "receipt_number": notice["receipt_number"],
+            "amount_satang": notice["amount_satang"],
+        }
+        await self.transition(application, decision, Action.PAY, SYSTEM, data)
+        to_agencies = self.ctx.runtime.to_agencies
+        if application.delivered_at is None:
+            service = await self.reader.service(application.service_id)
+            if service.integration_mode != "web":
+                to_agencies.filed(self.ctx.session, application, self.ctx.now)
+        to_agencies.paid(self.ctx.session, application, self.ctx.now, notice)
+        return application
+
+    async def lapse(self, application_id: str) -> Application | None:
+        """The fee's due date passed unpaid: the application closes instead of waiting for
+        ever, the citizen is told, and the agency cancels its case."""
+        application = await self.reader.get(application_id)
+        if application.status != Status.AWAITING_PAYMENT:
+            return None
+        decision = self.decide(application, Action.LAPSE, SYSTEM)
+        await self.transition(application, decision, Action.LAPSE, SYSTEM, {})
+        if application.delivered_at is not None:
+            self.ctx.runtime.to_agencies.withdrawn(
+                self.ctx.session, application, self.ctx.now, "fee_not_paid"
+            )
         return application
 
     async def refer_to_office(

@@ -192,14 +192,20 @@ class Document(_Strict):
 class FeeItem(_Strict):
     label: Text
     amount_satang: Annotated[int, Field(ge=1)]
+    # R-12.1: a copy of a document the state issued is never charged for; an item saying so
+    # is refused by the lint and never becomes a payable demand.
+    purpose: Literal["fee", "state_document_copy"] = "fee"
 
 
 class Fees(_Strict):
-    """Fees in satang. "No fee" must be said explicitly (R-LFA.1)."""
+    """Fees in satang. "No fee" must be said explicitly (R-LFA.1). `collected`: when the
+    citizen pays them on the portal (R-7.4): `at_filing` (before the agency starts), or
+    `after_approval` (the agency approves "waiting for the fee", then issues once paid)."""
 
     no_fee: bool = False
     items: list[FeeItem] = Field(default_factory=list)
     note: Text | None = None
+    collected: Literal["at_filing", "after_approval"] = "after_approval"
 
     @model_validator(mode="after")
     def _no_fee_means_no_items(self) -> Fees:

@@ -274,6 +274,15 @@ def _lint_one(  # noqa: PLR0912, PLR0915 - one check per manual field, read top 
         yield found("R-LFA.1", "missing_fees", "manual.fees", "state the fees, or no_fee: true")
     elif not manual.fees.no_fee and not manual.fees.items:
         yield found("R-LFA.1", "missing_fees", "manual.fees", "no fee items and no_fee not set")
+    elif manual.fees is not None:
+        for i, item in enumerate(manual.fees.items):
+            if item.purpose == "state_document_copy":
+                yield found(
+                    "R-12.1",
+                    "fee_for_state_document",
+                    f"manual.fees.items[{i}]",
+                    "no fee is charged for a copy of a document the state issued",
+                )
 
     # R-LFA.1 channels, places with opening hours, complaint channels.
     if not manual.channels:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,6 +126,10 @@ class FeesOut(BaseModel):
     items: list[FeeItemOut]
     total_satang: int
     note: str | None
+    collected: Literal["at_filing", "after_approval"] = Field(
+        description="When the fee is paid on the portal: at filing (before the agency "
+        "starts) or after approval (the agency approves, then issues once paid)."
+    )
 
 
 class ChannelOut(BaseModel):
@@ -326,6 +330,7 @@ def manual_out(manual: Manual, lang: str) -> ManualOut:
             ],
             total_satang=sum(i.amount_satang for i in fees.items),
             note=_pick(fees.note, lang),
+            collected=fees.collected,
         ),
         channels=[
             ChannelOut(kind=c.kind, name=c.name.pick(lang), url=c.url) for c in manual.channels

@@ -169,6 +169,7 @@ class AgencyAnswers:
             reason = data.get("reason")
             if action is Action.REJECT and not reason:
                 reason = "ไม่อนุมัติตามผลการพิจารณาของหน่วยงาน / Rejected on the agency's review"
+            fees = data.get("fees") if action is Action.REQUEST_PAYMENT else None
             await apps.agency_action(
                 application.agency_code,
                 CALLBACK_STAFF,
@@ -176,4 +177,7 @@ class AgencyAnswers:
                 action,
                 reason=reason,
                 items=items,
+                fees=fees if isinstance(fees, list) else None,
+                # APPROVED_WAITING_PAY_FEE: approved, issued once the fee is paid
+                stage="after_approval" if data.get("approved") else "review",
             )

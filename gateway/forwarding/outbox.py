@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.applications.context import JSON
 from gateway.applications.models import Application
 from gateway.forwarding.models import OutboxMessage
 
@@ -21,7 +22,9 @@ from gateway.forwarding.models import OutboxMessage
 TOPIC_SUBMITTED = "application.submitted"  # file the application
 TOPIC_INFO_PROVIDED = "application.info_provided"  # the citizen's answer to a request for info
 TOPIC_WITHDRAWN = "application.withdrawn"  # the citizen withdrew it: cancel the case
-TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN)
+TOPIC_PAID = "application.paid"  # the fee was paid on the portal
+TOPIC_BILL_PAID = "bill.paid"  # a bill was paid on the portal (no application)
+TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN, TOPIC_PAID, TOPIC_BILL_PAID)
 
 
 def enqueue(
@@ -80,6 +83,11 @@ class AgencyOutbox:
         self, session: AsyncSession, application: Application, now: dt.datetime, reason: str | None
     ) -> None:
         _about(session, application, "withdraw", TOPIC_WITHDRAWN, {"reason": reason}, now)
+
+    def paid(
+        self, session: AsyncSession, application: Application, now: dt.datetime, notice: JSON
+    ) -> None:
+        _about(session, application, f"paid:{notice['payment_id']}", TOPIC_PAID, notice, now)
 
 
 def _about(

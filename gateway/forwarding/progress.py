@@ -22,7 +22,8 @@ def steps(now: Status, reported: AgencyStatus) -> list[Action]:  # noqa: PLR0911
     """The actions that bring an application in status `now` to what the agency reported;
     empty when there is nothing to do (already there, or no longer possible)."""
     if reported is AgencyStatus.RECEIVED:
-        return [Action.FORWARD] if now is Status.SUBMITTED else []
+        # From paid: the fee was collected at filing, before the agency had the case.
+        return [Action.FORWARD] if now in (Status.SUBMITTED, Status.PAID) else []
     if reported is AgencyStatus.FORWARDED_WITHIN_AGENCY:
         return [Action.MISROUTE, Action.FORWARD] if now is Status.SUBMITTED else []
     if reported is AgencyStatus.REJECTED:

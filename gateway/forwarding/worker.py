@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import random
@@ -38,8 +39,11 @@ from connectors.base import (
     Applicant,
     AttachmentRef,
     Cancels,
+    Fee,
     InformationAnswer,
+    PaymentNotice,
     ReceivesInformation,
+    ReceivesPayments,
     Submission,
     SubmitResult,
 )
@@ -63,6 +67,7 @@ from gateway.forwarding.ledger import Delivery, Ledger
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import (
     TOPIC_INFO_PROVIDED,
+    TOPIC_PAID,
     TOPIC_SUBMITTED,
     TOPIC_WITHDRAWN,
 )
@@ -87,6 +92,21 @@ class FollowUp:
     agency_ref: str | None
     submitted_pending: bool  # the filing's own message has not finished yet
     answer: InformationAnswer | None = None
+    notice: PaymentNotice | None = None
+
+
+def payment_notice(payload: dict[str, Any]) -> PaymentNotice:
+    """The outbox's payment message (gateway.payments) as the connector's notice."""
+    return PaymentNotice(
+        idempotency_key=str(payload["idempotency_key"]),
+        reference=str(payload["reference"]),
+        payment_id=str(payload["payment_id"]),
+        receipt_number=str(payload["receipt_number"]),
+        amount_satang=int(payload["amount_satang"]),
+        fees=tuple(Fee(str(f["label"]), int(f["amount_satang"])) for f in payload["fees"]),
+        paid_at=dt.datetime.fromisoformat(str(payload["paid_at"]).replace("Z", "+00:00")),
+        channel=str(payload["channel"]),
+    )
 
 
 class Forwarder:
@@ -239,6 +259,7 @@ class Forwarder:
                 attachments=[self._attachment_ref(application, a) for a in answered],
                 answered_at=message.created_at,
             )
+        notice = payment_notice(message.payload) if message.topic == TOPIC_PAID else None
         submitted = await session.scalar(
             select(OutboxMessage.status).where(
                 OutboxMessage.application_id == application.id,
@@ -255,6 +276,7 @@ class Forwarder:
             application.agency_ref,
             submitted_pending=filing_now or submitted not in (None, "done", "dead"),
             answer=answer,
+            notice=notice,
         )
 
     async def _follow_up(self, message_id: int, work: FollowUp) -> Delivery:  # noqa: PLR0911
@@ -278,6 +300,26 @@ class Forwarder:
             if not isinstance(connector, Cancels):
                 return await self.ledger.done(message_id, "skipped", "the connector cannot cancel")
             call: Callable[[], Awaitable[AgencyEvent]] = lambda: connector.cancel(ref)  # noqa: E731
+        elif work.topic == TOPIC_PAID:
+            assert work.notice is not None
+            if not isinstance(connector, ReceivesPayments):
+                return await self.ledger.done(
+                    message_id, "skipped", "the connector is not told of payments"
+                )
+            notice, receiver = work.notice, connector
+            try:
+                await self.connectors.policy_for(work.agency).call(
+                    lambda: receiver.payment_received(ref, notice)
+                )
+            except (AgencyRejected, AgencyMisconfigured) as refused:
+                return await self.ledger.dead(message_id, str(refused))
+            except AgencyUnavailable as unavailable:
+                return await self.ledger.retry(message_id, str(unavailable))
+            except Exception as unexpected:  # a connector bug must not stop the worker
+                log.exception("connector failed", extra={"agency": work.agency})
+                return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
+            # What the agency does next (issue the licence) comes as the case's next event.
+            return await self.ledger.done(message_id, "delivered", "payment passed on")
         else:
             assert work.answer is not None
             if not isinstance(connector, ReceivesInformation):  # read on the agency API
@@ -375,7 +417,7 @@ class Forwarder:
         platform: bool,
     ) -> str:
         if platform:
-            if application.status == Status.SUBMITTED:
+            if application.status in (Status.SUBMITTED, Status.PAID):
                 await apps.transitions.record_delivery(application.id, apps.ctx.now)
             return "delivered"
         if result is not None:

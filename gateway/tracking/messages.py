@@ -60,6 +60,20 @@ _MESSAGES: dict[str, Message] = {
         "ได้รับชำระค่าธรรมเนียมสำหรับคำขอ {service_th} แล้ว",
         "The fee for your application for {service_en} was received.",
     ),
+    "fee_due": Message(
+        "รอชำระค่าธรรมเนียม {number}",
+        "Fee to pay: {number}",
+        "กรุณาชำระค่าธรรมเนียม {amount_th} บาท สำหรับคำขอ {service_th} ภายใน {due_th}",
+        "Please pay the fee of THB {amount_en} for your application for {service_en} by "
+        "{due_en}.",
+    ),
+    "lapsed": Message(
+        "คำขอสิ้นผลเพราะไม่ได้ชำระค่าธรรมเนียม {number}",
+        "Closed, fee not paid: {number}",
+        "คำขอ {service_th} สิ้นผล เพราะไม่ได้ชำระค่าธรรมเนียมภายในกำหนด ท่านยื่นคำขอใหม่ได้",
+        "Your application for {service_en} was closed because its fee was not paid in time. "
+        "You can file a new one.",
+    ),
     "approved": Message(
         "อนุมัติแล้ว {number}",
         "Approved: {number}",

@@ -110,6 +110,10 @@ class Tracker:
             "new_number": str(data.get("new_number", "-")),
             "new_service_th": str(data.get("new_service_th", "-")),
             "new_service_en": str(data.get("new_service_en", "-")),
+            "amount_th": str(data.get("amount_text", "-")),
+            "amount_en": str(data.get("amount_text", "-")),
+            "due_th": str(data.get("due_local", "-")),
+            "due_en": str(data.get("due_local", "-")),
         }
         items = data.get("items") or []
         values["items_th"] = ", ".join(i.get("name_th") or i.get("name_en", "") for i in items)
@@ -135,6 +139,32 @@ class Tracker:
                 body_en=message.body_en,
                 data=dict(data),
                 paper=case.delivery == "paper",
+                created_at=self.now,
+                read_at=None,
+            )
+        )
+
+    def tell_citizen(
+        self,
+        citizen_id: str,
+        application_id: str | None,
+        kind: str,
+        message: Message,
+        data: Mapping[str, Any],
+    ) -> None:
+        """A message in the citizen's inbox about something other than an application's
+        status (a payment, a bill), linked to an application when there is one."""
+        self.session.add(
+            Notification(
+                citizen_id=citizen_id,
+                application_id=application_id,
+                kind=kind,
+                title_th=message.title_th,
+                title_en=message.title_en,
+                body_th=message.body_th,
+                body_en=message.body_en,
+                data=dict(data),
+                paper=False,
                 created_at=self.now,
                 read_at=None,
             )

@@ -1,0 +1,304 @@
+"""Pay (R-7.4): the citizen's payments and the bank's webhooks.
+
+    POST /v1/applications/{id}/payments   the QR for the application's fee (Idempotency-Key)
+    GET  /v1/payments, /v1/payments/{id}  the citizen's own payments
+    GET  /v1/payments/{id}/qr.png|qr.svg  the QR as an image
+    GET  /v1/payments/{id}/receipt        the signed e-receipt once paid
+    POST /v1/payments/{id}/cancel         give up an open QR
+    POST /v1/payments/webhooks/{psp}      the bank's signed notifications
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from gateway.deps import LangDep
+from gateway.http import read_capped
+from gateway.idempotency import HEADER, check_key
+from gateway.payments.deps import PaymentsDep
+from gateway.payments.schemas import EReceiptOut, PaymentOut, PaymentPage, WebhookIn, WebhookOut
+from gateway.payments.service import Payments
+from identity import CitizenDep
+from kernel.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from kernel.problems import problem_responses
+from payments.models import BankTransaction, PaymentIntent, WebhookSignature
+from payments.psp import BankError, BankTxn
+from payments.qrimage import qr_png, qr_svg
+from payments.signatures import SignatureRefused, verify
+
+log = logging.getLogger("gateway.payments")
+
+router = APIRouter(prefix="/v1", tags=["payments"])
+
+#: A bank notification is small; anything larger is refused before it is read further.
+WEBHOOK_MAX_BYTES = 16_384
+IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description="1-255 visible ASCII characters; the same key and body replay the "
+        "original response for 24 hours, a different body answers 409.",
+    ),
+]
+
+
+async def shown(payments: Payments, intent: PaymentIntent, lang: str) -> dict[str, Any]:
+    demand = await payments.demand_of(intent)
+    return PaymentOut.of(intent, demand, lang).model_dump(mode="json")
+
+
+@router.post(
+    "/applications/{application_id}/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    responses={
+        200: {"description": "The fee's open payment, shown again", "model": PaymentOut},
+        **problem_responses("application_not_found", "no_payment_due", *IDEMPOTENCY),
+    },
+)
+async def pay_application_fee(
+    application_id: str,
+    login: CitizenDep,
+    payments: PaymentsDep,
+    lang: LangDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The Thai QR to pay the application's fee (R-7.4): Ref1 is the application number,
+    Ref2 the payment id, valid until `expires_at`. A fee has one open payment at a time:
+    asking again (a second tap, another device) shows the same one (200)."""
+    key = check_key(idempotency_key)
+
+    async def start() -> tuple[int, dict[str, Any]]:
+        started = await payments.start_for_application(login.citizen, application_id)
+        return (201 if started.created else 200), await shown(payments, started.intent, lang)
+
+    outcome = await payments.apps.uow.once(
+        login.citizen.id, key, f"POST /v1/applications/{application_id}/payments", {}, start
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
+
+
+@router.get(
+    "/payments", response_model=PaymentPage, responses=problem_responses("invalid_cursor")
+)
+async def list_payments(
+    login: CitizenDep,
+    payments: PaymentsDep,
+    lang: LangDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> dict[str, Any]:
+    """The citizen's own payments, newest first."""
+    cursors = payments.ctx.cursors
+    fingerprint = f"payments:{login.citizen.id}"
+    before = None
+    if cursor is not None:
+        at, _, last_id = cursors.decode(cursor, fingerprint).partition("|")
+        before = (dt.datetime.fromisoformat(at), last_id)
+    intents = await payments.page(login.citizen, limit=limit + 1, before=before)
+    items = [await shown(payments, intent, lang) for intent in intents[:limit]]
+    next_cursor = None
+    if len(intents) > limit:
+        last = intents[limit - 1]
+        next_cursor = cursors.encode(fingerprint, f"{last.created_at.isoformat()}|{last.id}")
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/payments/{payment_id}",
+    response_model=PaymentOut,
+    responses=problem_responses("payment_not_found"),
+)
+async def get_payment(
+    payment_id: str, login: CitizenDep, payments: PaymentsDep, lang: LangDep
+) -> dict[str, Any]:
+    """One of the citizen's payments: its status, its QR while open, its receipt once paid."""
+    return await shown(payments, await payments.owned(login.citizen, payment_id), lang)
+
+
+def _open_payload(intent: PaymentIntent) -> str:
+    if intent.status not in ("created", "pending"):
+        raise NotFound("The payment is closed: it has no QR any more.", code="payment_not_found")
+    return intent.qr_payload
+
+
+@router.get(
+    "/payments/{payment_id}/qr.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The QR (PNG)"},
+        **problem_responses("payment_not_found"),
+    },
+)
+async def payment_qr_png(payment_id: str, login: CitizenDep, payments: PaymentsDep) -> Response:
+    """The open payment's Thai QR as a PNG image (scan it with any Thai banking app)."""
+    payload = _open_payload(await payments.owned(login.citizen, payment_id))
+    return Response(qr_png(payload), media_type="image/png")
+
+
+@router.get(
+    "/payments/{payment_id}/qr.svg",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}}, "description": "The QR (SVG)"},
+        **problem_responses("payment_not_found"),
+    },
+)
+async def payment_qr_svg(payment_id: str, login: CitizenDep, payments: PaymentsDep) -> Response:
+    """The open payment's Thai QR as SVG."""
+    payload = _open_payload(await payments.owned(login.citizen, payment_id))
+    return Response(qr_svg(payload), media_type="image/svg+xml")
+
+
+@router.get(
+    "/payments/{payment_id}/receipt",
+    response_model=EReceiptOut,
+    responses=problem_responses("payment_not_found", "e_receipt_not_found"),
+)
+async def payment_receipt(
+    payment_id: str, login: CitizenDep, payments: PaymentsDep
+) -> EReceiptOut:
+    """The official e-receipt: a number in the agency's series for the Thai fiscal year,
+    the amount in words, signed (JWS, key in the published JWKS)."""
+    intent = await payments.owned(login.citizen, payment_id)
+    receipt = await payments.receipt_of(intent)
+    if receipt is None:
+        raise NotFound("This payment has no receipt (yet).", code="e_receipt_not_found")
+    return EReceiptOut.of(receipt)
+
+
+@router.post(
+    "/payments/{payment_id}/cancel",
+    response_model=PaymentOut,
+    responses=problem_responses("payment_not_found", "payment_closed", "concurrent_change"),
+)
+async def cancel_payment(
+    payment_id: str, login: CitizenDep, payments: PaymentsDep, lang: LangDep
+) -> dict[str, Any]:
+    """Give up an open QR; while the fee is due a new one can be asked for."""
+    intent = await payments.apps.uow.run(lambda: payments.cancel(login.citizen, payment_id))
+    return await shown(payments, intent, lang)
+
+
+# --- the bank's webhooks ------------------------------------------------------------------
+
+
+@router.post(
+    "/payments/webhooks/{psp}",
+    response_model=WebhookOut,
+    responses=problem_responses(
+        "psp_not_found",
+        "signature_missing",
+        "signature_malformed",
+        "signature_invalid",
+        "signature_stale",
+        "signature_replayed",
+        "webhook_unknown_key",
+        "invalid_webhook",
+        "payload_too_large",
+        "concurrent_change",
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/WebhookIn"}}
+            },
+        }
+    },
+)
+async def bank_webhook(
+    psp: str,
+    request: Request,
+    payments: PaymentsDep,
+) -> WebhookOut:
+    """A bank's notification of money received, signed (HMAC-SHA256 over the timestamp and
+    the raw body, `X-Bank-Key-Id`, `X-Bank-Timestamp`, `X-Bank-Signature`). Stale, forged and
+    replayed ones are refused and change nothing. A notification is never believed alone:
+    the bank's status API is asked for the final word, now or (when the bank does not answer)
+    by the scheduled job, and a transaction is credited once, however often it is reported."""
+    runtime = payments.runtime
+    if psp != runtime.psp:
+        raise NotFound(f"No payment provider {psp!r}.", code="psp_not_found")
+    raw = await read_capped(request, WEBHOOK_MAX_BYTES)
+    try:
+        # Freshness is judged by real time, not the simulated clock: it is about the network.
+        verify(request.headers, raw, runtime.webhook_keys, int(time.time()))
+    except SignatureRefused as refused:
+        code = "webhook_unknown_key" if refused.code == "unknown_key" else refused.code
+        raise Unauthorized(refused.message, code=code) from refused
+    try:
+        body = WebhookIn.model_validate_json(raw)
+    except ValidationError as invalid:
+        raise ValidationFailed(
+            "The notification is malformed.",
+            code="invalid_webhook",
+            errors=[
+                FieldError(
+                    "/body/" + "/".join(str(p) for p in error["loc"]),
+                    str(error["type"]),
+                    str(error["msg"]),
+                )
+                for error in invalid.errors()[:20]
+            ],
+        ) from invalid
+    signature = request.headers.get("x-bank-signature", "").removeprefix("v1=")
+    word = BankTxn(
+        txn_id=body.txn_id,
+        kind="payment",
+        status="succeeded",
+        biller_id=body.biller_id,
+        ref1=body.ref1,
+        ref2=body.ref2,
+        amount_satang=body.amount_satang,
+        paid_at=body.paid_at.astimezone(dt.UTC),
+        channel=body.channel,
+        refunded_satang=0,
+    )
+
+    async def hear() -> None:
+        session = payments.session
+        if await session.get(WebhookSignature, signature) is not None:
+            raise Unauthorized("This notification was received before.", code="signature_replayed")
+        session.add(WebhookSignature(signature=signature, psp=psp, received_at=payments.now))
+        if body.type == "payment.succeeded":
+            await payments.hear(word, "webhook")
+        await session.flush()
+
+    uow = payments.apps.uow
+    try:
+        await uow.run(hear)
+    except IntegrityError as raced:  # the same signed request, at the same moment
+        raise Unauthorized(
+            "This notification was received before.", code="signature_replayed"
+        ) from raced
+    if body.type != "payment.succeeded":
+        return WebhookOut(received=True, txn_id=body.txn_id, outcome="noted")
+    # The bank's own word, asked with no transaction open.
+    try:
+        confirmed = await runtime.bank.transaction(body.txn_id)
+    except BankError as unavailable:
+        log.warning(
+            "payment not confirmed yet", extra={"txn_id": body.txn_id, "why": unavailable.code}
+        )
+
+        async def later() -> None:
+            txn = await payments.session.get_one(BankTransaction, body.txn_id)
+            if txn.state != "applied":
+                payments.could_not_confirm(txn, unavailable.message)
+
+        await uow.run(later)
+        return WebhookOut(received=True, txn_id=body.txn_id, outcome="unconfirmed")
+    outcome = await uow.run(lambda: payments.settle(body.txn_id, confirmed))
+    return WebhookOut(received=True, txn_id=body.txn_id, outcome=outcome)

@@ -1,0 +1,527 @@
+"""Paying on the portal (R-7.4): a Thai QR for what the citizen owes, the bank's money applied
+to it once and only once, the e-receipt, and the journey going on.
+
+    start(demand)        one open intent per demand: its QR (Ref1 = the demand's reference,
+                         Ref2 = the intent's id), valid until `expires_at`
+    hear(...)            a bank transaction as a webhook reported it (not yet believed)
+    settle(txn, word)    the bank's own word on it (its status API) applied: the intent paid,
+                         or the money classified (underpaid, overpaid, duplicate, late, unknown)
+    expire / lapse       intents past their time; fees past their due date (the application
+                         lapses instead of waiting for ever)
+
+Every change of an intent is an event on its own timeline and on its application's, a message
+in the citizen's inbox (R-11.1) and an audit-chain entry (R-15.1), in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway import audit
+from gateway.applications.context import iso
+from gateway.applications.lifecycle import Status
+from gateway.applications.models import Application
+from gateway.applications.repository import ApplicationRepository
+from gateway.applications.services import Applications
+from gateway.payments.fees import close_intent, open_intents, record_event
+from gateway.payments.runtime import PaymentsRuntime
+from gateway.tracking.messages import Message
+from identity import CitizenRef
+from kernel.errors import Conflict, NotFound
+from payments.fiscal import fiscal_year, receipt_number
+from payments.intents import OPEN, IntentStatus, settle
+from payments.models import BankTransaction, PaymentDemand, PaymentIntent, PaymentReceipt
+from payments.money import baht_text, format_baht
+from payments.psp import BankTxn
+from payments.thaiqr import bill_payment, encode
+
+#: Payment ids are Ref2: up to 20 upper-case letters and digits. 16 characters from a
+#: 32-letter alphabet: 80 random bits, not guessable.
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: A transaction for a payment id the portal does not know yet is looked at again for this
+#: long (the intent may still be committing) before it is classified unknown.
+UNMATCHED_GRACE = dt.timedelta(hours=1)
+SYSTEM = "system:payments"
+
+
+def new_payment_id() -> str:
+    return "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(15))
+
+
+@dataclass(frozen=True)
+class Started:
+    intent: PaymentIntent
+    created: bool  # False: the demand's open intent, shown again
+
+
+_TELL: dict[str, Message] = {
+    "succeeded": Message(
+        "ชำระเงินสำเร็จ {reference}",
+        "Payment received: {reference}",
+        "ได้รับชำระเงิน {amount} บาท แล้ว ใบเสร็จเลขที่ {receipt}",
+        "THB {amount} was received. Receipt number {receipt}.",
+    ),
+    "failed": Message(
+        "ชำระเงินไม่ครบถ้วน {reference}",
+        "Payment not accepted: {reference}",
+        "ยอดที่ชำระ {paid} บาท ไม่ตรงกับยอดที่ต้องชำระ {amount} บาท "
+        "เจ้าหน้าที่จะคืนเงินที่ชำระมา กรุณาชำระใหม่ด้วยคิวอาร์โค้ดใหม่",
+        "THB {paid} was paid where THB {amount} is due. The money will be refunded; please "
+        "pay again with a new QR code.",
+    ),
+    "expired": Message(
+        "คิวอาร์โค้ดชำระเงินหมดอายุ {reference}",
+        "Payment QR expired: {reference}",
+        "คิวอาร์โค้ดสำหรับชำระ {amount} บาท หมดอายุแล้ว ขอคิวอาร์โค้ดใหม่ได้จนถึงวันครบกำหนด",
+        "The QR code to pay THB {amount} expired. Ask for a new one until the due date.",
+    ),
+    "cancelled": Message(
+        "ยกเลิกการชำระเงิน {reference}",
+        "Payment cancelled: {reference}",
+        "รายการชำระเงิน {amount} บาท ถูกยกเลิก",
+        "The payment of THB {amount} was cancelled.",
+    ),
+    "late": Message(
+        "ได้รับเงินหลังหมดเวลาชำระ {reference}",
+        "Money received after the payment closed: {reference}",
+        "ได้รับเงิน {paid} บาท หลังรายการชำระเงินสิ้นสุดแล้ว เจ้าหน้าที่จะตรวจสอบและคืนเงิน",
+        "THB {paid} arrived after the payment had closed; an officer will check it and "
+        "refund it.",
+    ),
+    "refunded": Message(
+        "คืนเงินแล้ว {reference}",
+        "Refunded: {reference}",
+        "คืนเงิน {paid} บาท เข้าบัญชีที่ใช้ชำระแล้ว",
+        "THB {paid} was refunded to the account you paid from.",
+    ),
+}
+
+
+class Payments:
+    def __init__(self, apps: Applications, runtime: PaymentsRuntime) -> None:
+        self.apps = apps
+        self.ctx = apps.ctx
+        self.runtime = runtime
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.ctx.session
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.ctx.now
+
+    # --- the citizen's ----------------------------------------------------------------------
+
+    async def start_for_application(self, citizen: CitizenRef, application_id: str) -> Started:
+        """The QR for the application's fee: the open one again, or a new one."""
+        application = await self.apps.reader.owned(citizen, application_id)
+        demand = await self.session.scalar(
+            select(PaymentDemand).where(
+                PaymentDemand.application_id == application.id,
+                PaymentDemand.status == "open",
+            )
+        )
+        if demand is None or application.status != Status.AWAITING_PAYMENT:
+            raise Conflict("This application has no fee waiting to be paid.", code="no_payment_due")
+        return await self.start(demand)
+
+    async def start(self, demand: PaymentDemand) -> Started:
+        now = self.now
+        if demand.status != "open" or demand.due_at <= now:
+            raise Conflict("Nothing is due on this any more.", code="no_payment_due")
+        for intent in await open_intents(self.session, demand.id):
+            if intent.expires_at > now:
+                return Started(intent, created=False)
+            await self._close(intent, IntentStatus.EXPIRED, SYSTEM, {})
+        await self.session.flush()  # the unique open-intent slot is free before it is taken
+        payment_id = new_payment_id()
+        biller = self.runtime.biller_id(demand.agency_code)
+        payload = encode(
+            bill_payment(
+                biller, demand.reference, payment_id, amount_satang=demand.amount_satang
+            )
+        )
+        intent = PaymentIntent(
+            id=payment_id,
+            demand_id=demand.id,
+            open_demand_id=demand.id,
+            citizen_id=demand.citizen_id,
+            agency_code=demand.agency_code,
+            psp=self.runtime.psp,
+            biller_id=biller,
+            ref1=demand.reference,
+            amount_satang=demand.amount_satang,
+            qr_payload=payload,
+            status=IntentStatus.CREATED.value,
+            expires_at=min(now + self.runtime.intent_ttl, demand.due_at),
+            created_at=now,
+            updated_at=now,
+            refunded_satang=0,
+        )
+        self.session.add(intent)
+        record_event(self.session, intent, "created", None, now, f"citizen:{demand.citizen_id}")
+        await self._on_application(demand, intent, "payment_created", {})
+        await audit.append(
+            self.session,
+            at=now,
+            actor=f"citizen:{demand.citizen_id}",
+            action="payment.created",
+            subject=f"payment:{intent.id}",
+            data={"demand": demand.id, "amount_satang": intent.amount_satang},
+        )
+        return Started(intent, created=True)
+
+    async def owned(self, citizen: CitizenRef, payment_id: str) -> PaymentIntent:
+        intent = await self.session.get(PaymentIntent, payment_id)
+        if intent is None or intent.citizen_id != citizen.id:
+            raise NotFound("No such payment.", code="payment_not_found")
+        return intent
+
+    async def demand_of(self, intent: PaymentIntent) -> PaymentDemand:
+        demand = await self.session.get(PaymentDemand, intent.demand_id)
+        assert demand is not None
+        return demand
+
+    async def receipt_of(self, intent: PaymentIntent) -> PaymentReceipt | None:
+        if intent.receipt_number is None:
+            return None
+        return await self.session.get(PaymentReceipt, intent.receipt_number)
+
+    async def page(
+        self, citizen: CitizenRef, *, limit: int, before: tuple[dt.datetime, str] | None
+    ) -> Sequence[PaymentIntent]:
+        statement = select(PaymentIntent).where(PaymentIntent.citizen_id == citizen.id)
+        if before is not None:
+            at, last_id = before
+            statement = statement.where(
+                (PaymentIntent.created_at < at)
+                | ((PaymentIntent.created_at == at) & (PaymentIntent.id < last_id))
+            )
+        statement = statement.order_by(
+            PaymentIntent.created_at.desc(), PaymentIntent.id.desc()
+        ).limit(limit)
+        return (await self.session.scalars(statement)).all()
+
+    async def cancel(self, citizen: CitizenRef, payment_id: str) -> PaymentIntent:
+        """The citizen gives up this QR (a new one can be asked for while the fee is due)."""
+        intent = await self.owned(citizen, payment_id)
+        if intent.status not in OPEN:
+            raise Conflict(f"The payment is {intent.status}.", code="payment_closed")
+        await self._close(intent, IntentStatus.CANCELLED, f"citizen:{citizen.id}", {})
+        return intent
+
+    # --- the bank's money ------------------------------------------------------------------
+
+    async def hear(self, word: BankTxn, heard_via: str) -> BankTransaction:
+        """A transaction the bank reported (webhook) or showed (status, statement): kept once
+        by its id, not believed until the bank's status API confirms it (`settle`)."""
+        txn = await self.session.get(BankTransaction, word.txn_id)
+        if txn is not None:
+            return txn
+        txn = BankTransaction(
+            txn_id=word.txn_id,
+            psp=self.runtime.psp,
+            kind=word.kind,
+            biller_id=word.biller_id,
+            ref1=word.ref1[:25],
+            ref2=word.ref2[:25] if word.ref2 else None,
+            amount_satang=word.amount_satang,
+            paid_at=word.paid_at,
+            channel=word.channel[:16],
+            heard_via=heard_via,
+            state="reported",
+            checks=0,
+            next_check_at=self.now,
+            created_at=self.now,
+        )
+        self.session.add(txn)
+        intent = await self._intent_for(word)
+        if intent is not None and intent.status == IntentStatus.CREATED.value:
+            # The bank says money is on its way: "pending" until the bank's word settles it.
+            intent.status = IntentStatus.PENDING.value
+            intent.updated_at = self.now
+            record_event(
+                self.session, intent, "pending", IntentStatus.CREATED.value, self.now, SYSTEM,
+                {"txn_id": word.txn_id},
+            )
+        return txn
+
+    async def settle(self, txn_id: str, word: BankTxn | None) -> str:
+        """Apply the bank's own word on a transaction heard before. Idempotent: a transaction
+        is applied once, whoever (webhook, job, reconciliation) gets here first."""
+        txn = await self.session.get(BankTransaction, txn_id)
+        if txn is None:
+            return "unknown"
+        if txn.state == "applied":
+            return txn.outcome or "applied"
+        now = self.now
+        if word is None:
+            # The bank has no such transaction: a webhook it did not send, or one it withdrew.
+            return self._applied(txn, "unknown")
+        if word.status != "succeeded":
+            return self._applied(txn, "reversed")
+        # The bank's facts, not the webhook's, are what counts.
+        txn.amount_satang, txn.paid_at = word.amount_satang, word.paid_at
+        txn.biller_id, txn.ref1, txn.ref2 = word.biller_id, word.ref1[:25], word.ref2
+        intent = await self._intent_for(word)
+        if intent is None:
+            if now - txn.created_at < UNMATCHED_GRACE:
+                txn.state = "confirmed"  # looked at again (the intent may not be committed)
+                self._backoff(txn, "no payment with these references yet")
+                return "waiting"
+            return self._applied(txn, "unknown")
+        txn.intent_id = intent.id
+        if intent.status == IntentStatus.SUCCEEDED.value:
+            outcome = "credited" if intent.txn_id == txn.txn_id else "duplicate"
+            return self._applied(txn, outcome)
+        if intent.status not in OPEN or word.paid_at > intent.expires_at:
+            if intent.status in OPEN:
+                await self._close(intent, IntentStatus.EXPIRED, SYSTEM, {})
+            await self._tell(intent, "late", paid=word.amount_satang)
+            return self._applied(txn, "late")
+        demand = await self.demand_of(intent)
+        verdict = settle(intent.amount_satang, word.amount_satang)
+        if not verdict.pays:
+            await self._close(
+                intent, IntentStatus.FAILED, SYSTEM,
+                {"why": verdict.reason, "paid_satang": word.amount_satang, "txn_id": txn.txn_id},
+                paid=word.amount_satang,
+            )
+            intent.failure = verdict.reason
+            return self._applied(txn, verdict.reason)
+        await self._credit(intent, demand, txn)
+        return self._applied(txn, "credited")
+
+    def _applied(self, txn: BankTransaction, outcome: str) -> str:
+        txn.state, txn.outcome = "applied", outcome
+        txn.applied_at, txn.next_check_at, txn.last_error = self.now, None, None
+        return outcome
+
+    def _backoff(self, txn: BankTransaction, error: str) -> None:
+        txn.checks += 1
+        delay = min(
+            dt.timedelta(seconds=2 ** min(txn.checks, 20)), self.runtime.confirm_backoff_cap
+        )
+        txn.next_check_at = self.now + delay
+        txn.last_error = error[:300]
+
+    def could_not_confirm(self, txn: BankTransaction, error: str) -> None:
+        """The bank did not answer: asked again later (backing off)."""
+        self._backoff(txn, error)
+
+    async def _intent_for(self, word: BankTxn) -> PaymentIntent | None:
+        if not word.ref2:
+            return None
+        intent = await self.session.get(PaymentIntent, word.ref2)
+        if intent is None or intent.biller_id != word.biller_id or intent.ref1 != word.ref1:
+            return None
+        return intent
+
+    async def _credit(
+        self, intent: PaymentIntent, demand: PaymentDemand, txn: BankTransaction
+    ) -> None:
+        now = self.now
+        source = intent.status
+        intent.status = IntentStatus.SUCCEEDED.value
+        intent.open_demand_id = None
+        intent.txn_id, intent.channel = txn.txn_id, txn.channel
+        intent.succeeded_at = now
+        intent.updated_at = now
+        demand.status, demand.paid_at, demand.paid_by = "paid", txn.paid_at, intent.id
+        demand.updated_at = now
+        receipt = await self._issue_receipt(intent, demand, txn)
+        intent.receipt_number = receipt.number
+        record_event(
+            self.session, intent, "succeeded", source, now, SYSTEM,
+            {"txn_id": txn.txn_id, "receipt_number": receipt.number, "channel": txn.channel},
+        )
+        await audit.append(
+            self.session,
+            at=now,
+            actor=SYSTEM,
+            action="payment.succeeded",
+            subject=f"payment:{intent.id}",
+            data={
+                "txn_id": txn.txn_id,
+                "amount_satang": txn.amount_satang,
+                "receipt_number": receipt.number,
+                "receipt_sha256": audit_digest(receipt.jws),
+            },
+        )
+        await self._tell(intent, "succeeded")
+        notice = {
+            "idempotency_key": f"payment:{intent.id}",
+            "reference": "",
+            "payment_id": intent.id,
+            "receipt_number": receipt.number,
+            "amount_satang": intent.amount_satang,
+            "fees": [
+                {"label": item["label_th"], "amount_satang": item["amount_satang"]}
+                for item in demand.items
+            ],
+            "paid_at": iso(txn.paid_at),
+            "channel": txn.channel,
+        }
+        if demand.application_id is not None:
+            application = await self.session.get(Application, demand.application_id)
+            assert application is not None
+            notice["reference"] = application.number or demand.reference
+            if application.status == Status.AWAITING_PAYMENT:
+                await self.apps.transitions.pay(application.id, notice)
+
+    async def _issue_receipt(
+        self, intent: PaymentIntent, demand: PaymentDemand, txn: BankTransaction
+    ) -> PaymentReceipt:
+        """The official e-receipt: a number in the agency's series of the Thai fiscal year,
+        signed with a key in the published JWKS."""
+        year = fiscal_year(txn.paid_at)
+        seq = await ApplicationRepository(self.session).next_number(
+            f"receipt:{intent.agency_code}:{year}"
+        )
+        number = receipt_number(intent.agency_code, year, seq)
+        agency = await self.ctx.catalog_rows.get_agency(intent.agency_code)
+        payer = await self.apps.state.citizen(intent.citizen_id)
+        payload: dict[str, Any] = {
+            "iss": self.runtime.issuer,
+            "type": "e-receipt",
+            "number": number,
+            "fiscal_year": year,
+            "issued_at": iso(self.now),
+            "agency": {
+                "code": intent.agency_code,
+                "name_th": agency.name_th if agency else intent.agency_code,
+                "name_en": agency.name_en if agency else intent.agency_code,
+                "tax_id": self.runtime.tax_id(intent.agency_code),
+            },
+            "payer": {"name_th": f"{payer.first_name_th} {payer.last_name_th}"},
+            "for": {"th": demand.title_th, "en": demand.title_en, "reference": demand.reference},
+            "items": demand.items,
+            "amount_satang": txn.amount_satang,
+            "amount_text_th": baht_text(txn.amount_satang),
+            "amount_display": format_baht(txn.amount_satang),
+            "currency": "THB",
+            "payment_id": intent.id,
+            "bank_txn_id": txn.txn_id,
+            "channel": txn.channel,
+            "paid_at": iso(txn.paid_at),
+        }
+        receipt = PaymentReceipt(
+            number=number,
+            intent_id=intent.id,
+            citizen_id=intent.citizen_id,
+            agency_code=intent.agency_code,
+            fiscal_year=year,
+            payload=payload,
+            jws=self.runtime.signer.sign(payload),
+            issued_at=self.now,
+        )
+        self.session.add(receipt)
+        return receipt
+
+    # --- time ----------------------------------------------------------------------------
+
+    async def expire_due(self, limit: int = 200) -> int:
+        """Open intents past their time: expired (the citizen may ask for a new QR)."""
+        statement = (
+            select(PaymentIntent)
+            .where(
+                PaymentIntent.status.in_([s.value for s in OPEN]),
+                PaymentIntent.expires_at <= self.now,
+            )
+            .limit(limit)
+        )
+        intents = (await self.session.scalars(statement)).all()
+        for intent in intents:
+            await self._close(intent, IntentStatus.EXPIRED, SYSTEM, {})
+        return len(intents)
+
+    async def lapse_due(self, limit: int = 100) -> int:
+        """Fees past their due date: the demand expires, and its application lapses instead of
+        waiting for ever (the citizen is told; the agency cancels its case)."""
+        statement = (
+            select(PaymentDemand)
+            .where(PaymentDemand.status == "open", PaymentDemand.due_at <= self.now)
+            .limit(limit)
+        )
+        demands = (await self.session.scalars(statement)).all()
+        for demand in demands:
+            demand.status, demand.updated_at = "expired", self.now
+            for intent in await open_intents(self.session, demand.id):
+                await self._close(intent, IntentStatus.EXPIRED, SYSTEM, {})
+            if demand.application_id is not None:
+                await self.apps.transitions.lapse(demand.application_id)
+        return len(demands)
+
+    # --- shared ------------------------------------------------------------------------------
+
+    async def _close(
+        self,
+        intent: PaymentIntent,
+        target: IntentStatus,
+        actor: str,
+        data: dict[str, Any],
+        *,
+        paid: int | None = None,
+    ) -> None:
+        close_intent(self.session, intent, target, self.now, actor, data)
+        await audit.append(
+            self.session,
+            at=self.now,
+            actor=actor,
+            action=f"payment.{target.value}",
+            subject=f"payment:{intent.id}",
+            data={k: v for k, v in data.items() if isinstance(v, (str, int))},
+        )
+        await self._tell(intent, target.value, paid=paid)
+
+    async def _tell(self, intent: PaymentIntent, kind: str, *, paid: int | None = None) -> None:
+        """The citizen hears of every change of their payment (R-11.1)."""
+        demand = await self.demand_of(intent)
+        template = _TELL[kind]
+        values = {
+            "reference": demand.reference,
+            "amount": format_baht(intent.amount_satang),
+            "paid": format_baht(paid if paid is not None else intent.amount_satang),
+            "receipt": intent.receipt_number or "-",
+        }
+        message = Message(*(part.format(**values) for part in template.__dict__.values()))
+        self.ctx.tracker.tell_citizen(
+            intent.citizen_id,
+            demand.application_id,
+            f"payment_{kind}",
+            message,
+            {"payment_id": intent.id, "status": intent.status, "reference": demand.reference},
+        )
+        await self._on_application(demand, intent, f"payment_{kind}", {})
+
+    async def _on_application(
+        self, demand: PaymentDemand, intent: PaymentIntent, kind: str, data: dict[str, Any]
+    ) -> None:
+        """A line on the application's timeline for a change of its payment."""
+        if demand.application_id is None:
+            return
+        application = await self.session.get(Application, demand.application_id)
+        if application is None:
+            return
+        self.ctx.tracker.event(
+            application.id,
+            kind,
+            from_status=application.status,
+            to_status=application.status,
+            actor_kind="system",
+            actor_id="payments",
+            data={"payment_id": intent.id, "payment_status": intent.status, **data},
+        )
+
+
+def audit_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
