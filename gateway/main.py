@@ -44,6 +44,8 @@ from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.openapi import install_openapi
 from gateway.pagination import CursorCodec
+from gateway.payments import admin_endpoints as payment_admin
+from gateway.payments import agency_endpoints as payment_agency
 from gateway.payments import endpoints as payment_endpoints
 from gateway.payments.fees import FeeBook
 from gateway.payments.runtime import PaymentsRuntime, payments_runtime
@@ -185,6 +187,8 @@ def create_app(
         web_integration.router,
         trust_endpoints.router,
         outbox_admin.router,
+        payment_admin.router,
+        payment_agency.router,
         admin_endpoints.router,
     ]
     for router in routers:

@@ -93,6 +93,13 @@ class CitizenDirectory:
         citizen = await session.get(Citizen, citizen_id)
         return None if citizen is None else VerifiedCitizen.of(citizen, self.vault)
 
+    async def id_of_national_id(self, session: AsyncSession, national_id: str) -> str | None:
+        """The portal's id of the citizen with this national ID, None for one who never
+        signed in (looked up by the keyed blind index; the ID itself is never stored clear)."""
+        index = self.vault.blind_index(national_id)
+        found = await session.scalar(select(Citizen.id).where(Citizen.national_id_index == index))
+        return None if found is None else str(found)
+
     async def require(self, session: AsyncSession, citizen_id: str) -> VerifiedCitizen:
         """The citizen's verified profile; the id must be one (a foreign key keeps it)."""
         citizen = await self.get(session, citizen_id)

@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence import Base, BigId, UTCDateTime
@@ -182,6 +192,60 @@ class PaymentEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class Disbursement(Base):
+    """Money the state pays a citizen (รับเงิน): ordered by an agency (idempotent per its
+    payout id), sent to the bank as a PromptPay transfer to the account linked to the citizen's
+    national ID, credited or returned (no linked account). The national ID is kept encrypted
+    (for the bank) and as a blind index (to show the citizen their own)."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (
+        UniqueConstraint("agency_code", "payout_id", name="uq_disbursements_payout"),
+        Index("ix_disbursements_pid", "pid_index", "pay_on"),
+        Index("ix_disbursements_due", "status", "pay_on"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(32))
+    payout_id: Mapped[str] = mapped_column(String(64))
+    pid_index: Mapped[str] = mapped_column(String(64))
+    pid_enc: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. older_persons_allowance
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    period: Mapped[str | None] = mapped_column(String(20))  # e.g. "2026-12"
+    amount_satang: Mapped[int] = mapped_column(BigInteger)
+    pay_on: Mapped[dt.date] = mapped_column(Date)  # the Bangkok day it is due to be sent
+    fingerprint: Mapped[str] = mapped_column(String(64))  # the order's content, for replays
+    status: Mapped[str] = mapped_column(String(12))  # ordered | sent | credited | returned
+    reason: Mapped[str | None] = mapped_column(String(200))  # why returned
+    account_masked: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ReconciliationRun(Base):
+    """One reconciliation of a day's bank statement: its report, kept for the operators."""
+
+    __tablename__ = "reconciliation_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    psp: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    exceptions: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    markdown: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 TABLES = (
     PaymentDemand,
     PaymentIntent,
@@ -190,4 +254,6 @@ TABLES = (
     PaymentRefund,
     PaymentReceipt,
     PaymentEvent,
+    Disbursement,
+    ReconciliationRun,
 )

@@ -90,6 +90,12 @@ class ToAgencies(Protocol):
         """Tell the agency its fee was paid (`notice`: connectors.PaymentNotice as JSON)."""
         ...
 
+    def bill_paid(
+        self, session: AsyncSession, agency_code: str, bill_id: str, now: dt.datetime, notice: JSON
+    ) -> None:
+        """Tell a biller its bill was paid on the portal."""
+        ...
+
 
 class FeeDemands(Protocol):
     """How an application's fee becomes something the citizen can pay on the portal (R-7.4),

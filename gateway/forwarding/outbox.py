@@ -89,6 +89,19 @@ class AgencyOutbox:
     ) -> None:
         _about(session, application, f"paid:{notice['payment_id']}", TOPIC_PAID, notice, now)
 
+    def bill_paid(
+        self, session: AsyncSession, agency_code: str, bill_id: str, now: dt.datetime, notice: JSON
+    ) -> None:
+        enqueue(
+            session,
+            key=f"bill:{agency_code}:{bill_id}:{notice['payment_id']}",
+            topic=TOPIC_BILL_PAID,
+            agency_code=agency_code,
+            application_id=None,
+            payload={**notice, "bill_id": bill_id},
+            now=now,
+        )
+
 
 def _about(
     session: AsyncSession,

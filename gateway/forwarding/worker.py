@@ -38,6 +38,7 @@ from connectors.base import (
     AgencyEvent,
     Applicant,
     AttachmentRef,
+    Bills,
     Cancels,
     Fee,
     InformationAnswer,
@@ -66,6 +67,7 @@ from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.ledger import Delivery, Ledger
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import (
+    TOPIC_BILL_PAID,
     TOPIC_INFO_PROVIDED,
     TOPIC_PAID,
     TOPIC_SUBMITTED,
@@ -109,6 +111,15 @@ def payment_notice(payload: dict[str, Any]) -> PaymentNotice:
     )
 
 
+@dataclass(frozen=True)
+class BillPaid:
+    """A bill paid on the portal, to tell its biller (no application involved)."""
+
+    agency: str
+    bill_id: str
+    notice: PaymentNotice
+
+
 class Forwarder:
     def __init__(
         self,
@@ -143,6 +154,8 @@ class Forwarder:
             return Delivery(message_id, "skipped")
         if isinstance(loaded, FollowUp):
             return await self._follow_up(message_id, loaded)
+        if isinstance(loaded, BillPaid):
+            return await self._bill_paid(message_id, loaded)
         message, submission, mode = loaded
         agency = message.agency_code
         try:
@@ -172,12 +185,18 @@ class Forwarder:
 
     async def _load(
         self, message_id: int, filing_now: AbstractSet[str] = frozenset()
-    ) -> tuple[OutboxMessage, Submission, str] | FollowUp | None:
+    ) -> tuple[OutboxMessage, Submission, str] | FollowUp | BillPaid | None:
         async with self.runtime.unit_of_work() as uow:
             session = uow.session
             message = await session.get(OutboxMessage, message_id)
             if message is None or message.status != "in_flight" or message.claimed_by != self.name:
                 return None
+            if message.topic == TOPIC_BILL_PAID:
+                return BillPaid(
+                    message.agency_code,
+                    str(message.payload["bill_id"]),
+                    payment_notice(message.payload),
+                )
             application = await session.get(Application, message.application_id)
             if application is None:
                 return None
@@ -338,6 +357,27 @@ class Forwarder:
             log.exception("connector failed", extra={"agency": work.agency})
             return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._answered(message_id, event)
+
+    async def _bill_paid(self, message_id: int, work: BillPaid) -> Delivery:
+        """Tell the biller its bill was paid (once: the notice's key)."""
+        try:
+            connector = self.connectors.get(work.agency)
+        except ConnectorNotAvailable:
+            return await self.ledger.dead(message_id, f"no connector for {work.agency}")
+        if not isinstance(connector, Bills):
+            return await self.ledger.dead(message_id, f"{work.agency} does not take bills")
+        try:
+            await self.connectors.policy_for(work.agency).call(
+                lambda: connector.bill_paid(work.bill_id, work.notice)
+            )
+        except (AgencyRejected, AgencyMisconfigured) as refused:
+            return await self.ledger.dead(message_id, str(refused))
+        except AgencyUnavailable as unavailable:
+            return await self.ledger.retry(message_id, str(unavailable))
+        except Exception as unexpected:  # a connector bug must not stop the worker
+            log.exception("connector failed", extra={"agency": work.agency})
+            return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
+        return await self.ledger.done(message_id, "delivered", "bill payment passed on")
 
     async def _answered(self, message_id: int, event: AgencyEvent) -> Delivery:
         """The agency's event for a follow-up, applied in its order, and the message done."""

@@ -24,12 +24,26 @@ from gateway.deps import LangDep
 from gateway.http import read_capped
 from gateway.idempotency import HEADER, check_key
 from gateway.payments.deps import PaymentsDep
-from gateway.payments.schemas import EReceiptOut, PaymentOut, PaymentPage, WebhookIn, WebhookOut
+from gateway.payments.bills import Billing, portal_bill_id
+from gateway.payments.disbursements import Disbursements
+from gateway.payments.schemas import (
+    BillOut,
+    BillsOut,
+    DisbursementList,
+    EReceiptOut,
+    PaymentOut,
+    PaymentPage,
+    WebhookIn,
+    WebhookOut,
+    disbursement_out,
+)
 from gateway.payments.service import Payments
 from identity import CitizenDep
-from kernel.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from connectors.errors import ConnectorError
+from kernel.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kernel.problems import problem_responses
 from payments.models import BankTransaction, PaymentIntent, WebhookSignature
+from payments.money import format_baht
 from payments.psp import BankError, BankTxn
 from payments.qrimage import qr_png, qr_svg
 from payments.signatures import SignatureRefused, verify
@@ -84,6 +98,73 @@ async def pay_application_fee(
 
     outcome = await payments.apps.uow.once(
         login.citizen.id, key, f"POST /v1/applications/{application_id}/payments", {}, start
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
+
+
+@router.get("/me/bills", response_model=BillsOut)
+async def my_bills(login: CitizenDep, payments: PaymentsDep, lang: LangDep) -> BillsOut:
+    """What the citizen owes agencies that bill them (electricity, water, tax due), asked of
+    each biller now; a biller that does not answer in time is named in `unavailable`."""
+    billing = Billing(payments.apps, payments.ctx.runtime.connectors)
+    found = await billing.list(login.citizen)
+    await payments.apps.uow.rollback()  # read only: nothing of the citizen's is kept
+    return BillsOut(
+        items=[
+            BillOut(
+                id=portal_bill_id(f.agency_code, f.bill.bill_id),
+                agency_code=f.agency_code,
+                bill_id=f.bill.bill_id,
+                kind=f.bill.kind,
+                title=f.bill.title_en if lang == "en" else f.bill.title_th,
+                account_ref=f.bill.account_ref,
+                period=f.bill.period,
+                amount_satang=f.bill.amount_satang,
+                amount_display=format_baht(f.bill.amount_satang),
+                due_on=f.bill.due_on,
+            )
+            for f in found.bills
+        ],
+        unavailable=found.unavailable,
+    )
+
+
+@router.post(
+    "/bills/{bill_id}/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    responses={
+        200: {"description": "The bill's open payment, shown again", "model": PaymentOut},
+        **problem_responses("bill_not_found", "no_payment_due", "agency_unavailable", *IDEMPOTENCY),
+    },
+)
+async def pay_bill(
+    bill_id: str,
+    login: CitizenDep,
+    payments: PaymentsDep,
+    lang: LangDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The Thai QR to pay a bill (Ref1 is the biller's bill number, Ref2 the payment id). The
+    biller is asked first that the bill is still open and the citizen's, at that amount."""
+    key = check_key(idempotency_key)
+    billing = Billing(payments.apps, payments.ctx.runtime.connectors)
+    try:
+        found = await billing.find(login.citizen, bill_id)
+    except ConnectorError as down:
+        raise ServiceUnavailable(
+            "The biller cannot be reached now; try again later.", code="agency_unavailable"
+        ) from down
+    await payments.apps.uow.rollback()  # no transaction stays open across the biller's call
+
+    async def start() -> tuple[int, dict[str, Any]]:
+        demand = await billing.demand(login.citizen, found, payments.runtime.fee_due)
+        started = await payments.start(demand)
+        return (201 if started.created else 200), await shown(payments, started.intent, lang)
+
+    outcome = await payments.apps.uow.once(
+        login.citizen.id, key, f"POST /v1/bills/{bill_id}/payments", {}, start
     )
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return JSONResponse(outcome.body, outcome.status_code, headers=headers)
@@ -189,6 +270,23 @@ async def cancel_payment(
     """Give up an open QR; while the fee is due a new one can be asked for."""
     intent = await payments.apps.uow.run(lambda: payments.cancel(login.citizen, payment_id))
     return await shown(payments, intent, lang)
+
+
+@router.get("/disbursements", response_model=DisbursementList)
+async def my_disbursements(
+    login: CitizenDep,
+    payments: PaymentsDep,
+    lang: LangDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DisbursementList:
+    """Money from the state (รับเงิน): what the citizen received (credited, or returned when
+    their national ID has no PromptPay link) and what is coming."""
+    rows = await Disbursements(payments.ctx).mine(login.citizen, limit)
+    shown_rows = [disbursement_out(row, lang) for row in rows]
+    return DisbursementList(
+        received=[d for d in shown_rows if d.status in ("credited", "returned")],
+        coming=[d for d in shown_rows if d.status in ("ordered", "sent")],
+    )
 
 
 # --- the bank's webhooks ------------------------------------------------------------------

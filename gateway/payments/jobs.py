@@ -8,17 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gateway.applications.context import ApplicationsRuntime
 from gateway.applications.services import build
 from gateway.deps import Runtime
+from gateway.payments.disbursements import Disbursements
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.payments.service import Payments
 from gateway.uow import UnitOfWork
 from payments.intents import OPEN
-from payments.models import BankTransaction, PaymentIntent
-from payments.psp import BankError
+from kernel.working_time import BANGKOK
+from payments.models import BankTransaction, Disbursement, PaymentIntent, PaymentRefund
+from payments.psp import BankError, BankRefused, Transfer
 
 log = logging.getLogger("gateway.payments")
 
@@ -26,6 +28,10 @@ log = logging.getLogger("gateway.payments")
 #: this often (a webhook can be lost: never trust a webhook alone, nor its absence).
 UNHEARD_AFTER = dt.timedelta(minutes=2)
 BATCH = 50
+#: A refund the bank did not confirm at once is asked about again after this long.
+REFUND_RETRY_AFTER = dt.timedelta(seconds=30)
+#: A payout sent without the bank's answer is sent again (same transfer id) after this long.
+RESEND_AFTER = dt.timedelta(seconds=30)
 
 
 class PaymentJobs:
@@ -115,6 +121,89 @@ class PaymentJobs:
                 found += await self.confirm(word.txn_id)
         return found
 
+    async def retry_refunds(self) -> int:
+        """Refunds the bank has not confirmed (it was down): asked again, once per refund id."""
+        async with self.runtime.unit_of_work() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(PaymentRefund.id, PaymentRefund.txn_id, PaymentRefund.amount_satang)
+                    .where(
+                        PaymentRefund.status == "requested",
+                        PaymentRefund.created_at <= uow.now - REFUND_RETRY_AFTER,
+                    )
+                    .limit(BATCH)
+                )
+            ).all()
+        done = 0
+        for refund_id, txn_id, amount in rows:
+            try:
+                at = await self.payments.bank.refund(refund_id, txn_id, amount)
+                error = None
+            except BankRefused as refused:
+                at, error = None, refused.message
+            except BankError:
+                return done
+            async with self.runtime.unit_of_work() as uow:
+                payments = self._service(uow)
+                await uow.run(
+                    lambda refund_id=refund_id, at=at, error=error, payments=payments: (
+                        payments.refund_done(refund_id, at, error)
+                    )
+                )
+            done += 1
+        return done
+
+    async def send_disbursements(self) -> int:
+        """Payouts due today (Bangkok) to the bank, each under its own transfer id (so sending
+        again after a crash or an unanswered call pays once); the bank's answer recorded."""
+        async with self.runtime.unit_of_work() as uow:
+            today = uow.now.astimezone(BANGKOK).date()
+            due = (
+                await uow.session.scalars(
+                    select(Disbursement.id)
+                    .where(
+                        or_(
+                            (Disbursement.status == "ordered") & (Disbursement.pay_on <= today),
+                            (Disbursement.status == "sent")
+                            & (Disbursement.updated_at <= uow.now - RESEND_AFTER),
+                        )
+                    )
+                    .order_by(Disbursement.pay_on, Disbursement.created_at)
+                    .limit(BATCH)
+                )
+            ).all()
+        settled = 0
+        for disbursement_id in due:
+            async with self.runtime.unit_of_work() as uow:
+                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+                taken = await uow.run(
+                    lambda payouts=payouts, i=disbursement_id: payouts.mark_sent(i)
+                )
+                if taken is None:
+                    continue
+                pid = payouts.national_id(taken)
+                call = (taken.id, pid, taken.amount_satang, taken.agency_code, taken.title_th)
+            try:
+                transfer = await self.payments.bank.transfer(*call)
+            except BankRefused as refused:
+                transfer = Transfer(call[0], "returned", refused.code, None, None)
+            except BankError as unavailable:
+                async with self.runtime.unit_of_work() as uow:
+                    payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+                    await uow.run(
+                        lambda payouts=payouts, i=disbursement_id, e=unavailable.message: (
+                            payouts.failed_now(i, e)
+                        )
+                    )
+                return settled  # the bank is down: the next round sends again
+            async with self.runtime.unit_of_work() as uow:
+                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+                await uow.run(
+                    lambda payouts=payouts, i=disbursement_id, t=transfer: payouts.settle(i, t)
+                )
+            settled += 1
+        return settled
+
     async def expire(self) -> int:
         async with self.runtime.unit_of_work() as uow:
             payments = self._service(uow)
@@ -129,6 +218,8 @@ class PaymentJobs:
         return {
             "payments confirmed": await self.confirm_reported(),
             "payments found without a webhook": await self.look_for_unheard(),
+            "refunds confirmed": await self.retry_refunds(),
+            "disbursements settled": await self.send_disbursements(),
             "payment QRs expired": await self.expire(),
             "fees lapsed": await self.lapse(),
         }

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from payments.models import PaymentDemand, PaymentIntent, PaymentReceipt
+from payments.models import Disbursement, PaymentDemand, PaymentIntent, PaymentReceipt
 from payments.money import format_baht
 
 
@@ -123,4 +123,78 @@ class WebhookOut(BaseModel):
     outcome: str = Field(
         description="credited, underpaid, overpaid, duplicate, late, unknown, reversed; "
         "`unconfirmed` while the bank's status API has not answered (asked again later)"
+    )
+
+
+class BillOut(BaseModel):
+    id: str = Field(description="The portal's id of the bill: pay it with POST /v1/bills/{id}/payments")
+    agency_code: str
+    bill_id: str = Field(description="The biller's own number (Ref1 of the Thai QR)")
+    kind: str = Field(description="electricity, water, tax, ...")
+    title: str
+    account_ref: str = Field(description="What the citizen knows it by: a customer number, a meter")
+    period: str | None
+    amount_satang: int
+    amount_display: str
+    due_on: dt.date
+
+
+class BillsOut(BaseModel):
+    items: list[BillOut]
+    unavailable: list[str] = Field(
+        description="Billers that did not answer in time: their bills are not listed now"
+    )
+
+
+class DisbursementIn(BaseModel):
+    """An agency's order to pay a citizen (idempotent per `payout_id`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payout_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    national_id: str = Field(pattern=r"^[0-9]{13}$")
+    amount_satang: int = Field(gt=0, le=10_000_000_000)
+    kind: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+    title_th: str = Field(min_length=1, max_length=300)
+    title_en: str = Field(min_length=1, max_length=300)
+    period: str | None = Field(default=None, max_length=20)
+    pay_on: dt.date | None = Field(default=None, description="Bangkok day to pay; default today")
+
+
+class DisbursementOut(BaseModel):
+    id: str
+    agency_code: str
+    payout_id: str
+    kind: str
+    title: str
+    period: str | None
+    amount_satang: int
+    amount_display: str
+    pay_on: dt.date
+    status: Literal["ordered", "sent", "credited", "returned"]
+    reason: str | None = Field(description="Why returned, e.g. no_promptpay_link")
+    account_masked: str | None
+    settled_at: dt.datetime | None
+
+
+class DisbursementList(BaseModel):
+    received: list[DisbursementOut] = Field(description="Credited or returned, newest first")
+    coming: list[DisbursementOut] = Field(description="Ordered or on their way")
+
+
+def disbursement_out(row: Disbursement, lang: str) -> DisbursementOut:
+    return DisbursementOut(
+        id=row.id,
+        agency_code=row.agency_code,
+        payout_id=row.payout_id,
+        kind=row.kind,
+        title=row.title_en if lang == "en" else row.title_th,
+        period=row.period,
+        amount_satang=row.amount_satang,
+        amount_display=format_baht(row.amount_satang),
+        pay_on=row.pay_on,
+        status=row.status,  # type: ignore[arg-type]
+        reason=row.reason,
+        account_masked=row.account_masked,
+        settled_at=row.settled_at,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +36,22 @@ from gateway.payments.fees import close_intent, open_intents, record_event
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.tracking.messages import Message
 from identity import CitizenRef
-from kernel.errors import Conflict, NotFound
+from kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from payments.fiscal import fiscal_year, receipt_number
-from payments.intents import OPEN, IntentStatus, settle
-from payments.models import BankTransaction, PaymentDemand, PaymentIntent, PaymentReceipt
+from payments.intents import OPEN, IntentRefused, IntentStatus, check_refund, settle
+from payments.models import (
+    BankTransaction,
+    PaymentDemand,
+    PaymentIntent,
+    PaymentReceipt,
+    PaymentRefund,
+)
 from payments.money import baht_text, format_baht
 from payments.psp import BankTxn
 from payments.thaiqr import bill_payment, encode
@@ -49,6 +62,8 @@ _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: A transaction for a payment id the portal does not know yet is looked at again for this
 #: long (the intent may still be committing) before it is classified unknown.
 UNMATCHED_GRACE = dt.timedelta(hours=1)
+#: Money that paid nothing: it waits for an operator (refund, accept, write off).
+EXCEPTIONS = frozenset({"underpaid", "overpaid", "duplicate", "late", "unknown"})
 SYSTEM = "system:payments"
 
 
@@ -338,6 +353,9 @@ class Payments:
         intent.updated_at = now
         demand.status, demand.paid_at, demand.paid_by = "paid", txn.paid_at, intent.id
         demand.updated_at = now
+        for other in await open_intents(self.session, demand.id):
+            if other.id != intent.id:  # an operator credited an older one: this QR is done
+                await self._close(other, IntentStatus.CANCELLED, SYSTEM, {"why": "paid"})
         receipt = await self._issue_receipt(intent, demand, txn)
         intent.receipt_number = receipt.number
         record_event(
@@ -377,6 +395,11 @@ class Payments:
             notice["reference"] = application.number or demand.reference
             if application.status == Status.AWAITING_PAYMENT:
                 await self.apps.transitions.pay(application.id, notice)
+        elif demand.bill_id is not None:
+            notice["reference"] = demand.bill_id
+            self.ctx.runtime.to_agencies.bill_paid(
+                self.session, demand.agency_code, demand.bill_id, now, notice
+            )
 
     async def _issue_receipt(
         self, intent: PaymentIntent, demand: PaymentDemand, txn: BankTransaction
@@ -426,6 +449,164 @@ class Payments:
         )
         self.session.add(receipt)
         return receipt
+
+    # --- refunds and exceptions (operators) ----------------------------------------------
+
+    async def reserve_refund(
+        self,
+        payment_id: str,
+        amount_satang: int,
+        expected_refundable: int,
+        reason: str,
+        actor: str,
+    ) -> PaymentRefund:
+        """Take `amount_satang` off what is refundable and record the refund as requested; the
+        bank pays it back after this commits (`refund_done`). `expected_refundable` guards
+        against two refunds racing for the same balance: the second one sees a different
+        refundable amount and is refused (412)."""
+        intent = await self.session.get(PaymentIntent, payment_id)
+        if intent is None:
+            raise NotFound("No such payment.", code="payment_not_found")
+        if intent.status != IntentStatus.SUCCEEDED.value or intent.txn_id is None:
+            raise Conflict("Only a payment that succeeded can be refunded.", code="payment_closed")
+        try:
+            check_refund(
+                amount_satang,
+                paid_satang=intent.amount_satang,
+                refunded_satang=intent.refunded_satang,
+                expected_refundable=expected_refundable,
+            )
+        except IntentRefused as refused:
+            if refused.code == "refundable_changed":
+                raise PreconditionFailed(refused.message, code=refused.code) from refused
+            raise ValidationFailed(
+                refused.message,
+                code=refused.code,
+                errors=[FieldError("/body/amount_satang", refused.code, refused.message)],
+            ) from refused
+        intent.refunded_satang += amount_satang
+        intent.updated_at = self.now
+        return await self._refund_row(intent.txn_id, intent, amount_satang, reason, actor)
+
+    async def reserve_exception_refund(self, txn_id: str, reason: str, actor: str) -> PaymentRefund:
+        """Give back money that paid nothing (underpaid, overpaid, duplicate, late, unknown)."""
+        txn = await self._exception(txn_id)
+        txn.resolution = "refunding"
+        intent = await self.session.get(PaymentIntent, txn.intent_id) if txn.intent_id else None
+        return await self._refund_row(txn.txn_id, intent, txn.amount_satang, reason, actor)
+
+    async def resolve_exception(self, txn_id: str, resolution: str, reason: str, actor: str) -> BankTransaction:
+        """An operator's decision on an exception: `accepted` (the money stands, e.g. a fee
+        paid after its QR expired credits the fee when it is still due) or `written_off`."""
+        txn = await self._exception(txn_id)
+        if resolution == "accepted" and txn.intent_id:
+            intent = await self.session.get(PaymentIntent, txn.intent_id)
+            if intent is not None:
+                demand = await self.demand_of(intent)
+                if demand.status == "open" and txn.amount_satang >= demand.amount_satang:
+                    if intent.status != IntentStatus.SUCCEEDED.value:
+                        intent.status = IntentStatus.PENDING.value  # credited now, by decision
+                        intent.open_demand_id = None
+                    await self._credit(intent, demand, txn)
+        txn.resolution = resolution
+        await audit.append(
+            self.session,
+            at=self.now,
+            actor=actor,
+            action=f"payment.exception.{resolution}",
+            subject=f"bank_txn:{txn.txn_id}",
+            data={"outcome": txn.outcome or "", "amount_satang": txn.amount_satang},
+        )
+        return txn
+
+    async def _exception(self, txn_id: str) -> BankTransaction:
+        txn = await self.session.get(BankTransaction, txn_id)
+        if txn is None or txn.outcome in (None, "credited", "reversed"):
+            raise NotFound("No such payment exception.", code="payment_not_found")
+        if txn.resolution is not None:
+            raise Conflict(f"Already resolved: {txn.resolution}.", code="payment_closed")
+        return txn
+
+    async def _refund_row(
+        self,
+        txn_id: str,
+        intent: PaymentIntent | None,
+        amount_satang: int,
+        reason: str,
+        actor: str,
+    ) -> PaymentRefund:
+        refund = PaymentRefund(
+            id=str(uuid.uuid4()),
+            intent_id=intent.id if intent else None,
+            txn_id=txn_id,
+            amount_satang=amount_satang,
+            status="requested",
+            reason=reason[:300],
+            actor=actor[:120],
+            created_at=self.now,
+        )
+        self.session.add(refund)
+        if intent is not None:
+            record_event(
+                self.session, intent, "refund_requested", intent.status, self.now, actor,
+                {"refund_id": refund.id, "amount_satang": amount_satang},
+            )
+        await audit.append(
+            self.session,
+            at=self.now,
+            actor=actor,
+            action="payment.refund_requested",
+            subject=f"bank_txn:{txn_id}",
+            data={"refund_id": refund.id, "amount_satang": amount_satang},
+        )
+        return refund
+
+    async def refund_done(self, refund_id: str, refunded_at: dt.datetime | None, error: str | None) -> PaymentRefund:
+        """The bank's answer to a refund: paid back (the citizen is told), or refused (the
+        amount becomes refundable again). None of both: still to be asked again."""
+        refund = await self.session.get(PaymentRefund, refund_id)
+        assert refund is not None
+        if refund.status != "requested":
+            return refund
+        intent = await self.session.get(PaymentIntent, refund.intent_id) if refund.intent_id else None
+        txn = await self.session.get(BankTransaction, refund.txn_id)
+        if refunded_at is not None:
+            refund.status, refund.done_at = "succeeded", refunded_at
+            if txn is not None and txn.resolution == "refunding":
+                txn.resolution = "refunded"
+            if intent is not None:
+                record_event(
+                    self.session, intent, "refunded", intent.status, self.now, SYSTEM,
+                    {"refund_id": refund.id, "amount_satang": refund.amount_satang},
+                )
+                await self._tell(intent, "refunded", paid=refund.amount_satang)
+            await audit.append(
+                self.session,
+                at=self.now,
+                actor=SYSTEM,
+                action="payment.refunded",
+                subject=f"bank_txn:{refund.txn_id}",
+                data={"refund_id": refund.id, "amount_satang": refund.amount_satang},
+            )
+        elif error is not None:
+            refund.status, refund.last_error, refund.done_at = "failed", error[:300], self.now
+            if txn is not None and txn.resolution == "refunding":
+                txn.resolution = None
+            if intent is not None and intent.txn_id == refund.txn_id:
+                intent.refunded_satang -= refund.amount_satang
+        return refund
+
+    async def exceptions(self, limit: int) -> Sequence[BankTransaction]:
+        statement = (
+            select(BankTransaction)
+            .where(
+                BankTransaction.outcome.in_(list(EXCEPTIONS)),
+                BankTransaction.resolution.is_(None),
+            )
+            .order_by(BankTransaction.paid_at, BankTransaction.txn_id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(statement)).all()
 
     # --- time ----------------------------------------------------------------------------
 
