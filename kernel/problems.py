@@ -144,6 +144,8 @@ _ALL = (
        "nonce นี้ถูกใช้ไปแล้ว (ส่งซ้ำ)", "This nonce was seen before (a replay)."),
     _p("unknown_agency", 401, "ไม่รู้จักหน่วยงาน", "Unknown agency",
        "ไม่มีหน่วยงานรหัสนี้ที่ลงนามข้อความกับระบบ", "No agency with this code signs calls here."),
+    _p("unknown_key", 401, "ไม่รู้จักกุญแจที่ใช้ลงนาม", "Unknown signing key",
+       "ระบบไม่มีกุญแจรหัสนี้สำหรับตรวจลายมือชื่อของผู้ส่ง (เช่น กุญแจที่เลิกใช้แล้ว)", "No key with this ID checks the sender's signatures here (a retired key, say)."),
     # -- 403 ----------------------------------------------------------------------------------
     _p("forbidden", 403, "ไม่อนุญาต", "Not allowed",
        "ไม่มีสิทธิ์ทำรายการนี้", "This caller may not do this."),
