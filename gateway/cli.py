@@ -421,7 +421,8 @@ def jobs_run() -> None:
     async def run() -> dict[str, int]:
         app = create_app(settings.model_copy(update={"jobs_interval_seconds": 0}))
         async with app.router.lifespan_context(app):
-            return await run_once(app.state.runtime, app.state.applications, app.state.connectors, app.state.payments
+            return await run_once(
+                app.state.runtime, app.state.applications, app.state.connectors, app.state.payments
             )
 
     for what, count in asyncio.run(run()).items():

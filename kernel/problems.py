@@ -321,8 +321,6 @@ _ALL = (
        "ยอดคืนเงินต้องเป็นจำนวนบวก", "A refund is a positive amount."),
     _p("refund_exceeds_payment", 422, "คืนเงินเกินยอดที่ชำระ", "The refund exceeds the payment",
        "ยอดคืนเงินมากกว่ายอดที่ยังคืนได้", "The refund is more than can still be refunded."),
-    _p("webhook_unknown_key", 401, "ไม่รู้จักกุญแจลงลายมือชื่อ", "Unknown signing key",
-       "ไม่รู้จักรหัสกุญแจใน X-Bank-Key-Id", "The X-Bank-Key-Id names no key the gateway holds."),
     _p("invalid_webhook", 422, "ข้อความแจ้งผลชำระเงินผิดรูปแบบ", "Malformed payment notification",
        "เนื้อหาข้อความแจ้งจากธนาคารไม่ถูกต้อง", "The bank's notification body is malformed."),
     _p("bank_unavailable", 503, "ธนาคารไม่พร้อมให้บริการ", "The bank is unavailable",

@@ -60,7 +60,9 @@ class BankTxn:
                 refunded_satang=_whole(body.get("refunded_satang", 0)),
             )
         except (KeyError, TypeError, ValueError) as broken:
-            raise BankUnavailable("bank_malformed", f"the bank's answer is malformed: {broken}")
+            raise BankUnavailable(
+                "bank_malformed", f"the bank's answer is malformed: {broken}"
+            ) from broken
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,9 @@ class BankClient:
         try:
             response = await self._client.request(method, path, **kwargs)
         except httpx.HTTPError as failed:
-            raise BankUnavailable("bank_unreachable", f"{type(failed).__name__}: {failed}")
+            raise BankUnavailable(
+                "bank_unreachable", f"{type(failed).__name__}: {failed}"
+            ) from failed
         if response.status_code >= 500 or response.status_code in (408, 429):
             raise BankUnavailable("bank_unavailable", f"the bank answered {response.status_code}")
         return response
@@ -160,7 +164,9 @@ class BankClient:
         try:
             return _instant(body["refunded_at"])
         except (KeyError, ValueError) as broken:
-            raise BankUnavailable("bank_malformed", f"the bank's answer is malformed: {broken}")
+            raise BankUnavailable(
+                "bank_malformed", f"the bank's answer is malformed: {broken}"
+            ) from broken
 
     async def transfer(
         self, transfer_id: str, pid: str, amount_satang: int, payer: str, memo: str

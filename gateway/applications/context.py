@@ -34,7 +34,6 @@ from gateway.uow import UnitOfWork
 from identity import CitizenDirectory
 from kernel.crypto import PIIVault
 
-
 JSON = dict[str, Any]
 
 

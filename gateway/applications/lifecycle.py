@@ -143,9 +143,7 @@ _CITIZEN, _AGENCY, _SYSTEM = ActorKind.CITIZEN, ActorKind.AGENCY, ActorKind.SYST
 # responsible for it.
 _allow(Action.SUBMIT, {Status.DRAFT}, Status.SUBMITTED, _CITIZEN, _AGENCY, _SYSTEM)
 # From paid: the fee was collected at filing, so the application goes to the agency now.
-_allow(
-    Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED, Status.PAID}, Status.FORWARDED, _SYSTEM
-)
+_allow(Action.FORWARD, {Status.SUBMITTED, Status.MISROUTED, Status.PAID}, Status.FORWARDED, _SYSTEM)
 # Platform-kind services are worked on the portal itself: officers take them up directly.
 _allow(Action.ACCEPT, {Status.SUBMITTED, Status.FORWARDED}, Status.IN_REVIEW, _AGENCY)
 _allow(Action.REQUEST_INFO, {Status.IN_REVIEW}, Status.NEEDS_INFO, _AGENCY)

@@ -320,25 +320,7 @@ class Forwarder:
                 return await self.ledger.done(message_id, "skipped", "the connector cannot cancel")
             call: Callable[[], Awaitable[AgencyEvent]] = lambda: connector.cancel(ref)  # noqa: E731
         elif work.topic == TOPIC_PAID:
-            assert work.notice is not None
-            if not isinstance(connector, ReceivesPayments):
-                return await self.ledger.done(
-                    message_id, "skipped", "the connector is not told of payments"
-                )
-            notice, receiver = work.notice, connector
-            try:
-                await self.connectors.policy_for(work.agency).call(
-                    lambda: receiver.payment_received(ref, notice)
-                )
-            except (AgencyRejected, AgencyMisconfigured) as refused:
-                return await self.ledger.dead(message_id, str(refused))
-            except AgencyUnavailable as unavailable:
-                return await self.ledger.retry(message_id, str(unavailable))
-            except Exception as unexpected:  # a connector bug must not stop the worker
-                log.exception("connector failed", extra={"agency": work.agency})
-                return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
-            # What the agency does next (issue the licence) comes as the case's next event.
-            return await self.ledger.done(message_id, "delivered", "payment passed on")
+            return await self._pass_payment(message_id, work, connector, ref)
         else:
             assert work.answer is not None
             if not isinstance(connector, ReceivesInformation):  # read on the agency API
@@ -357,6 +339,30 @@ class Forwarder:
             log.exception("connector failed", extra={"agency": work.agency})
             return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._answered(message_id, event)
+
+    async def _pass_payment(
+        self, message_id: int, work: FollowUp, connector: object, ref: str
+    ) -> Delivery:
+        """Tell the agency its fee was paid; what it does next (issue the licence) comes back
+        as the case's next status event."""
+        assert work.notice is not None
+        if not isinstance(connector, ReceivesPayments):
+            return await self.ledger.done(
+                message_id, "skipped", "the connector is not told of payments"
+            )
+        notice = work.notice
+        try:
+            await self.connectors.policy_for(work.agency).call(
+                lambda: connector.payment_received(ref, notice)
+            )
+        except (AgencyRejected, AgencyMisconfigured) as refused:
+            return await self.ledger.dead(message_id, str(refused))
+        except AgencyUnavailable as unavailable:
+            return await self.ledger.retry(message_id, str(unavailable))
+        except Exception as unexpected:  # a connector bug must not stop the worker
+            log.exception("connector failed", extra={"agency": work.agency})
+            return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
+        return await self.ledger.done(message_id, "delivered", "payment passed on")
 
     async def _bill_paid(self, message_id: int, work: BillPaid) -> Delivery:
         """Tell the biller its bill was paid (once: the notice's key)."""

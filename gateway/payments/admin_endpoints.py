@@ -73,7 +73,7 @@ def _refund(row: PaymentRefund) -> RefundOut:
         payment_id=row.intent_id,
         txn_id=row.txn_id,
         amount_satang=row.amount_satang,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         reason=row.reason,
         created_at=row.created_at,
         done_at=row.done_at,
@@ -83,7 +83,7 @@ def _refund(row: PaymentRefund) -> RefundOut:
 def _exception(row: BankTransaction) -> ExceptionOut:
     return ExceptionOut(
         txn_id=row.txn_id,
-        outcome=row.outcome,  # type: ignore[arg-type]
+        outcome=row.outcome,
         payment_id=row.intent_id,
         biller_id=row.biller_id,
         ref1=row.ref1,
@@ -105,7 +105,8 @@ async def pay_back(payments: Payments, refund: PaymentRefund) -> PaymentRefund:
     except BankUnavailable:
         return refund
     except BankRefused as refused:
-        return await uow.run(lambda: payments.refund_done(refund.id, None, refused.message))
+        why = refused.message
+        return await uow.run(lambda: payments.refund_done(refund.id, None, why))
     return await uow.run(lambda: payments.refund_done(refund.id, at, None))
 
 

@@ -84,7 +84,8 @@ class Billing:
                 return None
 
         answers = await asyncio.gather(*(one(code) for code in codes))
-        bills, unavailable = [], []
+        bills: list[FoundBill] = []
+        unavailable: list[str] = []
         for code, answer in zip(codes, answers, strict=True):
             if answer is None:
                 unavailable.append(code)
@@ -104,7 +105,9 @@ class Billing:
                 return FoundBill(code, bill)
         raise NotFound("No such bill to pay.", code="bill_not_found")
 
-    async def demand(self, citizen: CitizenRef, found: FoundBill, due: dt.timedelta) -> PaymentDemand:
+    async def demand(
+        self, citizen: CitizenRef, found: FoundBill, due: dt.timedelta
+    ) -> PaymentDemand:
         """The bill as a demand the portal keeps while it is paid (one per bill)."""
         session = self.apps.ctx.session
         now = self.apps.ctx.now
@@ -119,9 +122,9 @@ class Billing:
             if demand.citizen_id != citizen.id:
                 raise NotFound("No such bill.", code="bill_not_found")
             return demand
-        due_at = dt.datetime.combine(
-            bill.due_on, dt.time(23, 59, 59), tzinfo=BANGKOK
-        ).astimezone(dt.UTC)
+        due_at = dt.datetime.combine(bill.due_on, dt.time(23, 59, 59), tzinfo=BANGKOK).astimezone(
+            dt.UTC
+        )
         demand = PaymentDemand(
             id=str(uuid.uuid4()),
             citizen_id=citizen.id,

@@ -1,11 +1,11 @@
 """Pay (R-7.4): the citizen's payments and the bank's webhooks.
 
-    POST /v1/applications/{id}/payments   the QR for the application's fee (Idempotency-Key)
-    GET  /v1/payments, /v1/payments/{id}  the citizen's own payments
-    GET  /v1/payments/{id}/qr.png|qr.svg  the QR as an image
-    GET  /v1/payments/{id}/receipt        the signed e-receipt once paid
-    POST /v1/payments/{id}/cancel         give up an open QR
-    POST /v1/payments/webhooks/{psp}      the bank's signed notifications
+POST /v1/applications/{id}/payments   the QR for the application's fee (Idempotency-Key)
+GET  /v1/payments, /v1/payments/{id}  the citizen's own payments
+GET  /v1/payments/{id}/qr.png|qr.svg  the QR as an image
+GET  /v1/payments/{id}/receipt        the signed e-receipt once paid
+POST /v1/payments/{id}/cancel         give up an open QR
+POST /v1/payments/webhooks/{psp}      the bank's signed notifications
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from connectors.errors import ConnectorError
 from gateway.deps import LangDep
 from gateway.http import read_capped
 from gateway.idempotency import HEADER, check_key
-from gateway.payments.deps import PaymentsDep
 from gateway.payments.bills import Billing, portal_bill_id
+from gateway.payments.deps import PaymentsDep
 from gateway.payments.disbursements import Disbursements
 from gateway.payments.schemas import (
     BillOut,
@@ -39,7 +40,6 @@ from gateway.payments.schemas import (
 )
 from gateway.payments.service import Payments
 from identity import CitizenDep
-from connectors.errors import ConnectorError
 from kernel.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kernel.problems import problem_responses
 from payments.models import BankTransaction, PaymentIntent, WebhookSignature
@@ -170,9 +170,7 @@ async def pay_bill(
     return JSONResponse(outcome.body, outcome.status_code, headers=headers)
 
 
-@router.get(
-    "/payments", response_model=PaymentPage, responses=problem_responses("invalid_cursor")
-)
+@router.get("/payments", response_model=PaymentPage, responses=problem_responses("invalid_cursor"))
 async def list_payments(
     login: CitizenDep,
     payments: PaymentsDep,
@@ -247,9 +245,7 @@ async def payment_qr_svg(payment_id: str, login: CitizenDep, payments: PaymentsD
     response_model=EReceiptOut,
     responses=problem_responses("payment_not_found", "e_receipt_not_found"),
 )
-async def payment_receipt(
-    payment_id: str, login: CitizenDep, payments: PaymentsDep
-) -> EReceiptOut:
+async def payment_receipt(payment_id: str, login: CitizenDep, payments: PaymentsDep) -> EReceiptOut:
     """The official e-receipt: a number in the agency's series for the Thai fiscal year,
     the amount in words, signed (JWS, key in the published JWKS)."""
     intent = await payments.owned(login.citizen, payment_id)
@@ -302,7 +298,7 @@ async def my_disbursements(
         "signature_invalid",
         "signature_stale",
         "signature_replayed",
-        "webhook_unknown_key",
+        "unknown_key",
         "invalid_webhook",
         "payload_too_large",
         "concurrent_change",
@@ -310,9 +306,7 @@ async def my_disbursements(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/WebhookIn"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookIn"}}},
         }
     },
 )
@@ -334,8 +328,7 @@ async def bank_webhook(
         # Freshness is judged by real time, not the simulated clock: it is about the network.
         verify(request.headers, raw, runtime.webhook_keys, int(time.time()))
     except SignatureRefused as refused:
-        code = "webhook_unknown_key" if refused.code == "unknown_key" else refused.code
-        raise Unauthorized(refused.message, code=code) from refused
+        raise Unauthorized(refused.message, code=refused.code) from refused
     try:
         body = WebhookIn.model_validate_json(raw)
     except ValidationError as invalid:
@@ -390,11 +383,12 @@ async def bank_webhook(
         log.warning(
             "payment not confirmed yet", extra={"txn_id": body.txn_id, "why": unavailable.code}
         )
+        why = unavailable.message
 
         async def later() -> None:
             txn = await payments.session.get_one(BankTransaction, body.txn_id)
             if txn.state != "applied":
-                payments.could_not_confirm(txn, unavailable.message)
+                payments.could_not_confirm(txn, why)
 
         await uow.run(later)
         return WebhookOut(received=True, txn_id=body.txn_id, outcome="unconfirmed")

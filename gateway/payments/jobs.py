@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from sqlalchemy import or_, select
 
@@ -17,10 +18,10 @@ from gateway.payments.disbursements import Disbursements
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.payments.service import Payments
 from gateway.uow import UnitOfWork
-from payments.intents import OPEN
 from kernel.working_time import BANGKOK
+from payments.intents import OPEN
 from payments.models import BankTransaction, Disbursement, PaymentIntent, PaymentRefund
-from payments.psp import BankError, BankRefused, Transfer
+from payments.psp import BankError, BankRefused, BankTxn, Transfer
 
 log = logging.getLogger("gateway.payments")
 
@@ -68,13 +69,14 @@ class PaymentJobs:
         try:
             word = await self.payments.bank.transaction(txn_id)
         except BankError as unavailable:
+            why = unavailable.message
             async with self.runtime.unit_of_work() as uow:
                 payments = self._service(uow)
 
                 async def later() -> None:
                     txn = await uow.session.get(BankTransaction, txn_id)
                     if txn is not None and txn.state != "applied":
-                        payments.could_not_confirm(txn, unavailable.message)
+                        payments.could_not_confirm(txn, why)
 
                 await uow.run(later)
             return 0
@@ -108,7 +110,9 @@ class PaymentJobs:
                 payments = self._service(uow)
 
                 async def record(
-                    payment_id: str = payment_id, payments: Payments = payments
+                    payment_id: str = payment_id,
+                    payments: Payments = payments,
+                    words: list[BankTxn] = words,
                 ) -> None:
                     for word in words:
                         await payments.hear(word, "status")
@@ -145,11 +149,7 @@ class PaymentJobs:
                 return done
             async with self.runtime.unit_of_work() as uow:
                 payments = self._service(uow)
-                await uow.run(
-                    lambda refund_id=refund_id, at=at, error=error, payments=payments: (
-                        payments.refund_done(refund_id, at, error)
-                    )
-                )
+                await uow.run(partial(payments.refund_done, refund_id, at, error))
             done += 1
         return done
 
@@ -176,9 +176,7 @@ class PaymentJobs:
         for disbursement_id in due:
             async with self.runtime.unit_of_work() as uow:
                 payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                taken = await uow.run(
-                    lambda payouts=payouts, i=disbursement_id: payouts.mark_sent(i)
-                )
+                taken = await uow.run(partial(payouts.mark_sent, disbursement_id))
                 if taken is None:
                     continue
                 pid = payouts.national_id(taken)
@@ -190,17 +188,11 @@ class PaymentJobs:
             except BankError as unavailable:
                 async with self.runtime.unit_of_work() as uow:
                     payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                    await uow.run(
-                        lambda payouts=payouts, i=disbursement_id, e=unavailable.message: (
-                            payouts.failed_now(i, e)
-                        )
-                    )
+                    await uow.run(partial(payouts.failed_now, disbursement_id, unavailable.message))
                 return settled  # the bank is down: the next round sends again
             async with self.runtime.unit_of_work() as uow:
                 payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                await uow.run(
-                    lambda payouts=payouts, i=disbursement_id, t=transfer: payouts.settle(i, t)
-                )
+                await uow.run(partial(payouts.settle, disbursement_id, transfer))
             settled += 1
         return settled
 

@@ -52,11 +52,11 @@ class PaymentOut(BaseModel):
         base = f"/v1/payments/{intent.id}"
         return cls(
             id=intent.id,
-            status=intent.status,  # type: ignore[arg-type]
+            status=intent.status,
             amount_satang=intent.amount_satang,
             amount_display=format_baht(intent.amount_satang),
             paid_for=PaidFor(
-                kind=demand.kind,  # type: ignore[arg-type]
+                kind=demand.kind,
                 application_id=demand.application_id,
                 bill_id=demand.bill_id,
                 agency_code=demand.agency_code,
@@ -127,7 +127,9 @@ class WebhookOut(BaseModel):
 
 
 class BillOut(BaseModel):
-    id: str = Field(description="The portal's id of the bill: pay it with POST /v1/bills/{id}/payments")
+    id: str = Field(
+        description="The portal's id of the bill: pay it with POST /v1/bills/{id}/payments"
+    )
     agency_code: str
     bill_id: str = Field(description="The biller's own number (Ref1 of the Thai QR)")
     kind: str = Field(description="electricity, water, tax, ...")
@@ -193,7 +195,7 @@ def disbursement_out(row: Disbursement, lang: str) -> DisbursementOut:
         amount_satang=row.amount_satang,
         amount_display=format_baht(row.amount_satang),
         pay_on=row.pay_on,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         reason=row.reason,
         account_masked=row.account_masked,
         settled_at=row.settled_at,

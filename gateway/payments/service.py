@@ -108,8 +108,7 @@ _TELL: dict[str, Message] = {
         "ได้รับเงินหลังหมดเวลาชำระ {reference}",
         "Money received after the payment closed: {reference}",
         "ได้รับเงิน {paid} บาท หลังรายการชำระเงินสิ้นสุดแล้ว เจ้าหน้าที่จะตรวจสอบและคืนเงิน",
-        "THB {paid} arrived after the payment had closed; an officer will check it and "
-        "refund it.",
+        "THB {paid} arrived after the payment had closed; an officer will check it and refund it.",
     ),
     "refunded": Message(
         "คืนเงินแล้ว {reference}",
@@ -161,9 +160,7 @@ class Payments:
         payment_id = new_payment_id()
         biller = self.runtime.biller_id(demand.agency_code)
         payload = encode(
-            bill_payment(
-                biller, demand.reference, payment_id, amount_satang=demand.amount_satang
-            )
+            bill_payment(biller, demand.reference, payment_id, amount_satang=demand.amount_satang)
         )
         intent = PaymentIntent(
             id=payment_id,
@@ -265,12 +262,17 @@ class Payments:
             intent.status = IntentStatus.PENDING.value
             intent.updated_at = self.now
             record_event(
-                self.session, intent, "pending", IntentStatus.CREATED.value, self.now, SYSTEM,
+                self.session,
+                intent,
+                "pending",
+                IntentStatus.CREATED.value,
+                self.now,
+                SYSTEM,
                 {"txn_id": word.txn_id},
             )
         return txn
 
-    async def settle(self, txn_id: str, word: BankTxn | None) -> str:
+    async def settle(self, txn_id: str, word: BankTxn | None) -> str:  # noqa: PLR0911 - a line each
         """Apply the bank's own word on a transaction heard before. Idempotent: a transaction
         is applied once, whoever (webhook, job, reconciliation) gets here first."""
         txn = await self.session.get(BankTransaction, txn_id)
@@ -307,7 +309,9 @@ class Payments:
         verdict = settle(intent.amount_satang, word.amount_satang)
         if not verdict.pays:
             await self._close(
-                intent, IntentStatus.FAILED, SYSTEM,
+                intent,
+                IntentStatus.FAILED,
+                SYSTEM,
                 {"why": verdict.reason, "paid_satang": word.amount_satang, "txn_id": txn.txn_id},
                 paid=word.amount_satang,
             )
@@ -359,7 +363,12 @@ class Payments:
         receipt = await self._issue_receipt(intent, demand, txn)
         intent.receipt_number = receipt.number
         record_event(
-            self.session, intent, "succeeded", source, now, SYSTEM,
+            self.session,
+            intent,
+            "succeeded",
+            source,
+            now,
+            SYSTEM,
             {"txn_id": txn.txn_id, "receipt_number": receipt.number, "channel": txn.channel},
         )
         await audit.append(
@@ -495,7 +504,9 @@ class Payments:
         intent = await self.session.get(PaymentIntent, txn.intent_id) if txn.intent_id else None
         return await self._refund_row(txn.txn_id, intent, txn.amount_satang, reason, actor)
 
-    async def resolve_exception(self, txn_id: str, resolution: str, reason: str, actor: str) -> BankTransaction:
+    async def resolve_exception(
+        self, txn_id: str, resolution: str, reason: str, actor: str
+    ) -> BankTransaction:
         """An operator's decision on an exception: `accepted` (the money stands, e.g. a fee
         paid after its QR expired credits the fee when it is still due) or `written_off`."""
         txn = await self._exception(txn_id)
@@ -548,7 +559,12 @@ class Payments:
         self.session.add(refund)
         if intent is not None:
             record_event(
-                self.session, intent, "refund_requested", intent.status, self.now, actor,
+                self.session,
+                intent,
+                "refund_requested",
+                intent.status,
+                self.now,
+                actor,
                 {"refund_id": refund.id, "amount_satang": amount_satang},
             )
         await audit.append(
@@ -561,14 +577,18 @@ class Payments:
         )
         return refund
 
-    async def refund_done(self, refund_id: str, refunded_at: dt.datetime | None, error: str | None) -> PaymentRefund:
+    async def refund_done(
+        self, refund_id: str, refunded_at: dt.datetime | None, error: str | None
+    ) -> PaymentRefund:
         """The bank's answer to a refund: paid back (the citizen is told), or refused (the
         amount becomes refundable again). None of both: still to be asked again."""
         refund = await self.session.get(PaymentRefund, refund_id)
         assert refund is not None
         if refund.status != "requested":
             return refund
-        intent = await self.session.get(PaymentIntent, refund.intent_id) if refund.intent_id else None
+        intent = (
+            await self.session.get(PaymentIntent, refund.intent_id) if refund.intent_id else None
+        )
         txn = await self.session.get(BankTransaction, refund.txn_id)
         if refunded_at is not None:
             refund.status, refund.done_at = "succeeded", refunded_at
@@ -576,7 +596,12 @@ class Payments:
                 txn.resolution = "refunded"
             if intent is not None:
                 record_event(
-                    self.session, intent, "refunded", intent.status, self.now, SYSTEM,
+                    self.session,
+                    intent,
+                    "refunded",
+                    intent.status,
+                    self.now,
+                    SYSTEM,
                     {"refund_id": refund.id, "amount_satang": refund.amount_satang},
                 )
                 await self._tell(intent, "refunded", paid=refund.amount_satang)

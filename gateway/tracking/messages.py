@@ -64,8 +64,7 @@ _MESSAGES: dict[str, Message] = {
         "รอชำระค่าธรรมเนียม {number}",
         "Fee to pay: {number}",
         "กรุณาชำระค่าธรรมเนียม {amount_th} บาท สำหรับคำขอ {service_th} ภายใน {due_th}",
-        "Please pay the fee of THB {amount_en} for your application for {service_en} by "
-        "{due_en}.",
+        "Please pay the fee of THB {amount_en} for your application for {service_en} by {due_en}.",
     ),
     "lapsed": Message(
         "คำขอสิ้นผลเพราะไม่ได้ชำระค่าธรรมเนียม {number}",

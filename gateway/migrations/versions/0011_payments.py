@@ -1,9 +1,10 @@
 """Pay (R-7.4): payment demands, intents (one open per demand), bank transactions,
-webhook signatures seen, refunds, e-receipts and each payment's timeline
+webhook signatures seen, refunds, e-receipts, each payment's timeline, disbursements
+(money from the state) and reconciliation runs
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-06 07:11:42.317966
+Create Date: 2026-12-06 07:15:13.598469
 """
 
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import persistence
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -47,6 +49,35 @@ def upgrade() -> None:
         batch_op.create_index('ix_bank_transactions_confirm', ['state', 'next_check_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_bank_transactions_intent_id'), ['intent_id'], unique=False)
         batch_op.create_index('ix_bank_transactions_refs', ['biller_id', 'ref1', 'ref2'], unique=False)
+
+    op.create_table('disbursements',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('agency_code', sa.String(length=32), nullable=False),
+    sa.Column('payout_id', sa.String(length=64), nullable=False),
+    sa.Column('pid_index', sa.String(length=64), nullable=False),
+    sa.Column('pid_enc', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('title_th', sa.String(length=300), nullable=False),
+    sa.Column('title_en', sa.String(length=300), nullable=False),
+    sa.Column('period', sa.String(length=20), nullable=True),
+    sa.Column('amount_satang', sa.BigInteger(), nullable=False),
+    sa.Column('pay_on', sa.Date(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.Column('account_masked', sa.String(length=40), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('created_at', persistence.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', persistence.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', persistence.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disbursements')),
+    sa.UniqueConstraint('agency_code', 'payout_id', name='uq_disbursements_payout')
+    )
+    with op.batch_alter_table('disbursements', schema=None) as batch_op:
+        batch_op.create_index('ix_disbursements_due', ['status', 'pay_on'], unique=False)
+        batch_op.create_index('ix_disbursements_pid', ['pid_index', 'pay_on'], unique=False)
 
     op.create_table('payment_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -87,6 +118,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payment_webhook_signatures', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_webhook_signatures_received_at'), ['received_at'], unique=False)
+
+    op.create_table('reconciliation_runs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('psp', sa.String(length=16), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('lines', sa.Integer(), nullable=False),
+    sa.Column('exceptions', sa.Integer(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('started_at', persistence.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', persistence.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_runs'))
+    )
+    with op.batch_alter_table('reconciliation_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliation_runs_day'), ['day'], unique=False)
 
     op.create_table('payment_receipts',
     sa.Column('number', sa.String(length=40), nullable=False),
@@ -187,6 +233,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_payment_receipts_citizen_id'))
 
     op.drop_table('payment_receipts')
+    with op.batch_alter_table('reconciliation_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliation_runs_day'))
+
+    op.drop_table('reconciliation_runs')
     with op.batch_alter_table('payment_webhook_signatures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_webhook_signatures_received_at'))
 
@@ -200,6 +250,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_payment_events_intent_id'))
 
     op.drop_table('payment_events')
+    with op.batch_alter_table('disbursements', schema=None) as batch_op:
+        batch_op.drop_index('ix_disbursements_pid')
+        batch_op.drop_index('ix_disbursements_due')
+
+    op.drop_table('disbursements')
     with op.batch_alter_table('bank_transactions', schema=None) as batch_op:
         batch_op.drop_index('ix_bank_transactions_refs')
         batch_op.drop_index(batch_op.f('ix_bank_transactions_intent_id'))
