@@ -320,8 +320,10 @@ async def forget_citizens(session: Any) -> None:
     from gateway.idempotency import IdempotencyRecord
     from gateway.tracking.models import TABLES as TRACKING_TABLES
     from identity.verification.models import AttemptCounter, Citizen, IdentityVerification
+    from payments.models import TABLES as PAYMENT_TABLES
 
     for table in (
+        *reversed(PAYMENT_TABLES),
         *reversed(FORWARDING_TABLES),
         *reversed(TRACKING_TABLES),
         *reversed(APPLICATION_TABLES),
