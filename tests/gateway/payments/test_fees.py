@@ -161,9 +161,7 @@ async def test_nothing_to_pay_and_nobody_elses_payment(stack: Stack) -> None:
 
     await act(stack, await agency_headers(stack, "DLT"), application["id"], "accept")
     await act(stack, await agency_headers(stack, "DLT"), application["id"], "request_payment")
-    paid = await stack.gateway.post(
-        f"/v1/applications/{application['id']}/payments", headers=owner
-    )
+    paid = await stack.gateway.post(f"/v1/applications/{application['id']}/payments", headers=owner)
     other = bearer(await login(stack, person=NATTHIDA))
     for path in (
         f"/v1/payments/{paid.json()['id']}",
@@ -210,9 +208,7 @@ async def test_an_unpaid_fee_lapses_and_the_application_does_not_wait_for_ever(
     ).json()
     assert stack.app is not None
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=15)
-    r = await stack.gateway.post(
-        "/v1/admin/clock", json={"set": later.isoformat()}, headers=ADMIN
-    )
+    r = await stack.gateway.post("/v1/admin/clock", json={"set": later.isoformat()}, headers=ADMIN)
     assert r.status_code == 200, r.text
     counts = await run_once(
         stack.app.state.runtime,
@@ -246,4 +242,4 @@ async def test_a_withdrawn_application_ends_its_open_payment(stack: Stack) -> No
     assert r.status_code == 200, r.text
     after = await stack.gateway.get(f"/v1/payments/{payment['id']}", headers=headers)
     assert after.json()["status"] == "cancelled"
-    assert DLT_RENEWAL == application["service_id"]
+    assert application["service_id"] == DLT_RENEWAL
