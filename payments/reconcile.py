@@ -723,8 +723,9 @@ class _Payments:
             if named is None or named.biller_id != line.biller_id or named.reference != line.ref1:
                 return None
             return named
-        # A counter payment may carry Ref1 only: several intents can share it (a new one after
-        # one expired), so prefer one still open, then one of the amount paid, then the newest.
+        # A counter payment may carry Ref1 only, and several intents can share it (a new one
+        # after one expired): take one still open of the amount paid, else any of that amount
+        # (an old bill paid late), else one still open, else the newest.
         candidates = self._reference_index().get((line.biller_id, line.ref1))
         if not candidates:
             return None
@@ -738,7 +739,7 @@ class _Payments:
                 and intent.payment_id not in self.taken
             )
             same_amount = intent.amount_satang == line.amount_satang
-            return (still_open, same_amount, intent.created_at, intent.payment_id)
+            return (same_amount, still_open, intent.created_at, intent.payment_id)
 
         return max(candidates, key=preference)
 

@@ -120,6 +120,9 @@ def test_a_credited_payment_of_a_succeeded_intent_is_matched() -> None:
     assert only(report) is Category.MATCHED
     assert report.exceptions == ()
     assert report.totals[Category.MATCHED].amount_satang == 50_500
+    # A counter payment the gateway credited (an earlier reconciliation) carries no Ref2.
+    counter = line("T1", ref2=None, channel="post_office")
+    assert only(reconcile(DAY, [counter], books)) is Category.MATCHED
 
 
 def test_a_counter_payment_the_gateway_never_heard_of_is_unconfirmed_and_names_its_intent() -> None:
@@ -212,16 +215,23 @@ def test_a_payment_whose_refs_name_no_intent_is_unknown() -> None:
     assert only(reconcile(DAY, other, [intent()])) is Category.UNKNOWN
 
 
-def test_a_counter_payment_with_ref1_only_finds_the_open_intent_of_its_amount() -> None:
-    # The first intent of the application expired; two are open, of different amounts.
+def test_a_counter_payment_with_ref1_only_finds_its_intent_by_amount() -> None:
+    # One application, three intents: the first expired, two are open with other amounts.
     books = [
         intent("PI1", amount=10_000, status=IntentStatus.EXPIRED, expires_at=at(1)),
         intent("PI2", amount=10_000, created_at=at(1, 30)),
         intent("PI3", amount=20_000, created_at=at(1, 45)),
     ]
-    report = reconcile(DAY, [line("T1", ref2=None, amount=10_000, channel="branch")], books)
-    (outcome,) = report.exceptions
-    assert (outcome.category, outcome.record_id) == (Category.UNCONFIRMED, "PI2")
+
+    def found(amount: int, books: list[Intent]) -> tuple[Category, str | None]:
+        report = reconcile(DAY, [line("T1", None, amount, at(2), channel="branch")], books)
+        (outcome,) = report.outcomes
+        return outcome.category, outcome.record_id
+
+    assert found(10_000, books) == (Category.UNCONFIRMED, "PI2")  # open, of the amount paid
+    assert found(20_000, books) == (Category.UNCONFIRMED, "PI3")
+    assert found(15_000, books) == (Category.UNDERPAID, "PI3")  # no amount agrees: the newest open
+    assert found(10_000, [books[0], books[2]]) == (Category.LATE, "PI1")  # an old bill paid late
 
 
 def test_a_credit_of_the_day_the_statement_lacks_is_missing() -> None:
@@ -474,7 +484,11 @@ def test_the_markdown_report_shows_totals_then_the_exceptions() -> None:
         ),
         intent("PI2", ref1="APP2", amount=5),
     ]
-    lines = [line("T1", amount=123_456), line("T2", "PI2", 4, ref1="APP2"), line("T3", "A|B")]
+    lines = [
+        line("T1", amount=123_456),
+        line("T2", "PI2", 4, ref1="APP2"),
+        line("T3", "A|B", when=at(1)),  # earlier, yet its class comes later in the table
+    ]
     markdown = reconcile(DAY, lines, books).to_markdown()
     assert markdown.startswith("# Reconciliation of 2026-12-06")
     assert "| payment | 3 | 1,739.60 THB |" in markdown
