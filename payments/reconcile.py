@@ -25,11 +25,13 @@ Classes (`Category`), each a stable code:
 - payment lines, matched to an intent by (biller_id, ref1, ref2), then amount:
   `matched` (a succeeded intent the gateway credited with this transaction, same amount),
   `unconfirmed` (an intent the gateway has not credited, paid in time with the right amount:
-  a counter payment, which sends no webhook, or a dropped webhook; the caller credits it now),
+  a counter payment, which sends no webhook, or a dropped webhook; the caller credits it now;
+  "in time" is paid_at <= expires_at, even if the gateway has since marked the intent expired),
   `underpaid`, `overpaid` (the amount differs from the intent's), `duplicate` (the intent was
   already paid by another transaction), `late` (paid after the intent expired, or to a
   cancelled or failed intent), `unknown` (no intent with these refs), `mismatch` (the
-  gateway credited this transaction with other refs or another amount than the bank's);
+  gateway credited this transaction with other refs or another amount than the bank's, or
+  to an intent it has not marked succeeded);
   `missing`: the gateway credited an intent with a transaction paid that day that the
   statement does not list.
 - refund lines, matched by refund_id (ref2): `refund_matched`, `refund_unknown`,
@@ -40,6 +42,8 @@ Classes (`Category`), each a stable code:
 - `repeated`: the statement lists a line id, or a payment's transaction, a second time;
   `malformed`: a line the parser could not read (see `ParseFinding`).
 
+A payment line without Ref2 (a counter) goes to the intent of its biller and Ref1 whose amount
+it paid, preferring one still open; else to the newest one still open; else the newest.
 When two lines compete for one intent, the earliest by (paid_at, txn_id) counts and the other
 is the `duplicate`: the order of lines in the file never changes a classification.
 """
