@@ -209,7 +209,7 @@ def urls(host: str, port: int, agencies_port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8100, show_default=True, type=int)
 def agencies(host: str, port: int) -> None:
-    """Run the mock agencies (and, later, the mock bank) as one ASGI app."""
+    """Run the mock agencies and the mock bank as one ASGI app."""
     import uvicorn
 
     # By import string: the gateway never imports the mock agencies' code.

@@ -4,6 +4,8 @@
 /faults, /faults/{code} the shared fault knobs (GET, PUT; DELETE /faults resets all)
 /{code}/                that agency's landing: who it is, links to its pages (landing.py)
 /{code}/...             that agency's own API, wrapped by its fault knobs
+/bank/...               the mock bank / PSP (mockbank): the citizens' bank app, counter
+                        payments, the PSP API, webhooks to the gateway (docs/mock-bank.md)
 /device/...             the simulated phone: face scans with liveness, the citizens' ID cards
                         (not an agency: no fault knobs)
 """
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator, Mapping
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp
 
+from mock_agencies import bank
 from mock_agencies.bma import app as bma
 from mock_agencies.deferred import Deferred
 from mock_agencies.device import app as device
@@ -36,6 +39,9 @@ AGENCIES: dict[str, ASGIApp] = {
     "RD": Deferred(rd.create_default_app),  # revenue: income tax e-filing, refunds (API)
     "BMA": Deferred(bma.create_default_app),  # Bangkok: own web e-service (Web Integration)
     "DOP": Deferred(dop.create_default_app),  # older persons: officers' back office (platform)
+    # Not an agency but served like one, with the same fault knobs ("bank down" is
+    # PUT /faults/BANK); no connector and no entry in the agencies' credentials file.
+    "BANK": Deferred(bank.create_default_app),  # the mock bank / PSP (payments, transfers)
 }
 
 
