@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 #: Thailand keeps UTC+7 all year (no daylight saving since 1920): a fixed offset is exact.
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 OPENING_BALANCE_SATANG = 5_000_000  # 50,000.00 THB in every new account
+#: This process's mark in transaction ids: the mock keeps its ledger in memory, so after a
+#: restart its daily sequence starts again; the mark keeps a new transaction's id from being
+#: one the gateway already holds.
+RUN = secrets.token_hex(2).upper()
 MAX_DAY_SEQUENCE = 999_999  # transaction ids carry a 6-digit sequence per Bangkok day
 #: Share of the synthetic population with no PromptPay link, in percent (FACTS.md: most are
 #: linked, some are not; the share is this project's convention).
@@ -265,7 +270,7 @@ class Ledger:
         day.line_seq += 1
         txn = Transaction(
             f"L{day.stamp}{day.line_seq:07d}",
-            f"MB{day.stamp}{day.txn_seq:06d}",
+            f"MB{day.stamp}{RUN}{day.txn_seq:06d}",
             "payment",
             at,
             channel,
@@ -368,7 +373,7 @@ class Ledger:
             txn.channel,
             txn.biller_id,
             txn.ref1,
-            txn.ref2,
+            refund_id,  # ref2: the gateway's refund id, for its reconciliation
             amount_satang,
         )
         txn.refunded_satang += amount_satang
@@ -405,13 +410,13 @@ class Ledger:
         day.append(
             Line(
                 f"L{day.stamp}{day.line_seq:07d}",
-                f"MB{day.stamp}{day.txn_seq:06d}",
+                f"MB{day.stamp}{RUN}{day.txn_seq:06d}",
                 "credit" if credited else "return",
                 at,
                 TRANSFER_CHANNEL,
                 "",
-                transfer_id,
-                payer,
+                payer,  # ref1: who paid (never the citizen's national ID)
+                transfer_id,  # ref2: the gateway's transfer id, for its reconciliation
                 amount_satang,
             )
         )
@@ -487,7 +492,7 @@ class Ledger:
             line_seq += 1
             txn = Transaction(
                 f"L{stamp}{line_seq:07d}",
-                f"MB{stamp}{txn_seq:06d}",
+                f"MB{stamp}{RUN}{txn_seq:06d}",
                 "payment",
                 dt.datetime.fromtimestamp(start + int(index * step), dt.UTC),
                 channel,
@@ -499,7 +504,7 @@ class Ledger:
             transactions[txn.txn_id] = txn
             by_refs.setdefault((biller_id, ref1), []).append(txn)
             lines.append(txn)
-        first_txn = f"MB{stamp}{day.txn_seq + 1:06d}" if total else None
+        first_txn = f"MB{stamp}{RUN}{day.txn_seq + 1:06d}" if total else None
         day.txn_seq, day.line_seq = txn_seq, line_seq
         return {
             "date": date.isoformat(),
@@ -508,6 +513,6 @@ class Ledger:
             "unknown": unknown,
             "counter": counter,
             "first_txn_id": first_txn,
-            "last_txn_id": f"MB{stamp}{txn_seq:06d}" if total else None,
+            "last_txn_id": f"MB{stamp}{RUN}{txn_seq:06d}" if total else None,
             "lines_in_day": len(lines),
         }

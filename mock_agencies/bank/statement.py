@@ -5,7 +5,7 @@
 One line per movement, ordered by time: `payment` (any channel; counter payments only ever
 reach the biller this way), `refund` (the money back, a positive amount), `credit` (a PromptPay
 transfer credited) and `return` (one returned for want of a link; both with an empty biller_id,
-the gateway's transfer_id as ref1 and the paying agency as ref2, channel `promptpay`).
+the paying agency as ref1 and the gateway's transfer_id as ref2, channel `promptpay`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from bank_support import (
     with_crc,
 )
 
-from mock_agencies.bank.ledger import OPENING_BALANCE_SATANG
+from mock_agencies.bank.ledger import OPENING_BALANCE_SATANG, RUN
 
 PROMPTPAY_QR = "00020101021229370016A0000006770101110113006681222333353037645802TH540530.0063043CAD"
 
@@ -58,7 +58,7 @@ async def test_paying_a_qr_debits_the_account_and_records_the_payment() -> None:
         account_no = (await bank.client.get(f"/bank/app/accounts/{SOMCHAI}")).json()["account_no"]
 
     assert txn == {
-        "txn_id": "MB20261206000001",  # Bangkok date, then the day's sequence
+        "txn_id": f"MB20261206{RUN}000001",  # Bangkok date, the process, the day's sequence
         "kind": "payment",
         "status": "succeeded",
         "biller_id": BILLER,

@@ -8,6 +8,7 @@ import datetime as dt
 
 from bank_support import BILLER, OTHER_BILLER, SOMCHAI, assert_error, bill_qr, serving
 
+from mock_agencies.bank.ledger import RUN
 from mock_agencies.bank.statement import HEADER
 
 #: 23:59:59 on 5 December 2026 in Bangkok (16:59:59 UTC): one second before the day changes.
@@ -24,7 +25,7 @@ async def test_a_day_is_the_bangkok_calendar_day() -> None:
         fourth = await bank.statement("2026-12-04")
 
     assert late["txn_id"].startswith("MB20261205")
-    assert early["txn_id"] == "MB20261206000001"  # a new day, a new sequence
+    assert early["txn_id"] == f"MB20261206{RUN}000001"  # a new day, a new sequence
     assert early["paid_at"] == "2026-12-05T17:00:00Z"
     assert [line["txn_id"] for line in fifth] == [late["txn_id"]]
     assert [line["txn_id"] for line in sixth] == [early["txn_id"]]
@@ -67,16 +68,16 @@ async def test_the_statement_lists_every_movement_of_the_day_in_order() -> None:
         {**payment, "txn_id": counter["txn_id"], "paid_at": "2026-12-06T03:01:00Z",
          "channel": "branch", "ref1": "APP2569000311", "ref2": "", "amount_satang": "12000"},
         {"kind": "refund", "txn_id": mobile["txn_id"], "paid_at": "2026-12-06T03:02:00Z",
-         "channel": "mobile", "biller_id": BILLER, "ref1": "APP2569000310", "ref2": "7",
+         "channel": "mobile", "biller_id": BILLER, "ref1": "APP2569000310", "ref2": "RF-9",
          "amount_satang": "500"},
     ]  # fmt: skip
     credit, returned, last = rows[3:]
     assert {k: credit[k] for k in ("kind", "paid_at", "channel", "biller_id", "ref1", "ref2",
                                    "amount_satang")} == {
         "kind": "credit", "paid_at": "2026-12-06T03:03:00Z", "channel": "promptpay",
-        "biller_id": "", "ref1": "TR-9", "ref2": "DOP", "amount_satang": "60000",
+        "biller_id": "", "ref1": "DOP", "ref2": "TR-9", "amount_satang": "60000",
     }  # fmt: skip
-    assert (returned["kind"], returned["ref1"]) == ("return", "TR-10")
+    assert (returned["kind"], returned["ref2"]) == ("return", "TR-10")
     assert last["txn_id"] == other["txn_id"]
     assert len({line["line_id"] for line in lines}) == len(lines)  # every line its own id
     assert [line["txn_id"] for line in only_ours] == [
@@ -120,8 +121,8 @@ async def test_a_generated_day_joins_the_statement_in_time_order_without_webhook
         "payments": 2000,
         "unknown": 300,
         "counter": 200,
-        "first_txn_id": "MB20261206000002",
-        "last_txn_id": "MB20261206002501",
+        "first_txn_id": f"MB20261206{RUN}000002",
+        "last_txn_id": f"MB20261206{RUN}002501",
         "lines_in_day": 2501,
     }
     assert len(lines) == 2501
