@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,7 +29,10 @@ from gateway.db import create_engine, session_factory
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app
 from gateway.migrations import alembic_config
+from gateway.payments.runtime import bank_credentials
 from mock_agencies.app import create_app as create_host
+from mock_agencies.bank import app as bank
+from mock_agencies.bank.credentials import BankCredentials as MockBankCredentials
 from mock_agencies.bma import app as bma
 from mock_agencies.bma.portal import AgencyCredentials as MockCredentials
 from mock_agencies.casework.callbacks import LateTransport
@@ -69,6 +73,7 @@ def settings(var_dir: Path) -> Settings:
         dopa_url="http://agencies.test/dopa",
         agencies_url="http://agencies.test",
         agency_credentials_file=var_dir / "mock-agencies" / "agency-credentials.json",
+        bank_credentials_file=var_dir / "mock-agencies" / "bank-credentials.json",
         # Tests forward on purpose (Forwarder.run_once), so outcomes do not depend on timing.
         embedded_worker=False,
         log_json=False,
@@ -149,13 +154,20 @@ async def stack(seeded: Settings) -> AsyncIterator[Stack]:
 
     key = seeded.dopa_consumer_key or ""
     secret = seeded.dopa_consumer_secret.get_secret_value() if seeded.dopa_consumer_secret else ""
+    to_gateway = LateTransport()
+    clock = GatewayTime()
     host = create_host(
-        {"DOPA": dopa.create_app(POPULATION, consumers={key: secret})},
+        {
+            "DOPA": dopa.create_app(POPULATION, consumers={key: secret}),
+            "BANK": mock_bank(seeded, to_gateway, clock),
+        },
         seed=3,
         device_app=device.create_app(POPULATION, 17),
     )
     to_agencies = httpx.ASGITransport(app=host)
     app = create_app(seeded, agencies_transport=to_agencies)
+    to_gateway.target = httpx.ASGITransport(app=app)
+    clock.of = app
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -164,6 +176,36 @@ async def stack(seeded: Settings) -> AsyncIterator[Stack]:
         httpx.AsyncClient(transport=to_agencies, base_url="http://agencies.test") as agencies,
     ):
         yield Stack(gateway, agencies, app)
+
+
+class GatewayTime:
+    """The mock bank's clock in tests: the gateway's (simulated) time, so that a payment made
+    "after expiry" is after expiry for both."""
+
+    def __init__(self) -> None:
+        self.of: FastAPI | None = None
+
+    def __call__(self) -> float:
+        if self.of is None:
+            return time.time()
+        return float(self.of.state.runtime.clock.now().timestamp())
+
+
+def mock_bank(settings: Settings, to_gateway: httpx.AsyncBaseTransport, clock: GatewayTime) -> FastAPI:
+    """The mock bank, sharing the gateway's bank credentials, its webhooks going to the gateway
+    in-process."""
+    keys = bank_credentials(settings)
+    app: FastAPI = bank.create_app(
+        clock=clock,
+        credentials=MockBankCredentials(
+            api_key=keys.api_key,
+            webhook_secret=keys.webhook_secret,
+            webhook_key_id=keys.webhook_key_id,
+        ),
+        webhook_url=f"{GATEWAY}/v1/payments/webhooks/mockbank",
+        webhook_transport=to_gateway,
+    )
+    return app
 
 
 # -- the whole portal: gateway + every mock agency, real HTTP both ways in-process -------------
@@ -181,6 +223,7 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
 
     credentials = load_agency_credentials(seeded)
     to_gateway = LateTransport()
+    clock = GatewayTime()
 
     def casework(module: object, code: str) -> FastAPI:
         entry = credentials[code]
@@ -211,11 +254,13 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
         "RD": casework(rd, "RD"),
         "BMA": portal_client(bma, "BMA"),
         "DOP": portal_client(dop, "DOP"),
+        "BANK": mock_bank(seeded, to_gateway, clock),
     }
     host = create_host(agencies, seed=3, device_app=device.create_app(POPULATION, 17))
     to_agencies = httpx.ASGITransport(app=host)
     gateway = create_app(seeded, agencies_transport=to_agencies)
     to_gateway.target = httpx.ASGITransport(app=gateway)
+    clock.of = gateway
     async with (
         gateway.router.lifespan_context(gateway),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url=GATEWAY) as client,
