@@ -310,10 +310,12 @@ class Casework:
         decision = decision or StaffDecision()
         case = self.case_for(ref)
         if not case.allows(action):
-            state = "approved and waiting for its fee" if case.approved_awaiting_fee else None
-            raise InvalidTransition(
-                f"cannot {action.value} a case that is {state or case.status.value}"
-            )
+            state = case.status.value
+            if case.approved_awaiting_fee:
+                state = "approved and waiting for its fee"
+            elif case.paid and action is StaffAction.REQUEST_PAYMENT:
+                state = "paid already"
+            raise InvalidTransition(f"cannot {action.value} a case that is {state}")
         status, data = RESULT[action], {}
         if action is StaffAction.REQUEST_INFO:
             data = {"reason": decision.reason, "items": decision.item_list()}

@@ -165,8 +165,11 @@ class Case:
 
     def allows(self, action: StaffAction) -> bool:
         """Whether staff may take `action` now. A case approved and waiting for its fee is
-        decided: only rejecting it (or the citizen's payment, or withdrawal) moves it."""
+        decided: only rejecting it (or the citizen's payment, or withdrawal) moves it. Fees
+        are paid once: a paid case is not asked to pay again."""
         if action is StaffAction.APPROVE and self.approved_awaiting_fee:
+            return False
+        if action is StaffAction.REQUEST_PAYMENT and self.paid:
             return False
         return self.status in ALLOWED_FROM[action]
 

@@ -312,6 +312,10 @@ async def test_a_fee_the_staff_asked_for_sends_the_case_back_in_review_once_paid
     case = await agency.case(ref)
     assert case["events"][-1]["data"]["payment"]["amount_satang"] == 50500
     assert case["document_id"] is None  # the officer decides next
+    assert_error(await agency.staff(ref, "request-payment"), 409, "invalid_transition")  # paid
+    assert (
+        f"applications/{ref}/request-payment" not in (await agency.client.get("/dlt/staff/")).text
+    )
     approved = (await agency.staff(ref, "approve")).json()
     assert (approved["status"], approved["seq"]) == ("approved", 5)  # paid: issued at once
     assert approved["document_id"]
