@@ -5,6 +5,7 @@ shared back-end convention: the government data-exchange credentials, then cases
     POST {base}/api/v1/applications                            Idempotency-Key, the submission
     GET  {base}/api/v1/applications/{agency_ref}               status and events
     POST {base}/api/v1/applications/{agency_ref}/information   Idempotency-Key, the answer
+    POST {base}/api/v1/applications/{agency_ref}/payments      Idempotency-Key, the payment
     POST {base}/api/v1/applications/{agency_ref}/cancel
     GET  {base}/api/v1/documents/{document_id}                 the issued PDF
     GET  {base}/api/v1/health
@@ -21,6 +22,7 @@ How answers map onto `connectors.errors`:
     other 4xx with {"error", "message"}     AgencyRejected(code=error)
     401 after a fresh token, 403            AgencyMisconfigured
     4xx without an error code, 3xx          AgencyMisconfigured (most likely a wrong base_url)
+    409 already_paid naming our own key     the payment on record is this one: done (idempotent)
     valid JSON lacking documented fields    AgencyMisconfigured (the contract is broken)
     429, 5xx, connect/read errors, timeouts AgencyUnavailable (Retry-After kept as retry_after)
     a body that is not JSON at all          AgencyUnavailable (a garbled reply is transient;
@@ -44,6 +46,7 @@ from connectors.base import (
     Fee,
     Health,
     InformationAnswer,
+    PaymentNotice,
     StatusReport,
     Submission,
     SubmitResult,
@@ -63,7 +66,8 @@ _STATUSES = frozenset(AgencyStatus)
 
 
 class CaseworkConnector:
-    """`Connector`, `Cancels` and `IssuesDocuments` for an agency that speaks Case API v1.
+    """`Connector`, `Cancels`, `ReceivesInformation`, `ReceivesPayments` and `IssuesDocuments`
+    for an agency that speaks Case API v1.
 
     One `httpx.AsyncClient` per connector; `transport` replaces the network (tests pass
     `httpx.ASGITransport(app)` or `httpx.MockTransport(handler)`). `clock` stamps a
@@ -178,6 +182,27 @@ class CaseworkConnector:
             data={},
         )
 
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        response = await self._call(
+            "POST",
+            f"{API}/applications/{_segment(agency_ref)}/payments",
+            json=_payment_body(notice),
+            headers={"Idempotency-Key": notice.idempotency_key},
+            passthrough=frozenset({409}),
+        )
+        if response.status_code == 409:
+            code, _, body = _error(response)
+            # Our own payment already on record (the agency forgot our key's answer, or
+            # answers a repeat this way): what we came to do is done.
+            if code == "already_paid" and body.get("idempotency_key") == notice.idempotency_key:
+                return
+            self._raise_for(response)
+        if response.status_code not in (200, 201):  # 201 recorded, 200 the same key again
+            raise self._misconfigured(f"payment answered {response.status_code}")
+        answer = _Reader(self.agency_code, "payment answer", self._object(response))
+        answer.text("agency_ref")
+        answer.status("status")  # what the agency did next comes as the case's next event
+
     async def _event_time(self, agency_ref: str, seq: int) -> dt.datetime | None:
         """The agency's time of event `seq`; None when the agency cannot tell us now (the
         cancellation happened regardless: this must not turn it into an error)."""
@@ -215,8 +240,11 @@ class CaseworkConnector:
 
     # -- the exchange itself ----------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """The call with the current token; on a 401, validate again and retry once."""
+    async def _call(
+        self, method: str, path: str, *, passthrough: frozenset[int] = frozenset(), **kwargs: Any
+    ) -> httpx.Response:
+        """The call with the current token; on a 401, validate again and retry once. An
+        answer whose status is in `passthrough` is the caller's to read, not raised."""
         extra_headers: dict[str, str] = kwargs.pop("headers", None) or {}
         token: str | None = None
         for _ in range(2):
@@ -224,7 +252,8 @@ class CaseworkConnector:
             headers = {**extra_headers, "Consumer-Key": self.config.consumer_key, "Token": token}
             response = await self._send(method, path, headers=headers, **kwargs)
             if response.status_code != 401:
-                self._raise_for(response)
+                if response.status_code not in passthrough:
+                    self._raise_for(response)
                 return response
         raise self._misconfigured(
             f"a freshly validated token was refused ({_error(response)[0] or 401})"
@@ -320,6 +349,19 @@ def _submission_body(submission: Submission) -> dict[str, Any]:
         "arrived_at": submission.arrived_at.isoformat(),
         "deemed_received_at": deemed.isoformat() if deemed is not None else None,
         "callback_url": submission.callback_url,
+    }
+
+
+def _payment_body(notice: PaymentNotice) -> dict[str, Any]:
+    return {
+        "idempotency_key": notice.idempotency_key,
+        "reference": notice.reference,
+        "payment_id": notice.payment_id,
+        "receipt_number": notice.receipt_number,
+        "amount_satang": notice.amount_satang,
+        "fees": [asdict(fee) for fee in notice.fees],
+        "paid_at": notice.paid_at.isoformat(),
+        "channel": notice.channel,
     }
 
 

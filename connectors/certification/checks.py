@@ -13,6 +13,13 @@ function of a `Subject` returning what it saw (a pass) or raising why not.
                             a back office whose staff ask): the case back `in_review` with a
                             later seq; the same key again gives the same event and no second
                             answer; an answer the case is not waiting for → AgencyRejected
+    payment                 tell the agency the citizen paid the fee (only if it implements
+                            ReceivesPayments, given a back office whose staff ask for the fee
+                            and a sample filing that owes one): a payment of the wrong amount
+                            → AgencyRejected, nothing recorded; the fee paid moves the case on
+                            from `awaiting_payment` with a later seq; the same notice again
+                            raises nothing and records nothing; another payment for the paid
+                            case → AgencyRejected
     once-only               give the once-only record the sample names (only if it implements
                             ProvidesOnceOnlyData; R-12.1)
     once-only-unknown-kind  refuse a kind it does not offer with AgencyMisconfigured
@@ -40,7 +47,7 @@ import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -55,9 +62,12 @@ from connectors.base import (
     Connector,
     Health,
     InformationAnswer,
+    PaymentNotice,
     ProvidesOnceOnlyData,
     ReceivesInformation,
+    ReceivesPayments,
     StatusReport,
+    SubmitResult,
 )
 from connectors.certification.hooks import BackOffice, HookFailed
 from connectors.certification.results import Certification, CheckResult, Outcome
@@ -367,13 +377,11 @@ async def _answered_again(
     return again
 
 
-async def _refused_answer(
-    subject: Subject, connector: ReceivesInformation, report: StatusReport, what: str
-) -> AgencyRejected:
-    """The refusal of an answer the case is not waiting for (AgencyRejected, shown to the
-    citizen); AgencyUnavailable while the agency is up is a failure: it would be retried."""
+async def _refusal(subject: Subject, call: Awaitable[object], what: str) -> AgencyRejected:
+    """The refusal `call` must end in (AgencyRejected, shown to the citizen); AgencyUnavailable
+    while the agency is up is a failure: the gateway would retry it forever."""
     try:
-        unexpected = await connector.provide_info(report.agency_ref, _information_answer("late"))
+        unexpected = await call
     except AgencyRejected as exc:
         return exc
     except AgencyUnavailable as exc:
@@ -390,6 +398,14 @@ async def _refused_answer(
             f"{what} raised {type(exc).__name__} ({exc.message}); expected AgencyRejected"
         ) from exc
     raise CheckFailed(f"{what} answered {_short(unexpected)}; expected AgencyRejected")
+
+
+async def _refused_answer(
+    subject: Subject, connector: ReceivesInformation, report: StatusReport, what: str
+) -> AgencyRejected:
+    """The refusal of an answer the case is not waiting for."""
+    late = connector.provide_info(report.agency_ref, _information_answer("late"))
+    return await _refusal(subject, late, what)
 
 
 @_check("provide-info", "passes on the answer to a request for information, once per key")
@@ -436,6 +452,140 @@ async def check_provide_info(subject: Subject) -> str:
         f"{ref}: information asked (seq {asked.seq}); the answer → {first.status.value} "
         f"seq {first.seq}; the same key again → seq {again.seq}, no new event; an answer while "
         f"{state} → AgencyRejected ({code}{refused.message})"
+    )
+
+
+def _payment_notice(
+    filed: SubmitResult, reference: str, label: str, *, extra_satang: int = 0
+) -> PaymentNotice:
+    """A fresh payment (a new idempotency key) of the case's fees, `extra_satang` more on the
+    last one; `reference` is the application number."""
+    token = secrets.token_hex(8)
+    fees = list(filed.fees)
+    fees[-1] = replace(fees[-1], amount_satang=fees[-1].amount_satang + extra_satang)
+    return PaymentNotice(
+        idempotency_key=f"certify-{label}-{token}:payment",
+        reference=reference,
+        payment_id=f"CERT{token.upper()}",
+        receipt_number=f"CERT-{token[:10].upper()}",
+        amount_satang=sum(fee.amount_satang for fee in fees),
+        fees=tuple(fees),
+        paid_at=dt.datetime.now(dt.UTC),
+        channel="mobile",
+    )
+
+
+async def _case_awaiting_payment(
+    subject: Subject, back_office: BackOffice
+) -> tuple[SubmitResult, str, StatusReport]:
+    """A fresh case that owes a fee, which the agency's staff accepted and asked to pay: (the
+    filing's answer, its application number, its status)."""
+    filing = subject.sample.submission(subject.agency_code, label="certify-pay")
+    filed = await subject.connector.submit(filing)
+    if sum(fee.amount_satang for fee in filed.fees) <= 0:
+        raise CheckSkipped(
+            f"the sample's filing ({subject.sample.service_id}) owes no fee, so there is nothing "
+            "to pay: certify with a sample of a service that charges one to check payments"
+        )
+    ref = filed.agency_ref
+    await back_office.accept(ref)
+    await back_office.request_payment(ref)
+    asked = await subject.connector.status(ref)
+    if asked.status is not AgencyStatus.AWAITING_PAYMENT:
+        raise CheckFailed(
+            f"after the agency's staff asked for the fee, status({ref!r}) reports "
+            f"{asked.status.value!r} (events {_events(asked)}); expected 'awaiting_payment'"
+        )
+    return filed, filing.application_number, asked
+
+
+async def _paid(connector: ReceivesPayments, ref: str, notice: PaymentNotice) -> None:
+    """The fee paid in full, which the agency must take."""
+    try:
+        await connector.payment_received(ref, notice)
+    except AgencyRejected as exc:
+        code = f"{exc.code}: " if exc.code else ""
+        raise CheckFailed(
+            f"the fee paid in full ({notice.amount_satang} satang) for {ref}, which awaits "
+            f"payment, was refused: AgencyRejected ({code}{exc.message})"
+        ) from exc
+
+
+async def _paid_again(connector: ReceivesPayments, ref: str, notice: PaymentNotice) -> None:
+    """The same notice again (the gateway repeats a call whose answer it lost): no error."""
+    try:
+        await connector.payment_received(ref, notice)
+    except AgencyUnavailable:
+        raise  # proves nothing: the check errs
+    except ConnectorError as exc:
+        raise CheckFailed(
+            f"the same payment (idempotency key {notice.idempotency_key!r}) sent again raised "
+            f"{type(exc).__name__} ({exc.message}); expected no error: the gateway repeats a "
+            "call whose answer it lost, and the agency must record the payment once"
+        ) from exc
+
+
+@_check("payment", "hears that the citizen paid the fee, once per key")
+async def check_payment(subject: Subject) -> str:
+    connector, back_office = subject.connector, subject.back_office
+    if not isinstance(connector, ReceivesPayments):
+        raise CheckSkipped(
+            "the connector does not implement ReceivesPayments (an optional capability)"
+        )
+    if back_office is None:
+        raise CheckSkipped(
+            "no back office whose staff can ask for the fee (give --staff-url, the mock "
+            "agency's root, e.g. http://127.0.0.1:8100/dlt): a payment needs a case in "
+            "awaiting_payment"
+        )
+    filed, number, asked = await _case_awaiting_payment(subject, back_office)
+    ref, due = filed.agency_ref, sum(fee.amount_satang for fee in filed.fees)
+
+    wrong = _payment_notice(filed, number, "pay-wrong", extra_satang=100)
+    what = f"a payment of {wrong.amount_satang} satang for {ref}, which owes {due},"
+    wrong_refused = await _refusal(subject, connector.payment_received(ref, wrong), what)
+    unchanged = await subject.connector.status(ref)
+    if unchanged.seq != asked.seq:
+        raise CheckFailed(
+            f"{what} was refused, yet status({ref!r}) has events {_events(unchanged)} "
+            f"(before: {_events(asked)})"
+        )
+
+    paid = _payment_notice(filed, number, "pay")
+    await _paid(connector, ref, paid)
+    moved = await subject.connector.status(ref)
+    if moved.seq <= asked.seq or moved.status is AgencyStatus.AWAITING_PAYMENT:
+        raise CheckFailed(
+            f"after the fee was paid, status({ref!r}) has events {_events(moved)}; expected "
+            f"the case to move on from awaiting_payment (seq {asked.seq}) with a later event: "
+            "the gateway learns what the agency did with the payment from it"
+        )
+    await _paid_again(connector, ref, paid)
+    repeated = await subject.connector.status(ref)
+    if repeated.seq != moved.seq or len(repeated.events) != len(moved.events):
+        raise CheckFailed(
+            f"after the same payment (idempotency key {paid.idempotency_key!r}) was sent again, "
+            f"status({ref!r}) has events {_events(repeated)} (before: {_events(moved)}): "
+            "a second payment was recorded"
+        )
+
+    other = _payment_notice(filed, number, "pay-twice")
+    what = f"another payment (a new key) for {ref}, already paid,"
+    twice_refused = await _refusal(subject, connector.payment_received(ref, other), what)
+    after = await subject.connector.status(ref)
+    if after.seq != repeated.seq:
+        raise CheckFailed(
+            f"{what} was refused, yet status({ref!r}) has events {_events(after)} "
+            f"(before: {_events(repeated)})"
+        )
+
+    def refusal(exc: AgencyRejected) -> str:
+        return f"AgencyRejected ({exc.code}: {exc.message})" if exc.code else "AgencyRejected"
+
+    return (
+        f"{ref}: the fee asked (seq {asked.seq}); {wrong.amount_satang} satang → "
+        f"{refusal(wrong_refused)}; {due} satang paid → {moved.status.value} seq {moved.seq}; "
+        f"the same payment again → no new event; another payment → {refusal(twice_refused)}"
     )
 
 

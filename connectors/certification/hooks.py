@@ -4,10 +4,11 @@
   mock agencies host's shared knobs over HTTP (`GET|PUT {faults_url}/{CODE}`, which
   `citizen-gateway agencies` serves at `{AGENCIES_URL}/faults`), and puts back what it found.
 - `BackOffice`: move a filed case on as the agency's staff would (the `status-events` check
-  then expects `in_review`; the `provide-info` check has the staff ask for information, and
-  is skipped without one). `StaffBackOffice` uses the mock agencies' staff endpoints
-  `POST {base_url}/staff/applications/{agency_ref}/{accept|request-info}` with JSON
-  `{"reason"?, "items"?}` (docs/agency-integration.md).
+  then expects `in_review`; the `provide-info` check has the staff ask for information and the
+  `payment` check for the fee, each skipped without one). `StaffBackOffice` uses the mock
+  agencies' staff endpoints
+  `POST {base_url}/staff/applications/{agency_ref}/{accept|request-info|request-payment}` with
+  JSON `{"reason"?, "items"?}` (docs/agency-integration.md).
 
 A hook that does not work raises `HookFailed`: the check that needed it errs (nothing is known
 about the connector), it does not fail.
@@ -43,6 +44,11 @@ class BackOffice(Protocol):
     ) -> None:
         """The agency's staff ask the citizen for information (`items`, each with `name_th`
         and `name_en`): the case's status becomes `needs_info`."""
+        ...
+
+    async def request_payment(self, agency_ref: str) -> None:
+        """The agency's staff ask the citizen to pay the case's fees: its status becomes
+        `awaiting_payment`."""
         ...
 
 
@@ -104,6 +110,9 @@ class StaffBackOffice:
         await self._act(
             agency_ref, "request-info", {"reason": reason, "items": [dict(i) for i in items]}
         )
+
+    async def request_payment(self, agency_ref: str) -> None:
+        await self._act(agency_ref, "request-payment")
 
     async def _act(
         self, agency_ref: str, action: str, decision: Mapping[str, Any] | None = None

@@ -24,9 +24,9 @@ The rules every method follows (the gateway relies on them; the conformance test
   `transport` so tests can route your calls to a fake agency in-process.
 * `health()` never raises: it reports.
 
-Delete the optional capabilities (`cancel`, `provide_info`, `document`, `once_only`) your agency
-does not offer:
-the gateway discovers them with `isinstance(connector, Cancels)` and so on.
+Delete the optional capabilities (`cancel`, `provide_info`, `payment_received`, `document`,
+`once_only`) your agency does not offer: the gateway discovers them with
+`isinstance(connector, Cancels)` and so on.
 
 If your agency speaks the portal's Agency Case API v1 (docs/agency-integration.md), you need not
 write any of this: subclass `connectors.api.casework.CaseworkConnector` as
@@ -44,6 +44,7 @@ from connectors.base import (
     AgencyEvent,
     Health,
     InformationAnswer,
+    PaymentNotice,
     StatusReport,
     Submission,
     SubmitResult,
@@ -54,8 +55,8 @@ _HINT = "connectors/template/connector.py: fill this in (see the module docstrin
 
 
 class TemplateConnector:
-    """Implements `Connector`, `Cancels`, `ReceivesInformation`, `IssuesDocuments` and
-    `ProvidesOnceOnlyData`.
+    """Implements `Connector`, `Cancels`, `ReceivesInformation`, `ReceivesPayments`,
+    `IssuesDocuments` and `ProvidesOnceOnlyData`.
 
     Rename it after your agency (e.g. `DltConnector`).
     """
@@ -104,6 +105,17 @@ class TemplateConnector:
         fetch from the gateway), with `answer.idempotency_key` (the same key again records
         nothing new); return the event your back end recorded (normally back in review).
         Without it, your officers read answers on the gateway's agency API instead."""
+        raise NotImplementedError(_HINT)
+
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        """TODO (optional capability `ReceivesPayments`): tell your back end the citizen paid
+        the case's fees on the portal (`notice.amount_satang`, `notice.fees`, the portal's
+        e-receipt `notice.receipt_number`), with `notice.idempotency_key`: the same key again
+        must record nothing new and is not an error. What your agency does next (issue the
+        licence of a case approved and waiting for its fee, go on reviewing) reaches the
+        gateway as the case's next status event, by callback or `status`. A payment your back
+        end refuses (not the amount due, already paid under another key, a case not waiting
+        for one) is AgencyRejected. Offer it if your fees are paid on the portal."""
         raise NotImplementedError(_HINT)
 
     async def document(self, document_id: str) -> bytes:

@@ -1,5 +1,6 @@
 """What makes one API-kind agency different from another: who it is, its offices, the services
-it handles, the fees it charges, what approving a case does, and its once-only data endpoints.
+it handles, the fees it charges and when they are paid, what approving a case does, and its
+once-only data endpoints.
 
 Each agency (mock_agencies/dlt, sso, rd) subclasses `Agency`; the casework engine does the rest.
 """
@@ -56,6 +57,11 @@ class Agency:
     offices: ClassVar[tuple[Office, ...]]
     head_office: ClassVar[str]
     services: ClassVar[frozenset[str]]
+    #: The services whose fees are paid once the case is approved, before the agency issues
+    #: (the portal's APPROVED_WAITING_PAY_FEE → PAID_FEE_CREATING_LICENSE): approving such a
+    #: case whose fees are unpaid leaves it `awaiting_payment` until the gateway reports the
+    #: payment. Any other service's fees (RD's tax due) are paid at filing.
+    fees_after_approval: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -110,9 +116,15 @@ class Agency:
         """The fees the applicant owes for this filing (empty: none). May refuse the filing."""
         return []
 
+    def check_approval(self, case: Case, now: dt.datetime) -> None:
+        """Raise NotEligible when the agency's own records forbid approving the case. Asked
+        when a case is approved before its fee is paid, so that nobody pays for a decision
+        the agency cannot carry out; `approve` must check again."""
+
     def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
         """The effect of approval (a licence, a payout, a refund) as the approved event's data.
         Raise NotEligible when the agency's own records forbid approving."""
+        self.check_approval(case, now)
         return {}
 
     def document_title(self, case: Case) -> str:

@@ -11,6 +11,14 @@ Data exchange (headers Consumer-Key + Token on everything but validate and healt
                                            → 201 {"agency_ref", "status": "in_review", "seq",
                                            "at"} (200 the same for the key again; 409
                                            invalid_transition unless the case needs info)
+    POST /api/v1/applications/{ref}/payments      Idempotency-Key, {"idempotency_key"?,
+                                           "reference", "payment_id", "receipt_number",
+                                           "amount_satang", "fees": [{"label",
+                                           "amount_satang"}], "paid_at", "channel"}
+                                           → 201 {"agency_ref", "status", "seq", "payment"}
+                                           (200 the same for the key again; 409 already_paid,
+                                           not_awaiting_payment; 422 amount_mismatch,
+                                           reference_mismatch)
     POST /api/v1/applications/{ref}/cancel → {"agency_ref", "status": "cancelled", "seq"}
     GET  /api/v1/documents/{document_id}   → application/pdf (approved cases)
     GET  /api/v1/health                    → {"status": "ok", "agency"} (no credentials)
@@ -26,7 +34,7 @@ Staff and rules (the mock's own; no credentials):
                                            post comes back to the page (303)
     GET  /staff/callbacks                  {"callbacks": [every delivery and its state]}
     GET|PUT /rules                         {"auto_accept", "auto_decide_after_seconds",
-                                           "decision"}
+                                           "decision", "collect_fees"}
     POST /staff/rules                      the page's rules form (303 back to the page)
 
 Plus each agency's own once-only data endpoints (Agency.add_routes).
@@ -259,6 +267,13 @@ def _add_exchange_routes(
         )
         return JSONResponse(answer, status)
 
+    @app.post("/api/v1/applications/{ref}/payments")
+    async def payment(ref: str, request: Request, caller: str = Depends(consumer)) -> JSONResponse:
+        status, answer = casework.pay(
+            ref, caller, request.headers.get("Idempotency-Key"), await read_capped(request)
+        )
+        return JSONResponse(answer, status)
+
     @app.post("/api/v1/applications/{ref}/cancel")
     async def cancel(ref: str, request: Request, caller: str = Depends(consumer)) -> dict[str, Any]:
         reason = (await json_object(request)).get("reason")
@@ -326,7 +341,7 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
         try:
             rules = Rules.model_validate(await json_object(request))
         except ValidationError as error:
-            message = "rules are {auto_accept, auto_decide_after_seconds, decision}"
+            message = "rules are {auto_accept, auto_decide_after_seconds, decision, collect_fees}"
             raise InvalidRequest(message, errors=_errors_of(error)) from None
         return casework.set_rules(rules)
 
@@ -340,6 +355,7 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
                     "auto_accept": form.get("auto_accept") == "true",
                     "auto_decide_after_seconds": float(decide) if decide else None,
                     "decision": str(form.get("decision") or "approve"),
+                    "collect_fees": form.get("collect_fees") == "true",
                 }
             )
         except ValueError:  # pydantic's ValidationError is one too

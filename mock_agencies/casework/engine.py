@@ -34,27 +34,31 @@ from mock_agencies.casework.callbacks import (
 from mock_agencies.casework.credentials import Gatekeeper
 from mock_agencies.casework.documents import render_pdf
 from mock_agencies.casework.errors import (
+    AlreadyPaid,
+    AmountMismatch,
     IdempotencyConflict,
     IdempotencyKeyRequired,
     InvalidRequest,
     InvalidTransition,
+    NotAwaitingPayment,
     NotCancellable,
     NotEligible,
     NotFound,
+    ReferenceMismatch,
 )
 from mock_agencies.casework.model import (
-    ALLOWED_FROM,
     CLOSED,
     NEW,
     RESULT,
     Case,
     Event,
+    Payment,
     StaffAction,
     Status,
     iso,
 )
 from mock_agencies.casework.provinces import province_code, province_of_address
-from mock_agencies.casework.schemas import Rules, StaffDecision, Submission
+from mock_agencies.casework.schemas import PaymentReport, Rules, StaffDecision, Submission
 
 log = logging.getLogger("mock_agencies.casework")
 
@@ -62,6 +66,10 @@ MAX_IDEMPOTENCY_KEY = 200
 #: Callbacks tried at once (one per case at most).
 DELIVERY_CONCURRENCY = 32
 AUTO_REJECT_REASON = "ไม่อนุมัติตามเกณฑ์ของหน่วยงาน / Not approved under the agency's criteria"
+REFUND_REASON = "ไม่อาจออกเอกสารได้ คืนค่าธรรมเนียม / Cannot be issued; the fee is refunded"
+#: Where a payment is taken without a status change, for a service whose fees are paid at
+#: filing: any case still open, or decided in the citizen's favour.
+PAYABLE_AT_FILING = frozenset(Status) - {Status.REJECTED, Status.CANCELLED}
 CANCELLED_REASON = "ยกเลิกตามคำขอ / Cancelled on request"
 
 
@@ -301,24 +309,47 @@ class Casework:
         """An officer's action on case `ref`."""
         decision = decision or StaffDecision()
         case = self.case_for(ref)
-        if case.status not in ALLOWED_FROM[action]:
-            raise InvalidTransition(f"cannot {action.value} a case that is {case.status.value}")
-        data: dict[str, Any] = {}
+        if not case.allows(action):
+            state = case.status.value
+            if case.approved_awaiting_fee:
+                state = "approved and waiting for its fee"
+            elif case.paid and action is StaffAction.REQUEST_PAYMENT:
+                state = "paid already"
+            raise InvalidTransition(f"cannot {action.value} a case that is {state}")
+        status, data = RESULT[action], {}
         if action is StaffAction.REQUEST_INFO:
             data = {"reason": decision.reason, "items": decision.item_list()}
         elif action is StaffAction.REQUEST_PAYMENT:
-            data = {
-                "fees": [fee.as_json() for fee in case.fees],
-                "amount_satang": sum(fee.amount_satang for fee in case.fees),
-            }
+            data = self._fees_due(case, approved=False)
+        elif action is StaffAction.APPROVE and self._fee_before_issuing(case):
+            self.agency.check_approval(case, self.now())  # may raise NotEligible
+            status, data = Status.AWAITING_PAYMENT, self._fees_due(case, approved=True)
         elif action is StaffAction.APPROVE:
             data = self._approve(case)
         elif action is StaffAction.REJECT:
             data = {"reason": decision.reason or AUTO_REJECT_REASON}
         elif decision.reason:
             data = {"reason": decision.reason}
-        self._change(case, RESULT[action], data)
+        self._change(case, status, data)
         return case
+
+    def _fee_before_issuing(self, case: Case) -> bool:
+        """Whether approving `case` must wait for its fee (the portal's
+        APPROVED_WAITING_PAY_FEE): a service paid for after approval, fees still unpaid."""
+        return (
+            self.rules.collect_fees
+            and case.submission.service_id in self.agency.fees_after_approval
+            and case.fees_satang > 0
+            and not case.paid
+        )
+
+    @staticmethod
+    def _fees_due(case: Case, *, approved: bool) -> dict[str, Any]:
+        return {
+            "fees": [fee.as_json() for fee in case.fees],
+            "amount_satang": case.fees_satang,
+            "approved": approved,
+        }
 
     def _approve(self, case: Case) -> dict[str, Any]:
         now = self.now()
@@ -334,6 +365,11 @@ class Casework:
             f"Applicant ID: {case.submission.applicant.pid}",
             f"Decision: approved at {iso(now)}",
             f"Document: {document_id}",
+            *(
+                f"Fee paid: {payment.amount_satang / 100:,.2f} THB, "
+                f"receipt {payment.receipt_number}"
+                for payment in case.payments
+            ),
             *self.agency.document_lines(case, effect),
         ]
         pdf = render_pdf(title, lines)
@@ -346,6 +382,108 @@ class Casework:
             "document_media_type": "application/pdf",
             "document_sha256": hashlib.sha256(pdf).hexdigest(),
         }
+
+    # -- payments ---------------------------------------------------------------------------
+
+    def pay(
+        self, ref: str, consumer: str, key: str | None, raw: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """The gateway's word that the citizen paid case `ref`'s fees. (201, the answer);
+        (200, the first answer) for the same key again. A case approved and waiting for its
+        fee is issued (`approved`, the next seq); one the staff asked to pay goes back
+        `in_review`; a case of a service paid at filing keeps its status."""
+        key, body = _keyed_body(key, raw)
+        if not isinstance(body, dict):
+            raise InvalidRequest("request body must be a JSON object")
+        case = self.case_for(ref, consumer)
+        fingerprint = _fingerprint({"agency_ref": ref, **body})
+        replay = self._replays.get((consumer, f"pay:{key}"))
+        if replay is not None:
+            if replay.fingerprint != fingerprint:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used with a different payment", agency_ref=ref
+                )
+            return 200, replay.answer
+        report = self._payment_report(key, body)
+        if report.reference != case.submission.application_number:
+            raise ReferenceMismatch(
+                f"the payment is for {report.reference}; case {ref} is application "
+                f"{case.submission.application_number}"
+            )
+        if case.payments:
+            first = case.payments[0]
+            raise AlreadyPaid(
+                f"case {ref} is already paid (receipt {first.receipt_number})",
+                idempotency_key=first.idempotency_key,
+                receipt_number=first.receipt_number,
+            )
+        self._check_payable(case)
+        if report.amount_satang != case.fees_satang:
+            raise AmountMismatch(
+                f"case {ref} owes {case.fees_satang} satang, not {report.amount_satang}",
+                due_satang=case.fees_satang,
+            )
+        payment = Payment(
+            idempotency_key=key,
+            reference=report.reference,
+            payment_id=report.payment_id,
+            receipt_number=report.receipt_number,
+            amount_satang=report.amount_satang,
+            fees=[fee.model_dump() for fee in report.fees],
+            paid_at=report.paid_at,
+            channel=report.channel,
+            recorded_at=self.now(),
+        )
+        case.payments.append(payment)
+        if case.status is Status.AWAITING_PAYMENT:
+            self._after_payment(case, payment)
+        answer = {
+            "agency_ref": case.ref,
+            "status": case.status.value,
+            "seq": case.seq,
+            "payment": payment.as_json(),
+        }
+        self._replays[consumer, f"pay:{key}"] = _Replay(fingerprint, answer)
+        return 201, answer
+
+    @staticmethod
+    def _payment_report(key: str, body: dict[str, Any]) -> PaymentReport:
+        try:
+            report = PaymentReport.model_validate(body)
+        except ValidationError as error:
+            raise InvalidRequest(
+                "the payment is incomplete or malformed", errors=_validation_errors(error)
+            ) from None
+        if report.idempotency_key not in (None, key):
+            raise InvalidRequest("the body's idempotency_key differs from the Idempotency-Key")
+        return report
+
+    def _check_payable(self, case: Case) -> None:
+        """Refuse a payment the case is not waiting for. A service paid for after approval
+        takes it only in `awaiting_payment`; one paid at filing (RD's tax due) from filing on,
+        unless the case was refused or withdrawn."""
+        if case.status is Status.AWAITING_PAYMENT:
+            return
+        at_filing = case.submission.service_id not in self.agency.fees_after_approval
+        if at_filing and case.status in PAYABLE_AT_FILING:
+            return
+        raise NotAwaitingPayment(f"case {case.ref} is {case.status.value}, not awaiting payment")
+
+    def _after_payment(self, case: Case, payment: Payment) -> None:
+        """Move a case that was waiting for its fee on: issue an approved one, hand one the
+        staff asked to pay back to them (or the rules)."""
+        paid = {"payment": payment.receipt()}
+        if not case.approved_awaiting_fee:
+            self._change(case, Status.IN_REVIEW, paid)
+            return
+        try:
+            effect = self._approve(case)
+        except NotEligible as refused:  # the records changed since approval: give it back
+            reason = f"{refused.message} ({REFUND_REASON})"
+            refund = {"reason": reason, "refund_satang": payment.amount_satang}
+            self._change(case, Status.REJECTED, {**refund, **paid})
+            return
+        self._change(case, Status.APPROVED, {**effect, **paid})
 
     def document_for(self, document_id: str, consumer: str) -> IssuedDocument:
         document = self.documents.get(document_id)

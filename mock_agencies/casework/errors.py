@@ -12,6 +12,11 @@
     ├── InvalidTransition        409 invalid_transition (a staff action the case's status forbids)
     ├── NotCancellable           409 not_cancellable (already decided)
     ├── NotEligible              409 not_eligible (approval refused by the agency's own rules)
+    ├── AlreadyPaid              409 already_paid (+ the recorded payment's "idempotency_key",
+    │                            "receipt_number"): another payment for a paid case
+    ├── NotAwaitingPayment       409 not_awaiting_payment (a payment the case does not wait for)
+    ├── AmountMismatch           422 amount_mismatch (+ "due_satang"): not the fees due
+    ├── ReferenceMismatch        422 reference_mismatch: a payment for another application
     ├── NotOurCase               422 not_our_case (+ "responsible_agency") R-10.6
     ├── UnknownService           422 unknown_service
     └── PayloadTooLarge          413 payload_too_large
@@ -79,6 +84,22 @@ class NotCancellable(CaseworkError):
 
 class NotEligible(CaseworkError):
     status, code = 409, "not_eligible"
+
+
+class AlreadyPaid(CaseworkError):
+    status, code = 409, "already_paid"
+
+
+class NotAwaitingPayment(CaseworkError):
+    status, code = 409, "not_awaiting_payment"
+
+
+class AmountMismatch(CaseworkError):
+    status, code = 422, "amount_mismatch"
+
+
+class ReferenceMismatch(CaseworkError):
+    status, code = 422, "reference_mismatch"
 
 
 class NotOurCase(CaseworkError):

@@ -6,9 +6,17 @@ gateway may send more than this mock knows about.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from mock_agencies.dopa.population import is_valid_national_id
 
@@ -92,12 +100,48 @@ class StaffDecision(BaseModel):
         ]
 
 
+Reference = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class PaidFee(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    label: Annotated[str, Field(min_length=1, max_length=500)]
+    amount_satang: Annotated[StrictInt, Field(ge=0)]
+
+
+class PaymentReport(BaseModel):
+    """The gateway's word that the citizen paid a case's fees (POST …/payments)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    reference: Reference  # the application number
+    payment_id: Reference
+    receipt_number: Reference
+    amount_satang: Annotated[StrictInt, Field(gt=0)]
+    fees: Annotated[list[PaidFee], Field(min_length=1, max_length=20)]
+    paid_at: AwareDatetime
+    channel: Annotated[str, Field(min_length=1, max_length=32)]
+
+    @model_validator(mode="after")
+    def _fees_add_up(self) -> Self:
+        if sum(fee.amount_satang for fee in self.fees) != self.amount_satang:
+            raise ValueError("amount_satang must be the sum of the fees")
+        return self
+
+
 class Rules(BaseModel):
     """The mock's automatic officer: `auto_accept` takes new cases into review; after
-    `auto_decide_after_seconds` in review (on the agency's clock) a case gets `decision`."""
+    `auto_decide_after_seconds` in review (on the agency's clock) a case gets `decision`.
+
+    `collect_fees` (on by default) holds an approved case of a service whose fees are paid
+    after approval (`Agency.fees_after_approval`) in `awaiting_payment` until the fee is paid;
+    off, approval issues at once, as before the portal took payments."""
 
     model_config = ConfigDict(extra="forbid")
 
     auto_accept: bool = False
     auto_decide_after_seconds: Annotated[float, Field(ge=0)] | None = None
     decision: Literal["approve", "reject"] = "approve"
+    collect_fees: bool = True

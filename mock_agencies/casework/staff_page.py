@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from html import escape
 
 from mock_agencies.casework.agency import Agency
-from mock_agencies.casework.model import ALLOWED_FROM, Case, StaffAction
+from mock_agencies.casework.model import Case, StaffAction
 from mock_agencies.casework.schemas import Rules
 
 _STYLE = """
@@ -17,6 +17,8 @@ th, td { border-bottom: 1px solid #ddd; padding: .4rem .5rem; text-align: left;
          vertical-align: top; }
 form { display: inline-block; margin: 0 .25rem .25rem 0; }
 .status { font-weight: 600; }
+.paid { color: #1a7f37; }
+.unpaid { color: #b35900; }
 """
 
 _LABELS = {
@@ -32,8 +34,8 @@ _NEEDS_REASON = {StaffAction.REQUEST_INFO, StaffAction.REJECT}
 def _actions(case: Case) -> str:
     forms = []
     ref = escape(case.ref)
-    for action, allowed in ALLOWED_FROM.items():
-        if case.status not in allowed:
+    for action in StaffAction:
+        if not case.allows(action):
             continue
         reason = (
             '<input name="reason" placeholder="reason / เหตุผล" size="18">'
@@ -47,6 +49,23 @@ def _actions(case: Case) -> str:
     return "".join(forms) or "—"
 
 
+def _fees(case: Case) -> str:
+    """The fees and whether they are paid (the receipt), or what the case waits for."""
+    if not case.fees_satang:
+        return "—"
+    amount = f"{case.fees_satang / 100:,.2f} THB"
+    if case.paid:
+        receipt = case.payments[0].receipt_number
+        state = f'<span class="paid">paid / ชำระแล้ว</span> ({escape(receipt)})'
+    elif case.approved_awaiting_fee:
+        state = (
+            '<span class="unpaid">unpaid: approved, waiting for the fee / รอชำระค่าธรรมเนียม</span>'
+        )
+    else:
+        state = '<span class="unpaid">unpaid / ยังไม่ชำระ</span>'
+    return f"{amount}<br><small>{state}</small>"
+
+
 def _row(case: Case) -> str:
     submission = case.submission
     name = " ".join(
@@ -54,7 +73,6 @@ def _row(case: Case) -> str:
         for part in (submission.applicant.first_name_th, submission.applicant.last_name_th)
         if part
     )
-    fees = sum(fee.amount_satang for fee in case.fees)
     return (
         "<tr>"
         f"<td>{escape(case.ref)}<br><small>{escape(submission.application_number)}</small></td>"
@@ -62,7 +80,7 @@ def _row(case: Case) -> str:
         f"<td>{escape(name or '—')}</td>"
         f"<td>{escape(case.unit_code)}</td>"
         f'<td class="status">{escape(case.status.value)}<br><small>seq {case.seq}</small></td>'
-        f"<td>{fees / 100:,.2f} THB</td>"
+        f"<td>{_fees(case)}</td>"
         f"<td>{_actions(case)}</td>"
         "</tr>"
     )
@@ -72,6 +90,7 @@ def render_staff_page(agency: Agency, cases: Iterable[Case], rules: Rules) -> st
     rows = "".join(_row(case) for case in cases) or '<tr><td colspan="7">No cases yet.</td></tr>'
     decide = "" if rules.auto_decide_after_seconds is None else rules.auto_decide_after_seconds
     checked = " checked" if rules.auto_accept else ""
+    collect = " checked" if rules.collect_fees else ""
     options = "".join(
         f'<option value="{value}"{" selected" if rules.decision == value else ""}>{value}</option>'
         for value in ("approve", "reject")
@@ -88,6 +107,8 @@ def render_staff_page(agency: Agency, cases: Iterable[Case], rules: Rules) -> st
   <label>decide after <input name="auto_decide_after_seconds" value="{decide}" size="5">
   seconds in review</label>
   <label>decision <select name="decision">{options}</select></label>
+  <label><input type="checkbox" name="collect_fees" value="true"{collect}> collect fees
+  after approval before issuing</label>
   <button type="submit">Save rules</button>
 </form>
 <table>

@@ -15,6 +15,10 @@ Filings:
   motorcycle with `engine_cc` / `weight_kg` and `registered_year`) or else the person's first
   registered vehicle; the fee is that vehicle's yearly tax; approval issues the tax disc
   (`data.tax_disc`).
+
+Both collect their fees after approval: an approved case waits in `awaiting_payment` until the
+gateway reports the payment, and only then is the licence renewed or the disc issued (the
+rule `collect_fees`, on by default, turns this off).
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class Dlt(Agency):
     offices = OFFICES
     head_office = HEAD_OFFICE
     services = SERVICES
+    fees_after_approval = SERVICES
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
@@ -154,13 +159,19 @@ class Dlt(Agency):
         vehicle = self._vehicle_of(submission)
         return [vehicle_tax(vehicle, vehicle.year_of_use(now.date()))]
 
+    def check_approval(self, case: Case, now: dt.datetime) -> None:
+        if case.submission.service_id == LICENCE_RENEWAL:
+            current = self.licence(case.submission.applicant.pid)
+            if current is None or current.kind != PRIVATE_CAR_5Y:
+                raise NotEligible("DLT has no 5-year private car licence of the applicant")
+
     def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        self.check_approval(case, now)
         today = now.date()
         pid = case.submission.applicant.pid
         if case.submission.service_id == LICENCE_RENEWAL:
             current = self.licence(pid)
-            if current is None or current.kind != PRIVATE_CAR_5Y:
-                raise NotEligible("DLT has no 5-year private car licence of the applicant")
+            assert current is not None  # check_approval
             renewed = Licence(pid, current.number, PRIVATE_CAR_5Y, today, add_years(today, 5))
             self.renewed[pid] = renewed
             return {"licence": renewed.as_json(today)}

@@ -12,6 +12,10 @@ A filing (`form.tax_year` BE, `return_type`, `other_income_satang`, `refund_requ
 assessed on receipt: tax still to pay is the filing's fee; approval carries the assessment and,
 when asked for, the refund paid to PromptPay on the taxpayer's ID (`data.refund`,
 `data.refund_satang`).
+
+The tax due is known at filing and paid at filing (no service in `fees_after_approval`): the
+gateway's payment report is recorded on the case whatever its review has reached, without a
+status change, and approval never waits for it.
 """
 
 from __future__ import annotations

@@ -39,8 +39,10 @@ from connectors import (
     ConnectorConfig,
     Health,
     InformationAnswer,
+    PaymentNotice,
     ProvidesOnceOnlyData,
     ReceivesInformation,
+    ReceivesPayments,
     StatusReport,
     Submission,
     SubmitResult,
@@ -213,6 +215,46 @@ class RefusalAsOutageDlt(DltConnector):
             raise AgencyUnavailable(self.agency_code, f"try again: {exc.message}") from exc
 
 
+class ForgetfulPaymentsDlt(DltConnector):
+    """Sends each payment with a fresh idempotency key: a payment repeated after a lost reply
+    is a second payment."""
+
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        fresh = f"{notice.idempotency_key}-{secrets.token_hex(3)}"
+        await super().payment_received(agency_ref, replace(notice, idempotency_key=fresh))
+
+
+class RefusalSwallowingDlt(DltConnector):
+    """Tells the gateway every payment went through, even one the agency refused."""
+
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        with contextlib.suppress(AgencyRejected):
+            await super().payment_received(agency_ref, notice)
+
+
+class PaymentRefusalAsOutageDlt(DltConnector):
+    """Calls a refused payment an outage: the gateway would pay it again forever."""
+
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        try:
+            await super().payment_received(agency_ref, notice)
+        except AgencyRejected as exc:
+            raise AgencyUnavailable(self.agency_code, f"try again: {exc.message}") from exc
+
+
+class LosingPaymentsDlt(DltConnector):
+    """Passes on the first payment it is given and silently loses every later one."""
+
+    def __init__(self, cfg: ConnectorConfig, transport: httpx.AsyncBaseTransport | None) -> None:
+        super().__init__(cfg, transport)
+        self._calls = 0
+
+    async def payment_received(self, agency_ref: str, notice: PaymentNotice) -> None:
+        self._calls += 1
+        if self._calls == 1:
+            await super().payment_received(agency_ref, notice)
+
+
 class PlainDlt:
     """Only the four methods every connector has: no cancel, no once-only data."""
 
@@ -242,10 +284,16 @@ class PlainDlt:
 async def test_the_seed_agencies_connectors_pass_every_check(code: str) -> None:
     async with against_mock(code) as subject:
         run = await certify(subject)
-    assert outcomes(run) == dict.fromkeys(CHECK_IDS, Outcome.PASS), text_report(run)
+    # SSO charges nothing: its sample owes no fee, so there is no payment to try.
+    free = {"payment"} if code == "SSO" else set()
+    expected = {c: Outcome.SKIP if c in free else Outcome.PASS for c in CHECK_IDS}
+    assert outcomes(run) == expected, text_report(run)
     assert run.certified
     assert run.agency_code == code
-    assert summary(run) == f"{code}: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED"
+    assert summary(run) == (
+        f"{code}: {len(CHECKS) - len(free)} passed, 0 failed, 0 errors, {len(free)} skipped: "
+        "CERTIFIED"
+    )
     # A pass says what it saw: the case filed once under a key, the staff's move, the outage.
     assert "filed one case" in run.result("idempotent-submit").detail
     assert "in_review" in run.result("status-events").detail
@@ -255,6 +303,15 @@ async def test_the_seed_agencies_connectors_pass_every_check(code: str) -> None:
     assert "the same key again" in info
     assert "no new event" in info
     assert "AgencyRejected (invalid_transition: " in info
+    paid = run.result("payment").detail
+    if free:
+        assert "owes no fee" in paid
+        return
+    assert "the fee asked (seq 3)" in paid
+    assert "AgencyRejected (amount_mismatch: " in paid
+    assert "paid → in_review seq 4" in paid  # asked by the staff: back to them once paid
+    assert "the same payment again → no new event" in paid
+    assert "another payment → AgencyRejected (already_paid: " in paid
 
 
 async def test_without_fault_knobs_the_outage_is_skipped_and_says_how_to_run_it() -> None:
@@ -268,6 +325,9 @@ async def test_without_fault_knobs_the_outage_is_skipped_and_says_how_to_run_it(
     assert info.outcome is Outcome.SKIP
     assert "--staff-url" in info.detail
     assert "needs_info" in info.detail
+    paid = run.result("payment")
+    assert paid.outcome is Outcome.SKIP
+    assert "--staff-url" in paid.detail
     # A dead address is still tried, with no hook at all.
     assert run.result("unreachable").outcome is Outcome.PASS
     assert run.certified  # skips are allowed
@@ -314,13 +374,15 @@ async def test_an_exception_outside_the_error_tree_is_a_failure_naming_where() -
 async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
     async with against_mock("DLT", lambda cfg, t=None: PlainDlt(cfg, t)) as subject:
         assert not isinstance(
-            subject.connector, Cancels | ProvidesOnceOnlyData | ReceivesInformation
+            subject.connector,
+            Cancels | ProvidesOnceOnlyData | ReceivesInformation | ReceivesPayments,
         )
         run = await certify(subject)
     skipped = {check for check, outcome in outcomes(run).items() if outcome is Outcome.SKIP}
-    assert skipped == {"cancel", "provide-info", "once-only", "once-only-unknown-kind"}
+    assert skipped == {"cancel", "provide-info", "payment", "once-only", "once-only-unknown-kind"}
     assert "does not implement Cancels" in run.result("cancel").detail
     assert "does not implement ReceivesInformation" in run.result("provide-info").detail
+    assert "does not implement ReceivesPayments" in run.result("payment").detail
     assert run.certified
 
 
@@ -409,6 +471,59 @@ async def test_provide_info_needs_a_case_in_needs_info_and_errs_when_the_staff_c
     assert "/accept answered 404" in result.detail
 
 
+# -- payment: the citizen paid the fee ---------------------------------------------------------
+
+PAYMENT = check_by_id("payment")
+
+
+async def test_a_connector_that_sends_a_payment_again_under_a_new_key_fails_payment() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: ForgetfulPaymentsDlt(cfg, t)) as subject:
+        run = await certify(subject)
+    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
+    assert failed == {"payment"}
+    detail = run.result("payment").detail
+    assert detail.startswith("the same payment (idempotency key 'certify-pay-")
+    assert "sent again raised AgencyRejected (case DLT-R-" in detail
+    assert "the agency must record the payment once" in detail
+
+
+async def test_a_connector_that_hides_a_refused_payment_fails() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: RefusalSwallowingDlt(cfg, t)) as subject:
+        result = await run_check(PAYMENT, subject)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith("a payment of 50600 satang for DLT-R-000001, which owes 50500,")
+    assert result.detail.endswith("answered None; expected AgencyRejected")
+
+
+async def test_a_refused_payment_reported_as_an_outage_fails_while_the_agency_is_up() -> None:
+    factory = lambda cfg, t=None: PaymentRefusalAsOutageDlt(cfg, t)  # noqa: E731
+    async with against_mock("DLT", factory) as subject:
+        result = await run_check(PAYMENT, subject)
+    assert result.outcome is Outcome.FAIL
+    assert "raised AgencyUnavailable (try again: case DLT-R-000001 owes 50500 satang" in (
+        result.detail
+    )
+    assert "though the agency is up; expected AgencyRejected" in result.detail
+
+
+async def test_a_connector_that_loses_the_payment_fails() -> None:
+    async with against_mock("DLT", lambda cfg, t=None: LosingPaymentsDlt(cfg, t)) as subject:
+        result = await run_check(PAYMENT, subject)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith(
+        "after the fee was paid, status('DLT-R-000001') has events "
+        "1:received 2:in_review 3:awaiting_payment; expected the case to move on"
+    )
+
+
+async def test_payment_needs_a_case_awaiting_payment_and_errs_when_the_staff_cannot_ask() -> None:
+    async with against_mock("DLT") as subject:
+        staff = StaffBackOffice("http://agencies.test/no-such-agency", subject.transport)
+        result = await run_check(PAYMENT, replace(subject, back_office=staff))
+    assert result.outcome is Outcome.ERROR
+    assert "/accept answered 404" in result.detail
+
+
 # -- JUnit XML ---------------------------------------------------------------------------------
 
 
@@ -426,7 +541,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
         str(2 * n),
         "1",
         "0",
-        "2",
+        "4",  # DLT without hooks: outage, provide-info, payment; SSO: payment (no fee)
     )
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {"DLT", "SSO"}
@@ -434,7 +549,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert (dlt_suite.get("tests"), dlt_suite.get("failures"), dlt_suite.get("skipped")) == (
         str(n),
         "1",
-        "2",
+        "3",
     )
     cases = {case.get("name"): case for case in dlt_suite.findall("testcase")}
     assert list(cases) == CHECK_IDS
@@ -454,8 +569,11 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert (sso_suite.get("failures"), sso_suite.get("errors"), sso_suite.get("skipped")) == (
         "0",
         "0",
-        "0",
+        "1",
     )
+    skipped = {c.get("name"): c for c in sso_suite.findall("testcase")}["payment"].find("skipped")
+    assert skipped is not None
+    assert "owes no fee" in (skipped.get("message") or "")
 
 
 # -- sample filings ----------------------------------------------------------------------------
@@ -589,6 +707,7 @@ def test_certify_passes_against_the_live_mock_agency(
     assert f"DLT: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED" in result.output
     assert "accepted by the back office, status in_review" in result.output
     assert "the answer → in_review" in result.output
+    assert "PASS   payment" in result.output
     suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314 - our own output
     assert suite is not None
     assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
@@ -616,8 +735,9 @@ def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_ce
     assert result.exit_code == 0, result.output
     assert "SKIP   outage" in result.output
     assert "SKIP   provide-info" in result.output
+    assert "SKIP   payment" in result.output
     assert "give --staff-url" in result.output
-    assert "2 skipped: CERTIFIED" in result.output
+    assert "3 skipped: CERTIFIED" in result.output
 
 
 def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[..., Any]) -> None:

@@ -14,15 +14,26 @@ from connectors import (
     Cancels,
     Connector,
     ConnectorRegistry,
+    Fee,
     IssuesDocuments,
+    PaymentNotice,
     ProvidesOnceOnlyData,
+    ReceivesInformation,
+    ReceivesPayments,
     Submission,
 )
 from connectors.api.casework import CaseworkConnector
 from connectors.api.dlt import DltConnector
 from connectors.template.connector import TemplateConnector, create
 
-PROTOCOLS = (Connector, Cancels, IssuesDocuments, ProvidesOnceOnlyData)
+PROTOCOLS = (
+    Connector,
+    Cancels,
+    ReceivesInformation,
+    ReceivesPayments,
+    IssuesDocuments,
+    ProvidesOnceOnlyData,
+)
 
 
 def _methods(protocol: type) -> list[str]:
@@ -80,6 +91,19 @@ async def test_the_template_satisfies_every_protocol_and_names_what_to_do() -> N
         connector.cancel("R1"),
         connector.document("D1"),
         connector.once_only("k", "1101700230705"),
+        connector.payment_received(
+            "R1",
+            PaymentNotice(
+                idempotency_key="k",
+                reference="n",
+                payment_id="p",
+                receipt_number="r",
+                amount_satang=500,
+                fees=(Fee("ค่าธรรมเนียม", 500),),
+                paid_at=T0,
+                channel="mobile",
+            ),
+        ),
     ):
         with pytest.raises(NotImplementedError):
             await call

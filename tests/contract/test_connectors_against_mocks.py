@@ -8,15 +8,20 @@ What each connector must do with its agency (one test per check): say it is heal
 case once however often the same idempotency key is sent; report the case's status with its
 events in order (moved on by the mock's staff); cancel it when it can; pass on the citizen's
 answer to the staff's request for information (back in review, once per idempotency key, and
-refused when the case is not waiting for one); give the once-only data it declares and refuse a
-kind it does not; and turn the agency's failures into the errors the gateway acts on (wrong
-credentials → misconfigured, an outage or a dead address → unavailable). Here every check must
-pass, except `cancel`, which a connector may not offer (every registered connector answers
-requests for information: `provide-info` must pass).
+refused when the case is not waiting for one); tell the agency the citizen paid the fee the
+staff asked for (the wrong amount refused, the case moved on once paid, once per idempotency
+key, a second payment refused); give the once-only data it declares and refuse a kind it does
+not; and turn the agency's failures into the errors the gateway acts on (wrong credentials →
+misconfigured, an outage or a dead address → unavailable). Here every check must pass, except
+`cancel`, which a connector may not offer, and `payment` for an agency whose sample filing
+owes no fee (every registered connector answers requests for information and hears of
+payments). Beyond the shared checks: where the mock collects a service's fee after approval
+(DLT), the approved case waits for it and the payment through the connector issues it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 from collections.abc import AsyncIterator
 
@@ -24,6 +29,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from connectors.base import AgencyStatus, PaymentNotice, ReceivesPayments
 from connectors.certification import (
     CHECKS,
     Check,
@@ -46,6 +52,8 @@ MOCKS = {"DLT": dlt, "SSO": sso, "RD": rd}
 REGISTERED = sorted(e.name.upper() for e in importlib.metadata.entry_points(group=GROUP))
 KEY, SECRET, CALLBACK = "contract-test", "contract-test-secret-0123456789", "callbacks-off"
 MAY_SKIP = {"cancel"}  # an optional capability; everything else must pass
+#: What a skip of these checks must say: only an agency that charges nothing skips payment.
+SKIPS_ONLY_BECAUSE = {"payment": "owes no fee"}
 
 
 @pytest.fixture(params=REGISTERED)
@@ -93,7 +101,54 @@ async def test_the_connector_conforms(subject: Subject, check: Check) -> None:
     result = await run_check(check, subject)
     if result.outcome is Outcome.SKIP and check.id in MAY_SKIP:
         pytest.skip(result.detail)
+    reason = SKIPS_ONLY_BECAUSE.get(check.id)
+    if result.outcome is Outcome.SKIP and reason is not None and reason in result.detail:
+        pytest.skip(result.detail)
     assert result.outcome is Outcome.PASS, f"{check.id} ({check.title}): {result.detail}"
+
+
+async def test_a_fee_due_after_approval_is_paid_through_the_connector(subject: Subject) -> None:
+    """The portal's APPROVED_WAITING_PAY_FEE: the mock's staff approve, the case waits for its
+    fee, and the connector's `payment_received` makes the agency issue (the next seq)."""
+    code = subject.agency_code
+    agency = MOCKS[code].APPS.agency
+    if subject.sample.service_id not in agency.fees_after_approval:
+        pytest.skip(f"{code} collects no fee after approval for {subject.sample.service_id}")
+    connector = subject.connector
+    assert isinstance(connector, ReceivesPayments)
+    assert subject.back_office is not None
+    filing = subject.sample.submission(code, label="contract-pay")
+    filed = await connector.submit(filing)
+    async with httpx.AsyncClient(transport=subject.transport) as staff:
+        approved = await staff.post(
+            f"{subject.config.base_url}/staff/applications/{filed.agency_ref}/approve"
+        )
+    assert approved.status_code == 200, approved.text
+    waiting = await connector.status(filed.agency_ref)
+    assert waiting.status is AgencyStatus.AWAITING_PAYMENT
+    assert waiting.events[-1].data["approved"] is True
+    assert waiting.events[-1].data["amount_satang"] == sum(f.amount_satang for f in filed.fees)
+
+    await connector.payment_received(
+        filed.agency_ref,
+        PaymentNotice(
+            idempotency_key=f"{filing.idempotency_key}:payment",
+            reference=filing.application_number,
+            payment_id="CONTRACT-PAY-1",
+            receipt_number="CONTRACT-RC-1",
+            amount_satang=sum(fee.amount_satang for fee in filed.fees),
+            fees=filed.fees,
+            paid_at=dt.datetime.now(dt.UTC),
+            channel="mobile",
+        ),
+    )
+
+    issued = await connector.status(filed.agency_ref)
+    assert [(e.seq, e.status) for e in issued.events[-2:]] == [
+        (waiting.seq, AgencyStatus.AWAITING_PAYMENT),
+        (waiting.seq + 1, AgencyStatus.APPROVED),
+    ]
+    assert issued.events[-1].data["document_id"]
 
 
 def test_no_contract_check_was_dropped() -> None:
@@ -104,6 +159,7 @@ def test_no_contract_check_was_dropped() -> None:
         "status-events",
         "cancel",
         "provide-info",
+        "payment",
         "once-only",
         "wrong-credentials",
         "unreachable",

@@ -113,6 +113,9 @@ def _environment(gateway_url: str, agencies_url: str, workdir: Path) -> dict[str
         CITIZEN_GATEWAY_STORAGE_DIR=str(var / "storage"),
         # Only faster: the embedded worker looks for new filings every 0.2 s instead of 0.5 s.
         CITIZEN_GATEWAY_WORKER_IDLE_SECONDS="0.2",
+        # DLT issues on approval, as before the portal took payments (the gateway does not pay
+        # fees yet); by default it would wait in awaiting_payment for the fee.
+        MOCK_DLT_RULES=json.dumps({"collect_fees": False}),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -121,6 +121,22 @@ class Served:
             f"{self.base}/staff/applications/{ref}/{action}", json=body or None
         )
 
+    async def pay(
+        self,
+        ref: str,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **changes: Any,
+    ) -> httpx.Response:
+        """The gateway's report that the citizen paid case `ref`'s fees in full (as the
+        agency states them), with `changes` to the body."""
+        body = payment(await self.case(ref), key, **changes)
+        sent = {**(headers or await self.headers())}
+        sent["Idempotency-Key"] = key or body["idempotency_key"]
+        return await self.client.post(
+            f"{self.base}/api/v1/applications/{ref}/payments", json=body, headers=sent
+        )
+
     async def case(self, ref: str) -> dict[str, Any]:
         response = await self.client.get(f"{self.base}/staff/applications/{ref}")
         assert response.status_code == 200, response.text
@@ -159,6 +175,24 @@ def filing(
         "deemed_received_at": "2025-10-09T02:00:00+00:00",
         "callback_url": CALLBACK_URL.format(code=code) if callback else None,
         **extra,
+    }
+
+
+def payment(case: dict[str, Any], key: str | None = None, **changes: Any) -> dict[str, Any]:
+    """A payment report as the gateway sends it (docs/agency-integration.md, "Fees and
+    payments"): the case's fees in full, paid on the app."""
+    number = next(_numbers)
+    fees = [{"label": fee["label"], "amount_satang": fee["amount_satang"]} for fee in case["fees"]]
+    return {
+        "idempotency_key": key or f"payment-{number}:agency",
+        "reference": case["application_number"],
+        "payment_id": f"PAY-{number:08d}",
+        "receipt_number": f"RC-{case['agency_ref'].split('-')[0]}-{number:06d}",
+        "amount_satang": sum(fee["amount_satang"] for fee in fees),
+        "fees": fees,
+        "paid_at": "2025-10-09T03:00:00+00:00",
+        "channel": "mobile",
+        **changes,
     }
 
 

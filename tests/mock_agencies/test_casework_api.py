@@ -27,6 +27,7 @@ from casework_support import (
 )
 
 from mock_agencies.app import create_app as create_host
+from mock_agencies.casework import Rules
 from mock_agencies.dlt import app as dlt
 from mock_agencies.rd import app as rd
 from mock_agencies.sso import app as sso
@@ -37,7 +38,9 @@ MINUTE = 60.0
 
 @pytest.fixture
 async def agency() -> AsyncIterator[Served]:
-    async with serving(dlt, "DLT") as served:
+    # DLT approves at once here (fees not collected): these tests are about cases and their
+    # documents; fees and payments have their own (test_casework_payments.py).
+    async with serving(dlt, "DLT", rules=Rules(collect_fees=False)) as served:
         yield served
 
 

@@ -29,8 +29,9 @@ async def test_every_change_is_called_back_signed_in_order() -> None:
         await agency.staff(ref, "accept")
         await agency.staff(ref, "request-info", reason="ขอเอกสาร", items=["ใบรับรองแพทย์"])
         await agency.staff(ref, "accept")
-        await agency.staff(ref, "approve")
-        await eventually(lambda: len(receiver.requests) == 4)
+        await agency.staff(ref, "approve")  # approved: the fee is paid, then DLT issues
+        assert (await agency.pay(ref)).status_code == 201
+        await eventually(lambda: len(receiver.requests) == 5)
         case = await agency.case(ref)
 
     payloads = []
@@ -42,10 +43,16 @@ async def test_every_change_is_called_back_signed_in_order() -> None:
         assert headers["content-type"] == "application/json"
         nonces.add(headers["x-nonce"])
         payloads.append(verified(headers, raw))
-    assert len(nonces) == 4
+    assert len(nonces) == 5
     # the filing's own answer carried seq 1; every later change is called back, in order
-    assert [p["seq"] for p in payloads] == [2, 3, 4, 5]
-    assert [p["status"] for p in payloads] == ["in_review", "needs_info", "in_review", "approved"]
+    assert [p["seq"] for p in payloads] == [2, 3, 4, 5, 6]
+    assert [p["status"] for p in payloads] == [
+        "in_review",
+        "needs_info",
+        "in_review",
+        "awaiting_payment",
+        "approved",
+    ]
     for payload, event in zip(payloads, case["events"][1:], strict=True):
         assert payload == {
             "agency_ref": ref,
@@ -57,6 +64,8 @@ async def test_every_change_is_called_back_signed_in_order() -> None:
             "data": event["data"],
         }
     assert payloads[1]["data"]["items"] == [{"name_th": "ใบรับรองแพทย์", "name_en": "ใบรับรองแพทย์"}]
+    assert payloads[3]["data"]["approved"] is True
+    assert payloads[4]["data"]["document_id"] == case["document_id"]
 
 
 async def test_a_wrong_secret_fails_the_independent_check() -> None:

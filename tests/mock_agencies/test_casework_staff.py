@@ -59,18 +59,21 @@ async def test_staff_actions_move_the_case_and_each_change_is_one_more_event(
     payment = (await agency.staff(ref, "request-payment")).json()
     assert payment["status"] == "awaiting_payment"
     assert payment["events"][-1]["data"]["amount_satang"] == 50500
+    assert payment["events"][-1]["data"]["approved"] is False  # asked to pay, not decided
+    assert (await agency.pay(ref)).json()["status"] == "in_review"  # paid: back to the officer
     agency.clock.advance(60)
     approved = (await agency.staff(ref, "approve")).json()
-    assert approved["status"] == "approved"
+    assert approved["status"] == "approved"  # paid already: issued at once
 
     events = approved["events"]
-    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6, 7]
     assert [e["status"] for e in events] == [
         "received",
         "in_review",
         "needs_info",
         "in_review",
         "awaiting_payment",
+        "in_review",
         "approved",
     ]
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
@@ -78,7 +81,7 @@ async def test_staff_actions_move_the_case_and_each_change_is_one_more_event(
     assert approved["updated_at"] == events[-1]["at"]
     for action in ("accept", "request-info", "approve", "reject"):
         assert_error(await agency.staff(ref, action), 409, "invalid_transition")
-    assert (await agency.case(ref))["seq"] == 6
+    assert (await agency.case(ref))["seq"] == 7
 
 
 async def test_reject_gives_the_reason_and_closes_the_case(agency: Served) -> None:
@@ -143,11 +146,22 @@ async def test_rules_are_read_and_replaced_whole_and_checked(agency: Served) -> 
         "auto_accept": False,
         "auto_decide_after_seconds": None,
         "decision": "approve",
+        "collect_fees": True,
     }
-    rules = {"auto_accept": True, "auto_decide_after_seconds": 5, "decision": "reject"}
+    rules = {
+        "auto_accept": True,
+        "auto_decide_after_seconds": 5,
+        "decision": "reject",
+        "collect_fees": False,
+    }
     assert (await agency.client.put("/dlt/rules", json=rules)).json() == rules
     assert (await agency.client.get("/dlt/rules")).json() == rules
-    for bad in ({"decision": "maybe"}, {"auto_decide_after_seconds": -1}, {"surprise": 1}):
+    for bad in (
+        {"decision": "maybe"},
+        {"auto_decide_after_seconds": -1},
+        {"surprise": 1},
+        {"collect_fees": "sometimes"},
+    ):
         assert_error(await agency.client.put("/dlt/rules", json=bad), 400, "invalid_request")
     assert (await agency.client.get("/dlt/rules")).json() == rules
 
@@ -178,7 +192,12 @@ async def test_auto_decision_comes_after_the_stated_time_on_the_agencys_clock(
 ) -> None:
     ref = await agency.filed(filing(RENEWAL))
     await agency.staff(ref, "accept")
-    rules = {"auto_accept": False, "auto_decide_after_seconds": 300, "decision": "approve"}
+    rules = {
+        "auto_accept": False,
+        "auto_decide_after_seconds": 300,
+        "decision": "approve",
+        "collect_fees": False,  # issued on approval: the fee is the payment tests' business
+    }
     await agency.client.put("/dlt/rules", json=rules)
     casework = agency.casework
     agency.clock.advance(299)
@@ -211,7 +230,15 @@ async def test_the_page_sets_the_rules_with_a_form(agency: Served) -> None:
         "auto_accept": True,
         "auto_decide_after_seconds": 5.0,
         "decision": "reject",
+        "collect_fees": False,  # its box left unticked
     }
+    page = (await agency.client.get("/dlt/staff/")).text
+    assert '<input type="checkbox" name="collect_fees" value="true">' in page
+    ticked = {"collect_fees": "true", "decision": "approve"}
+    assert (await agency.client.post("/dlt/staff/rules", data=ticked)).status_code == 303
+    assert (await agency.client.get("/dlt/rules")).json()["collect_fees"] is True
+    page = (await agency.client.get("/dlt/staff/")).text
+    assert '<input type="checkbox" name="collect_fees" value="true" checked>' in page
     refused = await agency.client.post("/dlt/staff/rules", data={"auto_decide_after_seconds": "x"})
     assert_error(refused, 400, "invalid_request")
 

@@ -83,13 +83,18 @@ async def test_registered_vehicles(agency: Served) -> None:
     assert_error(missing, 404, "not_found")
 
 
-async def test_renewal_costs_505_baht_and_approval_renews_for_five_years(agency: Served) -> None:
+async def test_renewal_costs_505_baht_and_once_paid_renews_for_five_years(agency: Served) -> None:
     headers = await agency.headers()
     answer = (await agency.submit(filing(RENEWAL, pid=MALEE))).json()
     assert [fee["amount_satang"] for fee in answer["fees"]] == [50000, 500]
     before = (await agency.client.get(f"/dlt/api/v1/licences/{MALEE}", headers=headers)).json()
-    approved = (await agency.staff(answer["agency_ref"], "approve")).json()
-    licence = approved["events"][-1]["data"]["licence"]
+    waiting = (await agency.staff(answer["agency_ref"], "approve")).json()
+    assert waiting["status"] == "awaiting_payment"  # approved; the fee comes first
+    unchanged = await agency.client.get(f"/dlt/api/v1/licences/{MALEE}", headers=headers)
+    assert unchanged.json() == before
+    approved = (await agency.pay(answer["agency_ref"])).json()
+    assert approved["status"] == "approved"
+    licence = (await agency.case(answer["agency_ref"]))["events"][-1]["data"]["licence"]
     today = agency.casework.now().date()
     assert licence["licence_number"] == before["licence_number"]
     assert licence["issued_on"] == today.isoformat()
@@ -121,8 +126,10 @@ async def test_vehicle_tax_follows_the_vehicle(
 ) -> None:
     answer = (await agency.submit(filing(VEHICLE_TAX, form={**form, "plate": "1กข 1234"}))).json()
     assert [fee["amount_satang"] for fee in answer["fees"]] == [tax_satang]
-    approved = (await agency.staff(answer["agency_ref"], "approve")).json()
-    disc = approved["events"][-1]["data"]["tax_disc"]
+    waiting = (await agency.staff(answer["agency_ref"], "approve")).json()
+    assert waiting["events"][-1]["data"]["amount_satang"] == tax_satang  # the tax, then the disc
+    assert (await agency.pay(answer["agency_ref"])).status_code == 201
+    disc = (await agency.case(answer["agency_ref"]))["events"][-1]["data"]["tax_disc"]
     assert disc["plate"] == "1กข 1234"
     assert disc["amount_satang"] == tax_satang
 

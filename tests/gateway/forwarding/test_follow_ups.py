@@ -89,7 +89,10 @@ async def test_the_citizens_answer_reaches_the_agency_once_and_the_case_goes_on(
     case = await dlt_case(portal, application["number"])
     assert [e["seq"] for e in case["events"]][-1] == answered_seq
 
-    # The officer decides on the answer; the decision comes back.
+    # The officer decides on the answer; the decision comes back (DLT issuing on approval:
+    # its fee is not collected here).
+    r = await portal.agencies.put("/dlt/rules", json={"collect_fees": False})
+    assert r.status_code == 200, r.text
     r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/approve", json={})
     assert r.status_code == 200, r.text
 

@@ -52,6 +52,9 @@ async def test_a_filed_renewal_reaches_dlt_and_its_approval_comes_back(portal: P
     assert case["status"] == "received"
 
     # The officer approves at DLT; the signed callbacks bring it back (in_review, approved).
+    # (DLT issues on approval: its fee is not collected here; paying it is another test's.)
+    r = await portal.agencies.put("/dlt/rules", json={"collect_fees": False})
+    assert r.status_code == 200, r.text
     r = await portal.agencies.post(f"/dlt/staff/applications/{case['agency_ref']}/accept")
     assert r.status_code == 200, r.text
     r = await portal.agencies.post(f"/dlt/staff/applications/{case['agency_ref']}/approve")
@@ -246,6 +249,8 @@ async def test_a_lost_callback_is_made_up_for_by_polling_the_agency(portal: Port
     assert [d.outcome for d in await portal.forward()] == ["delivered"]
     ref = (await agency_cases(portal, "DLT"))[-1]["agency_ref"]
     saved, portal.callbacks.target = portal.callbacks.target, None  # the line back is cut
+    r = await portal.agencies.put("/dlt/rules", json={"collect_fees": False})  # issue at once
+    assert r.status_code == 200, r.text
     try:
         for action in ("accept", "approve"):
             r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/{action}")
