@@ -330,9 +330,12 @@ class Transitions:
             application, decision, Action.REQUEST_PAYMENT, SYSTEM, data, notify_as="fee_due"
         )
 
-    async def pay(self, application_id: str, notice: dict[str, Any]) -> Application:
+    async def pay(
+        self, application_id: str, notice: dict[str, Any], *, fee_first: bool = False
+    ) -> Application:
         """The fee was paid (confirmed with the bank): the application goes on, and the agency
-        is told (at once when it has the case; with the filing when the fee came first)."""
+        is told (at once when it has the case; `fee_first`: the fee was collected at filing,
+        so the application itself goes to the agency now, the notice after it)."""
         application = await self.reader.get(application_id)
         decision = self.decide(application, Action.PAY, SYSTEM)
         data = {
@@ -342,10 +345,8 @@ class Transitions:
         }
         await self.transition(application, decision, Action.PAY, SYSTEM, data)
         to_agencies = self.ctx.runtime.to_agencies
-        if application.delivered_at is None:
-            service = await self.reader.service(application.service_id)
-            if service.integration_mode != "web":
-                to_agencies.filed(self.ctx.session, application, self.ctx.now)
+        if fee_first:
+            to_agencies.filed(self.ctx.session, application, self.ctx.now)
         to_agencies.paid(self.ctx.session, application, self.ctx.now, notice)
         return application
 

@@ -283,6 +283,33 @@ class Payments:
         now = self.now
         if word is None:
             # The bank has no such transaction: a webhook it did not send, or one it withdrew.
+            # A payment that notice made "pending" is back to waiting for money.
+            claimed = await self._intent_for(
+                BankTxn(
+                    txn.txn_id,
+                    txn.kind,
+                    "unknown",
+                    txn.biller_id,
+                    txn.ref1,
+                    txn.ref2,
+                    txn.amount_satang,
+                    txn.paid_at,
+                    txn.channel,
+                    0,
+                )
+            )
+            if claimed is not None and claimed.status == IntentStatus.PENDING.value:
+                claimed.status = IntentStatus.CREATED.value
+                claimed.updated_at = now
+                record_event(
+                    self.session,
+                    claimed,
+                    "not_confirmed",
+                    IntentStatus.PENDING.value,
+                    now,
+                    SYSTEM,
+                    {"txn_id": txn.txn_id},
+                )
             return self._applied(txn, "unknown")
         if word.status != "succeeded":
             return self._applied(txn, "reversed")
@@ -403,7 +430,9 @@ class Payments:
             assert application is not None
             notice["reference"] = application.number or demand.reference
             if application.status == Status.AWAITING_PAYMENT:
-                await self.apps.transitions.pay(application.id, notice)
+                await self.apps.transitions.pay(
+                    application.id, notice, fee_first=demand.stage == "at_filing"
+                )
         elif demand.bill_id is not None:
             notice["reference"] = demand.bill_id
             self.ctx.runtime.to_agencies.bill_paid(
