@@ -23,6 +23,7 @@ from gateway.applications.models import Application
 from gateway.applications.services import Applications
 from gateway.forwarding.models import AgencyEvent
 from gateway.forwarding.progress import steps
+from gateway.payments.disbursements import Disbursements, Order
 from kernel.errors import Conflict, NotFound
 
 log = logging.getLogger("gateway.forwarding")
@@ -127,6 +128,8 @@ class AgencyAnswers:
                     agency_ref=application.agency_ref or str(data.get("agency_ref", "")),
                 )
             return
+        if reported is AgencyStatus.APPROVED and data.get("disbursements"):
+            await self._order_payouts(application, data["disbursements"])
         for action in steps(Status(application.status), reported):
             try:
                 await self._take(application, action, reported, event, data)
@@ -142,6 +145,45 @@ class AgencyAnswers:
                     },
                 )
                 return
+
+    async def _order_payouts(self, application: Application, payouts: object) -> None:
+        """Money the approval grants (a benefit): paid to the applicant by PromptPay
+        (gateway.payments.disbursements), once per payout id however often it is reported."""
+        if not isinstance(payouts, list):
+            return
+        citizen = await self.applications.state.citizen(application.citizen_id)
+        book = Disbursements(self.applications.ctx)
+        for payout in payouts:
+            try:
+                order = Order(
+                    payout_id=str(payout["payout_id"])[:64],
+                    national_id=citizen.national_id,
+                    amount_satang=int(payout["amount_satang"]),
+                    kind=str(payout.get("kind") or "benefit")[:40],
+                    title_th=str(payout.get("title_th") or payout.get("title_en") or "-")[:300],
+                    title_en=str(payout.get("title_en") or payout.get("title_th") or "-")[:300],
+                    period=str(payout["period"])[:20] if payout.get("period") else None,
+                    pay_on=dt.date.fromisoformat(payout["pay_on"])
+                    if payout.get("pay_on")
+                    else None,
+                )
+            except (KeyError, TypeError, ValueError):
+                log.warning(
+                    "a malformed payout in the agency's approval was not ordered",
+                    extra={"application": application.id},
+                )
+                continue
+            if order.amount_satang <= 0:
+                continue
+            try:
+                await book.order(
+                    application.agency_code, order, f"agency:{application.agency_code}"
+                )
+            except Conflict:  # the payout id was used for another order: the agency's mistake
+                log.warning(
+                    "payout id reused with other content",
+                    extra={"application": application.id, "payout_id": order.payout_id},
+                )
 
     async def _take(
         self,

@@ -272,9 +272,18 @@ class Payments:
             )
         return txn
 
-    async def settle(self, txn_id: str, word: BankTxn | None) -> str:  # noqa: PLR0911 - a line each
+    async def settle(  # noqa: PLR0911 - one outcome a line
+        self,
+        txn_id: str,
+        word: BankTxn | None,
+        *,
+        intent_id: str | None = None,
+        final: bool = False,
+    ) -> str:
         """Apply the bank's own word on a transaction heard before. Idempotent: a transaction
-        is applied once, whoever (webhook, job, reconciliation) gets here first."""
+        is applied once, whoever (webhook, job, reconciliation) gets here first. `intent_id`:
+        the intent reconciliation matched a payment without Ref2 to (a counter payment);
+        `final`: the statement's word, no waiting for an intent still to commit."""
         txn = await self.session.get(BankTransaction, txn_id)
         if txn is None:
             return "unknown"
@@ -316,9 +325,9 @@ class Payments:
         # The bank's facts, not the webhook's, are what counts.
         txn.amount_satang, txn.paid_at = word.amount_satang, word.paid_at
         txn.biller_id, txn.ref1, txn.ref2 = word.biller_id, word.ref1[:25], word.ref2
-        intent = await self._intent_for(word)
+        intent = await self._intent_for(word, intent_id)
         if intent is None:
-            if now - txn.created_at < UNMATCHED_GRACE:
+            if not final and now - txn.created_at < UNMATCHED_GRACE:
                 txn.state = "confirmed"  # looked at again (the intent may not be committed)
                 self._backoff(txn, "no payment with these references yet")
                 return "waiting"
@@ -327,23 +336,32 @@ class Payments:
         if intent.status == IntentStatus.SUCCEEDED.value:
             outcome = "credited" if intent.txn_id == txn.txn_id else "duplicate"
             return self._applied(txn, outcome)
-        if intent.status not in OPEN or word.paid_at > intent.expires_at:
+        demand = await self.demand_of(intent)
+        in_time = word.paid_at <= intent.expires_at
+        takes_money = intent.status in OPEN or intent.status == IntentStatus.EXPIRED.value
+        if not (in_time and takes_money and demand.status == "open"):
             if intent.status in OPEN:
                 await self._close(intent, IntentStatus.EXPIRED, SYSTEM, {})
             await self._tell(intent, "late", paid=word.amount_satang)
             return self._applied(txn, "late")
-        demand = await self.demand_of(intent)
         verdict = settle(intent.amount_satang, word.amount_satang)
         if not verdict.pays:
-            await self._close(
-                intent,
-                IntentStatus.FAILED,
-                SYSTEM,
-                {"why": verdict.reason, "paid_satang": word.amount_satang, "txn_id": txn.txn_id},
-                paid=word.amount_satang,
-            )
-            intent.failure = verdict.reason
+            if intent.status in OPEN:
+                await self._close(
+                    intent,
+                    IntentStatus.FAILED,
+                    SYSTEM,
+                    {
+                        "why": verdict.reason,
+                        "paid_satang": word.amount_satang,
+                        "txn_id": txn.txn_id,
+                    },
+                    paid=word.amount_satang,
+                )
+                intent.failure = verdict.reason
             return self._applied(txn, verdict.reason)
+        # Paid in time (a counter payment the portal learns of the next day may find its
+        # intent already marked expired: the money came in time, so it pays).
         await self._credit(intent, demand, txn)
         return self._applied(txn, "credited")
 
@@ -364,10 +382,13 @@ class Payments:
         """The bank did not answer: asked again later (backing off)."""
         self._backoff(txn, error)
 
-    async def _intent_for(self, word: BankTxn) -> PaymentIntent | None:
-        if not word.ref2:
+    async def _intent_for(
+        self, word: BankTxn, intent_id: str | None = None
+    ) -> PaymentIntent | None:
+        wanted = word.ref2 or intent_id
+        if not wanted:
             return None
-        intent = await self.session.get(PaymentIntent, word.ref2)
+        intent = await self.session.get(PaymentIntent, wanted)
         if intent is None or intent.biller_id != word.biller_id or intent.ref1 != word.ref1:
             return None
         return intent
