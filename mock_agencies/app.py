@@ -24,6 +24,8 @@ from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
+from mock_agencies.pea import app as pea
+from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
 from mock_agencies.sso import app as sso
 
@@ -36,6 +38,8 @@ AGENCIES: dict[str, ASGIApp] = {
     "RD": Deferred(rd.create_default_app),  # revenue: income tax e-filing, refunds (API)
     "BMA": Deferred(bma.create_default_app),  # Bangkok: own web e-service (Web Integration)
     "DOP": Deferred(dop.create_default_app),  # older persons: officers' back office (platform)
+    "PEA": Deferred(pea.create_default_app),  # electricity: bill e-service (API) and its bills
+    "PWA": Deferred(pwa.create_default_app),  # water: its bills only (e-services are links)
 }
 
 
