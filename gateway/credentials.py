@@ -23,7 +23,7 @@ from gateway.keys import write_once
 from identity import ClientKind, OIDCProvider, agency_scope
 
 #: The agencies the development file holds credentials for.
-DEVELOPMENT_AGENCIES = ("DLT", "SSO", "RD", "BMA", "DOP")
+DEVELOPMENT_AGENCIES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
+from mock_agencies.pea import app as pea
+from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
 from mock_agencies.sso import app as sso
 
@@ -42,6 +44,8 @@ AGENCIES: dict[str, ASGIApp] = {
     # Not an agency but served like one, with the same fault knobs ("bank down" is
     # PUT /faults/BANK); no connector and no entry in the agencies' credentials file.
     "BANK": Deferred(bank.create_default_app),  # the mock bank / PSP (payments, transfers)
+    "PEA": Deferred(pea.create_default_app),  # electricity: bill e-service (API) and its bills
+    "PWA": Deferred(pwa.create_default_app),  # water: its bills only (e-services are links)
 }
 
 

@@ -40,6 +40,8 @@ from mock_agencies.device import app as device
 from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
+from mock_agencies.pea import app as pea
+from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
 from mock_agencies.sso import app as sso
 
@@ -255,6 +257,10 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
         "BMA": portal_client(bma, "BMA"),
         "DOP": portal_client(dop, "DOP"),
         "BANK": mock_bank(seeded, to_gateway, clock),
+        "PEA": casework(pea, "PEA"),
+        "PWA": pwa.create_app(
+            consumers={credentials["PWA"].consumer_key: credentials["PWA"].consumer_secret}
+        ),
     }
     host = create_host(agencies, seed=3, device_app=device.create_app(POPULATION, 17))
     to_agencies = httpx.ASGITransport(app=host)

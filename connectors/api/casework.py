@@ -233,6 +233,16 @@ class CaseworkConnector:
             raise self._misconfigured(f"{path} answered {type(body).__name__}, not an object")
         return body
 
+    async def post(
+        self, path: str, body: Mapping[str, Any], *, idempotency_key: str
+    ) -> Mapping[str, Any]:
+        """POST `body` as JSON to `path` (below the agency's root) with our credentials and
+        the Idempotency-Key; the JSON object answered."""
+        response = await self._call(
+            "POST", path, json=dict(body), headers={"Idempotency-Key": idempotency_key}
+        )
+        return self._object(response)
+
     def unknown_kind(self, kind: str, kinds: frozenset[str]) -> AgencyMisconfigured:
         return self._misconfigured(
             f"no once-only data of kind {kind!r} here (known: {', '.join(sorted(kinds))})"

@@ -2,7 +2,8 @@
 
 Cases through the Agency Case API v1; once-only data (R-12.1): the withholding-tax certificates
 (50 Tawi) the citizen's payers filed for a tax year, `GET /api/v1/withholding/{pid}?year=YYYY`
-(kind "withholding", parameter `year`).
+(kind "withholding", parameter `year`). `Bills` (`connectors.api.bills`): the income tax
+still to pay for the last tax year.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 
 import httpx
 
-from connectors.api.casework import API, CaseworkConnector, pid_segment
+from connectors.api.bills import CaseworkBiller
+from connectors.api.casework import API, pid_segment
 from connectors.config import ConnectorConfig
 
 
-class RdConnector(CaseworkConnector):
+class RdConnector(CaseworkBiller):
     once_only_kinds = frozenset({"withholding"})
 
     async def once_only(self, kind: str, pid: str, **params: Any) -> Mapping[str, Any]:

@@ -23,11 +23,22 @@ function of a `Subject` returning what it saw (a pass) or raising why not.
     once-only               give the once-only record the sample names (only if it implements
                             ProvidesOnceOnlyData; R-12.1)
     once-only-unknown-kind  refuse a kind it does not offer with AgencyMisconfigured
+    bills                   list the sample citizen's open bills (only if it implements Bills):
+                            each a Ref1 number (≤ 20 A-Z, 0-9), a positive amount, a due date;
+                            no number twice
+    bill-paid               record a bill's payment (only if it implements Bills, and the
+                            citizen has a bill): a wrong amount → AgencyRejected; the payment
+                            → the bill no longer listed; the same key again → no error; another
+                            payment of it, or of a bill never issued → AgencyRejected
     wrong-credentials       turn refused credentials into AgencyMisconfigured; health not ok
     unreachable             turn an agency nobody answers for (a closed loopback port) into
                             AgencyUnavailable; health not ok
     outage                  turn an agency outage (503, through the fault knobs) into
                             AgencyUnavailable; health not ok (skipped without fault knobs)
+
+The checks that file (idempotent-submit, status-events, cancel, provide-info) skip when the
+sample files nothing (`"service_id": null`: a biller that takes no applications); then the
+failure checks call `bills` instead of `submit`.
 
 `certify(subject)` runs them all (each within a time limit) and gives a `Certification`;
 `run_check(check, subject)` runs one. Outcomes are explained in `results.py`: an exception
@@ -41,6 +52,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import re
 import secrets
 import socket
 import sys
@@ -58,8 +70,11 @@ from connectors.base import (
     AgencyEvent,
     AgencyStatus,
     AttachmentRef,
+    Bill,
+    Bills,
     Cancels,
     Connector,
+    Fee,
     Health,
     InformationAnswer,
     PaymentNotice,
@@ -67,6 +82,7 @@ from connectors.base import (
     ReceivesInformation,
     ReceivesPayments,
     StatusReport,
+    Submission,
     SubmitResult,
 )
 from connectors.certification.hooks import BackOffice, HookFailed
@@ -89,6 +105,8 @@ INFO_REQUEST_REASON = "ขอเอกสารเพิ่มเติม (ท�
 INFO_ITEM = {"name_th": "เอกสารเพิ่มเติม", "name_en": "An additional document"}
 INFO_DOCUMENT = b"%PDF-1.4\n% citizen-gateway certify: the citizen's answer\n%%EOF\n"
 INFO_ATTACHMENT_BASE = "https://certification.invalid/v1/agency/attachments"
+#: Ref1 of a Thai QR bill payment, which a bill's number is (FACTS.md).
+REF1 = re.compile(r"[A-Z0-9]{1,20}")
 
 
 class CheckFailed(Exception):
@@ -185,6 +203,30 @@ def _closed_loopback_port() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+def _filing(subject: Subject, **options: str) -> Submission:
+    """A fresh filing of the sample; the check is skipped when the sample files nothing."""
+    if subject.sample.service_id is None:
+        raise CheckSkipped(
+            'the sample files no application ("service_id": null): the agency takes none '
+            "through the portal"
+        )
+    return subject.sample.submission(subject.agency_code, **options)
+
+
+def _probe(subject: Subject, connector: Connector) -> tuple[str, Callable[[], Awaitable[Any]]]:
+    """(what, the call) the failure checks make: a filing, or for a biller that takes no
+    applications, a listing of the sample citizen's bills."""
+    if subject.sample.service_id is not None:
+        filing = subject.sample.submission(subject.agency_code)
+        return "submit", lambda: connector.submit(filing)
+    if isinstance(connector, Bills):
+        biller, pid = connector, subject.sample.bills_pid
+        return "bills", lambda: biller.bills(pid)
+    raise CheckBlocked(
+        "the sample files nothing and the connector lists no bills: there is no call to try"
+    )
+
+
 # -- the checks -------------------------------------------------------------------------------
 
 
@@ -198,8 +240,8 @@ async def check_health(subject: Subject) -> str:
 
 @_check("idempotent-submit", "files a case once per idempotency key")
 async def check_idempotent_submit(subject: Subject) -> str:
-    connector, code = subject.connector, subject.agency_code
-    filing = subject.sample.submission(code)
+    connector = subject.connector
+    filing = _filing(subject)
     first = await connector.submit(filing)
     if first.status not in FILING_STATUSES:
         raise CheckFailed(f"a new filing answered status {first.status.value!r}")
@@ -219,9 +261,7 @@ async def check_idempotent_submit(subject: Subject) -> str:
             f"the same key again answered received_at {again.received_at.isoformat()}, "
             f"the first answer said {first.received_at.isoformat()}"
         )
-    other = await connector.submit(
-        subject.sample.submission(code, idempotency_key=f"{filing.idempotency_key}-2")
-    )
+    other = await connector.submit(_filing(subject, idempotency_key=f"{filing.idempotency_key}-2"))
     if other.agency_ref == first.agency_ref:
         raise CheckFailed(
             f"another idempotency key gave the same agency_ref {first.agency_ref!r}: "
@@ -236,7 +276,7 @@ async def check_idempotent_submit(subject: Subject) -> str:
 @_check("status-events", "reports a case's status with its events in order")
 async def check_status_events(subject: Subject) -> str:
     connector = subject.connector
-    filed = await connector.submit(subject.sample.submission(subject.agency_code))
+    filed = await connector.submit(_filing(subject))
     expected: AgencyStatus | None = None
     if subject.back_office is not None:
         await subject.back_office.accept(filed.agency_ref)
@@ -271,7 +311,7 @@ async def check_cancel(subject: Subject) -> str:
     connector = subject.connector
     if not isinstance(connector, Cancels):
         raise CheckSkipped("the connector does not implement Cancels (an optional capability)")
-    filed = await connector.submit(subject.sample.submission(subject.agency_code))
+    filed = await connector.submit(_filing(subject))
     event = await connector.cancel(filed.agency_ref)
     if event.status is not AgencyStatus.CANCELLED:
         raise CheckFailed(f"cancel() answered an event with status {event.status.value!r}")
@@ -316,9 +356,7 @@ def _an_event(value: object, what: str) -> AgencyEvent:
 async def _case_needing_info(subject: Subject, back_office: BackOffice) -> StatusReport:
     """A fresh case the agency's staff accepted, then asked for information about."""
     connector = subject.connector
-    filed = await connector.submit(
-        subject.sample.submission(subject.agency_code, label="certify-info")
-    )
+    filed = await connector.submit(_filing(subject, label="certify-info"))
     ref = filed.agency_ref
     await back_office.accept(ref)
     await back_office.request_info(ref, reason=INFO_REQUEST_REASON, items=[INFO_ITEM])
@@ -623,19 +661,132 @@ async def check_once_only_unknown_kind(subject: Subject) -> str:
     return f"AgencyMisconfigured: {error.message}"
 
 
+def _valid_bills(found: object, what: str) -> list[Bill]:
+    """The bills of an answer, each within the contract; CheckFailed naming what is not."""
+    if isinstance(found, str | bytes) or not isinstance(found, Sequence):
+        raise CheckFailed(f"{what} answered {_short(found)}, not a sequence of Bill")
+    bills = list(found)
+    for bill in bills:
+        if not isinstance(bill, Bill):
+            raise CheckFailed(f"{what} answered {_short(bill)} among the bills, not a Bill")
+        if not isinstance(bill.bill_id, str) or not REF1.fullmatch(bill.bill_id):
+            raise CheckFailed(
+                f"bill number {bill.bill_id!r} is not a Ref1 (1 to 20 upper-case letters and "
+                "digits): the portal puts it on the Thai QR"
+            )
+        amount = bill.amount_satang
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise CheckFailed(f"bill {bill.bill_id}: amount_satang {amount!r} is not positive")
+        if isinstance(bill.due_on, dt.datetime) or not isinstance(bill.due_on, dt.date):
+            raise CheckFailed(f"bill {bill.bill_id}: due_on {bill.due_on!r} is not a date")
+        if not all(isinstance(v, str) and v for v in (bill.kind, bill.title_th, bill.title_en)):
+            raise CheckFailed(f"bill {bill.bill_id}: kind and titles must be non-empty text")
+    numbers = [bill.bill_id for bill in bills]
+    if len(set(numbers)) != len(numbers):
+        raise CheckFailed(f"{what} lists a bill twice: {numbers}")
+    return bills
+
+
+def _bill_notice(bill: Bill, *, amount_satang: int | None = None) -> PaymentNotice:
+    """A fresh payment of `bill` (a new idempotency key), of its amount unless told."""
+    token = secrets.token_hex(6).upper()
+    amount = bill.amount_satang if amount_satang is None else amount_satang
+    return PaymentNotice(
+        idempotency_key=f"certify-bill-{token}:payment",
+        reference=bill.bill_id,
+        payment_id=f"CERT{token}",
+        receipt_number=f"CERT-{token}",
+        amount_satang=amount,
+        fees=(Fee(label=bill.title_th, amount_satang=amount),),
+        paid_at=dt.datetime.now(dt.UTC),
+        channel="mobile",
+    )
+
+
+@_check("bills", "lists a citizen's open bills when it implements Bills")
+async def check_bills(subject: Subject) -> str:
+    connector = subject.connector
+    if not isinstance(connector, Bills):
+        raise CheckSkipped("the connector does not implement Bills (an optional capability)")
+    pid = subject.sample.bills_pid
+    bills = _valid_bills(await connector.bills(pid), f"bills({pid!r})")
+    if not bills:
+        return f"no open bill for {pid} (a valid answer)"
+    listed = "; ".join(
+        f"{bill.bill_id} {bill.kind} {bill.amount_satang} satang due {bill.due_on.isoformat()}"
+        for bill in bills
+    )
+    return f"{len(bills)} open for {pid}: {listed}"
+
+
+@_check("bill-paid", "records a bill's payment once per key and refuses a wrong one")
+async def check_bill_paid(subject: Subject) -> str:
+    connector = subject.connector
+    if not isinstance(connector, Bills):
+        raise CheckSkipped("the connector does not implement Bills (an optional capability)")
+    pid = subject.sample.bills_pid
+    bills = _valid_bills(await connector.bills(pid), f"bills({pid!r})")
+    if not bills:
+        raise CheckBlocked(
+            f"{pid} has no open bill to pay: name a citizen who has one in the sample "
+            '("bills": {"pid": …})'
+        )
+    bill = bills[0]
+    wrong = await _expect_error(
+        AgencyRejected,
+        f"paying bill {bill.bill_id} ({bill.amount_satang} satang) 1 THB more",
+        connector.bill_paid(
+            bill.bill_id, _bill_notice(bill, amount_satang=bill.amount_satang + 100)
+        ),
+    )
+    notice = _bill_notice(bill)
+    try:
+        await connector.bill_paid(bill.bill_id, notice)
+    except AgencyRejected as exc:
+        raise CheckFailed(
+            f"paying bill {bill.bill_id} its amount was refused ({exc.code}: {exc.message})"
+        ) from exc
+    try:
+        await connector.bill_paid(bill.bill_id, notice)
+    except AgencyRejected as exc:
+        raise CheckFailed(
+            f"the same idempotency key {notice.idempotency_key!r} sent again was refused "
+            f"({exc.code}: {exc.message}): the gateway repeats a call whose answer it lost, and "
+            "the biller must take the payment once"
+        ) from exc
+    after = _valid_bills(await connector.bills(pid), f"bills({pid!r}) after the payment")
+    if any(listed.bill_id == bill.bill_id for listed in after):
+        raise CheckFailed(f"bill {bill.bill_id} is still listed after it was paid")
+    twice = await _expect_error(
+        AgencyRejected,
+        f"a second payment (another key) of the paid bill {bill.bill_id}",
+        connector.bill_paid(bill.bill_id, _bill_notice(bill)),
+    )
+    made_up = replace(bill, bill_id=f"ZZCERT{secrets.token_hex(5).upper()}")
+    unknown = await _expect_error(
+        AgencyRejected,
+        f"paying bill {made_up.bill_id}, never issued",
+        connector.bill_paid(made_up.bill_id, _bill_notice(made_up)),
+    )
+    return (
+        f"{bill.bill_id}: 1 THB more → AgencyRejected ({wrong.code}); paid, the same key again "
+        f"→ no error, no longer listed; paid again under another key → AgencyRejected "
+        f"({twice.code}); a bill never issued → AgencyRejected ({unknown.code})"
+    )
+
+
 @_check("wrong-credentials", "reports refused credentials as AgencyMisconfigured")
 async def check_wrong_credentials(subject: Subject) -> str:
     wrong = subject.config.model_copy(
         update={"consumer_secret": SecretStr(f"certify-wrong-{secrets.token_urlsafe(24)}")}
     )
     async with subject.variant(wrong) as impostor:
+        what, call = _probe(subject, impostor)
         error = await _expect_error(
-            AgencyMisconfigured,
-            "submit with a wrong consumer secret",
-            impostor.submit(subject.sample.submission(subject.agency_code)),
+            AgencyMisconfigured, f"{what} with a wrong consumer secret", call()
         )
         health = await _not_healthy(impostor, "with a wrong consumer secret")
-    return f"submit: AgencyMisconfigured ({error.message}); health: {health}"
+    return f"{what}: AgencyMisconfigured ({error.message}); health: {health}"
 
 
 @_check("unreachable", "reports an agency nobody answers for as AgencyUnavailable")
@@ -646,13 +797,12 @@ async def check_unreachable(subject: Subject) -> str:
             update={"base_url": base_url, "timeout_seconds": min(subject.config.timeout_seconds, 5)}
         )
         async with subject.variant(cut_off, network=True) as connector:
+            what, call = _probe(subject, connector)
             error = await _expect_error(
-                AgencyUnavailable,
-                f"submit to {base_url} (a closed port)",
-                connector.submit(subject.sample.submission(subject.agency_code)),
+                AgencyUnavailable, f"{what} to {base_url} (a closed port)", call()
             )
             health = await _not_healthy(connector, "at a closed port")
-    return f"submit: AgencyUnavailable ({error.message}); health: {health}"
+    return f"{what}: AgencyUnavailable ({error.message}); health: {health}"
 
 
 @_check("outage", "reports an agency outage (503) as AgencyUnavailable")
@@ -662,14 +812,11 @@ async def check_outage(subject: Subject) -> str:
             "no fault knobs to take the agency down (give --faults-url, e.g. "
             "http://127.0.0.1:8100/faults); the unreachable check covers only a dead address"
         )
+    what, call = _probe(subject, subject.connector)
     async with subject.outages.outage(subject.agency_code):
-        error = await _expect_error(
-            AgencyUnavailable,
-            "submit during an outage",
-            subject.connector.submit(subject.sample.submission(subject.agency_code)),
-        )
+        error = await _expect_error(AgencyUnavailable, f"{what} during an outage", call())
         health = await _not_healthy(subject.connector, "during an outage")
-    return f"submit: AgencyUnavailable ({error.message}); health: {health}"
+    return f"{what}: AgencyUnavailable ({error.message}); health: {health}"
 
 
 #: Every check, in the order a run takes them (the outage last: it takes the agency down).

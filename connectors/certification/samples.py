@@ -1,5 +1,6 @@
 """The sample filing a certification run files with the agency: one valid application for one
-of its e-services, and (when the connector offers once-only data) which record to ask for.
+of its e-services, (when the connector offers once-only data) which record to ask for, and
+(when it bills citizens) whose bills to list and pay.
 
 An agency team supplies its own as JSON (`citizen-gateway certify --sample FILE`)::
 
@@ -12,8 +13,11 @@ An agency team supplies its own as JSON (`citizen-gateway certify --sample FILE`
     }
 
 `once_only` is needed only when the connector implements `ProvidesOnceOnlyData`; `applicant`
-defaults to demo citizen 1 (สมชาย ใจดี), whom the mock agencies know. The seed agencies' samples
-(DLT, SSO, RD) are built in: `samples/<code>.json` beside this module, also examples to copy.
+defaults to demo citizen 1 (สมชาย ใจดี), whom the mock agencies know. `"bills": {"pid": …}`
+names a citizen with an open bill, for a connector that implements `Bills` (default: the
+applicant). An agency that takes no applications through the portal (a biller whose e-services
+are links) writes `"service_id": null` (and an empty form): the checks that file skip. The seed
+agencies' samples are built in: `samples/<code>.json` beside this module, also examples to copy.
 """
 
 from __future__ import annotations
@@ -49,17 +53,24 @@ class SampleError(ValueError):
 
 @dataclass(frozen=True)
 class Sample:
-    service_id: str
+    service_id: str | None  # None: the agency takes no applications (nothing is filed)
     form: Mapping[str, Any]
     once_only_kind: str | None = None
     once_only_params: Mapping[str, Any] = field(default_factory=dict)
     applicant: Applicant = DEMO_APPLICANT
+    bills_of: str | None = None  # whose bills to list and pay (None: the applicant's)
+
+    @property
+    def bills_pid(self) -> str:
+        return self.bills_of or self.applicant.pid
 
     def submission(
         self, agency_code: str, *, idempotency_key: str | None = None, label: str = "certify"
     ) -> Submission:
         """A fresh filing of this sample (a new idempotency key unless one is given). The form
         carries the applicant's names, as the gateway's prefilled drafts do."""
+        if self.service_id is None:
+            raise ValueError("this sample files nothing (service_id is null)")
         now = dt.datetime.now(dt.UTC)
         applicant = self.applicant
         return Submission(
@@ -88,6 +99,12 @@ class _OnceOnly(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class _Bills(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pid: Annotated[str, Field(pattern=r"^[0-9]{13}$")]
+
+
 class _Applicant(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -101,10 +118,11 @@ class _Applicant(BaseModel):
 class _SampleFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_id: Annotated[str, Field(min_length=1)]
+    service_id: Annotated[str, Field(min_length=1)] | None  # required; null: files nothing
     form: dict[str, Any]
     once_only: _OnceOnly | None = None
     applicant: _Applicant | None = None
+    bills: _Bills | None = None
 
 
 def parse_sample(raw: str | bytes, source: str = "sample") -> Sample:
@@ -123,6 +141,7 @@ def parse_sample(raw: str | bytes, source: str = "sample") -> Sample:
         once_only_kind=data.once_only.kind if data.once_only else None,
         once_only_params=data.once_only.params if data.once_only else {},
         applicant=Applicant(**data.applicant.model_dump()) if data.applicant else DEMO_APPLICANT,
+        bills_of=data.bills.pid if data.bills else None,
     )
 
 
@@ -135,7 +154,7 @@ def load_sample(path: Path) -> Sample:
 
 
 def builtin_sample(agency_code: str) -> Sample | None:
-    """The built-in sample for a seed agency (DLT, SSO, RD), or None."""
+    """The built-in sample for a seed agency (DLT, SSO, RD, PEA, PWA), or None."""
     resource = resources.files(__package__ or __name__).joinpath(
         "samples", f"{agency_code.strip().lower()}.json"
     )

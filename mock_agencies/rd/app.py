@@ -7,6 +7,9 @@ personal income tax e-filing, plus its once-only data (R-12.1):
          {"tax_id", "name_th", "name_en"}, "income_type", "income_satang", "withheld_satang",
          "social_security_satang"}], "totals": {...}}; 404 not_found when RD has no taxpayer
          record of the person
+    GET /api/v1/bills?pid=…                   Consumer-Key, Token → the income tax the person
+        still owes for the last tax year (kind "tax"; rd/bills.py), and
+    POST /api/v1/bills/{bill_id}/payments     its payment notice (mock_agencies/billing)
 
 A filing (`form.tax_year` BE, `return_type`, `other_income_satang`, `refund_requested`) is
 assessed on receipt: tax still to pay is the filing's fee; approval carries the assessment and,
@@ -26,6 +29,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from fastapi.params import Depends
 
+from mock_agencies.billing import BillBook, add_bill_routes
 from mock_agencies.casework import (
     DEMO_PIDS,
     Agency,
@@ -39,6 +43,7 @@ from mock_agencies.casework import (
     checked_pid,
 )
 from mock_agencies.casework.model import iso
+from mock_agencies.rd.bills import TaxDue
 from mock_agencies.rd.data import (
     BE_OFFSET,
     CODE,
@@ -68,6 +73,7 @@ class Rd(Agency):
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.refunds: list[dict[str, Any]] = []
+        self.bills = BillBook(TaxDue(self))
 
     def certificates(self, pid: str, year: int, today: dt.date) -> list[Certificate] | None:
         """What payers reported for `pid` in tax `year` (CE); None when RD knows no such
@@ -161,6 +167,8 @@ class Rd(Agency):
         ]
 
     def add_routes(self, app: FastAPI, casework: Casework, token_required: list[Depends]) -> None:
+        add_bill_routes(app, self.bills, token_required, casework.now)
+
         @app.get("/api/v1/withholding/{pid}", dependencies=token_required)
         async def withholding(
             pid: str, year: Annotated[int, Query(ge=1900, le=2700)]

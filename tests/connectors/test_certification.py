@@ -34,6 +34,7 @@ from connectors import (
     AgencyEvent,
     AgencyRejected,
     AgencyUnavailable,
+    Bill,
     Cancels,
     Connector,
     ConnectorConfig,
@@ -47,7 +48,11 @@ from connectors import (
     Submission,
     SubmitResult,
 )
+from connectors.api import pea as pea_connector
+from connectors.api import pwa as pwa_connector
 from connectors.api.dlt import DltConnector
+from connectors.api.pea import PeaConnector
+from connectors.api.pwa import PwaConnector
 from connectors.certification import (
     CHECKS,
     DEFAULT_JUNIT_PATH,
@@ -75,10 +80,13 @@ from connectors.registry import GROUP
 from gateway.cli import main as cli
 from mock_agencies.app import create_app as create_host
 from mock_agencies.dlt import app as dlt
+from mock_agencies.pea import app as pea
+from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
 from mock_agencies.sso import app as sso
 
-MOCKS = {"DLT": dlt, "SSO": sso, "RD": rd}
+MOCKS = {"DLT": dlt, "SSO": sso, "RD": rd, "PEA": pea}  # casework agencies; PWA bills only
+BILL_CHECKS = {"bills", "bill-paid"}
 KEY, SECRET, CALLBACK = "certify-test", "certify-test-secret-0123456789abc", "callbacks-off"
 CHECK_IDS = [check.id for check in CHECKS]
 
@@ -105,9 +113,12 @@ async def against_mock(
 ) -> AsyncIterator[Subject]:
     """A subject for `code`'s mock agency in-process: its registered connector, or one from
     `factory`; with the host's fault knobs and the mock's staff unless `hooks` is false."""
-    agency = MOCKS[code].create_app(
-        consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False
-    )
+    if code == "PWA":
+        agency = pwa.create_app(consumers={KEY: SECRET})
+    else:
+        agency = MOCKS[code].create_app(
+            consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False
+        )
     transport = httpx.ASGITransport(app=create_host({code: agency}, seed=1, device_app=None))
     settings = config(code)
     if factory is None:
@@ -128,11 +139,20 @@ async def against_mock(
         )
     finally:
         await connector.aclose()
-        await agency.state.casework.aclose()
+        if (casework := getattr(agency.state, "casework", None)) is not None:
+            await casework.aclose()
 
 
 def outcomes(run: Certification) -> dict[str, Outcome]:
     return {result.check_id: result.outcome for result in run.results}
+
+
+def failing(run: Certification) -> set[str]:
+    """The checks that failed or could not be carried out (not the skipped ones)."""
+    return {check for check, outcome in outcomes(run).items() if outcome in FAILING}
+
+
+FAILING = (Outcome.FAIL, Outcome.ERROR)
 
 
 # -- connectors that get something wrong -------------------------------------------------------
@@ -280,19 +300,24 @@ class PlainDlt:
 # -- the checks against the mock agencies ------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["DLT", "SSO", "RD"])
-async def test_the_seed_agencies_connectors_pass_every_check(code: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "not_offered"), [("DLT", BILL_CHECKS), ("SSO", BILL_CHECKS), ("RD", set())]
+)
+async def test_the_seed_agencies_connectors_pass_every_check(
+    code: str, not_offered: set[str]
+) -> None:
     async with against_mock(code) as subject:
         run = await certify(subject)
     # SSO charges nothing: its sample owes no fee, so there is no payment to try.
-    free = {"payment"} if code == "SSO" else set()
-    expected = {c: Outcome.SKIP if c in free else Outcome.PASS for c in CHECK_IDS}
-    assert outcomes(run) == expected, text_report(run)
+    skipping = not_offered | ({"payment"} if code == "SSO" else set())
+    assert outcomes(run) == {
+        check: Outcome.SKIP if check in skipping else Outcome.PASS for check in CHECK_IDS
+    }, text_report(run)
     assert run.certified
     assert run.agency_code == code
+    passed, skipped = len(CHECKS) - len(skipping), len(skipping)
     assert summary(run) == (
-        f"{code}: {len(CHECKS) - len(free)} passed, 0 failed, 0 errors, {len(free)} skipped: "
-        "CERTIFIED"
+        f"{code}: {passed} passed, 0 failed, 0 errors, {skipped} skipped: CERTIFIED"
     )
     # A pass says what it saw: the case filed once under a key, the staff's move, the outage.
     assert "filed one case" in run.result("idempotent-submit").detail
@@ -337,8 +362,7 @@ async def test_a_connector_that_files_twice_fails_the_idempotency_check() -> Non
     async with against_mock("DLT", lambda cfg, t=None: ForgetfulDlt(cfg, t)) as subject:
         run = await certify(subject)
     assert not run.certified
-    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
-    assert failed == {"idempotent-submit"}
+    assert failing(run) == {"idempotent-submit"}
     detail = run.result("idempotent-submit").detail
     assert "sent twice filed two cases" in detail
     assert "DLT-R-000001" in detail
@@ -350,8 +374,7 @@ async def test_a_connector_that_files_twice_fails_the_idempotency_check() -> Non
 async def test_a_connector_that_calls_an_outage_a_refusal_fails_the_outage_checks() -> None:
     async with against_mock("DLT", lambda cfg, t=None: OutageAsRefusalDlt(cfg, t)) as subject:
         run = await certify(subject)
-    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
-    assert failed == {"outage", "unreachable"}
+    assert failing(run) == {"outage", "unreachable"}
     assert run.result("outage").outcome is Outcome.FAIL
     assert run.result("outage").detail.startswith(
         "submit during an outage raised AgencyRejected (refused: agency answered 503); "
@@ -379,7 +402,13 @@ async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
         )
         run = await certify(subject)
     skipped = {check for check, outcome in outcomes(run).items() if outcome is Outcome.SKIP}
-    assert skipped == {"cancel", "provide-info", "payment", "once-only", "once-only-unknown-kind"}
+    assert skipped == {
+        "cancel",
+        "provide-info",
+        "payment",
+        "once-only",
+        "once-only-unknown-kind",
+    } | BILL_CHECKS
     assert "does not implement Cancels" in run.result("cancel").detail
     assert "does not implement ReceivesInformation" in run.result("provide-info").detail
     assert "does not implement ReceivesPayments" in run.result("payment").detail
@@ -425,8 +454,7 @@ PROVIDE_INFO = check_by_id("provide-info")
 async def test_a_connector_that_sends_an_answer_again_under_a_new_key_fails_provide_info() -> None:
     async with against_mock("DLT", lambda cfg, t=None: ForgetfulAnswersDlt(cfg, t)) as subject:
         run = await certify(subject)
-    failed = {check for check, outcome in outcomes(run).items() if outcome is not Outcome.PASS}
-    assert failed == {"provide-info"}
+    assert failing(run) == {"provide-info"}
     detail = run.result("provide-info").detail
     assert detail.startswith("the same idempotency key 'certify-info-")
     assert "sent again raised AgencyRejected (case DLT-R-000" in detail
@@ -522,6 +550,114 @@ async def test_payment_needs_a_case_awaiting_payment_and_errs_when_the_staff_can
         result = await run_check(PAYMENT, replace(subject, back_office=staff))
     assert result.outcome is Outcome.ERROR
     assert "/accept answered 404" in result.detail
+# -- bills: a biller's listing and the payments it takes ---------------------------------------
+
+
+class ForgetfulPea(PeaConnector):
+    """Sends each payment notice under a fresh idempotency key: a notice repeated after a lost
+    answer is a second payment, which the biller refuses."""
+
+    async def bill_paid(self, bill_id: str, notice: PaymentNotice) -> None:
+        fresh = f"{notice.idempotency_key}-{secrets.token_hex(3)}"
+        await super().bill_paid(bill_id, replace(notice, idempotency_key=fresh))
+
+
+class LowerCasePwa(PwaConnector):
+    """Hands on bill numbers in lower case: not a Ref1 the portal can put on a QR."""
+
+    async def bills(self, pid: str) -> list[Bill]:
+        return [replace(bill, bill_id=bill.bill_id.lower()) for bill in await super().bills(pid)]
+
+
+class HopefulPwa(PwaConnector):
+    """Takes the biller's refusal of a payment for a success."""
+
+    async def bill_paid(self, bill_id: str, notice: PaymentNotice) -> None:
+        with contextlib.suppress(AgencyRejected):
+            await super().bill_paid(bill_id, notice)
+
+
+@pytest.mark.parametrize(
+    ("code", "create", "not_offered"),
+    [
+        ("PEA", pea_connector.create, {"once-only", "once-only-unknown-kind"}),
+        (
+            "PWA",
+            pwa_connector.create,
+            {
+                "idempotent-submit",
+                "status-events",
+                "cancel",
+                "provide-info",
+                "once-only",
+                "once-only-unknown-kind",
+            },
+        ),
+    ],
+)
+async def test_the_billers_connectors_pass_what_they_offer(
+    code: str, create: Factory, not_offered: set[str]
+) -> None:
+    async with against_mock(code, create) as subject:
+        run = await certify(subject)
+    assert outcomes(run) == {
+        check: Outcome.SKIP if check in not_offered else Outcome.PASS for check in CHECK_IDS
+    }, text_report(run)
+    assert run.certified
+    listed = run.result("bills").detail
+    assert listed.startswith("2 open for 1100100001014: " if code == "PWA" else "1 open for ")
+    paid = run.result("bill-paid").detail
+    assert "1 THB more → AgencyRejected (amount_mismatch)" in paid
+    assert "the same key again → no error, no longer listed" in paid
+    assert "another key → AgencyRejected (already_paid)" in paid
+    assert "never issued → AgencyRejected (bill_not_found)" in paid
+    if code == "PWA":  # no filing: the failure checks list bills instead
+        assert run.result("wrong-credentials").detail.startswith("bills: AgencyMisconfigured")
+        assert run.result("outage").detail.startswith(
+            "bills: AgencyUnavailable (agency answered 503)"
+        )
+        assert "files no application" in run.result("status-events").detail
+
+
+async def test_a_biller_that_sends_a_payment_again_under_a_new_key_fails_bill_paid() -> None:
+    async with against_mock("PEA", lambda cfg, t=None: ForgetfulPea(cfg, t)) as subject:
+        run = await certify(subject)
+    assert failing(run) == {"bill-paid"}
+    detail = run.result("bill-paid").detail
+    assert detail.startswith("the same idempotency key 'certify-bill-")
+    assert "sent again was refused (already_paid: " in detail
+    assert "the biller must take the payment once" in detail
+
+
+async def test_bill_numbers_that_are_not_a_ref1_fail_the_bill_checks() -> None:
+    async with against_mock("PWA", lambda cfg, t=None: LowerCasePwa(cfg, t)) as subject:
+        run = await certify(subject)
+    assert failing(run) == {"bills", "bill-paid"}
+    assert run.result("bills").detail.startswith("bill number 'pwa")
+    assert "is not a Ref1 (1 to 20 upper-case letters and digits)" in run.result("bills").detail
+
+
+async def test_a_biller_that_hides_a_refused_payment_fails_bill_paid() -> None:
+    async with against_mock("PWA", lambda cfg, t=None: HopefulPwa(cfg, t)) as subject:
+        result = await run_check(check_by_id("bill-paid"), subject)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith("paying bill PWA")
+    assert "1 THB more answered None; expected AgencyRejected" in result.detail
+
+
+async def test_a_sample_citizen_without_a_bill_lists_none_and_cannot_pay() -> None:
+    sample = builtin_sample("RD")
+    assert sample is not None
+    assert sample.bills_pid == "3340100007076"  # demo citizen 7 owes tax
+    nobody = replace(sample, bills_of=None)  # demo citizen 1: a refund, no tax bill
+    async with against_mock("RD", sample=nobody) as subject:
+        listed = await run_check(check_by_id("bills"), subject)
+        paid = await run_check(check_by_id("bill-paid"), subject)
+    assert listed.outcome is Outcome.PASS
+    assert listed.detail == "no open bill for 1100100001014 (a valid answer)"
+    assert paid.outcome is Outcome.ERROR
+    assert paid.detail.startswith("1100100001014 has no open bill to pay")
+    assert '("bills": {"pid": …})' in paid.detail
 
 
 # -- JUnit XML ---------------------------------------------------------------------------------
@@ -541,7 +677,8 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
         str(2 * n),
         "1",
         "0",
-        "4",  # DLT without hooks: outage, provide-info, payment; SSO: payment (no fee)
+        "8",  # DLT without hooks: outage, provide-info, payment; SSO: payment (no fee); and
+        # the bill checks of both (neither sends bills)
     )
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert set(suites) == {"DLT", "SSO"}
@@ -549,7 +686,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert (dlt_suite.get("tests"), dlt_suite.get("failures"), dlt_suite.get("skipped")) == (
         str(n),
         "1",
-        "3",
+        "5",
     )
     cases = {case.get("name"): case for case in dlt_suite.findall("testcase")}
     assert list(cases) == CHECK_IDS
@@ -569,7 +706,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert (sso_suite.get("failures"), sso_suite.get("errors"), sso_suite.get("skipped")) == (
         "0",
         "0",
-        "1",
+        "3",  # no fee; DLT and SSO send no bills
     )
     skipped = {c.get("name"): c for c in sso_suite.findall("testcase")}["payment"].find("skipped")
     assert skipped is not None
@@ -580,7 +717,7 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
 
 
 def test_the_seed_agencies_have_built_in_samples() -> None:
-    assert {"DLT", "SSO", "RD"} <= set(builtin_sample_codes())
+    assert {"DLT", "SSO", "RD", "PEA", "PWA"} <= set(builtin_sample_codes())
     rd_sample = builtin_sample("rd")
     assert rd_sample is not None
     assert rd_sample.once_only_kind == "withholding"
@@ -613,6 +750,19 @@ def test_a_sample_file_with_its_own_applicant(tmp_path: Path) -> None:
     assert filing.form["first_name_th"] == "สมหญิง"
     assert filing.form["appointment_date"] == "2026-12-01"
     assert filing.idempotency_key != sample.submission("DLT").idempotency_key
+
+
+def test_a_biller_that_takes_no_applications_has_a_sample_that_files_nothing() -> None:
+    sample = builtin_sample("PWA")
+    assert sample is not None
+    assert sample.service_id is None
+    assert sample.bills_pid == DEMO_APPLICANT.pid
+    with pytest.raises(ValueError, match="files nothing"):
+        sample.submission("PWA")
+    named = parse_sample('{"service_id": null, "form": {}, "bills": {"pid": "3340100007076"}}')
+    assert named.bills_pid == "3340100007076"
+    with pytest.raises(SampleError, match=r"bills\.pid: String should match pattern"):
+        parse_sample('{"service_id": null, "form": {}, "bills": {"pid": "7076"}}')
 
 
 def test_a_broken_sample_names_each_problem() -> None:
@@ -703,8 +853,10 @@ def test_certify_passes_against_the_live_mock_agency(
     assert result.exit_code == 0, result.output
     assert f"Certifying the DLT connector (DltConnector) at {live_agencies}/dlt" in result.output
     for check_id in CHECK_IDS:
-        assert f"PASS   {check_id}" in result.output
-    assert f"DLT: {len(CHECKS)} passed, 0 failed, 0 errors, 0 skipped: CERTIFIED" in result.output
+        outcome = "SKIP" if check_id in BILL_CHECKS else "PASS"  # DLT sends no bills
+        assert f"{outcome}   {check_id}" in result.output
+    passed = len(CHECKS) - len(BILL_CHECKS)
+    assert f"DLT: {passed} passed, 0 failed, 0 errors, 2 skipped: CERTIFIED" in result.output
     assert "accepted by the back office, status in_review" in result.output
     assert "the answer → in_review" in result.output
     assert "PASS   payment" in result.output
@@ -737,7 +889,7 @@ def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_ce
     assert "SKIP   provide-info" in result.output
     assert "SKIP   payment" in result.output
     assert "give --staff-url" in result.output
-    assert "3 skipped: CERTIFIED" in result.output
+    assert "5 skipped: CERTIFIED" in result.output  # and the bill checks: DLT sends no bills
 
 
 def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[..., Any]) -> None:

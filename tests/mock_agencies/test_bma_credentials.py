@@ -23,7 +23,7 @@ def test_the_first_start_writes_every_agency_once(
     bma = load_credentials("BMA")
     path = tmp_path / "agencies" / "agency-credentials.json"
     stored = json.loads(path.read_text())
-    assert sorted(stored) == ["BMA", "DLT", "DOP", "RD", "SSO"]
+    assert sorted(stored) == ["BMA", "DLT", "DOP", "PEA", "PWA", "RD", "SSO"]
     for entry in stored.values():
         assert sorted(entry) == ["callback_secret", "consumer_key", "consumer_secret"]
         assert len(entry["consumer_secret"]) >= 32  # the gateway's minimum for a client secret

@@ -11,12 +11,14 @@ import httpx
 import pytest
 from casework_support import AGENT_ID
 
+from gateway.credentials import DEVELOPMENT_AGENCIES
 from mock_agencies.app import AGENCIES
 from mock_agencies.casework import load_agency_credentials
 from mock_agencies.deferred import Deferred
+from mock_agencies.dev_credentials import FILE_AGENCIES
 from mock_agencies.dlt import app as dlt
 
-CODES = ("DLT", "SSO", "RD", "BMA", "DOP")
+CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA")
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_bad_consumer_configuration_stops_the_start(
         load_agency_credentials("SSO")
 
 
-def test_one_private_file_is_made_for_all_five_agencies_and_reused(var_dir: Path) -> None:
+def test_one_private_file_is_made_for_every_agency_and_reused(var_dir: Path) -> None:
     first = load_agency_credentials("RD")
     path = var_dir / "agency-credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -122,6 +124,11 @@ async def test_the_default_app_serves_the_consumer_in_the_shared_file(var_dir: P
         assert licence.status_code == 200
 
 
-def test_the_host_serves_the_three_api_agencies_built_at_start() -> None:
-    for code in ("DLT", "SSO", "RD"):
+def test_the_host_serves_the_agencies_that_call_with_these_credentials_built_at_start() -> None:
+    for code in ("DLT", "SSO", "RD", "PEA", "PWA"):
         assert isinstance(AGENCIES[code], Deferred)
+
+
+def test_the_gateway_and_the_mock_agencies_make_the_file_for_the_same_agencies() -> None:
+    """Whichever starts first writes the file: both must write every agency either reads."""
+    assert sorted(DEVELOPMENT_AGENCIES) == sorted(FILE_AGENCIES) == sorted(CODES)

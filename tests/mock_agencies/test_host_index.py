@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from tests.support import Portal
 
-AGENCIES = {"BMA", "DLT", "DOP", "DOPA", "RD", "SSO"}
+AGENCIES = {"BMA", "DLT", "DOP", "DOPA", "PEA", "PWA", "RD", "SSO"}
 
 
 def links_in(body: object) -> Iterator[str]:
@@ -42,5 +42,6 @@ async def test_every_link_on_the_agencies_index_answers(portal: Portal) -> None:
     assert broken == {}
     # The index reaches each agency's own pages, not just its landing.
     for reached in ("/dlt/staff/", "/sso/rules", "/rd/api/v1/health", "/bma/staff/",
-                    "/dop/backoffice/", "/device/id-cards", "/faults", "/dopa/"):  # fmt: skip
+                    "/dop/backoffice/", "/device/id-cards", "/faults", "/dopa/",
+                    "/pea/staff/", "/pwa/staff/bill-payments"):  # fmt: skip
         assert reached in answers
