@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tests.support import Portal
+from support import Portal
 
-AGENCIES = {"BMA", "DLT", "DOP", "DOPA", "PEA", "PWA", "RD", "SSO"}
+AGENCIES = {"BANK", "BMA", "DLT", "DOP", "DOPA", "PEA", "PWA", "RD", "SSO"}
 
 
 def links_in(body: object) -> Iterator[str]:
