@@ -193,7 +193,9 @@ class GatewayTime:
         return float(self.of.state.runtime.clock.now().timestamp())
 
 
-def mock_bank(settings: Settings, to_gateway: httpx.AsyncBaseTransport, clock: GatewayTime) -> FastAPI:
+def mock_bank(
+    settings: Settings, to_gateway: httpx.AsyncBaseTransport, clock: GatewayTime
+) -> FastAPI:
     """The mock bank, sharing the gateway's bank credentials, its webhooks going to the gateway
     in-process."""
     keys = bank_credentials(settings)

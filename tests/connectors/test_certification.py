@@ -402,13 +402,17 @@ async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
         )
         run = await certify(subject)
     skipped = {check for check, outcome in outcomes(run).items() if outcome is Outcome.SKIP}
-    assert skipped == {
-        "cancel",
-        "provide-info",
-        "payment",
-        "once-only",
-        "once-only-unknown-kind",
-    } | BILL_CHECKS
+    assert (
+        skipped
+        == {
+            "cancel",
+            "provide-info",
+            "payment",
+            "once-only",
+            "once-only-unknown-kind",
+        }
+        | BILL_CHECKS
+    )
     assert "does not implement Cancels" in run.result("cancel").detail
     assert "does not implement ReceivesInformation" in run.result("provide-info").detail
     assert "does not implement ReceivesPayments" in run.result("payment").detail
@@ -550,6 +554,8 @@ async def test_payment_needs_a_case_awaiting_payment_and_errs_when_the_staff_can
         result = await run_check(PAYMENT, replace(subject, back_office=staff))
     assert result.outcome is Outcome.ERROR
     assert "/accept answered 404" in result.detail
+
+
 # -- bills: a biller's listing and the payments it takes ---------------------------------------
 
 
