@@ -702,3 +702,87 @@ def _certification_sample(code: str, path: Path | None) -> Sample:
             "connectors/certification/samples/dlt.json"
         )
     return sample
+
+
+@main.group()
+def payments() -> None:
+    """Pay (R-7.4): the daily reconciliation with the bank and its benchmark."""
+
+
+@payments.command("reconcile")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The Bangkok day (default: yesterday, by the gateway's clock).",
+)
+@click.option(
+    "--statement",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the statement from this CSV file instead of asking the bank.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the report goes (default: VAR_DIR/reports).",
+)
+def payments_reconcile(day: dt.datetime | None, statement: Path | None, out: Path | None) -> None:
+    """Reconcile a day's settlement statement with the portal's books: payments the portal
+    never heard of (counter payments) are applied, every exception queues for operators
+    (/v1/admin/payments/exceptions), and the day's report is written as Markdown and JSON."""
+    from gateway.main import create_app
+    from gateway.payments.reconciliation import Reconciled, Reconciliation
+    from kernel.working_time import BANGKOK
+
+    settings = Settings()
+    raw = statement.read_bytes() if statement else None
+
+    async def run() -> Reconciled:
+        app = create_app(settings.model_copy(update={"jobs_interval_seconds": 0}))
+        async with app.router.lifespan_context(app):
+            state = app.state
+            when = (
+                day.date()
+                if day
+                else (state.runtime.clock.now().astimezone(BANGKOK).date() - dt.timedelta(days=1))
+            )
+            return await Reconciliation(state.runtime, state.applications, state.payments).run(
+                when, raw
+            )
+
+    done = asyncio.run(run())
+    folder = out or settings.var_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"reconciliation-{done.day.isoformat()}"
+    stem.with_suffix(".md").write_text(done.report.to_markdown(), encoding="utf-8")
+    payload = {**done.report.as_json(), "applied": done.applied}
+    stem.with_suffix(".json").write_text(
+        json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    lines = sum(tally.count for tally in done.report.statement.values())
+    click.echo(
+        f"{done.day}: {lines} statement lines, {len(done.report.exceptions)} exceptions, "
+        f"applied {done.applied or 'nothing'}; {done.timings.total:.2f} s"
+    )
+    click.echo(f"report: {stem.with_suffix('.md')} and .json")
+
+
+@payments.command("bench-reconcile")
+@click.option("--lines", default=100_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--database",
+    default=None,
+    help="A database URL to fill (default: a new SQLite file under a temporary directory).",
+)
+def payments_bench_reconcile(lines: int, seed: int, database: str | None) -> None:
+    """Time the reconciliation of a generated day of LINES statement lines against as many
+    payments in the portal's books (payments.synthetic), on a fresh database; prints where the
+    time goes."""
+    from gateway.payments.bench import bench_reconcile
+
+    for row in bench_reconcile(lines, seed, database):
+        click.echo(row)
