@@ -325,6 +325,8 @@ _ALL = (
        "เนื้อหาข้อความแจ้งจากธนาคารไม่ถูกต้อง", "The bank's notification body is malformed."),
     _p("bank_unavailable", 503, "ธนาคารไม่พร้อมให้บริการ", "The bank is unavailable",
        "ติดต่อธนาคารไม่ได้ในขณะนี้ ลองใหม่ภายหลัง", "The bank cannot be reached now; try again later."),
+    _p("reconciliation_not_found", 404, "ยังไม่ได้กระทบยอดวันนี้", "Not reconciled",
+       "ยังไม่มีการกระทบยอดรายการเดินบัญชีของวันนี้", "This day's statement has not been reconciled."),
     _p("disbursement_not_found", 404, "ไม่พบรายการจ่ายเงิน", "No such payout",
        "หน่วยงานไม่มีรายการจ่ายเงินรหัสนี้", "The agency has no payout with this id."),
     _p("payout_id_reused", 409, "รหัสรายการจ่ายเงินถูกใช้แล้ว", "The payout id was used for another order",

@@ -5,17 +5,20 @@ audit-chain entry (R-15.1)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from gateway.deps import AdminDep
 from gateway.payments.deps import PaymentsDep
+from gateway.payments.reconciliation import Reconciliation
 from gateway.payments.service import Payments
+from kernel.errors import NotFound, ServiceUnavailable
 from kernel.problems import problem_responses
-from payments.models import BankTransaction, PaymentRefund
-from payments.psp import BankRefused, BankUnavailable
+from payments.models import BankTransaction, PaymentRefund, ReconciliationRun
+from payments.psp import BankError, BankRefused, BankUnavailable
 
 router = APIRouter(prefix="/v1/admin/payments", tags=["admin"])
 
@@ -186,3 +189,72 @@ async def decide_exception(
         lambda: payments.resolve_exception(txn_id, resolution, body.reason, OPERATOR)
     )
     return _exception(txn)
+
+
+class ReconciliationIn(BaseModel):
+    day: dt.date = Field(description="The Bangkok day whose statement to reconcile")
+
+
+class ReconciliationOut(BaseModel):
+    day: dt.date
+    lines: int
+    exceptions: int
+    report: dict[str, Any] = Field(description="Totals per class and every exception")
+    markdown: str = Field(description="The same report for people")
+    finished_at: dt.datetime
+
+
+def _run(row: ReconciliationRun) -> ReconciliationOut:
+    return ReconciliationOut(
+        day=row.day,
+        lines=row.lines,
+        exceptions=row.exceptions,
+        report=row.report,
+        markdown=row.markdown,
+        finished_at=row.finished_at,
+    )
+
+
+@router.post(
+    "/reconciliations",
+    status_code=201,
+    response_model=ReconciliationOut,
+    responses=problem_responses("bank_unavailable"),
+)
+async def reconcile_now(
+    body: ReconciliationIn, _: AdminDep, payments: PaymentsDep, request: Request
+) -> ReconciliationOut:
+    """Reconcile a day's statement now (the scheduled job does yesterday's every morning):
+    payments the portal had not heard of are applied, exceptions queue for operators."""
+    state = request.app.state
+    try:
+        done = await Reconciliation(state.runtime, state.applications, payments.runtime).run(
+            body.day
+        )
+    except BankError as down:
+        raise ServiceUnavailable(
+            "The bank's statement cannot be read now; try again later.", code="bank_unavailable"
+        ) from down
+    row = await payments.session.get(ReconciliationRun, done.run_id)
+    assert row is not None
+    return _run(row)
+
+
+@router.get(
+    "/reconciliations/{day}",
+    response_model=ReconciliationOut,
+    responses=problem_responses("reconciliation_not_found"),
+)
+async def read_reconciliation(
+    day: dt.date, _: AdminDep, payments: PaymentsDep
+) -> ReconciliationOut:
+    """The latest reconciliation of a day: totals per class, every exception, the report."""
+    row = await payments.session.scalar(
+        select(ReconciliationRun)
+        .where(ReconciliationRun.day == day)
+        .order_by(ReconciliationRun.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound(f"{day} has not been reconciled.", code="reconciliation_not_found")
+    return _run(row)

@@ -15,6 +15,7 @@ from gateway.applications.context import ApplicationsRuntime
 from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.payments.disbursements import Disbursements
+from gateway.payments.reconciliation import Reconciliation
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.payments.service import Payments
 from gateway.uow import UnitOfWork
@@ -206,6 +207,18 @@ class PaymentJobs:
             payments = self._service(uow)
             return await uow.run(payments.lapse_due)
 
+    async def reconcile_yesterday(self) -> int:
+        """Yesterday's statement, once, after the bank's day closed (None due: nothing)."""
+        reconciliation = Reconciliation(self.runtime, self.applications, self.payments)
+        day = await reconciliation.due_day()
+        if day is None:
+            return 0
+        try:
+            await reconciliation.run(day)
+        except BankError:
+            return 0  # the bank is down: the next round tries again
+        return 1
+
     async def run_once(self) -> dict[str, int]:
         return {
             "payments confirmed": await self.confirm_reported(),
@@ -214,4 +227,5 @@ class PaymentJobs:
             "disbursements settled": await self.send_disbursements(),
             "payment QRs expired": await self.expire(),
             "fees lapsed": await self.lapse(),
+            "statements reconciled": await self.reconcile_yesterday(),
         }
