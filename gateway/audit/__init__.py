@@ -11,14 +11,16 @@
 
 from gateway.audit.chain import GENESIS_HASH
 from gateway.audit.models import AuditChainHead, AuditEntry
-from gateway.audit.repository import ChainReport, append, entries_about, verify
+from gateway.audit.repository import ChainReport, Entry, append, append_many, entries_about, verify
 
 __all__ = [
     "GENESIS_HASH",
     "AuditChainHead",
     "AuditEntry",
     "ChainReport",
+    "Entry",
     "append",
+    "append_many",
     "entries_about",
     "verify",
 ]

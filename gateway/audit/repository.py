@@ -110,6 +110,85 @@ async def append(
     return entry
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An audit entry to append (`append_many`)."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    data: Mapping[str, Any] | None = None
+
+
+async def append_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
+    """Add several entries at the end of the chain, in order, taking the head once (a job that
+    records many changes in one transaction: one claim, one flush, one head update)."""
+    if not entries:
+        return
+    payloads = []
+    for entry in entries:
+        for field, value in (
+            ("actor", entry.actor),
+            ("action", entry.action),
+            ("subject", entry.subject),
+        ):
+            if not value or len(value) > _LIMITS[field]:
+                raise ValueError(f"audit {field} must be 1 to {_LIMITS[field]} characters")
+        utc_instant(entry.at)
+        payloads.append(normalise_data(entry.data))
+    step = (
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .values(seq=AuditChainHead.seq + 1)
+        .execution_options(synchronize_session=False)
+    )
+    head = (
+        await session.execute(step.returning(AuditChainHead.seq, AuditChainHead.hash))
+    ).one_or_none()
+    if head is None:
+        raise RuntimeError("the audit chain head is missing: run the migrations (0005)")
+    first_seq, prev_hash = head
+    # The head moves one entry at a time (the database refuses a jump: migration 0005), so
+    # each further entry is claimed by a statement of its own; the hashes are chained here and
+    # the head takes the last one at the end.
+    for _ in range(len(entries) - 1):
+        await session.execute(step)
+    seq = first_seq - 1
+    for entry, payload in zip(entries, payloads, strict=True):
+        seq += 1
+        at = entry.at.astimezone(dt.UTC)
+        digest = entry_hash(
+            prev_hash,
+            seq=seq,
+            at=at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            data=payload,
+        )
+        session.add(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor=entry.actor,
+                action=entry.action,
+                subject=entry.subject,
+                data=payload,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    await session.flush()
+    await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ID)
+        .values(hash=prev_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def verify(session: AsyncSession, *, batch: int = 1000) -> ChainReport:
     """Recompute every hash and link from seq 1 to the head, `batch` entries per query.
 

@@ -264,4 +264,26 @@ async def _timed(
         if done.report.totals[category].count != expected
     }
     printed.append("classes as generated" if not wrong else f"classes differ: {wrong}")
+    printed.append(
+        "applied as classified"
+        if done.applied == expected_applied(generated)
+        else f"applied differs from the classes: {expected_applied(generated)}"
+    )
     return printed
+
+
+def expected_applied(generated: SyntheticDay) -> dict[str, int]:
+    """What applying the day's unheard-of payments must do, by class."""
+    as_applied = {
+        rules.Category.UNCONFIRMED: "credited",
+        rules.Category.UNDERPAID: "underpaid",
+        rules.Category.OVERPAID: "overpaid",
+        rules.Category.DUPLICATE: "duplicate",
+        rules.Category.LATE: "late",
+        rules.Category.UNKNOWN: "unknown",
+    }
+    return {
+        outcome: generated.expected[category]
+        for category, outcome in as_applied.items()
+        if generated.expected[category]
+    }

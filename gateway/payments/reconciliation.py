@@ -237,15 +237,30 @@ class Reconciliation:
                 async def apply_batch(
                     batch: list[rules.Outcome] = batch, service: Payments = service
                 ) -> list[str]:
+                    words = [_word(outcome) for outcome in batch]
+                    intent_ids = sorted(
+                        {o.record_id for o in batch if o.record_id}
+                        | {w.ref2 for w in words if w.ref2}
+                    )
+                    known = await service.preload([w.txn_id for w in words], intent_ids)
+                    service.deferred_audit = []  # appended together at the end of the batch
                     outcomes = []
-                    for outcome in batch:
-                        word = _word(outcome)
-                        await service.hear(word, "statement")
-                        outcomes.append(
-                            await service.settle(
-                                word.txn_id, word, intent_id=outcome.record_id, final=True
+                    # One flush at the end, not one before every look-up.
+                    with service.session.no_autoflush:
+                        for outcome, word in zip(batch, words, strict=True):
+                            heard = await service.hear(
+                                word, "statement", known_new=word.txn_id not in known
                             )
-                        )
+                            outcomes.append(
+                                await service.settle(
+                                    word.txn_id,
+                                    word,
+                                    intent_id=outcome.record_id,
+                                    final=True,
+                                    heard=heard,
+                                )
+                            )
+                    await service.write_audit()
                     return outcomes
 
                 for outcome_ in await uow.run(apply_batch):

@@ -124,6 +124,31 @@ class Payments:
         self.apps = apps
         self.ctx = apps.ctx
         self.runtime = runtime
+        # Audit entries kept back to be appended together (`write_audit`), when a caller
+        # records many changes in one transaction (reconciliation); None: appended at once.
+        self.deferred_audit: list[audit.Entry] | None = None
+
+    async def _audit(
+        self,
+        *,
+        at: dt.datetime,
+        actor: str,
+        action: str,
+        subject: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        if self.deferred_audit is not None:
+            self.deferred_audit.append(audit.Entry(at, actor, action, subject, data))
+            return
+        await audit.append(
+            self.session, at=at, actor=actor, action=action, subject=subject, data=data
+        )
+
+    async def write_audit(self) -> None:
+        """The entries kept back, appended to the chain in the order they were made."""
+        if self.deferred_audit:
+            await audit.append_many(self.session, self.deferred_audit)
+            self.deferred_audit = []
 
     @property
     def session(self) -> AsyncSession:
@@ -182,8 +207,7 @@ class Payments:
         self.session.add(intent)
         record_event(self.session, intent, "created", None, now, f"citizen:{demand.citizen_id}")
         await self._on_application(demand, intent, "payment_created", {})
-        await audit.append(
-            self.session,
+        await self._audit(
             at=now,
             actor=f"citizen:{demand.citizen_id}",
             action="payment.created",
@@ -233,10 +257,40 @@ class Payments:
 
     # --- the bank's money ------------------------------------------------------------------
 
-    async def hear(self, word: BankTxn, heard_via: str) -> BankTransaction:
+    async def preload(self, txn_ids: Sequence[str], intent_ids: Sequence[str]) -> set[str]:
+        """Read at once what settling many transactions will look at (reconciliation): the
+        transactions already known, their intents and the intents' demands stay in the
+        session, so each `hear` and `settle` finds them without a statement of its own. The
+        ids of the transactions already known."""
+        known: set[str] = set()
+        for start in range(0, len(txn_ids), 900):
+            chunk = txn_ids[start : start + 900]
+            rows = await self.session.scalars(
+                select(BankTransaction).where(BankTransaction.txn_id.in_(chunk))
+            )
+            known.update(row.txn_id for row in rows)
+        demand_ids: set[str] = set()
+        for start in range(0, len(intent_ids), 900):
+            chunk = intent_ids[start : start + 900]
+            intents = await self.session.scalars(
+                select(PaymentIntent).where(PaymentIntent.id.in_(chunk))
+            )
+            demand_ids.update(intent.demand_id for intent in intents)
+        wanted = sorted(demand_ids)
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            (
+                await self.session.scalars(select(PaymentDemand).where(PaymentDemand.id.in_(chunk)))
+            ).all()
+        return known
+
+    async def hear(
+        self, word: BankTxn, heard_via: str, *, known_new: bool = False
+    ) -> BankTransaction:
         """A transaction the bank reported (webhook) or showed (status, statement): kept once
-        by its id, not believed until the bank's status API confirms it (`settle`)."""
-        txn = await self.session.get(BankTransaction, word.txn_id)
+        by its id, not believed until the bank's status API confirms it (`settle`).
+        `known_new`: the caller read already that the portal does not have it."""
+        txn = None if known_new else await self.session.get(BankTransaction, word.txn_id)
         if txn is not None:
             return txn
         txn = BankTransaction(
@@ -279,12 +333,14 @@ class Payments:
         *,
         intent_id: str | None = None,
         final: bool = False,
+        heard: BankTransaction | None = None,
     ) -> str:
         """Apply the bank's own word on a transaction heard before. Idempotent: a transaction
         is applied once, whoever (webhook, job, reconciliation) gets here first. `intent_id`:
         the intent reconciliation matched a payment without Ref2 to (a counter payment);
-        `final`: the statement's word, no waiting for an intent still to commit."""
-        txn = await self.session.get(BankTransaction, txn_id)
+        `final`: the statement's word, no waiting for an intent still to commit; `heard`: the
+        transaction as `hear` just kept it (not looked up again)."""
+        txn = heard if heard is not None else await self.session.get(BankTransaction, txn_id)
         if txn is None:
             return "unknown"
         if txn.state == "applied":
@@ -419,8 +475,7 @@ class Payments:
             SYSTEM,
             {"txn_id": txn.txn_id, "receipt_number": receipt.number, "channel": txn.channel},
         )
-        await audit.append(
-            self.session,
+        await self._audit(
             at=now,
             actor=SYSTEM,
             action="payment.succeeded",
@@ -570,8 +625,7 @@ class Payments:
                         intent.open_demand_id = None
                     await self._credit(intent, demand, txn)
         txn.resolution = resolution
-        await audit.append(
-            self.session,
+        await self._audit(
             at=self.now,
             actor=actor,
             action=f"payment.exception.{resolution}",
@@ -617,8 +671,7 @@ class Payments:
                 actor,
                 {"refund_id": refund.id, "amount_satang": amount_satang},
             )
-        await audit.append(
-            self.session,
+        await self._audit(
             at=self.now,
             actor=actor,
             action="payment.refund_requested",
@@ -729,8 +782,7 @@ class Payments:
         paid: int | None = None,
     ) -> None:
         close_intent(self.session, intent, target, self.now, actor, data)
-        await audit.append(
-            self.session,
+        await self._audit(
             at=self.now,
             actor=actor,
             action=f"payment.{target.value}",

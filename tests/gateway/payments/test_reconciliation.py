@@ -18,6 +18,7 @@ from support import (
     shown,
 )
 
+from gateway import audit
 from gateway.jobs import run_once
 from kernel.working_time import BANGKOK
 
@@ -136,6 +137,13 @@ async def test_money_that_paid_nothing_is_classified_and_queued(stack: Stack) ->
     assert (await stack.gateway.get(f"/v1/payments/{payment['id']}", headers=headers)).json()[
         "status"
     ] == "failed"
+    # What reconciliation changed is in the audit chain, written in one go and unbroken.
+    assert stack.app is not None
+    async with stack.app.state.runtime.sessions() as session:
+        report = await audit.verify(session)
+        mine = await audit.entries_about(session, f"payment:{payment['id']}")
+    assert report.ok, report.reason
+    assert "payment.failed" in [entry.action for entry in mine]
 
 
 async def test_the_scheduled_job_reconciles_yesterday_once(stack: Stack) -> None:
