@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.applications.deps import ApplicationsDep
 from gateway.deps import AgencyDep
 from gateway.payments.disbursements import Disbursements, Order
+from gateway.payments.jobs import PaymentJobs
 from gateway.payments.schemas import DisbursementIn, DisbursementOut, disbursement_out
 from kernel.problems import problem_responses
+from payments.models import Disbursement
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
@@ -24,11 +26,12 @@ router = APIRouter(prefix="/v1/agency", tags=["agency"])
     },
 )
 async def order_disbursement(
-    body: DisbursementIn, caller: AgencyDep, apps: ApplicationsDep
+    body: DisbursementIn, caller: AgencyDep, apps: ApplicationsDep, request: Request
 ) -> JSONResponse:
     """Pay a citizen (a benefit, an allowance): on `pay_on` the portal asks its bank to credit
     the account linked by PromptPay to the citizen's national ID. The same `payout_id` again
-    answers the first order (200); other content under the same id is refused (409)."""
+    answers the first order (200); other content under the same id is refused (409). A payout
+    due today is sent to the bank at once: the answer shows whether it was credited."""
     payouts = Disbursements(apps.ctx)
     order = Order(
         payout_id=body.payout_id,
@@ -43,6 +46,15 @@ async def order_disbursement(
     created, row = await apps.uow.run(
         lambda: payouts.order(caller.agency_code, order, f"agency:{caller.agency_code}")
     )
+    if created and row.pay_on <= payouts.today():
+        # Due now: sent at once (the bank's answer is awaited with no transaction open); a
+        # bank that does not answer leaves it to the scheduled job, with the same transfer id.
+        state = request.app.state
+        await PaymentJobs(state.runtime, state.applications, state.payments).send(row.id)
+        await apps.uow.rollback()
+        refreshed = await apps.ctx.session.get(Disbursement, row.id, populate_existing=True)
+        assert refreshed is not None
+        row = refreshed
     out = disbursement_out(row, "en")
     return JSONResponse(out.model_dump(mode="json"), 201 if created else 200)
 

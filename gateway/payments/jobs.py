@@ -175,27 +175,35 @@ class PaymentJobs:
             ).all()
         settled = 0
         for disbursement_id in due:
-            async with self.runtime.unit_of_work() as uow:
-                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                taken = await uow.run(partial(payouts.mark_sent, disbursement_id))
-                if taken is None:
-                    continue
-                pid = payouts.national_id(taken)
-                call = (taken.id, pid, taken.amount_satang, taken.agency_code, taken.title_th)
-            try:
-                transfer = await self.payments.bank.transfer(*call)
-            except BankRefused as refused:
-                transfer = Transfer(call[0], "returned", refused.code, None, None)
-            except BankError as unavailable:
-                async with self.runtime.unit_of_work() as uow:
-                    payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                    await uow.run(partial(payouts.failed_now, disbursement_id, unavailable.message))
-                return settled  # the bank is down: the next round sends again
-            async with self.runtime.unit_of_work() as uow:
-                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
-                await uow.run(partial(payouts.settle, disbursement_id, transfer))
-            settled += 1
+            outcome = await self.send(disbursement_id)
+            if outcome == "bank_down":
+                return settled  # the next round sends again
+            settled += outcome == "settled"
         return settled
+
+    async def send(self, disbursement_id: str) -> str:
+        """One payout to the bank (`settled`, `skipped` when it is not due or is done,
+        `bank_down`); the same transfer id whenever it is sent, so it is paid once."""
+        async with self.runtime.unit_of_work() as uow:
+            payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+            taken = await uow.run(partial(payouts.mark_sent, disbursement_id))
+            if taken is None:
+                return "skipped"
+            pid = payouts.national_id(taken)
+            call = (taken.id, pid, taken.amount_satang, taken.agency_code, taken.title_th)
+        try:
+            transfer = await self.payments.bank.transfer(*call)
+        except BankRefused as refused:
+            transfer = Transfer(call[0], "returned", refused.code, None, None)
+        except BankError as unavailable:
+            async with self.runtime.unit_of_work() as uow:
+                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+                await uow.run(partial(payouts.failed_now, disbursement_id, unavailable.message))
+            return "bank_down"
+        async with self.runtime.unit_of_work() as uow:
+            payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+            await uow.run(partial(payouts.settle, disbursement_id, transfer))
+        return "settled"
 
     async def expire(self) -> int:
         async with self.runtime.unit_of_work() as uow:

@@ -4,6 +4,7 @@ ID; without a link it is returned and the citizen is told how to link one."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from support import (
@@ -17,6 +18,9 @@ from support import (
 )
 
 from gateway.jobs import run_once
+from kernel.working_time import BANGKOK
+
+ADMIN = {"Authorization": "Bearer test-admin-token-not-a-secret-0123456789"}
 
 
 def order(pid: str, payout_id: str, **changes: Any) -> dict[str, Any]:
@@ -45,12 +49,17 @@ async def test_a_payout_is_credited_to_the_promptpay_account_and_shown_to_the_ci
     dop = await agency_headers(stack, "DOP")
     pid = SOMCHAI["national_id"]
     before = (await stack.agencies.get(f"/bank/app/accounts/{pid}")).json()["balance_satang"]
+    today = stack.app.state.runtime.clock.now().astimezone(BANGKOK).date()  # type: ignore[union-attr]
+    later = (today + dt.timedelta(days=3)).isoformat()
 
-    r = await stack.gateway.post("/v1/agency/disbursements", json=order(pid, "OPA-1"), headers=dop)
+    # Due later: ordered, shown to the citizen as coming.
+    r = await stack.gateway.post(
+        "/v1/agency/disbursements", json=order(pid, "OPA-1", pay_on=later), headers=dop
+    )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "ordered"
     again = await stack.gateway.post(
-        "/v1/agency/disbursements", json=order(pid, "OPA-1"), headers=dop
+        "/v1/agency/disbursements", json=order(pid, "OPA-1", pay_on=later), headers=dop
     )
     assert again.status_code == 200  # the same order: the first answer, nothing new
     assert again.json()["id"] == r.json()["id"]
@@ -58,24 +67,40 @@ async def test_a_payout_is_credited_to_the_promptpay_account_and_shown_to_the_ci
         "/v1/agency/disbursements", json=order(pid, "OPA-1", amount_satang=70000), headers=dop
     )
     assert_problem(other, 409, "payout_id_reused")
-
     coming = (await stack.gateway.get("/v1/disbursements", headers=headers)).json()
-    assert [d["status"] for d in coming["coming"]] == ["ordered"]
+    assert [(d["status"], d["pay_on"]) for d in coming["coming"]] == [("ordered", later)]
     assert coming["received"] == []
+    assert (await pay_due(stack))["disbursements settled"] == 0  # not yet its day
 
-    assert (await pay_due(stack))["disbursements settled"] == 1
-    assert (await pay_due(stack))["disbursements settled"] == 0  # paid once
-    mine = (await stack.gateway.get("/v1/disbursements", headers=headers)).json()
-    assert mine["coming"] == []
-    [received] = mine["received"]
-    assert (received["status"], received["amount_satang"]) == ("credited", 60000)
-    assert received["account_masked"]
+    # Due today: sent to the bank at once.
+    now = await stack.gateway.post(
+        "/v1/agency/disbursements", json=order(pid, "OPA-0"), headers=dop
+    )
+    assert now.status_code == 201, now.text
+    assert now.json()["status"] == "credited"
     after = (await stack.agencies.get(f"/bank/app/accounts/{pid}")).json()["balance_satang"]
     assert after == before + 60000
+
+    # Its day comes: the scheduled job pays it, once.
+    r = await stack.gateway.post("/v1/admin/clock", json={"advance": 3 * 86400}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    assert (await pay_due(stack))["disbursements settled"] == 1
+    assert (await pay_due(stack))["disbursements settled"] == 0
+    headers = bearer(await login(stack))
+    mine = (await stack.gateway.get("/v1/disbursements", headers=headers)).json()
+    assert mine["coming"] == []
+    assert [(d["payout_id"], d["status"]) for d in mine["received"]] == [
+        ("OPA-1", "credited"),
+        ("OPA-0", "credited"),
+    ]
+    assert all(d["account_masked"] for d in mine["received"])
+    final = (await stack.agencies.get(f"/bank/app/accounts/{pid}")).json()["balance_satang"]
+    assert final == before + 120000
+    dop = await agency_headers(stack, "DOP")  # three days on: a new token
     state = await stack.gateway.get("/v1/agency/disbursements/OPA-1", headers=dop)
     assert state.json()["status"] == "credited"
     inbox = (await stack.gateway.get("/v1/notifications", headers=headers)).json()["items"]
-    assert [n["kind"] for n in inbox][:2] == ["disbursement_credited", "disbursement_ordered"]
+    assert [n["kind"] for n in inbox].count("disbursement_credited") == 2
 
 
 async def test_without_a_promptpay_link_the_payout_is_returned_and_the_citizen_told(
@@ -88,7 +113,7 @@ async def test_without_a_promptpay_link_the_payout_is_returned_and_the_citizen_t
     dop = await agency_headers(stack, "DOP")
     r = await stack.gateway.post("/v1/agency/disbursements", json=order(pid, "OPA-2"), headers=dop)
     assert r.status_code == 201, r.text
-    await pay_due(stack)
+    assert r.json()["status"] == "returned"
     [returned] = (await stack.gateway.get("/v1/disbursements", headers=headers)).json()["received"]
     assert (returned["status"], returned["reason"]) == ("returned", "no_promptpay_link")
     inbox = (await stack.gateway.get("/v1/notifications", headers=headers)).json()["items"]
