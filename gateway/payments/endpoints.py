@@ -306,7 +306,7 @@ async def my_disbursements(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookIn"}}},
+            "content": {"application/json": {"schema": WebhookIn.model_json_schema()}},
         }
     },
 )
