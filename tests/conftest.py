@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,7 +16,16 @@ import httpx
 import pytest
 from alembic import command
 from fastapi import FastAPI
-from support import POPULATION, Portal, Stack, forget_citizens, reset_operator_state
+from support import (
+    GATEWAY,
+    POPULATION,
+    GatewayTime,
+    Portal,
+    Stack,
+    forget_citizens,
+    mock_bank,
+    reset_operator_state,
+)
 
 from gateway.catalog.loader import load_catalog
 from gateway.config import Settings
@@ -29,10 +37,7 @@ from gateway.db import create_engine, session_factory
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app
 from gateway.migrations import alembic_config
-from gateway.payments.runtime import bank_credentials
 from mock_agencies.app import create_app as create_host
-from mock_agencies.bank import app as bank
-from mock_agencies.bank.credentials import BankCredentials as MockBankCredentials
 from mock_agencies.bma import app as bma
 from mock_agencies.bma.portal import AgencyCredentials as MockCredentials
 from mock_agencies.casework.callbacks import LateTransport
@@ -180,41 +185,7 @@ async def stack(seeded: Settings) -> AsyncIterator[Stack]:
         yield Stack(gateway, agencies, app)
 
 
-class GatewayTime:
-    """The mock bank's clock in tests: the gateway's (simulated) time, so that a payment made
-    "after expiry" is after expiry for both."""
-
-    def __init__(self) -> None:
-        self.of: FastAPI | None = None
-
-    def __call__(self) -> float:
-        if self.of is None:
-            return time.time()
-        return float(self.of.state.runtime.clock.now().timestamp())
-
-
-def mock_bank(
-    settings: Settings, to_gateway: httpx.AsyncBaseTransport, clock: GatewayTime
-) -> FastAPI:
-    """The mock bank, sharing the gateway's bank credentials, its webhooks going to the gateway
-    in-process."""
-    keys = bank_credentials(settings)
-    app: FastAPI = bank.create_app(
-        clock=clock,
-        credentials=MockBankCredentials(
-            api_key=keys.api_key,
-            webhook_secret=keys.webhook_secret,
-            webhook_key_id=keys.webhook_key_id,
-        ),
-        webhook_url=f"{GATEWAY}/v1/payments/webhooks/mockbank",
-        webhook_transport=to_gateway,
-    )
-    return app
-
-
 # -- the whole portal: gateway + every mock agency, real HTTP both ways in-process -------------
-
-GATEWAY = "http://gateway.test"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import hashlib
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -445,3 +446,44 @@ async def shown(
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+# -- the mock bank in tests ---------------------------------------------------------------
+
+GATEWAY = "http://gateway.test"
+
+
+class GatewayTime:
+    """The mock bank's clock in tests: the gateway's (simulated) time, so that a payment made
+    "after expiry" is after expiry for both."""
+
+    def __init__(self) -> None:
+        self.of: FastAPI | None = None
+
+    def __call__(self) -> float:
+        if self.of is None:
+            return time.time()
+        return float(self.of.state.runtime.clock.now().timestamp())
+
+
+def mock_bank(
+    settings: Settings, to_gateway: httpx.AsyncBaseTransport, clock: GatewayTime
+) -> FastAPI:
+    """The mock bank, sharing the gateway's bank credentials, its webhooks going to the gateway
+    in-process."""
+    from gateway.payments.runtime import bank_credentials
+    from mock_agencies.bank import app as bank
+    from mock_agencies.bank.credentials import BankCredentials as MockBankCredentials
+
+    keys = bank_credentials(settings)
+    app: FastAPI = bank.create_app(
+        clock=clock,
+        credentials=MockBankCredentials(
+            api_key=keys.api_key,
+            webhook_secret=keys.webhook_secret,
+            webhook_key_id=keys.webhook_key_id,
+        ),
+        webhook_url=f"{GATEWAY}/v1/payments/webhooks/mockbank",
+        webhook_transport=to_gateway,
+    )
+    return app

@@ -17,6 +17,8 @@ from gateway.applications.lifecycle import Action, ActorKind, Status
 from gateway.applications.models import Application
 from gateway.applications.schemas import (
     AgencyActionIn,
+    AgencyApplicationOut,
+    ApplicantOut,
     ApplicationOut,
     ApplicationPage,
     ReferIn,
@@ -34,9 +36,19 @@ OfficerHeader = Annotated[str | None, Header(alias="X-Officer-Id", max_length=80
 
 
 async def shown(apps: Applications, application: Application, lang: str) -> dict[str, Any]:
-    """An application as its agency sees it."""
+    """An application as its agency sees it: with who the applicant is (the agency handles
+    the case; every staff read is audited, R-15.1)."""
     view = await apps.reader.view(application)
-    return ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.AGENCY).model_dump(mode="json")
+    seen = ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.AGENCY)
+    citizen = await apps.state.citizen(application.citizen_id)
+    return AgencyApplicationOut(
+        **seen.model_dump(),
+        applicant=ApplicantOut(
+            national_id=citizen.national_id,
+            first_name_th=citizen.first_name_th,
+            last_name_th=citizen.last_name_th,
+        ),
+    ).model_dump(mode="json")
 
 
 @router.get(
@@ -61,7 +73,7 @@ async def list_agency_applications(
 
 @router.get(
     "/applications/{application_id}",
-    response_model=ApplicationOut,
+    response_model=AgencyApplicationOut,
     responses=problem_responses("application_not_found", "concurrent_change"),
 )
 async def get_agency_application(
@@ -109,7 +121,7 @@ async def get_agency_attachment(
 
 @router.post(
     "/applications/{application_id}/actions",
-    response_model=ApplicationOut,
+    response_model=AgencyApplicationOut,
     responses=problem_responses(
         "application_not_found",
         "validation_failed",
@@ -150,7 +162,7 @@ async def act_on_application(
 
 @router.post(
     "/applications/{application_id}/refer",
-    response_model=ApplicationOut,
+    response_model=AgencyApplicationOut,
     responses=problem_responses(
         "application_not_found",
         "validation_failed",

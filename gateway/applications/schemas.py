@@ -300,3 +300,18 @@ class ReceiptOut(BaseModel):
 class SubmitOut(BaseModel):
     application: ApplicationOut
     receipt: ReceiptOut
+
+
+class ApplicantOut(BaseModel):
+    """Who filed, as the identity check verified them: for the agency that handles the case
+    (e.g. to pay a benefit it grants to the applicant's PromptPay-linked account)."""
+
+    national_id: str
+    first_name_th: str
+    last_name_th: str
+
+
+class AgencyApplicationOut(ApplicationOut):
+    """An application as its agency sees it: the citizen's view and who the applicant is."""
+
+    applicant: ApplicantOut

@@ -25,12 +25,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from starlette.testclient import TestClient
-from support import POPULATION, Stack, login
+from support import POPULATION, GatewayTime, Stack, login, mock_bank
 
 from gateway.config import Settings
 from gateway.credentials import ensure_agency_clients, load_agency_credentials
 from gateway.main import create_app
 from mock_agencies.app import create_app as create_host
+from mock_agencies.casework.callbacks import LateTransport
 from mock_agencies.device import app as device
 from mock_agencies.dopa import app as dopa
 
@@ -78,12 +79,17 @@ def gateway(seeded: Settings) -> Iterator[TestClient]:
     registry and phone behind it so that a demo citizen can log in."""
     key = seeded.dopa_consumer_key or ""
     secret = seeded.dopa_consumer_secret.get_secret_value() if seeded.dopa_consumer_secret else ""
+    clock = GatewayTime()
     host = create_host(
-        {"DOPA": dopa.create_app(POPULATION, consumers={key: secret})},
+        {
+            "DOPA": dopa.create_app(POPULATION, consumers={key: secret}),
+            "BANK": mock_bank(seeded, LateTransport(), clock),  # its webhooks go nowhere
+        },
         seed=3,
         device_app=device.create_app(POPULATION, 17),
     )
     app = create_app(seeded, agencies_transport=httpx.ASGITransport(app=host))
+    clock.of = app
     with TestClient(app, base_url="http://gateway.test") as client:
         client.app_state = app.state  # type: ignore[attr-defined]
         client.host = host  # type: ignore[attr-defined]
