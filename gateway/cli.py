@@ -782,7 +782,7 @@ def payments_bench_reconcile(lines: int, seed: int, database: str | None) -> Non
     """Time the reconciliation of a generated day of LINES statement lines against as many
     payments in the portal's books (payments.synthetic), on a fresh database; prints where the
     time goes."""
-    from gateway.payments.bench import bench_reconcile
+    from gateway.payments_bench import bench_reconcile
 
     for row in bench_reconcile(lines, seed, database):
         click.echo(row)

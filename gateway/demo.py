@@ -1,17 +1,23 @@
 """`citizen-gateway demo`: one demo citizen through the journey, over HTTP, printing each step;
 `citizen-gateway token`: the app's login alone, for a demo citizen's access token.
 
-It speaks to a running gateway and mock agencies exactly as the app and the phone would (no
-project internals): know (the service's manual), identify (card, laser code, face scan), submit
-(a prefilled draft, an attachment, the receipt), track (status, timeline, inbox). Pay and
-receive follow when those issues land.
+It speaks to a running gateway and mock agencies exactly as the app, the phone, the citizen's
+bank app and the agencies' officers would (no project internals): know (the service's
+manual), identify (card, laser code, face scan), submit (a prefilled draft, an attachment,
+the receipt), track (status, timeline, inbox), pay (DLT approves "waiting for the fee"; the
+Thai QR scanned in the mock bank's app; the bank's webhook; the e-receipt) and receive (DLT
+issues the licence once paid; demo citizen 2's older persons' allowance from DOP, credited to
+the PromptPay account of their national ID).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,8 +53,26 @@ APP_SCOPE = "openid profile birthdate citizen"
 CERTIFICATE = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
+#: How long the demo waits for the worker, an agency or the bank before it gives up.
+WAIT_SECONDS = 60.0
+ALLOWANCE = "dop-older-persons-allowance-registration"
+
+
 class DemoFailed(RuntimeError):
     pass
+
+
+async def _until(what: str, check: Callable[[], Any], seconds: float = WAIT_SECONDS) -> Any:
+    """Poll `check` (an async callable) until it returns something truthy; DemoFailed after
+    `seconds`, naming what never happened."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"waited {seconds:.0f} s for {what}; it did not happen")
+        await asyncio.sleep(0.5)
 
 
 def _check(response: httpx.Response, expected: int) -> dict[str, Any]:
@@ -212,4 +236,143 @@ async def run(
     inbox = _check(await gateway.get("/v1/notifications", headers=headers), 200)
     for message in inbox["items"][:3]:
         say(f"inbox    {message['title']}")
-    return shown
+
+    paid = await pay_the_fee(gateway, agencies, headers, shown, say)
+    await receive_the_allowance(gateway, agencies, say)
+    return paid
+
+
+async def pay_the_fee(
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    headers: dict[str, str],
+    application: dict[str, Any],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """DLT's officer approves the renewal "waiting for the fee"; the citizen pays its Thai QR
+    in the bank's app; the licence is issued once the payment is confirmed."""
+    path = f"/v1/applications/{application['id']}"
+
+    async def status_is(*wanted: str) -> dict[str, Any] | None:
+        shown = _check(await gateway.get(path, headers=headers), 200)
+        return shown if shown["status"] in wanted else None
+
+    await _until("the worker to deliver the application to DLT", lambda: status_is("forwarded"))
+
+    async def dlt_case() -> str | None:
+        cases = _check(await agencies.get("/dlt/staff/applications"), 200)["applications"]
+        for case in cases:
+            if case.get("application_number") == application["number"]:
+                return str(case["agency_ref"])
+        return None
+
+    ref = await _until("DLT to have the case", dlt_case)
+    for action in ("accept", "approve"):
+        r = await agencies.post(f"/dlt/staff/applications/{ref}/{action}")
+        if r.status_code != 200:
+            raise DemoFailed(f"DLT's officer could not {action} {ref}: {r.text[:300]}")
+    say(f"pay      DLT's officer approved {ref}, waiting for the fee (APPROVED_WAITING_PAY_FEE)")
+    await _until("the approval to reach the portal", lambda: status_is("awaiting_payment"))
+
+    payment = _check(
+        await gateway.post(
+            f"{path}/payments", headers={**headers, "Idempotency-Key": secrets.token_hex(8)}
+        ),
+        201,
+    )
+    say(
+        f"         payment {payment['id']}: THB {payment['amount_display']}, Thai QR "
+        f"(Ref1 {payment['paid_for']['reference']}, Ref2 {payment['id']}), valid until "
+        f"{payment['expires_at']}"
+    )
+    say(f"         {payment['qr_payload']}")
+    say(f"         the QR as an image: {gateway.base_url}{payment['qr_png']} (with the token)")
+    txn = _check(
+        await agencies.post(
+            "/bank/app/scan-pay",
+            json={"pid": SOMCHAI["national_id"], "payload": payment["qr_payload"]},
+        ),
+        201,
+    )
+    say(f"         scanned and paid in the mock bank's app: transaction {txn['txn_id']}")
+
+    async def succeeded() -> dict[str, Any] | None:
+        seen = _check(await gateway.get(f"/v1/payments/{payment['id']}", headers=headers), 200)
+        return seen if seen["status"] == "succeeded" else None
+
+    done = await _until("the bank's webhook and the gateway's confirmation", succeeded)
+    receipt = _check(await gateway.get(done["receipt"], headers=headers), 200)
+    say(
+        f"         succeeded: e-receipt {receipt['number']} "
+        f"({receipt['payload']['amount_text_th']}), signed (JWS {len(receipt['jws'])} chars)"
+    )
+    approved = await _until(
+        "DLT to issue the licence once told of the payment", lambda: status_is("approved")
+    )
+    issued: dict[str, Any] = next(
+        (e for e in reversed(approved["timeline"]) if e["kind"] == "approve"), {"data": {}}
+    )
+    licence = issued["data"].get("licence") or {}
+    say(
+        f"receive  {approved['number']}: {approved['status']}: DLT issued licence "
+        f"{licence.get('licence_number', '?')} valid until {licence.get('expires_on', '?')}"
+    )
+    result: dict[str, Any] = approved
+    return result
+
+
+async def receive_the_allowance(
+    gateway: httpx.AsyncClient, agencies: httpx.AsyncClient, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Demo citizen 2 (born 1951) registers for the older persons' allowance; DOP approves it
+    and pays the month's allowance to the PromptPay account linked to his national ID."""
+    citizen = DEMO_CITIZENS[1]
+    tokens = await log_in(gateway, agencies, citizen)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept-Language": "en"}
+    draft = _check(
+        await gateway.post(
+            "/v1/applications",
+            json={"service_id": ALLOWANCE, "form": {"contact_phone": "0898765432"}},
+            headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+        ),
+        201,
+    )
+    filed = _check(
+        await gateway.post(
+            f"/v1/applications/{draft['id']}/submit",
+            headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+        ),
+        201,
+    )
+    say(
+        f"receive  demo citizen 2 registered for the older persons' allowance: "
+        f"{filed['receipt']['number']}"
+    )
+
+    async def approved() -> bool:
+        shown = _check(await gateway.get(f"/v1/applications/{draft['id']}", headers=headers), 200)
+        return bool(shown["status"] == "approved")
+
+    await _until("DOP to approve the registration", approved, seconds=90)
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    run = _check(
+        await agencies.post(
+            "/dop/admin/allowances/pay",
+            json={"month": today.strftime("%Y-%m"), "pay_on": today.isoformat()},
+        ),
+        200,
+    )
+    say(f"         DOP's monthly run for {run['month']}: {run['ordered']} ordered")
+
+    async def credited() -> list[dict[str, Any]] | None:
+        mine = _check(await gateway.get("/v1/disbursements", headers=headers), 200)
+        got = [d for d in mine["received"] if d["status"] == "credited"]
+        return got or None
+
+    received = await _until("the allowance to be credited", credited)
+    for payout in received:
+        say(
+            f"         /v1/disbursements: {payout['title']}: THB {payout['amount_display']} "
+            f"{payout['status']} to {payout['account_masked']}"
+        )
+    return list(received)
