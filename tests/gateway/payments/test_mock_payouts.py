@@ -1,11 +1,24 @@
-"""The mock DOP's monthly allowance run against the real gateway (in process): demo citizen 2,
-whose registration DOP's officer approves on the back office, is enrolled, and the month's
-allowance is ordered through `POST /v1/agency/disbursements` with DOP's token."""
+"""The mock agencies' payouts against the real gateway (in process). SSO approves an
+unemployment claim: its approved event orders the first month, which the citizen then sees
+coming. DOP's officer approves demo citizen 2's allowance registration on the back office: he
+is enrolled, and the month's allowance is ordered through `POST /v1/agency/disbursements` with
+DOP's token."""
 
 from __future__ import annotations
 
 import pytest
-from support import Portal, bearer, draft, login
+from support import (
+    SOMCHAI,
+    SSO_FORM,
+    SSO_UNEMPLOYMENT,
+    Portal,
+    agency_headers,
+    bearer,
+    draft,
+    eventually,
+    login,
+    shown,
+)
 
 #: Demo citizen 2 (docs/demo-citizens.md): born 12 April 1951.
 BOONMEE = {
@@ -16,6 +29,36 @@ BOONMEE = {
     "birth_date_be": "24940412",
 }
 ALLOWANCE = "dop-older-persons-allowance-registration"
+
+
+async def test_an_approved_unemployment_claim_orders_its_first_month(portal: Portal) -> None:
+    headers = bearer(await login(portal))
+    claim = await draft(portal, headers, SSO_UNEMPLOYMENT, SSO_FORM)
+    r = await portal.gateway.post(f"/v1/applications/{claim['id']}/submit", headers=headers)
+    assert r.status_code == 201, r.text
+    number = r.json()["application"]["number"]
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    cases = (await portal.agencies.get("/sso/staff/applications")).json()["applications"]
+    ref = next(c["agency_ref"] for c in cases if c["application_number"] == number)
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(f"/sso/staff/applications/{ref}/{action}", json={})
+        assert r.status_code == 200, r.text
+    [ordered] = r.json()["events"][-1]["data"]["disbursements"]
+
+    async def approved() -> bool:
+        return (await shown(portal, headers, claim["id"]))["status"] == "approved"
+
+    await eventually(approved)
+    [coming] = (await portal.gateway.get("/v1/disbursements", headers=headers)).json()["coming"]
+    assert coming["payout_id"] == ordered["payout_id"] == f"{number}-UB-1"
+    assert (coming["agency_code"], coming["kind"]) == ("SSO", "unemployment_benefit")
+    assert coming["amount_satang"] == ordered["amount_satang"] > 0
+    assert coming["pay_on"] == ordered["pay_on"]
+    sso = await agency_headers(portal, "SSO")
+    r = await portal.gateway.get(f"/v1/agency/disbursements/{ordered['payout_id']}", headers=sso)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "ordered"
+    assert SOMCHAI["national_id"] not in r.text
 
 
 async def approved_by_dop(portal: Portal) -> tuple[dict[str, str], str]:
