@@ -6,6 +6,10 @@ Every call goes to the gateway with DOP's client-credentials token (scope `agenc
     GET  /v1/agency/applications/{id}                      header X-Officer-Id
     GET  /v1/agency/applications/{id}/attachments/{aid}    header X-Officer-Id
     POST /v1/agency/applications/{id}/actions   {"action", "reason"?, "items"?, "officer"}
+    POST /v1/agency/disbursements                 a payout to a citizen (the monthly allowance)
+
+Whoever approves through `AgencyApi.act` (an officer on the pages, the automatic rule), the
+approved application is handed to the `approved` listeners: the allowance register enrols it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import httpx
@@ -26,6 +30,7 @@ from mock_agencies.dop.eligibility import SERVICE_ID, assess, bangkok_date
 log = logging.getLogger("mock_agencies.dop")
 
 APPLICATIONS = "/v1/agency/applications"
+DISBURSEMENTS = "/v1/agency/disbursements"
 AUTO_OFFICER = "auto-rule"
 MAX_PAGES = 50
 
@@ -65,6 +70,8 @@ class AgencyApi:
 
     def __init__(self, portal: PortalClient) -> None:
         self.portal = portal
+        #: Told of each application this agency approved, with the portal's answer to it.
+        self.approved: list[Callable[[dict[str, Any], str], object]] = []
 
     async def page(
         self, status: str | None = None, cursor: str | None = None, limit: int = 50
@@ -121,7 +128,18 @@ class AgencyApi:
         response = await self.portal.request(
             "POST", f"{APPLICATIONS}/{application_id}/actions", json=body
         )
-        return _json_object(response)
+        answer = _json_object(response)
+        if action == "approve":
+            for listener in self.approved:
+                listener(answer, officer)
+        return answer
+
+    async def order_disbursement(self, order: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Order a payout: (True, the payout) when the portal took it now (201), (False, the
+        payout) when it had this `payout_id` already with the same content (200). Other
+        content under the same id (409 `payout_id_reused`) and other refusals raise Refused."""
+        response = await self.portal.request("POST", DISBURSEMENTS, json=dict(order))
+        return response.status_code == 201, _json_object(response)
 
 
 class Rules(BaseModel):

@@ -13,7 +13,14 @@ It is a client of the gateway's agency API, used by officers and by the automati
     POST /backoffice/officer                             who is working (cookie)
     GET|PUT /rules   {"auto_accept", "auto_decide_after_seconds", "decision", "poll_seconds"}
     GET  /automation what the automatic rule did lately, its last error
+    POST /admin/allowances/pay  {"month": "YYYY-MM"} → {"month", "ordered", "already", "failed"}:
+                     the month's older persons' allowance, ordered from the portal (payroll.py);
+                     502 {"error": "portal_unavailable", "message"} when the portal cannot say
+                     who is enrolled
+    GET  /admin/allowances      the enrolled people (masked IDs) and what each month ordered
     GET  /api/v1/health
+
+Like the rules, the admin endpoints are the simulation's knobs: no credentials.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mock_agencies.bma.portal import (
     AgencyCredentials,
@@ -38,8 +46,9 @@ from mock_agencies.bma.portal import (
     gateway_url,
     load_credentials,
 )
-from mock_agencies.dop import pages
+from mock_agencies.dop import allowance, pages
 from mock_agencies.dop.agency_api import AgencyApi, Automation, Refused, Rules
+from mock_agencies.dop.payroll import Payroll
 from mock_agencies.landing import add_landing
 
 AGENCY = "DOP"
@@ -205,6 +214,36 @@ def _control_routes(app: FastAPI, automation: Automation) -> None:
         return {"status": "ok"}
 
 
+class AllowanceRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: str = Field(max_length=7, examples=["2026-07"])
+
+    @field_validator("month")
+    @classmethod
+    def _a_month(cls, value: str) -> str:
+        if allowance.month_of(value) is None:
+            raise ValueError("a month is YYYY-MM")
+        return value
+
+
+def _allowance_routes(app: FastAPI, payroll: Payroll) -> None:
+    """The monthly allowance run and what it ordered."""
+
+    @app.post("/admin/allowances/pay", response_model=None)
+    async def pay_allowances(run: AllowanceRun) -> dict[str, Any] | JSONResponse:
+        try:
+            return await payroll.pay(run.month)
+        except (PortalError, Refused) as error:
+            detail = error.detail if isinstance(error, Refused) else error.detail or error.message
+            body = {"error": "portal_unavailable", "message": detail}
+            return JSONResponse(body, 502)
+
+    @app.get("/admin/allowances")
+    async def allowances() -> dict[str, Any]:
+        return payroll.listing()
+
+
 def create_app(
     credentials: AgencyCredentials | None = None,
     gateway: str | None = None,
@@ -225,6 +264,7 @@ def create_app(
     )
     api = AgencyApi(portal)
     automation = Automation(api, clock, rules or _initial_rules())
+    payroll = Payroll(api, clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -234,6 +274,7 @@ def create_app(
 
     app = FastAPI(title="Mock DOP back office", version="0.1.0", lifespan=lifespan)
     app.state.automation = automation
+    app.state.payroll = payroll
 
     @app.middleware("http")
     async def start_rule_lazily(
@@ -245,6 +286,7 @@ def create_app(
 
     _backoffice_routes(app, api)
     _control_routes(app, automation)
+    _allowance_routes(app, payroll)
     add_landing(
         app,
         {"agency": AGENCY, "name_th": "กรมกิจการผู้สูงอายุ", "name_en": "Department of Older Persons"},
@@ -252,6 +294,7 @@ def create_app(
             "backoffice": "/backoffice/",
             "automation": "/automation",
             "rules": "/rules",
+            "allowances": "/admin/allowances",
             "health": "/api/v1/health",
         },
     )

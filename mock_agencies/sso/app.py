@@ -14,11 +14,20 @@ where `to` is `{"promptpay_id": <pid>}` or `{"bank_account": {"bank", "account_n
 the form's `paid_by` chose. The approved event's data carries `payout` and `benefit`. A claim
 the insurance record does not support cannot be approved (409 not_eligible; the automatic rule
 rejects it with the reason).
+
+Money from the state (รับเงิน): an unemployment benefit paid by PromptPay on the claimant's ID
+is paid by the portal. The approved event's data then also carries
+`disbursements: [{"payout_id", "amount_satang", "kind": "unemployment_benefit", "title_th",
+"title_en", "period", "pay_on"}]` (the first month: the benefit's `monthly_satang`, on the
+approval day in Bangkok; `payout_id` is `<application number>-UB-1`), and SSO's own payout
+record says `"via": "portal", "status": "ordered"`. A benefit paid into a bank account SSO pays
+itself (`"status": "paid"`, no disbursement): the portal pays only PromptPay on the ID.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
@@ -60,6 +69,9 @@ from mock_agencies.sso.rules import (
 )
 
 BANK_CODES = frozenset({"002", "004", "006", "011", "014", "025", "030", "034"})
+BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Bangkok: UTC+7, no DST
+#: What the portal takes as a payout id (and room for the suffix).
+_PAYOUT_ID_BASE = re.compile(r"[A-Za-z0-9._:-]{1,58}")
 
 
 class Sso(Agency):
@@ -133,9 +145,7 @@ class Sso(Agency):
             raise NotEligible(reason)
         assert person is not None
         benefit = unemployment_benefit(person, str(case.submission.form.get("cause", "")))
-        payout = self._pay(case, now, "unemployment_benefit", benefit.monthly_satang)
-        return {
-            "payout": payout,
+        effect: dict[str, Any] = {
             "benefit": {
                 "cause": benefit.cause,
                 "rate_percent": benefit.rate_percent,
@@ -144,6 +154,22 @@ class Sso(Agency):
                 "monthly_satang": benefit.monthly_satang,
             },
         }
+        payee = _payee(case.submission)
+        if "promptpay_id" not in payee:
+            effect["payout"] = self._pay(case, now, "unemployment_benefit", benefit.monthly_satang)
+            return effect
+        # Paid by the portal to PromptPay on the claimant's ID: SSO orders it in the event.
+        order = _first_month(case, now, benefit.monthly_satang)
+        effect["payout"] = self._pay(
+            case,
+            now,
+            "unemployment_benefit",
+            benefit.monthly_satang,
+            payout_id=order["payout_id"],
+            via_portal=True,
+        )
+        effect["disbursements"] = [order]
+        return effect
 
     def _approve_child_allowance(self, case: Case, now: dt.datetime) -> dict[str, Any]:
         pid = case.submission.applicant.pid
@@ -164,17 +190,29 @@ class Sso(Agency):
             },
         }
 
-    def _pay(self, case: Case, now: dt.datetime, purpose: str, amount: int) -> dict[str, Any]:
+    def _pay(
+        self,
+        case: Case,
+        now: dt.datetime,
+        purpose: str,
+        amount: int,
+        *,
+        payout_id: str | None = None,
+        via_portal: bool = False,
+    ) -> dict[str, Any]:
+        """SSO's record of a payout: paid by SSO itself, or ordered from the portal."""
         payout = {
-            "payout_id": f"{self.code}-P-{len(self.payouts) + 1:06d}",
+            "payout_id": payout_id or f"{self.code}-P-{len(self.payouts) + 1:06d}",
             "agency_ref": case.ref,
             "pid": case.submission.applicant.pid,
             "purpose": purpose,
             "amount_satang": amount,
             "to": _payee(case.submission),
             "paid_at": iso(now),
-            "status": "paid",
+            "status": "ordered" if via_portal else "paid",
         }
+        if via_portal:
+            payout["via"] = "portal"
         self.payouts.append(payout)
         return payout
 
@@ -191,11 +229,16 @@ class Sso(Agency):
                 f"First payment: {payout['payout_id']}, {payout['amount_satang'] / 100:,.2f} THB",
             ]
         benefit, payout = effect["benefit"], effect["payout"]
-        return [
+        lines = [
             f"Benefit: {benefit['rate_percent']}% of wage for up to {benefit['days']} days",
             f"Monthly amount: {benefit['monthly_satang'] / 100:,.2f} THB",
             f"First payment: {payout['payout_id']}, {payout['amount_satang'] / 100:,.2f} THB",
         ]
+        for order in effect.get("disbursements", []):
+            lines.append(
+                f"Paid by the portal to PromptPay on the applicant's ID on {order['pay_on']}"
+            )
+        return lines
 
     def add_routes(self, app: FastAPI, casework: Casework, token_required: list[Depends]) -> None:
         @app.get("/api/v1/insured/{pid}", dependencies=token_required)
@@ -209,6 +252,25 @@ class Sso(Agency):
         async def payouts(pid: Annotated[str, Query(max_length=13)]) -> dict[str, Any]:
             checked_pid(pid)
             return {"pid": pid, "payouts": [p for p in self.payouts if p["pid"] == pid]}
+
+
+def _first_month(case: Case, now: dt.datetime, amount_satang: int) -> dict[str, Any]:
+    """The portal's order for the benefit's first month (docs/agency-integration.md, "Money
+    from the state"). The payout id is built from the portal's application number, which the
+    portal never reuses, not from this mock's case serial, which a restarted mock starts again
+    (the portal would refuse a reused payout id with other content)."""
+    number = case.submission.application_number
+    base = number if _PAYOUT_ID_BASE.fullmatch(number) else case.ref
+    today = now.astimezone(BANGKOK).date()
+    return {
+        "payout_id": f"{base}-UB-1",
+        "amount_satang": amount_satang,
+        "kind": "unemployment_benefit",
+        "title_th": "เงินทดแทนกรณีว่างงาน เดือนที่ 1",
+        "title_en": "Unemployment benefit, month 1",
+        "period": f"{today:%Y-%m}",
+        "pay_on": today.isoformat(),
+    }
 
 
 def _payee(submission: Submission) -> dict[str, Any]:

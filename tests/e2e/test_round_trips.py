@@ -531,13 +531,18 @@ async def test_an_unemployment_claim_reaches_sso_and_comes_back_approved_with_a_
     assert kinds(approved) == ["created", "submit", "forward", "accept", "approve"]
     assert await callbacks_delivered(http, "SSO", ref) == ["in_review", "approved"]
 
-    # The first month of benefit is paid out, to PromptPay on the claimant's ID.
+    # The first month of benefit is ordered from the portal, to PromptPay on the claimant's ID.
     at_sso = _ok(await http.agencies.get(f"/sso/staff/applications/{ref}"))
     payout = at_sso["events"][-1]["data"]["payout"]
     assert payout["agency_ref"] == ref
-    assert payout["status"] == "paid"
+    assert (payout["status"], payout["via"]) == ("ordered", "portal")
     assert payout["amount_satang"] > 0
     assert payout["to"] == {"promptpay_id": SOMCHAI["national_id"]}
+    [order] = at_sso["events"][-1]["data"]["disbursements"]
+    assert (order["payout_id"], order["amount_satang"]) == (
+        f"{number}-UB-1",
+        payout["amount_satang"],
+    )
     # ... and SSO's data-exchange API (the gateway's consumer credentials) lists it too.
     sso = http.running.credentials("SSO")
     token = _ok(

@@ -4,203 +4,25 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from dop_support import (
+    CREDENTIALS,
+    Dop,
+    application,
+    serving_dop,
+)
 
 from mock_agencies.app import create_app as create_host
-from mock_agencies.bma.portal import AgencyCredentials
 from mock_agencies.dop.app import create_app
-
-KEY, SECRET = "dop-test-client", "dop-consumer-secret-for-tests-0123456789"
-CREDENTIALS = AgencyCredentials(KEY, SECRET, "dop-callback-secret-unused-here-000000")
-ALLOWANCE = "dop-older-persons-allowance-registration"
-T0 = 1_776_300_000.0  # 2026-04-16 in Bangkok
-MOVES = {
-    "accept": ({"submitted", "forwarded"}, "in_review"),
-    "request_info": ({"in_review"}, "needs_info"),
-    "approve": ({"in_review", "paid"}, "approved"),
-    "reject": ({"submitted", "forwarded", "in_review", "needs_info"}, "rejected"),
-}
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def problem(status: int, code: str, detail: str) -> JSONResponse:
-    body = {"type": f"urn:test:{code}", "title": code, "status": status, "detail": detail}
-    return JSONResponse({**body, "code": code}, status, media_type="application/problem+json")
-
-
-def application(number: int, birth_date: str, service_id: str = ALLOWANCE) -> dict[str, Any]:
-    return {
-        "id": f"app-{number:04d}",
-        "number": f"DOP-2569-{number:06d}",
-        "service_id": service_id,
-        "service_name": "ลงทะเบียนรับเงินเบี้ยยังชีพผู้สูงอายุ",
-        "agency_code": "DOP",
-        "status": "submitted",
-        "turn": "agency",
-        "form": {
-            "first_name_th": "บุญมี",
-            "last_name_th": "มีสุข",
-            "birth_date": birth_date,
-            "registered_address": "12 หมู่ 3 ตำบลสุเทพ อำเภอเมืองเชียงใหม่",
-            "payment_method": "promptpay_id",
-        },
-        "prefilled_fields": ["first_name_th", "last_name_th", "birth_date"],
-        "attachments": [],
-        "missing": [],
-        "info_requests": 0,
-        "arrived_at": "2026-04-16T01:00:00Z",
-        "due_at": "2026-05-08T09:30:00Z",
-        "created_at": "2026-04-16T01:00:00Z",
-        "timeline": [],
-    }
-
-
-@dataclass
-class FakePortal:
-    applications: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tokens: set[str] = field(default_factory=set)
-    token_requests: int = 0
-    lists: list[dict[str, str]] = field(default_factory=list)
-    reads: list[tuple[str, str | None]] = field(default_factory=list)
-    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def add(self, app: dict[str, Any]) -> None:
-        self.applications[app["id"]] = app
-
-    def app(self) -> FastAPI:
-        portal = FastAPI()
-
-        def authorised(request: Request) -> bool:
-            return request.headers.get("authorization", "").removeprefix("Bearer ") in self.tokens
-
-        @portal.post("/oauth/token")
-        async def token(request: Request) -> JSONResponse:
-            self.token_requests += 1
-            form = await request.form()
-            scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-            pair = base64.b64decode(encoded).decode() if scheme == "Basic" else ""
-            if pair != f"{KEY}:{SECRET}" or form.get("scope") != "agency:DOP":
-                return JSONResponse({"error": "invalid_client"}, 401)
-            issued = f"dop-access-{self.token_requests}"
-            self.tokens.add(issued)
-            return JSONResponse({"access_token": issued, "token_type": "Bearer", "expires_in": 600})
-
-        @portal.get("/v1/agency/applications")
-        async def listing(request: Request) -> JSONResponse:
-            if not authorised(request):
-                return problem(401, "invalid_token", "token not recognised")
-            self.lists.append(dict(request.query_params))
-            status = request.query_params.get("status")
-            limit = int(request.query_params.get("limit", "50"))
-            start = int(request.query_params.get("cursor") or 0)
-            found = [
-                a for a in self.applications.values() if status is None or a["status"] == status
-            ]
-            page = found[start : start + limit]
-            more = start + limit < len(found)
-            items = [
-                {k: a[k] for k in ("id", "number", "service_id", "status", "turn", "due_at")}
-                | {"agency_code": "DOP", "created_at": a["created_at"]}
-                for a in page
-            ]
-            return JSONResponse(
-                {"items": items, "next_cursor": str(start + limit) if more else None}
-            )
-
-        @portal.get("/v1/agency/applications/{application_id}")
-        async def read(request: Request, application_id: str) -> JSONResponse:
-            if not authorised(request):
-                return problem(401, "invalid_token", "token not recognised")
-            found = self.applications.get(application_id)
-            if found is None:
-                return problem(404, "application_not_found", "No such application.")
-            self.reads.append((application_id, request.headers.get("x-officer-id")))
-            allowed = [a for a, (sources, _) in MOVES.items() if found["status"] in sources]
-            return JSONResponse({**found, "allowed_actions": allowed})
-
-        @portal.get("/v1/agency/applications/{application_id}/attachments/{attachment_id}")
-        async def attachment(request: Request, application_id: str, attachment_id: str) -> Response:
-            if not authorised(request) or attachment_id != "att-1":
-                return problem(404, "not_found", "No such attachment.")
-            self.reads.append(
-                (f"{application_id}/{attachment_id}", request.headers.get("x-officer-id"))
-            )
-            return Response(b"%PDF-1.7 bank book", media_type="application/pdf")
-
-        @portal.post("/v1/agency/applications/{application_id}/actions")
-        async def act(request: Request, application_id: str) -> JSONResponse:
-            if not authorised(request):
-                return problem(401, "invalid_token", "token not recognised")
-            body = await request.json()
-            self.actions.append((application_id, body))
-            found = self.applications[application_id]
-            sources, target = MOVES[body["action"]]
-            if found["status"] not in sources:
-                return problem(
-                    409,
-                    "transition_refused",
-                    f"Cannot {body['action']} an application that is {found['status']}.",
-                )
-            if body["action"] == "reject" and not body.get("reason"):
-                return problem(422, "validation_failed", "A rejection states its reason.")
-            if body["action"] == "request_info":
-                if found["info_requests"]:
-                    return problem(409, "info_already_requested", "Asked once already.")
-                found["info_requests"] += 1
-            found["timeline"].append(
-                {
-                    "kind": body["action"],
-                    "from_status": found["status"],
-                    "to_status": target,
-                    "actor": "agency",
-                    "at": "2026-04-16T02:00:00Z",
-                    "data": {"reason": body.get("reason")},
-                }
-            )
-            found["status"] = target
-            return JSONResponse(found)
-
-        return portal
-
-
-@dataclass
-class Dop:
-    client: httpx.AsyncClient
-    portal: FakePortal
-    clock: Clock
-    app: FastAPI
 
 
 @pytest.fixture
 async def dop() -> AsyncIterator[Dop]:
-    clock = Clock()
-    portal = FakePortal()
-    app = create_app(
-        credentials=CREDENTIALS,
-        gateway="http://portal.test",
-        gateway_transport=httpx.ASGITransport(app=portal.app()),
-        clock=clock,
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dop.test") as c,
-    ):
-        yield Dop(c, portal, clock, app)
+    async with serving_dop() as served:
+        yield served
 
 
 async def eventually(check: Callable[[], bool], what: str) -> None:

@@ -3,6 +3,7 @@ and its once-only data (the insurance record)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -76,28 +77,73 @@ async def test_approval_pays_the_benefit_out_to_promptpay(
     headers = await agency.headers()
     record = (await agency.client.get(f"/sso/api/v1/insured/{SOMCHAI}", headers=headers)).json()
     expected = min(record["last_wage_satang"], 1_500_000) * percent // 100
-    answer = (await agency.submit(claim(cause=cause))).json()
+    filed = claim(cause=cause)
+    answer = (await agency.submit(filed)).json()
     assert answer["fees"] == []
+    # 01:30 on 10 October in Bangkok, still the 9th in UTC
+    agency.clock.now = dt.datetime(2025, 10, 9, 18, 30, tzinfo=dt.UTC).timestamp()
+    headers = await agency.headers()  # the earlier token lapsed meanwhile
     approved = (await agency.staff(answer["agency_ref"], "approve")).json()
     data = approved["events"][-1]["data"]
     assert data["benefit"]["rate_percent"] == percent
     assert data["benefit"]["days"] == days
+    assert data["benefit"]["monthly_satang"] == expected
+    # The portal pays it: the first month, ordered in the approved event.
+    assert data["disbursements"] == [
+        {
+            "payout_id": f"{filed['application_number']}-UB-1",
+            "amount_satang": expected,
+            "kind": "unemployment_benefit",
+            "title_th": "เงินทดแทนกรณีว่างงาน เดือนที่ 1",
+            "title_en": "Unemployment benefit, month 1",
+            "period": "2025-10",
+            "pay_on": "2025-10-10",
+        }
+    ]
     payout = data["payout"]
+    assert payout["payout_id"] == data["disbursements"][0]["payout_id"]
     assert payout["amount_satang"] == expected
     assert payout["to"] == {"promptpay_id": SOMCHAI}
     assert payout["agency_ref"] == answer["agency_ref"]
-    assert payout["status"] == "paid"
+    assert (payout["status"], payout["via"]) == ("ordered", "portal")
     listed = await agency.client.get(
         "/sso/api/v1/payouts", params={"pid": SOMCHAI}, headers=headers
     )
     assert listed.json() == {"pid": SOMCHAI, "payouts": [payout]}
+    # The gateway's status read sees the same event data.
+    read = await agency.client.get(
+        f"/sso/api/v1/applications/{answer['agency_ref']}", headers=headers
+    )
+    assert read.json()["events"][-1]["data"] == data
+
+
+async def test_the_wage_counted_is_capped_at_15000_baht() -> None:
+    register = sso.Sso(0)
+    above = next(
+        p
+        for n in range(10_000)
+        if (p := _pid(n))
+        and (person := register.insured(p)) is not None
+        and person.section == 33
+        and person.status == "active"
+        and person.contributions_last_15_months >= 6
+        and (person.last_wage_satang or 0) > 1_500_000
+    )
+    async with serving(sso, "SSO") as agency:
+        ref = await agency.filed(claim(pid=above))
+        data = (await agency.staff(ref, "approve")).json()["events"][-1]["data"]
+    assert data["benefit"]["wage_base_satang"] == 1_500_000
+    assert data["disbursements"][0]["amount_satang"] == 750_000  # 50 % of 15,000 THB
 
 
 async def test_a_bank_account_is_paid_as_given_and_a_broken_one_refused(agency: Served) -> None:
     account = {"bank": "006", "account_number": "1234567890"}
     ref = await agency.filed(claim(paid_by="bank_account", bank_account=account))
     approved = (await agency.staff(ref, "approve")).json()
-    assert approved["events"][-1]["data"]["payout"]["to"] == {"bank_account": account}
+    data = approved["events"][-1]["data"]
+    assert data["payout"]["to"] == {"bank_account": account}
+    assert data["payout"]["status"] == "paid"  # SSO pays a bank account itself
+    assert "disbursements" not in data  # the portal pays only PromptPay on the ID
     broken = await agency.submit(claim(paid_by="bank_account", bank_account={"bank": "999"}))
     assert_error(broken, 400, "invalid_request")
     missing = await agency.submit(claim(paid_by="bank_account"))
@@ -144,6 +190,11 @@ async def test_the_payout_reaches_the_gateway_in_the_signed_callback() -> None:
     assert payload["status"] == "approved"
     assert payload["data"]["payout"]["to"] == {"promptpay_id": SOMCHAI}
     assert payload["data"]["payout"]["amount_satang"] > 0
+    # the order for the portal, unchanged from the case's own event
+    held = agency.casework.cases[ref].events[-1].data
+    assert payload["data"]["disbursements"] == held["disbursements"]
+    [order] = payload["data"]["disbursements"]
+    assert order["amount_satang"] == held["benefit"]["monthly_satang"]
 
 
 async def test_routing_and_refusing_other_agencies_cases(agency: Served) -> None:
