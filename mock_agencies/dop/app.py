@@ -13,7 +13,8 @@ It is a client of the gateway's agency API, used by officers and by the automati
     POST /backoffice/officer                             who is working (cookie)
     GET|PUT /rules   {"auto_accept", "auto_decide_after_seconds", "decision", "poll_seconds"}
     GET  /automation what the automatic rule did lately, its last error
-    POST /admin/allowances/pay  {"month": "YYYY-MM"} → {"month", "ordered", "already", "failed"}:
+    POST /admin/allowances/pay  {"month": "YYYY-MM", "pay_on"?: "YYYY-MM-DD" (default the 10th)}
+                                → {"month", "ordered", "already", "failed"}:
                      the month's older persons' allowance, ordered from the portal (payroll.py);
                      502 {"error": "portal_unavailable", "message"} when the portal cannot say
                      who is enrolled
@@ -25,6 +26,7 @@ Like the rules, the admin endpoints are the simulation's knobs: no credentials.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -218,6 +220,8 @@ class AllowanceRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     month: str = Field(max_length=7, examples=["2026-07"])
+    # The payroll day, when not the month's 10th (a late run, a first payment).
+    pay_on: dt.date | None = None
 
     @field_validator("month")
     @classmethod
@@ -233,7 +237,7 @@ def _allowance_routes(app: FastAPI, payroll: Payroll) -> None:
     @app.post("/admin/allowances/pay", response_model=None)
     async def pay_allowances(run: AllowanceRun) -> dict[str, Any] | JSONResponse:
         try:
-            return await payroll.pay(run.month)
+            return await payroll.pay(run.month, run.pay_on)
         except (PortalError, Refused) as error:
             detail = error.detail if isinstance(error, Refused) else error.detail or error.message
             body = {"error": "portal_unavailable", "message": detail}

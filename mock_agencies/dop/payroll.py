@@ -124,9 +124,11 @@ class Payroll:
                 application = await self.api.application(str(summary["id"]), RUN_OFFICER)
                 self.enrol(application, known.approved_by if known else "portal")
 
-    async def pay(self, month: str) -> dict[str, Any]:
-        """Order `month`'s allowances: {"month", "ordered", "already", "failed"}. Raises
-        PortalError (or Refused) when the portal cannot tell who is enrolled."""
+    async def pay(self, month: str, pay_on: dt.date | None = None) -> dict[str, Any]:
+        """Order `month`'s allowances: {"month", "ordered", "already", "failed"}, paid on the
+        10th of the month unless the officer gives another day (`pay_on`: a late run, or the
+        first payment of someone just enrolled). Raises PortalError (or Refused) when the portal
+        cannot tell who is enrolled."""
         parsed = allowance.month_of(month)
         if parsed is None:
             raise ValueError(f"month must be YYYY-MM, not {month!r}")
@@ -135,7 +137,7 @@ class Payroll:
             await self.sync()
             run = MonthRun(
                 ran_at=dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat(),
-                pay_on=allowance.pay_on(year, number).isoformat(),
+                pay_on=(pay_on or allowance.pay_on(year, number)).isoformat(),
             )
             for enrolment in self._one_per_person():
                 await self._pay_one(enrolment, year, number, run)
@@ -198,7 +200,7 @@ class Payroll:
             "title_th": title_th,
             "title_en": title_en,
             "period": f"{year:04d}-{month:02d}",
-            "pay_on": allowance.pay_on(year, month).isoformat(),
+            "pay_on": run.pay_on,
         }
         try:
             created, _ = await self.api.order_disbursement(order)

@@ -6,7 +6,6 @@ DOP's token."""
 
 from __future__ import annotations
 
-import pytest
 from support import (
     SOMCHAI,
     SSO_FORM,
@@ -86,11 +85,6 @@ async def test_the_officers_approval_enrols_demo_citizen_2(portal: Portal) -> No
     assert him["age"] >= 75  # the birth date the portal holds (1951-04-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the agency API's application read does not show the applicant's national ID "
-    "(applicant.national_id): DOP cannot tell the portal whom to pay",
-)
 async def test_the_month_is_ordered_through_the_gateway_once(portal: Portal) -> None:
     headers, _ = await approved_by_dop(portal)
     first = (
