@@ -332,7 +332,7 @@ async def receive_the_allowance(
     draft = _check(
         await gateway.post(
             "/v1/applications",
-            json={"service_id": ALLOWANCE, "form": {"contact_phone": "0898765432"}},
+            json={"service_id": ALLOWANCE, "form": {"payment_method": "promptpay_id"}},
             headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
         ),
         201,
@@ -349,11 +349,22 @@ async def receive_the_allowance(
         f"{filed['receipt']['number']}"
     )
 
-    async def approved() -> bool:
+    async def status_is(wanted: str) -> bool:
         shown = _check(await gateway.get(f"/v1/applications/{draft['id']}", headers=headers), 200)
-        return bool(shown["status"] == "approved")
+        return bool(shown["status"] == wanted)
 
-    await _until("DOP to approve the registration", approved, seconds=90)
+    await _until("the registration to reach DOP's back office", lambda: status_is("forwarded"))
+    # DOP works on the portal (platform kind): its officer opens the case in DOP's back office
+    # and approves it there, which acts on the gateway's agency API.
+    for action in ("accept", "approve"):
+        r = await agencies.post(
+            f"/dop/backoffice/applications/{draft['id']}/{action}",
+            data={"officer": "dop-officer-07"},
+        )
+        if r.status_code != 303:
+            raise DemoFailed(f"DOP's officer could not {action}: {r.status_code} {r.text[:300]}")
+    await _until("DOP's approval to reach the citizen", lambda: status_is("approved"))
+    say("         DOP's officer approved it in DOP's back office")
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     run = _check(
         await agencies.post(

@@ -3,23 +3,43 @@ in-process stack over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
-from support import Stack
+from support import Portal, Stack
 
 from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, log_in, run
 from mock_agencies.dopa.population import DEMO_CITIZENS as REGISTRY_DEMO_CITIZENS
 
 
-async def test_the_demo_citizen_files_and_tracks_an_application(stack: Stack) -> None:
+async def test_the_demo_goes_from_know_to_the_licence_and_the_allowance(portal: Portal) -> None:
+    """The whole journey as `citizen-gateway demo` prints it: demo citizen 1 files, DLT
+    approves waiting for the fee, the QR is paid in the mock bank's app, the licence is issued;
+    demo citizen 2 registers for the older persons' allowance and receives it."""
+    assert portal.forwarder is not None
+    stop = asyncio.Event()
+    worker = asyncio.create_task(portal.forwarder.run(stop))  # as `serve` runs it
     lines: list[str] = []
-    shown = await run(stack.gateway, stack.agencies, lines.append)
-    assert shown["status"] == "submitted"
+    try:
+        shown = await run(portal.gateway, portal.agencies, lines.append)
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert shown["status"] == "approved"
     assert shown["number"].startswith("DLT-")
-    assert [e["kind"] for e in shown["timeline"]] == ["created", "submit"]
+    kinds = [e["kind"] for e in shown["timeline"]]
+    assert kinds.index("request_payment") < kinds.index("pay") < kinds.index("approve")
     text = "\n".join(lines)
     assert "identify Somchai Jaidee at IAL2.3" in text
     assert f"receipt {shown['number']}" in text
-    assert "inbox" in text
+    assert "waiting for the fee" in text
+    assert "scanned and paid in the mock bank's app" in text
+    assert "e-receipt DLT-" in text
+    assert "DLT issued licence" in text
+    assert "Older persons' allowance" in text
+    assert "credited" in text
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 7, 8])  # the demo citizens with active cards
