@@ -309,13 +309,17 @@ async def pay_the_fee(
     approved = await _until(
         "DLT to issue the licence once told of the payment", lambda: status_is("approved")
     )
+    # The licence itself is DLT's record (the wallet document comes with the receive issue):
+    # read from DLT's back office, as its officer sees the case.
+    case = _check(await agencies.get(f"/dlt/staff/applications/{ref}"), 200)
     issued: dict[str, Any] = next(
-        (e for e in reversed(approved["timeline"]) if e["kind"] == "approve"), {"data": {}}
+        (e for e in reversed(case["events"]) if e["status"] == "approved"), {}
     )
-    licence = issued["data"].get("licence") or {}
+    licence = issued.get("data", {}).get("licence") or {}
     say(
         f"receive  {approved['number']}: {approved['status']}: DLT issued licence "
-        f"{licence.get('licence_number', '?')} valid until {licence.get('expires_on', '?')}"
+        f"{licence.get('licence_number', '?')}, valid until {licence.get('expires_on', '?')} "
+        f"(document {case.get('document_id')}), after the fee was paid"
     )
     result: dict[str, Any] = approved
     return result
