@@ -5,8 +5,10 @@ and queued for the operators; the day's report is kept."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
+from sqlalchemy import select
 from support import (
     Stack,
     act,
@@ -19,6 +21,7 @@ from support import (
 )
 
 from gateway import audit
+from gateway.audit.chain import entry_hash
 from gateway.jobs import run_once
 from kernel.working_time import BANGKOK
 
@@ -137,13 +140,31 @@ async def test_money_that_paid_nothing_is_classified_and_queued(stack: Stack) ->
     assert (await stack.gateway.get(f"/v1/payments/{payment['id']}", headers=headers)).json()[
         "status"
     ] == "failed"
-    # What reconciliation changed is in the audit chain, written in one go and unbroken.
+    # What reconciliation changed is in the audit chain, appended together and linked: each
+    # entry's hash is recomputed from its content and the previous one's.
     assert stack.app is not None
     async with stack.app.state.runtime.sessions() as session:
-        report = await audit.verify(session)
         mine = await audit.entries_about(session, f"payment:{payment['id']}")
-    assert report.ok, report.reason
-    assert "payment.failed" in [entry.action for entry in mine]
+        failed = next(entry for entry in mine if entry.action == "payment.failed")
+        since = (
+            await session.scalars(
+                select(audit.AuditEntry)
+                .where(audit.AuditEntry.seq >= failed.seq - 1)
+                .order_by(audit.AuditEntry.seq)
+            )
+        ).all()
+    for previous, entry in itertools.pairwise(since):
+        assert entry.seq == previous.seq + 1
+        assert entry.prev_hash == previous.hash
+        assert entry.hash == entry_hash(
+            previous.hash,
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            data=entry.data,
+        )
 
 
 async def test_the_scheduled_job_reconciles_yesterday_once(stack: Stack) -> None:
