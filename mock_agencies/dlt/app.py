@@ -11,6 +11,9 @@ for licence renewal and vehicle tax, plus its once-only data (R-12.1):
 Filings:
 - `dlt-driving-licence-renewal`: fees 500 THB licence + 5 THB form; approval needs a 5-year
   private car licence on record and renews it for 5 years (`data.licence`).
+- `dlt-international-driving-permit`: the same fees, paid at filing (the portal collects them
+  before it files); approval needs a valid Thai licence and issues a one-year permit
+  (`data.international_permit`).
 - `dlt-annual-vehicle-tax`: the vehicle is the form's (`plate`, or `vehicle_type` car|truck|
   motorcycle with `engine_cc` / `weight_kg` and `registered_year`) or else the person's first
   registered vehicle; the fee is that vehicle's yearly tax; approval issues the tax disc
@@ -49,6 +52,7 @@ from mock_agencies.dlt.data import (
     CODE,
     ENGINE_SIZES_CC,
     HEAD_OFFICE,
+    INTERNATIONAL_PERMIT,
     LICENCE_RENEWAL,
     MOTORCYCLE,
     NAME_EN,
@@ -65,7 +69,7 @@ from mock_agencies.dlt.data import (
     Vehicle,
     add_years,
 )
-from mock_agencies.dlt.rules import LICENCE_RENEWAL_FEES, vehicle_tax
+from mock_agencies.dlt.rules import INTERNATIONAL_PERMIT_FEES, LICENCE_RENEWAL_FEES, vehicle_tax
 
 
 class VehicleNotFound(CaseworkError):
@@ -79,7 +83,7 @@ class Dlt(Agency):
     offices = OFFICES
     head_office = HEAD_OFFICE
     services = SERVICES
-    fees_after_approval = SERVICES
+    fees_after_approval = SERVICES - {INTERNATIONAL_PERMIT}
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
@@ -156,6 +160,8 @@ class Dlt(Agency):
     def fees(self, submission: Submission, now: dt.datetime) -> list[Fee]:
         if submission.service_id == LICENCE_RENEWAL:
             return list(LICENCE_RENEWAL_FEES)
+        if submission.service_id == INTERNATIONAL_PERMIT:
+            return list(INTERNATIONAL_PERMIT_FEES)
         vehicle = self._vehicle_of(submission)
         return [vehicle_tax(vehicle, vehicle.year_of_use(now.date()))]
 
@@ -164,6 +170,10 @@ class Dlt(Agency):
             current = self.licence(case.submission.applicant.pid)
             if current is None or current.kind != PRIVATE_CAR_5Y:
                 raise NotEligible("DLT has no 5-year private car licence of the applicant")
+        if case.submission.service_id == INTERNATIONAL_PERMIT:
+            current = self.licence(case.submission.applicant.pid)
+            if current is None or current.expires_on < now.date():
+                raise NotEligible("an international permit needs a valid Thai driving licence")
 
     def approve(self, case: Case, now: dt.datetime) -> dict[str, Any]:
         self.check_approval(case, now)
@@ -175,6 +185,17 @@ class Dlt(Agency):
             renewed = Licence(pid, current.number, PRIVATE_CAR_5Y, today, add_years(today, 5))
             self.renewed[pid] = renewed
             return {"licence": renewed.as_json(today)}
+        if case.submission.service_id == INTERNATIONAL_PERMIT:
+            current = self.licence(pid)
+            assert current is not None  # check_approval
+            return {
+                "international_permit": {
+                    "licence_number": current.number,
+                    "issued_on": today.isoformat(),
+                    "expires_on": (add_years(today, 1) - dt.timedelta(days=1)).isoformat(),
+                    "convention": "Geneva 1949",
+                }
+            }
         vehicle = self._vehicle_of(case.submission)
         return {
             "tax_disc": {
@@ -189,6 +210,8 @@ class Dlt(Agency):
     def document_title(self, case: Case) -> str:
         if case.submission.service_id == LICENCE_RENEWAL:
             return "DLT: private car driving licence renewed"
+        if case.submission.service_id == INTERNATIONAL_PERMIT:
+            return "DLT: international driving permit"
         return "DLT: annual vehicle tax paid"
 
     def document_lines(self, case: Case, effect: dict[str, Any]) -> list[str]:
@@ -196,6 +219,11 @@ class Dlt(Agency):
             return [
                 f"Licence number: {licence['licence_number']}",
                 f"Valid: {licence['issued_on']} to {licence['expires_on']}",
+            ]
+        if permit := effect.get("international_permit"):
+            return [
+                f"On Thai licence: {permit['licence_number']}",
+                f"Valid: {permit['issued_on']} to {permit['expires_on']}",
             ]
         disc = effect["tax_disc"]
         return [f"Plate: {disc['plate']}", f"Tax paid until: {disc['valid_until']}"]

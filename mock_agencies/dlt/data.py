@@ -52,7 +52,9 @@ OFFICES = (
 )
 LICENCE_RENEWAL = "dlt-driving-licence-renewal"
 VEHICLE_TAX = "dlt-annual-vehicle-tax"
-SERVICES = frozenset({LICENCE_RENEWAL, VEHICLE_TAX})
+# Its fee is paid at filing: DLT has it with the case and issues on approval.
+INTERNATIONAL_PERMIT = "dlt-international-driving-permit"
+SERVICES = frozenset({LICENCE_RENEWAL, VEHICLE_TAX, INTERNATIONAL_PERMIT})
 
 PRIVATE_CAR_5Y = "private_car_5y"
 PRIVATE_CAR_TEMPORARY = "private_car_temporary_2y"

@@ -1,7 +1,8 @@
 """DLT's fees. Pure: no I/O.
 
 Licence renewal (catalog dlt-driving-licence-renewal): the 5-year private car licence fee
-500 THB plus the 5 THB application form, 505 THB in all.
+500 THB plus the 5 THB application form, 505 THB in all; the international driving permit the
+same, paid at filing.
 
 Annual vehicle tax (Motor Vehicle Act B.E. 2522, the rates the portal's manual states):
 - private car (Ror.Yor.1) by engine size: the first 600 cc at 0.50 THB per cc, 601-1,800 cc at
@@ -20,6 +21,11 @@ LICENCE_RENEWAL_FEES = (
     Fee(
         "ค่าธรรมเนียมใบอนุญาตขับรถยนต์ส่วนบุคคล ชนิด 5 ปี", "Private car driving licence fee, 5-year", 50000
     ),
+    Fee("ค่าคำขอ", "Application form", 500),
+)
+#: The international driving permit (catalog dlt-international-driving-permit), paid at filing.
+INTERNATIONAL_PERMIT_FEES = (
+    Fee("ค่าใบอนุญาตขับรถระหว่างประเทศ", "International driving permit", 50000),
     Fee("ค่าคำขอ", "Application form", 500),
 )
 MOTORCYCLE_TAX_SATANG = 10000

@@ -279,3 +279,55 @@ async def webhook(portal: Portal, txn: dict[str, Any], **changes: Any) -> Any:
             **signed_headers(key_id, secret, timestamp, body),
         },
     )
+
+
+async def test_a_fee_paid_at_filing_sends_the_application_on_and_dlt_issues(
+    portal: Portal,
+) -> None:
+    """The international driving permit: paid when filed, then sent to DLT with the payment
+    reported after it; DLT approves and issues without asking for anything more."""
+    headers = bearer(await login(portal))
+    draft = await portal.gateway.post(
+        "/v1/applications",
+        json={"service_id": "dlt-international-driving-permit", "form": {}},
+        headers=headers,
+    )
+    assert draft.status_code == 201, draft.text
+    application_id = draft.json()["id"]
+    submitted = await portal.gateway.post(
+        f"/v1/applications/{application_id}/submit", headers=headers
+    )
+    assert submitted.status_code == 201, submitted.text
+    assert await portal.forward() == []  # nothing goes to DLT before the fee is paid
+    payment = await pay_qr(portal, headers, application_id)
+    await scan_and_pay(portal, payment["qr_payload"])
+    await delivered(portal)
+    assert (await shown(portal, headers, application_id))["status"] == "paid"
+
+    # The filing goes first, then the payment notice (it waits for the case to exist).
+    outcomes: list[str] = []
+
+    async def both_delivered() -> bool:
+        outcomes.extend(d.outcome for d in await portal.forward())
+        return outcomes.count("delivered") == 2
+
+    await eventually(both_delivered, rounds=500)
+    assert outcomes[0] == "delivered"
+    seen = await shown(portal, headers, application_id)
+    assert seen["status"] == "forwarded"
+    number = seen["number"]
+    cases = (await portal.agencies.get("/dlt/staff/applications")).json()["applications"]
+    ref = next(c["agency_ref"] for c in cases if c["application_number"] == number)
+    case = (await portal.agencies.get(f"/dlt/staff/applications/{ref}")).json()
+    assert case["fees_paid"] is True
+    assert case["payments"][0]["payment_id"] == payment["id"]
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(f"/dlt/staff/applications/{ref}/{action}")
+        assert r.status_code == 200, r.text
+
+    async def approved() -> bool:
+        return (await shown(portal, headers, application_id))["status"] == "approved"
+
+    await eventually(approved)
+    kinds = [e["kind"] for e in (await shown(portal, headers, application_id))["timeline"]]
+    assert kinds.index("request_payment") < kinds.index("pay") < kinds.index("forward")
