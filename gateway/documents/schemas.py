@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.documents.models import WalletDocument
+from payments.models import PaymentReceipt
 
 
 class WalletDocumentOut(BaseModel):
@@ -18,6 +20,9 @@ class WalletDocumentOut(BaseModel):
     size: int
     sha256: str
     issued_at: dt.datetime
+    href: str | None = Field(
+        default=None, description="Where to fetch it (an e-receipt: its signed JWS)"
+    )
 
     @classmethod
     def of(cls, row: WalletDocument, lang: str) -> WalletDocumentOut:
@@ -31,6 +36,22 @@ class WalletDocumentOut(BaseModel):
             sha256=row.sha256,
             issued_at=row.issued_at,
         )
+
+
+def e_receipt_out(row: PaymentReceipt, lang: str) -> WalletDocumentOut:
+    """An official e-receipt of a payment, as a wallet item (signed JSON; the PDF rendering
+    comes with the signed documents)."""
+    return WalletDocumentOut(
+        id=row.number,
+        kind="e-receipt",
+        title=f"Receipt {row.number}" if lang == "en" else f"ใบเสร็จรับเงิน {row.number}",
+        issuer_agency=row.agency_code,
+        media_type="application/jose",
+        size=len(row.jws),
+        sha256=hashlib.sha256(row.jws.encode("ascii")).hexdigest(),
+        issued_at=row.issued_at,
+        href=f"/v1/payments/{row.intent_id}/receipt",
+    )
 
 
 class WalletPage(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.documents.models import WalletDocument
 from gateway.storage import StoredBlob
+from payments.models import PaymentReceipt
 
 
 class Wallet:
@@ -23,6 +24,15 @@ class Wallet:
             select(WalletDocument)
             .where(WalletDocument.citizen_id == citizen_id)
             .order_by(WalletDocument.issued_at.desc(), WalletDocument.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def receipts_of(self, citizen_id: str) -> Sequence[PaymentReceipt]:
+        """The citizen's e-receipts (payments), newest first."""
+        statement = (
+            select(PaymentReceipt)
+            .where(PaymentReceipt.citizen_id == citizen_id)
+            .order_by(PaymentReceipt.issued_at.desc(), PaymentReceipt.number.desc())
         )
         return (await self.session.scalars(statement)).all()
 

@@ -388,7 +388,7 @@ async def bank_webhook(
         async def later() -> None:
             txn = await payments.session.get_one(BankTransaction, body.txn_id)
             if txn.state != "applied":
-                payments.could_not_confirm(txn, why)
+                await payments.could_not_confirm(txn, why)
 
         await uow.run(later)
         return WebhookOut(received=True, txn_id=body.txn_id, outcome="unconfirmed")

@@ -77,7 +77,7 @@ class PaymentJobs:
                 async def later() -> None:
                     txn = await uow.session.get(BankTransaction, txn_id)
                     if txn is not None and txn.state != "applied":
-                        payments.could_not_confirm(txn, why)
+                        await payments.could_not_confirm(txn, why)
 
                 await uow.run(later)
             return 0

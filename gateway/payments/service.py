@@ -78,6 +78,12 @@ class Started:
 
 
 _TELL: dict[str, Message] = {
+    "pending": Message(
+        "กำลังยืนยันการชำระเงิน {reference}",
+        "Confirming your payment: {reference}",
+        "ธนาคารแจ้งว่าได้รับเงิน {amount} บาท แล้ว ระบบกำลังยืนยันกับธนาคาร",
+        "The bank reports THB {amount} received; the portal is confirming it with the bank.",
+    ),
     "succeeded": Message(
         "ชำระเงินสำเร็จ {reference}",
         "Payment received: {reference}",
@@ -324,6 +330,13 @@ class Payments:
                 SYSTEM,
                 {"txn_id": word.txn_id},
             )
+            await self._audit(
+                at=self.now,
+                actor=SYSTEM,
+                action="payment.pending",
+                subject=f"payment:{intent.id}",
+                data={"txn_id": word.txn_id, "heard_via": heard_via},
+            )
         return txn
 
     async def settle(  # noqa: PLR0911 - one outcome a line
@@ -434,9 +447,16 @@ class Payments:
         txn.next_check_at = self.now + delay
         txn.last_error = error[:300]
 
-    def could_not_confirm(self, txn: BankTransaction, error: str) -> None:
-        """The bank did not answer: asked again later (backing off)."""
+    async def could_not_confirm(self, txn: BankTransaction, error: str) -> None:
+        """The bank did not answer: asked again later (backing off). The first time, the
+        citizen is told their money was seen and is being confirmed (when it is confirmed at
+        once, the next message says it succeeded: no need for two)."""
+        first = txn.checks == 0
         self._backoff(txn, error)
+        if first and txn.intent_id is None and txn.ref2:
+            intent = await self.session.get(PaymentIntent, txn.ref2)
+            if intent is not None and intent.status == IntentStatus.PENDING.value:
+                await self._tell(intent, "pending")
 
     async def _intent_for(
         self, word: BankTxn, intent_id: str | None = None

@@ -123,6 +123,9 @@ async def test_a_fee_paid_by_qr_at_the_bank_moves_the_application_and_dlt_issues
     )
     assert claims["number"] == receipt["number"]
     assert claims["bank_txn_id"] == txn["txn_id"]
+    wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
+    [in_wallet] = [d for d in wallet if d["kind"] == "e-receipt"]
+    assert (in_wallet["id"], in_wallet["href"]) == (receipt["number"], paid["receipt"])
 
     # DLT hears of the payment through its connector, and only then issues the licence.
     assert [d.outcome for d in await portal.forward()] == ["delivered"]
@@ -233,6 +236,8 @@ async def test_the_bank_down_when_confirming_retries_and_credits_once(portal: Po
         assert answer.status_code == 200, answer.text
         assert answer.json()["outcome"] == "unconfirmed"
         assert (await payment_of(portal, headers, payment["id"]))["status"] == "pending"
+        inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()
+        assert inbox["items"][0]["kind"] == "payment_pending"  # told it is being confirmed
         counts = await run_once(state.runtime, state.applications, None, state.payments)
         assert counts["payments confirmed"] == 0  # still down: asked again later
     finally:
