@@ -107,6 +107,7 @@ class BankTransaction(Base):
     __table_args__ = (
         Index("ix_bank_transactions_confirm", "state", "next_check_at"),
         Index("ix_bank_transactions_refs", "biller_id", "ref1", "ref2"),
+        Index("ix_bank_transactions_paid", "paid_at"),  # a day's, for reconciliation
     )
 
     txn_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -40,8 +40,8 @@ from payments.psp import BankTxn
 
 #: Statement payment lines the portal had not heard of are applied this many per transaction.
 APPLY_BATCH = 250
-#: Ids per IN (...) list (SQLite allows 32,766 bound parameters; stay well below).
-CHUNK = 900
+#: Ids per IN (...) list (SQLite and asyncpg take up to 32,766 bound parameters).
+CHUNK = 10_000
 #: The scheduled job reconciles yesterday once the bank's day is surely closed.
 RECONCILE_AFTER = dt.time(6, 0)
 
@@ -167,10 +167,18 @@ class Reconciliation:
                 )
                 for row in await session.execute(statement_):
                     rows[row[0]] = tuple(row)
-            credited_that_day = joined.where(
-                PaymentIntent.status == "succeeded",
-                BankTransaction.paid_at >= start,
-                BankTransaction.paid_at < end,
+            # Found from the day's credited transactions (indexed by when they were paid), not
+            # by scanning every payment that ever succeeded.
+            credited_that_day = (
+                select(*columns)
+                .select_from(BankTransaction)
+                .join(PaymentIntent, PaymentIntent.id == BankTransaction.intent_id)
+                .where(
+                    BankTransaction.outcome == "credited",
+                    BankTransaction.paid_at >= start,
+                    BankTransaction.paid_at < end,
+                    PaymentIntent.txn_id == BankTransaction.txn_id,
+                )
             )
             for row in await session.execute(credited_that_day):
                 rows[row[0]] = tuple(row)

@@ -49,6 +49,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_bank_transactions_confirm', ['state', 'next_check_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_bank_transactions_intent_id'), ['intent_id'], unique=False)
         batch_op.create_index('ix_bank_transactions_refs', ['biller_id', 'ref1', 'ref2'], unique=False)
+        batch_op.create_index('ix_bank_transactions_paid', ['paid_at'], unique=False)
 
     op.create_table('disbursements',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -256,6 +257,7 @@ def downgrade() -> None:
 
     op.drop_table('disbursements')
     with op.batch_alter_table('bank_transactions', schema=None) as batch_op:
+        batch_op.drop_index('ix_bank_transactions_paid')
         batch_op.drop_index('ix_bank_transactions_refs')
         batch_op.drop_index(batch_op.f('ix_bank_transactions_intent_id'))
         batch_op.drop_index('ix_bank_transactions_confirm')
