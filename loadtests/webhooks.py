@@ -12,7 +12,8 @@ payment and pays its QR at the mock bank with the bank's own deliveries held; th
 bank's notifications itself (signed with the bank's development key, as the bank signs them),
 BENCH_WEBHOOK_CONCURRENCY at a time (default 16), and times them until every one is answered.
 Everything stops by itself. HTTP only: nothing of the project is imported but the other
-benchmarks' helpers.
+benchmarks' helpers. BENCH_PROFILE_DIR=DIR records the gateway with py-spy while the
+notifications are sent (DIR/webhooks.txt) and prints where its time goes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from loadtests import profile
 from loadtests.bench import _free_port, _wait_ready
 from loadtests.forwarding import _file, _process, _token
 
@@ -175,14 +178,19 @@ def main() -> None:
     for step in (["db", "upgrade"], ["seed"]):
         subprocess.run([cli, *step], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     subprocess.run([cli, "urls"], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    profile_dir = os.environ.get("BENCH_PROFILE_DIR")
     with (
         _process([cli, "agencies", "--port", agencies.rsplit(":", 1)[1]], env),
-        _process([cli, "serve", "--port", gateway.rsplit(":", 1)[1]], env),
+        _process([cli, "serve", "--port", gateway.rsplit(":", 1)[1]], env) as server,
     ):
         _wait_ready(f"{agencies}/healthz")
         _wait_ready(f"{gateway}/readyz")
         txns = _prepare(gateway, agencies, count, work)
         keys = json.loads((mock_dir / "bank-credentials.json").read_text())
+        recorder = None
+        if profile_dir:  # py-spy on the gateway while the webhooks are sent, and only then
+            recorder = profile.start(server.pid, 600, Path(profile_dir) / "webhooks.txt")
+            time.sleep(1)  # py-spy attaches
         started = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
             answers = list(
@@ -192,6 +200,11 @@ def main() -> None:
                 )
             )
         elapsed = time.perf_counter() - started
+        if recorder is not None:
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=30)
+            summary = profile.summarise((Path(profile_dir or ".") / "webhooks.txt").read_text())
+            print(profile.render("webhooks", summary))
     latencies = sorted(a[0] for a in answers)
     outcomes: dict[str, int] = {}
     for _, outcome in answers:
