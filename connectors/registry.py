@@ -30,7 +30,15 @@ from typing import Any, Protocol
 
 import httpx
 
-from connectors.base import Cancels, Connector, IssuesDocuments, ProvidesOnceOnlyData
+from connectors.base import (
+    Bills,
+    Cancels,
+    Connector,
+    IssuesDocuments,
+    ProvidesOnceOnlyData,
+    ReceivesInformation,
+    ReceivesPayments,
+)
 from connectors.config import ConnectorConfig, PolicyConfig
 from connectors.errors import ConnectorNotAvailable
 from connectors.policy import AgencyPolicy, BreakerState, Clock
@@ -65,7 +73,8 @@ class ConnectorInfo:
     agency_code: str
     ok: bool
     detail: str  # the connector's class, or why it is broken
-    capabilities: tuple[str, ...]  # "cancel", "documents", "once_only:<kind>", …
+    # "cancel", "information", "payments", "bills", "documents", "once_only:<kind>", …
+    capabilities: tuple[str, ...]
     breaker: BreakerState | None
 
 
@@ -205,6 +214,12 @@ def _capabilities(connector: Connector) -> tuple[str, ...]:
     found = ["submit", "status"]
     if isinstance(connector, Cancels):
         found.append("cancel")
+    if isinstance(connector, ReceivesInformation):
+        found.append("information")
+    if isinstance(connector, ReceivesPayments):
+        found.append("payments")
+    if isinstance(connector, Bills):
+        found.append("bills")
     if isinstance(connector, IssuesDocuments):
         found.append("documents")
     if isinstance(connector, ProvidesOnceOnlyData):

@@ -173,7 +173,15 @@ def test_describe_lists_capabilities_and_reasons() -> None:
     dlt, raises = registry.describe()
 
     assert (dlt.agency_code, dlt.ok, dlt.breaker) == ("DLT", True, BreakerState.CLOSED)
-    assert dlt.capabilities == ("submit", "status", "cancel", "documents", "once_only:licences")
+    assert dlt.capabilities == (
+        "submit",
+        "status",
+        "cancel",
+        "information",
+        "payments",
+        "documents",
+        "once_only:licences",
+    )
     assert (raises.agency_code, raises.ok, raises.capabilities) == ("RAISES", False, ())
     assert "vendor SDK" in raises.detail
 
