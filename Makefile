@@ -10,6 +10,8 @@ AGENCIES_PORT ?= 8100
 
 export CITIZEN_GATEWAY_PUBLIC_URL ?= http://$(HOST):$(PORT)
 export CITIZEN_GATEWAY_AGENCIES_URL ?= http://$(HOST):$(AGENCIES_PORT)
+# Where the mock bank sends its signed webhooks: this gateway, whatever its port.
+export MOCK_BANK_WEBHOOK_URL ?= $(CITIZEN_GATEWAY_PUBLIC_URL)/v1/payments/webhooks/mockbank
 
 .PHONY: install run test lint format bench clean
 

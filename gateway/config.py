@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     bank_api_key: SecretStr | None = None
     bank_webhook_key_id: str = "k1"
     bank_webhook_secret: SecretStr | None = None
-    bank_credentials_file: Path = Path("var/mock-agencies/bank-credentials.json")
+    bank_credentials_file: Path | None = None  # default: VAR_DIR/mock-agencies/…
     # How long a payment's QR can be paid; how long a fee waits before the application lapses.
     payment_expiry_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 86400
     fee_due_days: Annotated[int, Field(ge=1, le=365)] = 14

@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -66,6 +67,14 @@ def _generated() -> str:
     )
 
 
+def bank_credentials_path(settings: Settings) -> Path:
+    """The development file the mock bank reads too: under the var directory, as the mock
+    agencies' (`MOCK_AGENCIES_VAR_DIR`, var/mock-agencies by default)."""
+    return settings.bank_credentials_file or settings.var_dir / "mock-agencies" / (
+        "bank-credentials.json"
+    )
+
+
 def bank_credentials(settings: Settings) -> BankCredentials:
     """The gateway's key at its bank and the bank's webhook signing key: configured in
     production; in development the file the mock bank reads too (made by whoever is first)."""
@@ -79,7 +88,8 @@ def bank_credentials(settings: Settings) -> BankCredentials:
         raise RuntimeError(
             "configure CITIZEN_GATEWAY_BANK_API_KEY and CITIZEN_GATEWAY_BANK_WEBHOOK_SECRET"
         )
-    raw = write_once(settings.bank_credentials_file, _generated() + "\n")
+    path = bank_credentials_path(settings)
+    raw = write_once(path, _generated() + "\n")
     try:
         data = json.loads(raw)
         return BankCredentials(
@@ -87,7 +97,7 @@ def bank_credentials(settings: Settings) -> BankCredentials:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise RuntimeError(
-            f"{settings.bank_credentials_file} must be JSON {{api_key, webhook_key_id, "
+            f"{path} must be JSON {{api_key, webhook_key_id, "
             "webhook_secret}: delete it to have a new one made (the mock bank makes the same)"
         ) from exc
 

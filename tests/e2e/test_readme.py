@@ -5,7 +5,8 @@ itself over real HTTP.
 
 Each block runs in bash, with `set -eo pipefail`, from a directory laid out as the checkout is
 after `make run` (`.venv`, `docs`, `var`), so paths resolve as they do for a reader. The only
-change to the printed text is the port: `localhost:8000` becomes the gateway's free port (the
+change to the printed text is the ports: `localhost:8000` becomes the gateway's free port and
+`localhost:8100` the mock agencies' (the
 token command finds the gateway through the same environment `make run` exports)."""
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from makerun import ROOT, MakeRun, environment, make_run, needs_make
 pytestmark = needs_make
 
 README = ROOT / "README.md"
+PAYMENTS = ROOT / "docs" / "payments.md"
 CLI = ROOT / ".venv" / "bin" / "citizen-gateway"
 
 
-def readme_block(containing: str) -> str:
-    """The README's one shell block containing `containing` (indented ones too, dedented)."""
-    fenced = re.findall(r"^( *)```sh\n(.*?)^\1```", README.read_text(), re.S | re.M)
+def readme_block(containing: str, page: Path = README) -> str:
+    """The page's one shell block containing `containing` (indented ones too, dedented)."""
+    fenced = re.findall(r"^( *)```sh\n(.*?)^\1```", page.read_text(), re.S | re.M)
     blocks = [textwrap.dedent(body) for _indent, body in fenced]
     found = [block for block in blocks if containing in block]
     assert len(found) == 1, f"the README has {len(found)} sh blocks with {containing!r}"
@@ -67,11 +69,15 @@ class Checkout:
 
     def sh(self, block: str) -> str:
         port = self.running.gateway_url.rsplit(":", 1)[1]
+        agencies = self.running.agencies_url.rsplit(":", 1)[1]
         done = subprocess.run(  # noqa: S603 - bash running the README's own text
             [
                 "/bin/bash",  # the shell the Makefile uses too
                 "-c",
-                "set -eo pipefail\n" + block.replace("localhost:8000", f"localhost:{port}"),
+                "set -eo pipefail\n"
+                + block.replace("localhost:8000", f"localhost:{port}").replace(
+                    "localhost:8100", f"localhost:{agencies}"
+                ),
             ],
             cwd=self.where,
             env=self.env,
@@ -114,6 +120,20 @@ def test_the_filing_example_files_an_application_as_printed(checkout: Checkout) 
     assert shown["form"]["first_name_th"] == "สมชาย"  # prefilled: demo citizen 1
     assert [event["kind"] for event in shown["timeline"]][:2] == ["created", "submit"]
     assert any(filed["application"]["number"] in json.dumps(m) for m in inbox["items"])
+
+
+def test_the_payments_page_pays_a_bill_as_printed(checkout: Checkout) -> None:
+    """docs/payments.md "Try it": the citizen's bills, a bill's Thai QR paid in the mock
+    bank's app, the payment confirmed and its signed e-receipt. (Before the clock example:
+    the mock bank keeps real time, so after the gateway's clock is moved back to April a
+    payment made now is after its QR expired.)"""
+    bills, txn, paid, receipt = documents(checkout.sh(readme_block("/v1/me/bills", page=PAYMENTS)))
+    assert bills["items"]
+    assert txn["status"] == "succeeded"
+    assert paid["status"] == "succeeded"
+    assert paid["amount_satang"] == txn["amount_satang"] == bills["items"][0]["amount_satang"]
+    assert receipt["number"] == paid["receipt_number"]
+    assert (checkout.where / "var" / "qr.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_clock_example_moves_the_simulated_clock(checkout: Checkout) -> None:
