@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.clock import SharedClock
 from gateway.config import Settings
 from gateway.http import RenderCache, record_language
+from gateway.idempotency import HEADER
 from gateway.keys import Secrets
 from gateway.observability import Metrics
 from gateway.pagination import CursorCodec
 from gateway.storage import BlobStore
-from gateway.uow import UnitOfWork
+from gateway.uow import Outcome, UnitOfWork
 from identity import ADMIN, AccessClaims, InsufficientScope, MissingToken, OIDCProvider
 from kernel.clock import Clock
 from kernel.crypto import PIIVault
@@ -148,3 +150,21 @@ async def current_agency(
 
 
 AgencyDep = Annotated[AgencyCaller, Depends(current_agency)]
+
+
+#: The header of writes that create things (API.md): the same key and body replay the answer.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description="1-255 visible ASCII characters; the same key and body replay the "
+        "original response for 24 hours, a different body answers 409.",
+    ),
+]
+
+
+def idempotent_answer(outcome: Outcome) -> JSONResponse:
+    """A write's answer under an Idempotency-Key: its own, or the first one replayed (said so
+    in `Idempotent-Replayed`)."""
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, outcome.status_code, headers=headers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,11 +31,10 @@ from gateway.applications.schemas import (
     summary_page,
 )
 from gateway.applications.services import Applications
-from gateway.deps import LangDep
+from gateway.deps import IdempotencyKey, LangDep, idempotent_answer
 from gateway.http import PersonalDataRoute, parse_body, read_capped, stream_blob
-from gateway.idempotency import HEADER, check_key
+from gateway.idempotency import check_key
 from gateway.storage.uploads import receive_multipart
-from gateway.uow import Outcome
 from identity import CitizenDep
 from kernel.errors import FieldError, NotFound, ValidationFailed
 from kernel.problems import problem_responses
@@ -70,24 +69,10 @@ ATTACHING = (
     "storage_unavailable",
 )
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=HEADER,
-        description="1-255 visible ASCII characters; the same key and body replay the "
-        "original response for 24 hours, a different body answers 409.",
-    ),
-]
-
 
 def shown(apps: Applications, view: ApplicationView, lang: str) -> dict[str, Any]:
     """An application as its citizen sees it."""
     return ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.CITIZEN).model_dump(mode="json")
-
-
-def answer(outcome: Outcome) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
 
 
 # --- applications -------------------------------------------------------------------------
@@ -123,7 +108,7 @@ async def create_application(
         return 201, shown(apps, view, lang)
 
     scope = "POST /v1/applications"
-    return answer(
+    return idempotent_answer(
         await apps.uow.once(login.citizen.id, key, scope, body.model_dump(mode="json"), create)
     )
 
@@ -255,7 +240,9 @@ async def add_attachment(
             )
             return 201, {"items": [AttachmentOut.of(row).model_dump(mode="json")]}
 
-        return answer(await uow.once(citizen.id, key, scope, body.model_dump(mode="json"), attach))
+        return idempotent_answer(
+            await uow.once(citizen.id, key, scope, body.model_dump(mode="json"), attach)
+        )
 
     room, files = await apps.attachments.allowance(citizen, application_id, key=key, scope=scope)
     await uow.rollback()  # no transaction stays open while the body streams in
@@ -295,7 +282,7 @@ async def add_attachment(
         )
         return 201, {"items": [AttachmentOut.of(r).model_dump(mode="json") for r in rows]}
 
-    return answer(await uow.once(citizen.id, key, scope, request_body, add))
+    return idempotent_answer(await uow.once(citizen.id, key, scope, request_body, add))
 
 
 @router.get(
@@ -370,7 +357,7 @@ async def submit_application(
         }
 
     scope = f"POST /v1/applications/{application_id}/submit"
-    return answer(
+    return idempotent_answer(
         await apps.uow.once(login.citizen.id, key, scope, body.model_dump(mode="json"), submit)
     )
 

@@ -222,13 +222,9 @@ class Disbursements:
         }
         th = {**values, "agency": agency.name_th if agency else disbursement.agency_code}
         en = {**values, "agency": agency.name_en if agency else disbursement.agency_code}
-        template = _TELL[kind]
-        message = Message(
-            template.title_th.format(**th),
-            template.title_en.format(**en),
-            template.body_th.format(**th),
-            template.body_en.format(**en),
-        )
+        # The agency is named in each message's own language.
+        thai, english = _TELL[kind].filled(th), _TELL[kind].filled(en)
+        message = Message(thai.title_th, english.title_en, thai.body_th, english.body_en)
         self.ctx.tracker.tell_citizen(
             citizen_id,
             None,

@@ -15,15 +15,15 @@ import logging
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from connectors.errors import ConnectorError
-from gateway.deps import LangDep
+from gateway.deps import IdempotencyKey, LangDep, idempotent_answer
 from gateway.http import read_capped
-from gateway.idempotency import HEADER, check_key
+from gateway.idempotency import check_key
 from gateway.payments.bills import Billing, portal_bill_id
 from gateway.payments.deps import PaymentsDep
 from gateway.payments.disbursements import Disbursements
@@ -42,6 +42,7 @@ from gateway.payments.service import Payments
 from identity import CitizenDep
 from kernel.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kernel.problems import problem_responses
+from payments.intents import OPEN, IntentStatus
 from payments.models import BankTransaction, PaymentIntent, WebhookSignature
 from payments.money import format_baht
 from payments.psp import BankError, BankTxn
@@ -55,15 +56,6 @@ router = APIRouter(prefix="/v1", tags=["payments"])
 #: A bank notification is small; anything larger is refused before it is read further.
 WEBHOOK_MAX_BYTES = 16_384
 IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=HEADER,
-        description="1-255 visible ASCII characters; the same key and body replay the "
-        "original response for 24 hours, a different body answers 409.",
-    ),
-]
 
 
 async def shown(payments: Payments, intent: PaymentIntent, lang: str) -> dict[str, Any]:
@@ -99,8 +91,7 @@ async def pay_application_fee(
     outcome = await payments.apps.uow.once(
         login.citizen.id, key, f"POST /v1/applications/{application_id}/payments", {}, start
     )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
+    return idempotent_answer(outcome)
 
 
 @router.get("/me/bills", response_model=BillsOut)
@@ -166,8 +157,7 @@ async def pay_bill(
     outcome = await payments.apps.uow.once(
         login.citizen.id, key, f"POST /v1/bills/{bill_id}/payments", {}, start
     )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
+    return idempotent_answer(outcome)
 
 
 @router.get("/payments", response_model=PaymentPage, responses=problem_responses("invalid_cursor"))
@@ -207,7 +197,7 @@ async def get_payment(
 
 
 def _open_payload(intent: PaymentIntent) -> str:
-    if intent.status not in ("created", "pending"):
+    if IntentStatus(intent.status) not in OPEN:
         raise NotFound("The payment is closed: it has no QR any more.", code="payment_not_found")
     return intent.qr_payload
 

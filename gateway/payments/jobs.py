@@ -47,6 +47,9 @@ class PaymentJobs:
     def _service(self, uow: UnitOfWork) -> Payments:
         return Payments(build(uow, self.applications, self.runtime.cursors), self.payments)
 
+    def _payouts(self, uow: UnitOfWork) -> Disbursements:
+        return Disbursements(self._service(uow).ctx)
+
     async def confirm_reported(self) -> int:
         """Transactions heard but not yet settled: the bank's word, then applied."""
         async with self.runtime.unit_of_work() as uow:
@@ -185,7 +188,7 @@ class PaymentJobs:
         """One payout to the bank (`settled`, `skipped` when it is not due or is done,
         `bank_down`); the same transfer id whenever it is sent, so it is paid once."""
         async with self.runtime.unit_of_work() as uow:
-            payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+            payouts = self._payouts(uow)
             taken = await uow.run(partial(payouts.mark_sent, disbursement_id))
             if taken is None:
                 return "skipped"
@@ -197,11 +200,11 @@ class PaymentJobs:
             transfer = Transfer(call[0], "returned", refused.code, None, None)
         except BankError as unavailable:
             async with self.runtime.unit_of_work() as uow:
-                payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+                payouts = self._payouts(uow)
                 await uow.run(partial(payouts.failed_now, disbursement_id, unavailable.message))
             return "bank_down"
         async with self.runtime.unit_of_work() as uow:
-            payouts = Disbursements(build(uow, self.applications, self.runtime.cursors).ctx)
+            payouts = self._payouts(uow)
             await uow.run(partial(payouts.settle, disbursement_id, transfer))
         return "settled"
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from payments.intents import OPEN, IntentStatus
 from payments.models import Disbursement, PaymentDemand, PaymentIntent, PaymentReceipt
 from payments.money import format_baht
 
@@ -48,7 +49,7 @@ class PaymentOut(BaseModel):
 
     @classmethod
     def of(cls, intent: PaymentIntent, demand: PaymentDemand, lang: str) -> PaymentOut:
-        open_ = intent.status in ("created", "pending")
+        open_ = IntentStatus(intent.status) in OPEN
         base = f"/v1/payments/{intent.id}"
         return cls(
             id=intent.id,

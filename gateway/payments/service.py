@@ -316,7 +316,7 @@ class Payments:
             created_at=self.now,
         )
         self.session.add(txn)
-        intent = await self._intent_for(word)
+        intent = await self._intent_for(word.biller_id, word.ref1, word.ref2)
         if intent is not None and intent.status == IntentStatus.CREATED.value:
             # The bank says money is on its way: "pending" until the bank's word settles it.
             intent.status = IntentStatus.PENDING.value
@@ -362,20 +362,7 @@ class Payments:
         if word is None:
             # The bank has no such transaction: a webhook it did not send, or one it withdrew.
             # A payment that notice made "pending" is back to waiting for money.
-            claimed = await self._intent_for(
-                BankTxn(
-                    txn.txn_id,
-                    txn.kind,
-                    "unknown",
-                    txn.biller_id,
-                    txn.ref1,
-                    txn.ref2,
-                    txn.amount_satang,
-                    txn.paid_at,
-                    txn.channel,
-                    0,
-                )
-            )
+            claimed = await self._intent_for(txn.biller_id, txn.ref1, txn.ref2)
             if claimed is not None and claimed.status == IntentStatus.PENDING.value:
                 claimed.status = IntentStatus.CREATED.value
                 claimed.updated_at = now
@@ -394,7 +381,7 @@ class Payments:
         # The bank's facts, not the webhook's, are what counts.
         txn.amount_satang, txn.paid_at = word.amount_satang, word.paid_at
         txn.biller_id, txn.ref1, txn.ref2 = word.biller_id, word.ref1[:25], word.ref2
-        intent = await self._intent_for(word, intent_id)
+        intent = await self._intent_for(word.biller_id, word.ref1, word.ref2 or intent_id)
         if intent is None:
             if not final and now - txn.created_at < UNMATCHED_GRACE:
                 txn.state = "confirmed"  # looked at again (the intent may not be committed)
@@ -459,13 +446,14 @@ class Payments:
                 await self._tell(intent, "pending")
 
     async def _intent_for(
-        self, word: BankTxn, intent_id: str | None = None
+        self, biller_id: str, ref1: str, payment_id: str | None
     ) -> PaymentIntent | None:
-        wanted = word.ref2 or intent_id
-        if not wanted:
+        """The intent a transaction pays: its Ref2 (or the one reconciliation matched a
+        counter payment to), when its biller and Ref1 are the intent's too."""
+        if not payment_id:
             return None
-        intent = await self.session.get(PaymentIntent, wanted)
-        if intent is None or intent.biller_id != word.biller_id or intent.ref1 != word.ref1:
+        intent = await self.session.get(PaymentIntent, payment_id)
+        if intent is None or intent.biller_id != biller_id or intent.ref1 != ref1:
             return None
         return intent
 
@@ -821,7 +809,7 @@ class Payments:
             "paid": format_baht(paid if paid is not None else intent.amount_satang),
             "receipt": intent.receipt_number or "-",
         }
-        message = Message(*(part.format(**values) for part in template.__dict__.values()))
+        message = template.filled(values)
         self.ctx.tracker.tell_citizen(
             intent.citizen_id,
             demand.application_id,

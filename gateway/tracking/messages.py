@@ -13,6 +13,15 @@ class Message:
     body_th: str
     body_en: str
 
+    def filled(self, values: dict[str, str]) -> Message:
+        """This message with `{name}`s filled in from `values` (every name must be there)."""
+        return Message(
+            self.title_th.format(**values),
+            self.title_en.format(**values),
+            self.body_th.format(**values),
+            self.body_en.format(**values),
+        )
+
 
 # {number}, {service_th}, {service_en} and the keys of an event's data are filled in.
 _MESSAGES: dict[str, Message] = {
