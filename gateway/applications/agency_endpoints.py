@@ -155,6 +155,7 @@ async def act_on_application(
             items=[item.model_dump() for item in body.items],
             fees=[fee.model_dump() for fee in body.fees] or None,
             stage="after_approval" if body.approved else "review",
+            document=body.document.model_dump(mode="json") if body.document else None,
         )
     )
     return await shown(apps, application, lang)

@@ -96,6 +96,24 @@ class ToAgencies(Protocol):
         ...
 
 
+class IssueDocuments(Protocol):
+    """How a decision becomes a signed e-document off the request path: a message in the
+    outbox, written in the caller's transaction, that the worker turns into the document
+    (implemented by gateway.forwarding.outbox.DocumentQueue)."""
+
+    def document(
+        self, session: AsyncSession, application: Application, spec: JSON, now: dt.datetime
+    ) -> None:
+        """Issue the document `spec` (documents.facts.DocumentSpec as JSON) the agency granted."""
+        ...
+
+    def receipt(
+        self, session: AsyncSession, agency_code: str, receipt_number: str, now: dt.datetime
+    ) -> None:
+        """Render and sign the official e-receipt `receipt_number` as a PDF in the wallet."""
+        ...
+
+
 class FeeDemands(Protocol):
     """How an application's fee becomes something the citizen can pay on the portal (R-7.4),
     written in the caller's transaction (implemented by gateway.payments.fees)."""
@@ -134,6 +152,7 @@ class ApplicationsRuntime:
     limits: Limits
     connectors: ConnectorRegistry | None = None  # once-only documents (R-12.1)
     fees: FeeDemands | None = None  # fees become payable demands (gateway.payments)
+    issuance: IssueDocuments | None = None  # decisions become signed e-documents
     json_body_limit: int = 1_048_576  # JSON bodies on routes that otherwise stream uploads
     # Sessions for taking application numbers in a transaction of their own (None: in the
     # submission's own transaction).

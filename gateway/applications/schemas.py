@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from documents.facts import DocumentSpec
 from gateway.applications.filing import receipt_document
 from gateway.applications.lifecycle import (
     Action,
@@ -79,6 +80,9 @@ class AgencyActionIn(_In):
     # request_payment after approving (APPROVED_WAITING_PAY_FEE): issued once paid
     approved: bool = False
     officer: str | None = Field(default=None, max_length=80)
+    # approve: the document the approval grants; the portal signs it and puts it in the
+    # citizen's wallet, then the application is `issued` (docs/agency-integration.md)
+    document: DocumentSpec | None = None
 
 
 class ReferIn(_In):

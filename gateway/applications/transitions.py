@@ -218,7 +218,11 @@ class Transitions:
         items: Sequence[Mapping[str, str]],
         fees: Sequence[Mapping[str, Any]] | None = None,
         stage: str = "review",
+        document: Mapping[str, Any] | None = None,
     ) -> Application:
+        """An agency's decision on its own application. An approval may describe the document
+        it grants (`document`: documents.facts.DocumentSpec as JSON): the worker signs it and
+        puts it in the citizen's wallet, and the application moves on to `issued`."""
         application = await self.reader.of_agency(agency_code, application_id)
         actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
         decision = self.decide(application, action, actor)
@@ -250,6 +254,17 @@ class Transitions:
         )
         if decision.target in CLOSED:
             await self._close_demands(application, decision.target.value)
+        if action is Action.APPROVE and document is not None:
+            issuance = self.ctx.runtime.issuance
+            if issuance is not None:
+                issuance.document(self.ctx.session, application, dict(document), self.ctx.now)
+        return application
+
+    async def issue(self, application_id: str, document: Mapping[str, Any]) -> Application:
+        """The approved application's document is in the citizen's wallet (system)."""
+        application = await self.reader.get(application_id)
+        decision = self.decide(application, Action.ISSUE, SYSTEM)
+        await self.transition(application, decision, Action.ISSUE, SYSTEM, document)
         return application
 
     async def _demand_fee(

@@ -15,9 +15,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from connectors.base import AgencyStatus
+from documents.facts import DocumentSpec
 from gateway.applications.lifecycle import Action, Status
 from gateway.applications.models import Application
 from gateway.applications.services import Applications
@@ -36,6 +38,22 @@ UNNAMED_ITEMS = [
         "name_en": "Further documents or information, as the agency explains",
     }
 ]
+
+
+def granted(application: Application, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The document an approval grants (`data.document`), checked. A malformed one is logged
+    and left out: the approval itself still stands, and the agency sees no document issued."""
+    raw = data.get("document")
+    if raw is None:
+        return None
+    try:
+        return DocumentSpec.model_validate(raw).model_dump(mode="json")
+    except ValidationError as invalid:
+        log.warning(
+            "the agency's approval describes a malformed document; none is issued",
+            extra={"application": application.id, "errors": invalid.error_count()},
+        )
+        return None
 
 
 class AgencyAnswers:
@@ -222,4 +240,5 @@ class AgencyAnswers:
                 fees=fees if isinstance(fees, list) else None,
                 # APPROVED_WAITING_PAY_FEE: approved, issued once the fee is paid
                 stage="after_approval" if data.get("approved") else "review",
+                document=granted(application, data) if action is Action.APPROVE else None,
             )

@@ -24,7 +24,17 @@ TOPIC_INFO_PROVIDED = "application.info_provided"  # the citizen's answer to a r
 TOPIC_WITHDRAWN = "application.withdrawn"  # the citizen withdrew it: cancel the case
 TOPIC_PAID = "application.paid"  # the fee was paid on the portal
 TOPIC_BILL_PAID = "bill.paid"  # a bill was paid on the portal (no application)
-TOPICS = (TOPIC_SUBMITTED, TOPIC_INFO_PROVIDED, TOPIC_WITHDRAWN, TOPIC_PAID, TOPIC_BILL_PAID)
+TOPIC_ISSUE_DOCUMENT = "document.issue"  # sign the document an agency granted (no agency call)
+TOPIC_ISSUE_RECEIPT = "document.receipt"  # render and sign a payment's e-receipt as a PDF
+DOCUMENT_TOPICS = (TOPIC_ISSUE_DOCUMENT, TOPIC_ISSUE_RECEIPT)
+TOPICS = (
+    TOPIC_SUBMITTED,
+    TOPIC_INFO_PROVIDED,
+    TOPIC_WITHDRAWN,
+    TOPIC_PAID,
+    TOPIC_BILL_PAID,
+    *DOCUMENT_TOPICS,
+)
 
 
 def enqueue(
@@ -99,6 +109,30 @@ class AgencyOutbox:
             agency_code=agency_code,
             application_id=None,
             payload={**notice, "bill_id": bill_id},
+            now=now,
+        )
+
+
+class DocumentQueue:
+    """Decisions and payments as messages for the worker to turn into signed e-documents
+    (gateway.applications.context.IssueDocuments): signing never happens on a citizen's
+    request, and a document is issued once however often its message is delivered."""
+
+    def document(
+        self, session: AsyncSession, application: Application, spec: JSON, now: dt.datetime
+    ) -> None:
+        _about(session, application, "issue", TOPIC_ISSUE_DOCUMENT, {"document": spec}, now)
+
+    def receipt(
+        self, session: AsyncSession, agency_code: str, receipt_number: str, now: dt.datetime
+    ) -> None:
+        enqueue(
+            session,
+            key=f"receipt-pdf:{receipt_number}",
+            topic=TOPIC_ISSUE_RECEIPT,
+            agency_code=agency_code,
+            application_id=None,
+            payload={"receipt_number": receipt_number},
             now=now,
         )
 

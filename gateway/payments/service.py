@@ -570,6 +570,9 @@ class Payments:
             issued_at=self.now,
         )
         self.session.add(receipt)
+        issuance = self.apps.ctx.runtime.issuance
+        if issuance is not None:  # the PDF of the receipt, signed off the request path
+            issuance.receipt(self.session, intent.agency_code, number, self.now)
         return receipt
 
     # --- refunds and exceptions (operators) ----------------------------------------------
