@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # only in `citizen-gateway worker` processes (PostgreSQL scale-out).
     embedded_worker: bool | None = None
     worker_batch: Annotated[int, Field(ge=1, le=500)] = 20
+    # Public pages (document verification, shared links): requests a minute per client address.
+    public_rate_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 60
     worker_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
     worker_idle_seconds: Annotated[float, Field(gt=0)] = 0.5
     forward_max_attempts: Annotated[int, Field(ge=1)] = 12

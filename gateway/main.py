@@ -31,11 +31,13 @@ from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
 from gateway.documents import endpoints as document_endpoints
+from gateway.documents import public_endpoints as document_public
+from gateway.documents.signing import DocumentSigning
 from gateway.errors import install_error_handlers, method_table
 from gateway.forwarding import admin_endpoints as outbox_admin
 from gateway.forwarding import endpoints as callback_endpoints
 from gateway.forwarding import web_endpoints as web_integration
-from gateway.forwarding.outbox import AgencyOutbox
+from gateway.forwarding.outbox import AgencyOutbox, DocumentQueue
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import CachedReads, RenderCache, ResponseHeadersMiddleware
@@ -51,6 +53,7 @@ from gateway.payments.fees import FeeBook
 from gateway.payments.runtime import PaymentsRuntime, payments_runtime
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
+from gateway.ratelimit import RateLimiter
 from gateway.receipts.tsa import TimestampAuthority
 from gateway.storage import BlobStore, store_from_settings
 from gateway.storage.uploads import multipart_body_limit
@@ -149,6 +152,8 @@ def create_app(
     app.state.applications = applications
     app.state.payments = payments
     app.state.tsa = applications.tsa
+    app.state.signing = applications.signing
+    app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.receipt_signer = applications.signer
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
@@ -181,6 +186,7 @@ def create_app(
         application_endpoints.router,
         inbox_endpoints.router,
         document_endpoints.router,
+        document_public.router,
         payment_endpoints.router,
         agency_endpoints.router,
         callback_endpoints.router,
@@ -256,10 +262,11 @@ def _applications_runtime(
 ) -> ApplicationsRuntime:
     production = settings.env is Environment.PRODUCTION
     keys_dir = settings.var_dir / "keys"
+    tsa = TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock)
     return ApplicationsRuntime(
         vault=identity.vault,
         signer=ReceiptSigner.load_or_create(keys_dir / "receipts", production=production),
-        tsa=TimestampAuthority.load_or_create(keys_dir / "tsa", production=production, clock=clock),
+        tsa=tsa,
         store=store,
         registry=identity.registry,
         directory=CitizenDirectory(identity.vault),
@@ -273,6 +280,14 @@ def _applications_runtime(
         ),
         json_body_limit=settings.max_body_bytes,
         number_sessions=sessions,
+        issuance=DocumentQueue(),
+        signing=DocumentSigning.load_or_create(
+            keys_dir / "documents",
+            tsa,
+            public_url=settings.public_url,
+            production=production,
+            clock=clock,
+        ),
     )
 
 

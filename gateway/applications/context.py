@@ -24,6 +24,7 @@ from gateway.applications.repository import ApplicationRepository
 from gateway.applications.shown import ServiceCache, ShownAnswers
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
+from gateway.documents.signing import DocumentSigning
 from gateway.documents.wallet import Wallet
 from gateway.pagination import CursorCodec
 from gateway.receipts.signer import ReceiptSigner
@@ -153,6 +154,7 @@ class ApplicationsRuntime:
     connectors: ConnectorRegistry | None = None  # once-only documents
     fees: FeeDemands | None = None  # fees become payable demands (gateway.payments)
     issuance: IssueDocuments | None = None  # decisions become signed e-documents
+    signing: DocumentSigning | None = None  # what the worker signs them with
     json_body_limit: int = 1_048_576  # JSON bodies on routes that otherwise stream uploads
     # Sessions for taking application numbers in a transaction of their own (None: in the
     # submission's own transaction).

@@ -1,14 +1,27 @@
-"""Response bodies of the wallet (the OpenAPI schema documents them)."""
+"""Bodies of the wallet, the verification page and share links (the OpenAPI schema documents
+them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from documents.facts import Item
 from gateway.documents.models import WalletDocument
 from payments.models import PaymentReceipt
+
+Standing = Literal["valid", "expired", "not_yet_valid", "suspended", "revoked"]
+
+
+class DocumentLinks(BaseModel):
+    pdf: str = Field(description="The signed PDF (PAdES; `pdfsig` verifies it)")
+    credential: str = Field(description="The same facts as a signed VC-JWT")
+    qr: str = Field(description="The verification QR code (PNG)")
+    verify: str = Field(description="The public verification page")
+    shares: str
 
 
 class WalletDocumentOut(BaseModel):
@@ -23,9 +36,21 @@ class WalletDocumentOut(BaseModel):
     href: str | None = Field(
         default=None, description="Where to fetch it (an e-receipt: its signed JWS)"
     )
+    number: str | None = Field(default=None, description="The issuing agency's document number")
+    standing: Standing | None = Field(
+        default=None, description="Whether it is good today (documents the portal issued)"
+    )
+    status_reason: str | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    links: DocumentLinks | None = None
 
     @classmethod
-    def of(cls, row: WalletDocument, lang: str) -> WalletDocumentOut:
+    def of(
+        cls, row: WalletDocument, lang: str, *, standing: Standing | None, public_url: str
+    ) -> WalletDocumentOut:
+        issued = row.verification_code is not None
+        base = f"/v1/documents/{row.id}"
         return cls(
             id=row.id,
             kind=row.kind,
@@ -35,12 +60,26 @@ class WalletDocumentOut(BaseModel):
             size=row.size,
             sha256=row.sha256,
             issued_at=row.issued_at,
+            href=f"{base}/pdf" if issued else None,
+            number=row.number,
+            standing=standing,
+            status_reason=row.status_reason if row.status != "valid" else None,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            links=DocumentLinks(
+                pdf=f"{base}/pdf",
+                credential=f"{base}/credential",
+                qr=f"{base}/qr",
+                verify=f"{public_url}/verify/{row.verification_code}",
+                shares=f"{base}/shares",
+            )
+            if issued
+            else None,
         )
 
 
 def e_receipt_out(row: PaymentReceipt, lang: str) -> WalletDocumentOut:
-    """An official e-receipt of a payment, as a wallet item (signed JSON; the PDF rendering
-    comes with the signed documents)."""
+    """An official e-receipt whose PDF is not made yet, as a wallet item (its signed JSON)."""
     return WalletDocumentOut(
         id=row.number,
         kind="e-receipt",
@@ -56,3 +95,53 @@ def e_receipt_out(row: PaymentReceipt, lang: str) -> WalletDocumentOut:
 
 class WalletPage(BaseModel):
     items: list[WalletDocumentOut]
+
+
+class PrintedItem(BaseModel):
+    key: str
+    label: str
+    value: str
+
+    @classmethod
+    def of(cls, item: Item, lang: str) -> PrintedItem:
+        if lang == "en":
+            return cls(key=item.key, label=item.label_en, value=item.value_en)
+        return cls(key=item.key, label=item.label_th, value=item.value_th)
+
+
+class VerificationOut(BaseModel):
+    """What the public verification page says: the standing and exactly what the document
+    prints, nothing more (R-13.1, R-14.1)."""
+
+    result: Literal["valid", "expired", "not_yet_valid", "suspended", "revoked", "unknown"]
+    checked_at: dt.datetime
+    title: str | None = None
+    items: list[PrintedItem] = Field(default_factory=list)
+    status_reason: str | None = Field(
+        default=None, description="The agency's reason, for a revoked or suspended document"
+    )
+    status_changed_at: dt.datetime | None = None
+    sha256: str | None = Field(default=None, description="SHA-256 of the genuine signed PDF")
+
+
+class ShareIn(BaseModel):
+    expires_in_minutes: int = Field(
+        default=1440, ge=5, le=43_200, description="5 minutes to 30 days; a day by default"
+    )
+
+
+class ShareOut(BaseModel):
+    id: str
+    state: Literal["active", "expired", "revoked"]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    views: int
+    url: str | None = Field(
+        default=None, description="The link to give (shown once, when the share is made)"
+    )
+    qr: str | None = Field(default=None, description="The link as a QR code (PNG, data URL)")
+
+
+class SharePage(BaseModel):
+    items: list[ShareOut]

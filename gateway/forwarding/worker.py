@@ -64,9 +64,11 @@ from gateway.applications.services import Applications, build
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.forwarding.answers import AgencyAnswers
+from gateway.forwarding.issuing import DocumentDeliveries
 from gateway.forwarding.ledger import Delivery, Ledger
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import (
+    DOCUMENT_TOPICS,
     TOPIC_BILL_PAID,
     TOPIC_INFO_PROVIDED,
     TOPIC_PAID,
@@ -120,6 +122,11 @@ class BillPaid:
     notice: PaymentNotice
 
 
+@dataclass(frozen=True)
+class Issue:
+    """A document to sign (gateway.forwarding.issuing): no agency is called."""
+
+
 class Forwarder:
     def __init__(
         self,
@@ -139,12 +146,20 @@ class Forwarder:
         self.public_url = self.settings.public_url.rstrip("/")
         # When the worker last went round its loop (monotonic seconds): readiness reads it.
         self.heartbeat: float | None = None
+        # Signs the documents agencies grant (None: this worker leaves them to another).
+        self.documents = (
+            DocumentDeliveries(
+                runtime, self._applications, applications.signing, self.ledger, self.name
+            )
+            if applications.signing is not None
+            else None
+        )
 
     # --- claiming ---------------------------------------------------------------------
 
     # --- one message ----------------------------------------------------------------------
 
-    async def deliver(  # noqa: PLR0911 - one outcome a line
+    async def deliver(  # noqa: PLR0911, PLR0912 - one outcome a line
         self, message_id: int, filing_now: AbstractSet[str] = frozenset()
     ) -> Delivery:
         """Deliver one claimed message. `filing_now`: the applications whose filing is in the
@@ -152,6 +167,10 @@ class Forwarder:
         loaded = await self._load(message_id, filing_now)
         if loaded is None:
             return Delivery(message_id, "skipped")
+        if isinstance(loaded, Issue):
+            if self.documents is None:
+                return await self.ledger.retry(message_id, "this worker cannot sign documents")
+            return await self.documents.deliver(message_id)
         if isinstance(loaded, FollowUp):
             return await self._follow_up(message_id, loaded)
         if isinstance(loaded, BillPaid):
@@ -183,14 +202,16 @@ class Forwarder:
             return await self.ledger.retry(message_id, f"unexpected: {unexpected!r}"[:500])
         return await self._finish(message_id, result=result)
 
-    async def _load(
+    async def _load(  # noqa: PLR0911 - one kind of message a line
         self, message_id: int, filing_now: AbstractSet[str] = frozenset()
-    ) -> tuple[OutboxMessage, Submission, str] | FollowUp | BillPaid | None:
+    ) -> tuple[OutboxMessage, Submission, str] | FollowUp | BillPaid | Issue | None:
         async with self.runtime.unit_of_work() as uow:
             session = uow.session
             message = await session.get(OutboxMessage, message_id)
             if message is None or message.status != "in_flight" or message.claimed_by != self.name:
                 return None
+            if message.topic in DOCUMENT_TOPICS:
+                return Issue()
             if message.topic == TOPIC_BILL_PAID:
                 return BillPaid(
                     message.agency_code,
