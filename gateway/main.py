@@ -51,9 +51,9 @@ from gateway.payments import agency_endpoints as payment_agency
 from gateway.payments import endpoints as payment_endpoints
 from gateway.payments.fees import FeeBook
 from gateway.payments.runtime import PaymentsRuntime, payments_runtime
+from gateway.ratelimit import RateLimiter
 from gateway.receipts import endpoints as trust_endpoints
 from gateway.receipts.signer import ReceiptSigner
-from gateway.ratelimit import RateLimiter
 from gateway.receipts.tsa import TimestampAuthority
 from gateway.storage import BlobStore, store_from_settings
 from gateway.storage.uploads import multipart_body_limit
