@@ -1,6 +1,7 @@
 """The scheduled jobs, wired: overdue notices every 7 days (R-LFA.4, gateway.tracking.overdue,
 told which applications are late by gateway.applications), forgetting expired idempotency
-records, and asking agencies about cases they have been quiet about (gateway.forwarding).
+records, asking agencies about cases they have been quiet about (gateway.forwarding), and
+telling holders of documents about to lapse (gateway.issuance).
 
 `serve` runs them every `JOBS_INTERVAL_SECONDS`; `citizen-gateway jobs run` runs them once (for
 cron, or when `serve` is scaled out and only one place should schedule). Running them from many
@@ -18,10 +19,12 @@ from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.forwarding.polling import poll_agency_statuses
 from gateway.idempotency import purge_expired
+from gateway.issuance.service import Issuing
 from gateway.payments.jobs import PaymentJobs
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.tracking import overdue
 from gateway.uow import UnitOfWork
+from kernel.working_time import BANGKOK
 
 log = logging.getLogger("gateway.jobs")
 
@@ -33,6 +36,14 @@ async def send_overdue_notices(runtime: Runtime, applications: ApplicationsRunti
         return build(uow, applications, runtime.cursors).overdue
 
     return await overdue.send_overdue_notices(runtime.unit_of_work, cases)
+
+
+async def remind_expiring_documents(runtime: Runtime, applications: ApplicationsRuntime) -> int:
+    """Tell holders, once, of documents lapsing within 30 days (with the renewal service)."""
+    async with runtime.unit_of_work() as uow:
+        issuing = Issuing(build(uow, applications, runtime.cursors), applications.signing)
+        today = uow.now.astimezone(BANGKOK).date()
+        return await uow.run(lambda: issuing.remind_expiring(today))
 
 
 async def purge_idempotency_records(runtime: Runtime) -> int:
@@ -53,6 +64,7 @@ async def run_once(
     counts = {
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
+        "expiring documents told": await remind_expiring_documents(runtime, applications),
     }
     if payments is not None:
         counts.update(await PaymentJobs(runtime, applications, payments).run_once())

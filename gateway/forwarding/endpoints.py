@@ -23,6 +23,7 @@ from gateway.forwarding.inbound import (
     verified_body,
 )
 from gateway.http import parse_body
+from gateway.issuance.service import Issuing
 from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
@@ -83,5 +84,50 @@ async def agency_callback(
             data=callback.data,
         )
         return CallbackOut(result=result, application_id=application.id, status=application.status)
+
+    return await apps.uow.run(apply)
+
+
+class DocumentStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["revoked", "suspended", "valid"]
+    reason: str = Field(min_length=1, max_length=500)
+    at: AwareDatetime | None = Field(default=None, description="When the agency decided")
+
+
+class SignedDocumentStatusIn(DocumentStatusIn):
+    number: str = Field(min_length=1, max_length=60)
+
+
+class DocumentStatusOut(BaseModel):
+    number: str
+    status: Literal["revoked", "suspended", "valid"]
+    changed: bool = Field(description="False when the document already had this status")
+
+
+@router.post(
+    "/document-status/{code}",
+    response_model=DocumentStatusOut,
+    responses=problem_responses(
+        *SIGNED_CALL_PROBLEMS, "document_not_found", "document_status_final", "concurrent_change"
+    ),
+)
+async def document_status(
+    code: str, request: Request, apps: ApplicationsDep, sent: SignatureDep
+) -> DocumentStatusOut:
+    """An issuing agency revokes, suspends or reinstates one of its documents (signed like a
+    callback). The verification page and the register show it on the next request, and the
+    holder is told in the inbox. Revoked is final."""
+    body, headers = await verified_body(request, code, sent)
+    change: SignedDocumentStatusIn = parse_body(SignedDocumentStatusIn, body)
+    issuing = Issuing(apps, request.app.state.signing)
+
+    async def apply() -> DocumentStatusOut:
+        await remember_nonce(apps.ctx.session, code, headers.nonce, apps.ctx.now)
+        _, changed = await issuing.change_status(
+            code, change.number, change.status, change.reason, f"agency:{code}"
+        )
+        return DocumentStatusOut(number=change.number, status=change.status, changed=changed)
 
     return await apps.uow.run(apply)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from documents.codes import new_code
 from documents.facts import (
@@ -118,9 +118,9 @@ def bangkok_day(instant: dt.datetime) -> dt.date:
 class Issuing:
     """Plans and records documents (steps 1 and 3 of the module docstring)."""
 
-    def __init__(self, apps: Applications, signing: DocumentSigning) -> None:
+    def __init__(self, apps: Applications, signing: DocumentSigning | None) -> None:
         self.apps = apps
-        self.signing = signing
+        self.signing = signing  # only planning needs it (the verification URL)
         self.session = apps.ctx.session
 
     # --- 1. plan --------------------------------------------------------------------------
@@ -263,9 +263,14 @@ class Issuing:
             issued_on=issued_on,
             valid_from=valid_from,
             valid_until=valid_until,
-            verify_url=self.signing.verify_url(code),
+            verify_url=self._signing().verify_url(code),
             items=items,
         )
+
+    def _signing(self) -> DocumentSigning:
+        if self.signing is None:
+            raise NotIssuable("this process has no document signing keys")
+        return self.signing
 
     # --- 3. record ------------------------------------------------------------------------
 
@@ -400,8 +405,21 @@ class Issuing:
             .limit(limit)
         )
         rows = (await self.session.execute(statement)).all()
+        told = 0
         for document, service_id in rows:
             assert document.valid_until is not None
+            # Claimed with a conditional update: two job runners never tell the holder twice.
+            claimed = await self.session.execute(
+                update(WalletDocument)
+                .where(
+                    WalletDocument.id == document.id, WalletDocument.expiry_notified_at.is_(None)
+                )
+                .values(expiry_notified_at=self.apps.ctx.now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            told += 1
             values = {
                 "number": document.number or "-",
                 "title_th": document.title_th,
@@ -422,8 +440,7 @@ class Issuing:
                     "renew_href": f"/v1/catalog/services/{service_id}" if service_id else None,
                 },
             )
-            document.expiry_notified_at = self.apps.ctx.now
-        return len(rows)
+        return told
 
 
 def _bangkok_time(value: object) -> str:
