@@ -70,17 +70,18 @@ run: install
 	$(BIN)/citizen-gateway serve --host $(HOST) --port $(PORT) & gateway=$$!; pids="$$pids $$gateway"; \
 	wait $$gateway; status=$$?; stop; exit $$status
 
-# The QR image tests read the codes back with zbarimg (Debian's zbar-tools), a decoder that is
-# not ours; without it they skip (and fail under CI=1). Installed here when missing and apt can
-# (as root, or with password-less sudo); a machine that has it, or has no apt, is left alone.
+# The QR image tests read the codes back with zbarimg (Debian's zbar-tools), and the e-document
+# tests read the PDFs with pdftotext and pdftoppm (poppler-utils): tools that are not ours;
+# without them those tests skip (and fail under CI=1). Installed here when missing and apt can
+# (as root, or with password-less sudo); a machine that has them, or has no apt, is left alone.
 test: install
-	@if command -v zbarimg >/dev/null || ! command -v apt-get >/dev/null; then exit 0; fi; \
+	@if { command -v zbarimg && command -v pdftotext; } >/dev/null || ! command -v apt-get >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo="sudo -n"; fi; \
-	echo "==> installing zbar-tools (zbarimg reads the QR codes back in the tests)"; \
+	echo "==> installing zbar-tools and poppler-utils (the tests read QR codes and PDFs back with them)"; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	{ $$sudo apt-get install -y -qq zbar-tools || \
-	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq zbar-tools; }; } >/dev/null 2>&1 || \
-	echo "    could not install zbar-tools: the QR image tests will skip (and fail under CI=1)"
+	{ $$sudo apt-get install -y -qq zbar-tools poppler-utils || \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq zbar-tools poppler-utils; }; } >/dev/null 2>&1 || \
+	echo "    could not install zbar-tools/poppler-utils: the QR and PDF tests will skip (and fail under CI=1)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
