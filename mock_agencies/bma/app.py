@@ -19,6 +19,9 @@ Staff and simulation (no credentials, like every mock's staff side):
     GET  /deliveries     callbacks and notifications to the portal: pending, delivered, dead
     GET  /api/v1/health
 
+An approval's callback carries the building permit it grants (`data.document`, a permit:
+docs/agency-integration.md, "The document you grant"; cases.py `permit_document`).
+
 Each status change (seq 2, 3, …) goes to the portal as a signed callback and a signed citizen
 notification, retried with backoff by a background worker (started lazily on first need).
 """

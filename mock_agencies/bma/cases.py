@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from mock_agencies import grants
+
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Bangkok: UTC+7, no DST
 SERVICE_ID = "bma-building-permit"
 REF_PREFIX = "BMA-BP-"
@@ -188,7 +190,10 @@ class CaseBook:
         actor: str,
         reason: str | None = None,
         items: list[dict[str, str]] | None = None,
+        granted: Callable[[Case], dict[str, Any]] | None = None,
     ) -> CaseEvent:
+        """Move case `agency_ref` by `action`; an approval carries the document `granted`
+        makes of the case (`data.document`)."""
         case = self.get(agency_ref)
         sources, target = _MOVES[action]
         if case.status not in sources:
@@ -202,9 +207,60 @@ class CaseBook:
             data["reason"] = reason
         if items:
             data["items"] = items
+        if action is StaffAction.APPROVE and granted is not None:
+            data["document"] = granted(case)
         event = CaseEvent(case.seq + 1, at, target, data, actor)
         case.events.append(event)
         return event
+
+
+# -- the permit ----------------------------------------------------------------------------------
+
+#: How long a permit lets building start (simplified: one year from the day it is granted).
+PERMIT_YEARS = 1
+
+
+def permit_document(case: Case, number: str, on: dt.date) -> dict[str, Any]:
+    """The building permit approval grants (a DocumentSpec as JSON: mock_agencies/grants.py),
+    numbered `number`, granted on `on`."""
+    form = case.form
+    site = form.get("site") or {}
+    deed, district = site.get("title_deed_number", "-"), site.get("district", "-")
+    use_th, use_en = BUILDING_USES.get(form.get("building_use") or "", ("-", "-"))
+    area = f"{float(form.get('floor_area_sqm') or 0):,.2f}"
+    storeys = form.get("storeys")
+    try:
+        until = on.replace(year=on.year + PERMIT_YEARS) - dt.timedelta(days=1)
+    except ValueError:  # granted on 29 February: valid to 28 February
+        until = dt.date(on.year + PERMIT_YEARS, 2, 28)
+    items = [
+        grants.item(
+            "site",
+            "ที่ตั้งอาคาร",
+            "Building site",
+            f"โฉนดที่ดินเลขที่ {deed} เขต{district} กรุงเทพมหานคร",
+            f"Title deed no. {deed}, {district} district, Bangkok",
+        ),
+        grants.item("building_use", "ประเภทอาคาร", "Building use", use_th, use_en),
+        grants.item("storeys", "จำนวนชั้น", "Storeys", f"{storeys} ชั้น", f"{storeys} storeys"),
+        grants.item("floor_area", "พื้นที่อาคาร", "Floor area", f"{area} ตารางเมตร", f"{area} m²"),
+        grants.item(
+            "engineer_licence",
+            "เลขที่ใบอนุญาตวิศวกรผู้ออกแบบ",
+            "Design engineer's licence",
+            str(form.get("engineer_licence_number") or "-"),
+        ),
+        grants.item("agency_ref", "เลขที่รับเรื่อง", "Agency reference", case.agency_ref),
+    ]
+    return grants.document(
+        "permit",
+        number,
+        "ใบอนุญาตก่อสร้างอาคาร (แบบ อ.1)",
+        "Building construction permit (Form Or.1)",
+        items,
+        on,
+        until,
+    )
 
 
 # -- the permit form ----------------------------------------------------------------------------

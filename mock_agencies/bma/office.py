@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -17,13 +18,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mock_agencies import grants
 from mock_agencies.bma.cases import (
+    BANGKOK,
     Case,
     CaseBook,
     CaseEvent,
     CaseStatus,
     StaffAction,
     bangkok_text,
+    permit_document,
     utc_iso,
 )
 from mock_agencies.bma.delivery import Outbox
@@ -78,6 +82,10 @@ class LaunchSession:
     citizen: dict[str, Any]
     csrf: str
     last_used: float
+
+
+def bangkok_date(at: float) -> dt.date:
+    return dt.datetime.fromtimestamp(at, BANGKOK).date()
 
 
 def _digest(mtoken: str) -> str:
@@ -150,6 +158,7 @@ class Office:
         self.tick_seconds = tick_seconds
         self.cases = CaseBook(first_case_number)
         self.rules = Rules()
+        self.permit_numbers: set[str] = set()
         self._sessions: dict[str, LaunchSession] = {}
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -244,10 +253,17 @@ class Office:
         reason: str | None = None,
         items: list[dict[str, str]] | None = None,
     ) -> Case:
-        event = self.cases.act(agency_ref, action, self.clock(), actor, reason, items)
+        event = self.cases.act(agency_ref, action, self.clock(), actor, reason, items, self._permit)
         case = self.cases.get(agency_ref)
         self._report(case, event)
         return case
+
+    def _permit(self, case: Case) -> dict[str, Any]:
+        """The permit an approval grants, under a number never given before."""
+        today = bangkok_date(self.clock())
+        number = grants.document_number(AGENCY, today, self.permit_numbers)
+        self.permit_numbers.add(number)
+        return permit_document(case, number, today)
 
     def _report(self, case: Case, event: CaseEvent) -> None:
         """A signed callback for the change and a notice for the citizen, sent in order."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from fastapi import FastAPI
 from fastapi.params import Depends
 
+from mock_agencies import grants
 from mock_agencies.casework.errors import InvalidPid, NotOurCase, UnknownService
 from mock_agencies.casework.model import Case, Fee
 from mock_agencies.casework.schemas import Submission
@@ -126,6 +127,41 @@ class Agency:
         Raise NotEligible when the agency's own records forbid approving."""
         self.check_approval(case, now)
         return {}
+
+    def issued_document(
+        self, case: Case, effect: dict[str, Any], now: dt.datetime, number: str
+    ) -> dict[str, Any] | None:
+        """The e-document approval grants (`data.document`, a DocumentSpec as JSON:
+        mock_agencies/grants.py), numbered `number`; None when approval grants none. `effect`
+        is what `approve` returned. By default a certificate of the decision."""
+        submission = case.submission
+        office_th, office_en = self.office_names(case.unit_code)
+        items = [
+            grants.item("service", "บริการ", "Service", submission.service_id),
+            grants.item(
+                "application_number",
+                "เลขที่คำขอ",
+                "Application number",
+                submission.application_number,
+            ),
+            grants.item("agency_ref", "เลขที่รับเรื่อง", "Agency reference", case.ref),
+            grants.item("decision", "ผลการพิจารณา", "Decision", "อนุมัติ", "Approved"),
+            grants.item("office", "หน่วยงานที่พิจารณา", "Decided by", office_th, office_en),
+        ]
+        return grants.document(
+            "certificate",
+            number,
+            "หนังสือรับรองผลการพิจารณาคำขอ",
+            "Certificate of decision on an application",
+            items,
+        )
+
+    def office_names(self, code: str) -> tuple[str, str]:
+        """(Thai, English) name of office `code` (the code itself when it is none of ours)."""
+        for office in self.offices:
+            if office.code == code:
+                return office.name_th, office.name_en
+        return code, code
 
     def document_title(self, case: Case) -> str:
         return f"{self.name_en}: decision on {case.submission.service_id}"

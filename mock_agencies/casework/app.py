@@ -36,6 +36,21 @@ Staff and rules (the mock's own; no credentials):
     GET|PUT /rules                         {"auto_accept", "auto_decide_after_seconds",
                                            "decision", "collect_fees"}
     POST /staff/rules                      the page's rules form (303 back to the page)
+    GET  /staff/documents                  {"documents": [every e-document approvals granted,
+                                           its status and its changes]}
+    POST /admin/documents/{number}/status  {"status": "revoked"|"suspended"|"valid",
+                                           "reason": 1-500 characters} → the gateway's answer
+                                           {"number", "status", "changed"}: the agency's word on
+                                           a document it granted, sent signed to
+                                           POST {gateway}/v1/agency/document-status/{CODE} (the
+                                           gateway of the case's callback_url) and recorded
+                                           here once the gateway took it. A refusal comes back
+                                           with the gateway's status, `"error":
+                                           "gateway_refused"`, `gateway_code` (e.g.
+                                           document_not_found, document_status_final); 502
+                                           gateway_unavailable when it cannot be asked; 404
+                                           not_found for a number this agency never granted.
+                                           The page's form posts here too (303 back to it).
 
 Plus each agency's own once-only data endpoints (Agency.add_routes).
 """
@@ -47,13 +62,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypedDict, Unpack
+from html import escape
+from typing import Any, Literal, TypedDict, Unpack
 
 import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mock_agencies.bodies import json_object_of, read_at_most
@@ -91,6 +107,15 @@ async def json_object(request: Request) -> dict[str, Any]:
 
 def _is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith(_FORM_TYPES)
+
+
+class DocumentStatusChange(BaseModel):
+    """An officer's word on a granted document: revoke it, suspend it, or make it valid again."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Literal["revoked", "suspended", "valid"]
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class CaseworkOptions(TypedDict, total=False):
@@ -191,6 +216,7 @@ def create_casework_app(
             "staff": "/staff/",
             "applications": "/staff/applications",
             "callbacks": "/staff/callbacks",
+            "documents": "/staff/documents",
             "rules": "/rules",
             "health": "/api/v1/health",
         },
@@ -293,13 +319,24 @@ def _staff_page_url(request: Request) -> str:
     return str(request.scope.get("root_path", "")) + "/staff/"
 
 
+def _staff_message(request: Request, status: int, message: str) -> HTMLResponse:
+    """What the back-office page's form gets when a change did not go through."""
+    back = escape(_staff_page_url(request))
+    body = (
+        '<!doctype html><html lang="th"><head><meta charset="utf-8"><title>Not done</title>'
+        f'</head><body><h1>ไม่สำเร็จ · Not done</h1><p id="error">{escape(message)}</p>'
+        f'<p><a href="{back}">กลับ · Back to the cases</a></p></body></html>'
+    )
+    return HTMLResponse(body, status)
+
+
 def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
     """The mock's own back office and rules: for tests and demos, no credentials."""
 
     @app.get("/staff/", response_class=HTMLResponse)
     async def staff_page() -> str:
         cases = sorted(casework.cases.values(), key=lambda case: case.ref, reverse=True)
-        return render_staff_page(casework.agency, cases, casework.rules)
+        return render_staff_page(casework.agency, cases, casework.rules, casework.granted)
 
     @app.get("/staff/applications")
     async def staff_list(status: Status | None = None) -> dict[str, Any]:
@@ -327,6 +364,31 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
             message = "reason must be text and items a list"
             raise InvalidRequest(message, errors=_errors_of(error)) from None
         return JSONResponse(casework.act(ref, action, decision).view())
+
+    @app.get("/staff/documents")
+    async def staff_documents() -> dict[str, Any]:
+        return {"documents": [granted.as_json() for granted in casework.granted.values()]}
+
+    @app.post("/admin/documents/{number}/status", response_model=None)
+    async def document_status(number: str, request: Request) -> Response:
+        form = _is_form(request)
+        raw = dict(await request.form()) if form else await json_object(request)
+        try:
+            change = DocumentStatusChange.model_validate(raw)
+        except ValidationError as error:
+            message = 'the body is {"status": "revoked"|"suspended"|"valid", "reason": 1-500}'
+            if form:
+                return _staff_message(request, 400, message)
+            raise InvalidRequest(message, errors=_errors_of(error)) from None
+        try:
+            answer = await casework.set_document_status(number, change.status, change.reason)
+        except CaseworkError as error:
+            if form:
+                return _staff_message(request, error.status, error.message)
+            raise
+        if form:
+            return RedirectResponse(_staff_page_url(request), 303)
+        return JSONResponse(answer)
 
     @app.get("/staff/callbacks")
     async def staff_callbacks() -> dict[str, Any]:

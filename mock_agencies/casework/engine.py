@@ -17,12 +17,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
+from mock_agencies import grants
 from mock_agencies.casework.agency import Agency
 from mock_agencies.casework.callbacks import (
     CallbackOutbox,
@@ -30,12 +32,16 @@ from mock_agencies.casework.callbacks import (
     LateTransport,
     RetryPolicy,
     callback_body,
+    signed_headers,
 )
 from mock_agencies.casework.credentials import Gatekeeper
 from mock_agencies.casework.documents import render_pdf
 from mock_agencies.casework.errors import (
     AlreadyPaid,
     AmountMismatch,
+    GatewayRefused,
+    GatewayUnavailable,
+    GatewayUnknown,
     IdempotencyConflict,
     IdempotencyKeyRequired,
     InvalidRequest,
@@ -87,6 +93,27 @@ class IssuedDocument:
     pdf: bytes
 
 
+@dataclass
+class GrantedDocument:
+    """The e-document an approval granted (`data.document`), as this agency keeps it: its
+    status is the agency's word on it, told to the gateway by `set_document_status`."""
+
+    number: str
+    agency_ref: str
+    spec: dict[str, Any]
+    status: str = "valid"
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "agency_ref": self.agency_ref,
+            "status": self.status,
+            "document": self.spec,
+            "changes": self.changes,
+        }
+
+
 def _keyed_body(key: str | None, raw: bytes) -> tuple[str, Any]:
     """(the Idempotency-Key, the parsed JSON) of a request that must carry one."""
     if not key:
@@ -102,6 +129,21 @@ def _keyed_body(key: str | None, raw: bytes) -> tuple[str, Any]:
 def _fingerprint(body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _origin(url: str | None) -> str | None:
+    """`scheme://host[:port]` of `url` (the gateway behind a callback URL), or None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -140,6 +182,7 @@ class Casework:
         self.tick_seconds = tick_seconds
         self.cases: dict[str, Case] = {}
         self.documents: dict[str, IssuedDocument] = {}
+        self.granted: dict[str, GrantedDocument] = {}  # by document number
         self._open: dict[str, Case] = {}
         self._replays: dict[tuple[str, str], _Replay] = {}
         self._serial = 0
@@ -354,6 +397,12 @@ class Casework:
     def _approve(self, case: Case) -> dict[str, Any]:
         now = self.now()
         effect = self.agency.approve(case, now)  # may raise NotEligible
+        number = grants.document_number(self.agency.code, grants.bangkok_day(now), self.granted)
+        spec = self.agency.issued_document(case, effect, now, number)
+        if spec is not None:
+            self.granted[spec["number"]] = GrantedDocument(spec["number"], case.ref, spec)
+            case.document_number = spec["number"]
+            effect = {**effect, "document": spec}
         document_id = f"{self.agency.code}-DOC-{len(self.documents) + 1:06d}"
         title = self.agency.document_title(case)
         lines = [
@@ -365,6 +414,7 @@ class Casework:
             f"Applicant ID: {case.submission.applicant.pid}",
             f"Decision: approved at {iso(now)}",
             f"Document: {document_id}",
+            *([f"Document number: {case.document_number}"] if case.document_number else []),
             *(
                 f"Fee paid: {payment.amount_satang / 100:,.2f} THB, "
                 f"receipt {payment.receipt_number}"
@@ -484,6 +534,58 @@ class Casework:
             self._change(case, Status.REJECTED, {**refund, **paid})
             return
         self._change(case, Status.APPROVED, {**effect, **paid})
+
+    # -- the documents granted ---------------------------------------------------------------
+
+    async def set_document_status(self, number: str, status: str, reason: str) -> dict[str, Any]:
+        """Tell the gateway that granted document `number` is now `status` (revoked,
+        suspended, or valid again), and record it here once the gateway has taken it: the
+        gateway's answer `{"number", "status", "changed"}`. The gateway is the one the case's
+        callbacks go to; the request is signed like a callback. Raises GatewayRefused with
+        the gateway's status and problem code (404 document_not_found, 409
+        document_status_final...) and GatewayUnavailable when it cannot be asked."""
+        granted = self.granted.get(number)
+        if granted is None:
+            raise NotFound(f"{self.agency.code} granted no document {number}")
+        case = self.cases[granted.agency_ref]
+        origin = _origin(case.submission.callback_url)
+        if origin is None:
+            raise GatewayUnknown(
+                f"case {case.ref} named no callback_url: the gateway to tell is not known"
+            )
+        code = self.agency.code
+        at = iso(self.now())
+        body = callback_body({"number": number, "status": status, "reason": reason, "at": at})
+        headers = signed_headers(code, self.outbox.secret, body, int(self.wall_clock()))
+        url = f"{origin}/v1/agency/document-status/{code}"
+        async with httpx.AsyncClient(
+            transport=self.callback_transport, timeout=httpx.Timeout(10.0)
+        ) as client:
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.HTTPError as error:
+                raise GatewayUnavailable(
+                    f"the gateway at {origin} cannot be reached: {type(error).__name__}: {error}"
+                ) from None
+        answer = _json_or_none(response)
+        if response.is_success and isinstance(answer, dict):
+            granted.status = status
+            granted.changes.append({"status": status, "reason": reason, "at": at})
+            return answer
+        problem = answer if isinstance(answer, dict) else {}
+        detail = problem.get("detail") or problem.get("message") or response.text[:300]
+        if response.status_code >= 500 or response.is_success:
+            raise GatewayUnavailable(
+                f"the gateway answered {response.status_code}: {detail}",
+                gateway_status=response.status_code,
+            )
+        gateway_code = problem.get("code") or problem.get("error")
+        raise GatewayRefused(
+            f"the gateway refused: {detail}",
+            status=response.status_code,
+            gateway_status=response.status_code,
+            gateway_code=gateway_code if isinstance(gateway_code, str) else None,
+        )
 
     def document_for(self, document_id: str, consumer: str) -> IssuedDocument:
         document = self.documents.get(document_id)

@@ -19,7 +19,11 @@
     ├── ReferenceMismatch        422 reference_mismatch: a payment for another application
     ├── NotOurCase               422 not_our_case (+ "responsible_agency") R-10.6
     ├── UnknownService           422 unknown_service
-    └── PayloadTooLarge          413 payload_too_large
+    ├── PayloadTooLarge          413 payload_too_large
+    ├── GatewayUnknown           409 gateway_unknown (a document's case named no callback_url)
+    ├── GatewayRefused           the gateway's own status, gateway_refused (+ "gateway_status",
+    │                            "gateway_code"): it refused a document's new status
+    └── GatewayUnavailable       502 gateway_unavailable: the gateway cannot be asked
 
 400/404/409/422 are permanent refusals; 401 is credentials (contract: docs/agency-integration.md).
 """
@@ -112,3 +116,22 @@ class UnknownService(CaseworkError):
 
 class PayloadTooLarge(CaseworkError):
     status, code = 413, "payload_too_large"
+
+
+class GatewayUnknown(CaseworkError):
+    status, code = 409, "gateway_unknown"
+
+
+class GatewayRefused(CaseworkError):
+    """The gateway refused what the agency told it; answered with the gateway's status (404
+    document_not_found, 409 document_status_final...), so a script sees what the gateway saw."""
+
+    code = "gateway_refused"
+
+    def __init__(self, message: str, *, status: int, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.status = status
+
+
+class GatewayUnavailable(CaseworkError):
+    status, code = 502, "gateway_unavailable"

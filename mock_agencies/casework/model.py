@@ -134,6 +134,7 @@ class Case:
     received_at: dt.datetime
     events: list[Event] = field(default_factory=list)
     document_id: str | None = None
+    document_number: str | None = None  # the e-document approval granted, if any
     payments: list[Payment] = field(default_factory=list)  # at most one: fees are paid whole
 
     @property
@@ -193,6 +194,7 @@ class Case:
             "fees": [fee.as_json() for fee in self.fees],
             "fees_paid": self.paid,
             "document_id": self.document_id,
+            "document_number": self.document_number,
         }
 
     def view(self) -> dict[str, Any]:

@@ -3,12 +3,16 @@ Plain HTML forms that post to the staff endpoints and come back here; no script.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
+from typing import TYPE_CHECKING
 
 from mock_agencies.casework.agency import Agency
 from mock_agencies.casework.model import Case, StaffAction
 from mock_agencies.casework.schemas import Rules
+
+if TYPE_CHECKING:
+    from mock_agencies.casework.engine import GrantedDocument
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
@@ -29,6 +33,12 @@ _LABELS = {
     StaffAction.REJECT: "Reject / ไม่อนุมัติ",
 }
 _NEEDS_REASON = {StaffAction.REQUEST_INFO, StaffAction.REJECT}
+#: What an officer may do to a granted document in each of its statuses (revoked is final).
+_DOCUMENT_ACTIONS = {
+    "valid": (("revoked", "Revoke / เพิกถอน"), ("suspended", "Suspend / พักใช้")),
+    "suspended": (("revoked", "Revoke / เพิกถอน"), ("valid", "Reinstate / คืนสถานะใช้ได้")),
+    "revoked": (),
+}
 
 
 def _actions(case: Case) -> str:
@@ -49,6 +59,29 @@ def _actions(case: Case) -> str:
     return "".join(forms) or "—"
 
 
+def _has_actions(case: Case) -> bool:
+    return any(case.allows(action) for action in StaffAction)
+
+
+def _document(granted: GrantedDocument | None) -> str:
+    """The document an approval granted, its status, and the forms that change it (each
+    told to the gateway)."""
+    if granted is None:
+        return ""
+    number = escape(granted.number)
+    forms = "".join(
+        f'<form method="post" action="../admin/documents/{number}/status">'
+        f'<input type="hidden" name="status" value="{status}">'
+        '<input name="reason" placeholder="reason / เหตุผล" size="18" required maxlength="500">'
+        f'<button type="submit">{escape(label)}</button></form>'
+        for status, label in _DOCUMENT_ACTIONS[granted.status]
+    )
+    return (
+        f'<div class="document">Document / เอกสาร {number}: '
+        f'<span class="status">{escape(granted.status)}</span><br>{forms}</div>'
+    )
+
+
 def _fees(case: Case) -> str:
     """The fees and whether they are paid (the receipt), or what the case waits for."""
     if not case.fees_satang:
@@ -66,8 +99,11 @@ def _fees(case: Case) -> str:
     return f"{amount}<br><small>{state}</small>"
 
 
-def _row(case: Case) -> str:
+def _row(case: Case, granted: GrantedDocument | None = None) -> str:
     submission = case.submission
+    actions = _document(granted) if granted and not _has_actions(case) else (
+        _actions(case) + _document(granted)
+    )  # fmt: skip
     name = " ".join(
         part
         for part in (submission.applicant.first_name_th, submission.applicant.last_name_th)
@@ -81,13 +117,22 @@ def _row(case: Case) -> str:
         f"<td>{escape(case.unit_code)}</td>"
         f'<td class="status">{escape(case.status.value)}<br><small>seq {case.seq}</small></td>'
         f"<td>{_fees(case)}</td>"
-        f"<td>{_actions(case)}</td>"
+        f"<td>{actions}</td>"
         "</tr>"
     )
 
 
-def render_staff_page(agency: Agency, cases: Iterable[Case], rules: Rules) -> str:
-    rows = "".join(_row(case) for case in cases) or '<tr><td colspan="7">No cases yet.</td></tr>'
+def render_staff_page(
+    agency: Agency,
+    cases: Iterable[Case],
+    rules: Rules,
+    granted: Mapping[str, GrantedDocument] | None = None,
+) -> str:
+    granted = granted or {}
+    rows = (
+        "".join(_row(case, granted.get(case.document_number or "")) for case in cases)
+        or '<tr><td colspan="7">No cases yet.</td></tr>'
+    )
     decide = "" if rules.auto_decide_after_seconds is None else rules.auto_decide_after_seconds
     checked = " checked" if rules.auto_accept else ""
     collect = " checked" if rules.collect_fees else ""

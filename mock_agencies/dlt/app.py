@@ -19,9 +19,12 @@ Filings:
   registered vehicle; the fee is that vehicle's yearly tax; approval issues the tax disc
   (`data.tax_disc`).
 
-Both collect their fees after approval: an approved case waits in `awaiting_payment` until the
-gateway reports the payment, and only then is the licence renewed or the disc issued (the
-rule `collect_fees`, on by default, turns this off).
+Each approval also describes the document it grants (`data.document`: the licence, the permit,
+the tax certificate; docs/agency-integration.md, "The document you grant").
+
+Renewal and vehicle tax collect their fees after approval: an approved case waits in
+`awaiting_payment` until the gateway reports the payment, and only then is the licence renewed
+or the disc issued (the rule `collect_fees`, on by default, turns this off).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.params import Depends
 
+from mock_agencies import grants
 from mock_agencies.casework import (
     DEMO_PIDS,
     Agency,
@@ -206,6 +210,87 @@ class Dlt(Agency):
             },
             "vehicle": vehicle.as_json(),
         }
+
+    def issued_document(
+        self, case: Case, effect: dict[str, Any], now: dt.datetime, number: str
+    ) -> dict[str, Any] | None:
+        """The renewed licence (a driving licence), the international permit (a permit), or
+        the certificate that the year's vehicle tax is paid."""
+        office = self.office_names(case.unit_code)
+        issuing = grants.item("office", "สำนักงานที่ออก", "Issuing office", *office)
+        if licence := effect.get("licence"):
+            return grants.document(
+                "driving_licence",
+                number,
+                "ใบอนุญาตขับรถยนต์ส่วนบุคคล ชนิด 5 ปี",
+                "Private car driving licence, 5-year",
+                [
+                    grants.item(
+                        "licence_number",
+                        "เลขที่ใบอนุญาต",
+                        "Licence number",
+                        licence["licence_number"],
+                    ),
+                    grants.item(
+                        "licence_type",
+                        "ประเภทใบอนุญาต",
+                        "Licence type",
+                        "รถยนต์ส่วนบุคคลชนิด 5 ปี",
+                        "Private car, 5 years",
+                    ),
+                    issuing,
+                ],
+                dt.date.fromisoformat(licence["issued_on"]),
+                dt.date.fromisoformat(licence["expires_on"]),
+            )
+        if permit := effect.get("international_permit"):
+            return grants.document(
+                "permit",
+                number,
+                "ใบอนุญาตขับรถระหว่างประเทศ",
+                "International driving permit",
+                [
+                    grants.item(
+                        "licence_number",
+                        "เลขที่ใบอนุญาตขับรถของไทย",
+                        "Thai driving licence number",
+                        permit["licence_number"],
+                    ),
+                    grants.item(
+                        "convention",
+                        "ออกตามอนุสัญญา",
+                        "Issued under",
+                        "อนุสัญญาว่าด้วยการจราจรทางถนน ค.ศ. 1949 (เจนีวา)",
+                        "Convention on Road Traffic, Geneva 1949",
+                    ),
+                    issuing,
+                ],
+                dt.date.fromisoformat(permit["issued_on"]),
+                dt.date.fromisoformat(permit["expires_on"]),
+            )
+        disc, vehicle = effect["tax_disc"], effect["vehicle"]
+        return grants.document(
+            "certificate",
+            number,
+            "หนังสือรับรองการชำระภาษีรถประจำปี",
+            "Certificate of annual vehicle tax payment",
+            [
+                grants.item("plate", "เลขทะเบียนรถ", "Registration plate", disc["plate"]),
+                grants.item(
+                    "vehicle_type",
+                    "ประเภทรถ",
+                    "Vehicle type",
+                    vehicle["kind_th"],
+                    vehicle["kind_en"],
+                ),
+                grants.item(
+                    "tax_paid", "ค่าภาษีที่ชำระ", "Tax paid", *grants.baht(disc["amount_satang"])
+                ),
+                issuing,
+            ],
+            dt.date.fromisoformat(disc["valid_from"]),
+            dt.date.fromisoformat(disc["valid_until"]),
+        )
 
     def document_title(self, case: Case) -> str:
         if case.submission.service_id == LICENCE_RENEWAL:

@@ -5,7 +5,8 @@ Every call goes to the gateway with DOP's client-credentials token (scope `agenc
     GET  /v1/agency/applications?status=…&limit=…&cursor=…
     GET  /v1/agency/applications/{id}                      header X-Officer-Id
     GET  /v1/agency/applications/{id}/attachments/{aid}    header X-Officer-Id
-    POST /v1/agency/applications/{id}/actions   {"action", "reason"?, "items"?, "officer"}
+    POST /v1/agency/applications/{id}/actions   {"action", "reason"?, "items"?, "officer",
+                                                 "document"? (approve: the award letter)}
     POST /v1/agency/disbursements                 a payout to a citizen (the monthly allowance)
 
 Whoever approves through `AgencyApi.act` (an officer on the pages, the automatic rule), the
@@ -24,7 +25,9 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from mock_agencies import grants
 from mock_agencies.bma.portal import PortalClient, PortalError, problem_detail
+from mock_agencies.dop import allowance
 from mock_agencies.dop.eligibility import SERVICE_ID, assess, bangkok_date
 
 log = logging.getLogger("mock_agencies.dop")
@@ -70,6 +73,7 @@ class AgencyApi:
 
     def __init__(self, portal: PortalClient) -> None:
         self.portal = portal
+        self.document_numbers: set[str] = set()  # award letters numbered by this process
         #: Told of each application this agency approved, with the portal's answer to it.
         self.approved: list[Callable[[dict[str, Any], str], object]] = []
 
@@ -119,12 +123,21 @@ class AgencyApi:
         officer: str,
         reason: str | None = None,
         items: list[dict[str, str]] | None = None,
+        application: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Take `action` on the application. An approval of an allowance registration carries
+        the award letter it grants (`document`), made from `application` (read from the
+        portal when not given)."""
         body: dict[str, Any] = {"action": action, "officer": officer}
         if reason:
             body["reason"] = reason
         if items:
             body["items"] = items
+        if action == "approve":
+            if application is None:
+                application = await self.application(application_id, officer)
+            if (document := self.award(application)) is not None:
+                body["document"] = document
         response = await self.portal.request(
             "POST", f"{APPLICATIONS}/{application_id}/actions", json=body
         )
@@ -133,6 +146,18 @@ class AgencyApi:
             for listener in self.approved:
                 listener(answer, officer)
         return answer
+
+    def award(self, application: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The award letter approving `application` grants, under a new number; None for
+        another service or when the form cannot say what is awarded."""
+        if application.get("service_id") != SERVICE_ID:
+            return None
+        today = bangkok_date(self.portal.clock())
+        number = grants.document_number("DOP", today, self.document_numbers)
+        document = allowance.award_document(application, number, today)
+        if document is not None:
+            self.document_numbers.add(number)
+        return document
 
     async def order_disbursement(self, order: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Order a payout: (True, the payout) when the portal took it now (201), (False, the
@@ -248,9 +273,10 @@ class Automation:
         action: str,
         reason: str | None = None,
         items: list[dict[str, str]] | None = None,
+        application: Mapping[str, Any] | None = None,
     ) -> bool:
         try:
-            await self.api.act(application_id, action, AUTO_OFFICER, reason, items)
+            await self.api.act(application_id, action, AUTO_OFFICER, reason, items, application)
         except Refused as refused:  # someone else acted first, or the gateway disagrees
             self._record(application_id, action, f"refused: {refused.detail}")
             return False
@@ -274,4 +300,6 @@ class Automation:
             int(detail.get("info_requests") or 0),
             bangkok_date(self.clock()),
         )
-        await self._try(application_id, assessment.action, assessment.reason, assessment.items)
+        await self._try(
+            application_id, assessment.action, assessment.reason, assessment.items, detail
+        )

@@ -15,7 +15,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Mapping
+from typing import Any
 
+from mock_agencies import grants
 from mock_agencies.dop.eligibility import MINIMUM_AGE, age_on
 
 KIND = "older_persons_allowance"
@@ -114,3 +117,53 @@ def birth_date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def age_band(age: int) -> tuple[str, str]:
+    """(Thai, English) of the age band `age` is paid in, e.g. ("อายุ 70–79 ปี", "Aged 70-79")."""
+    upper = None
+    for lowest, _ in STEPS:  # highest first: a band ends where the one above it starts
+        if age >= lowest:
+            if upper is None:
+                return f"อายุ {lowest} ปีขึ้นไป", f"Aged {lowest} and over"
+            return f"อายุ {lowest}–{upper} ปี", f"Aged {lowest}-{upper}"
+        upper = lowest - 1
+    return f"อายุ {age} ปี", f"Aged {age}"
+
+
+def award_document(
+    application: Mapping[str, Any], number: str, today: dt.date
+) -> dict[str, Any] | None:
+    """The award letter approving a registration grants (a DocumentSpec as JSON:
+    mock_agencies/grants.py): the monthly amount at the applicant's age today, in effect from
+    today. None when the form gives no full birth date or the applicant is under 60: the
+    mock cannot say what it awards."""
+    birth = birth_date((application.get("form") or {}).get("birth_date"))
+    if birth is None:
+        return None
+    age = age_on(birth, today)
+    amount = monthly_satang(age)
+    if amount is None:
+        return None
+    items = [
+        grants.item("benefit", "สวัสดิการ", "Benefit", "เบี้ยยังชีพผู้สูงอายุ", "Older persons' allowance"),
+        grants.item("monthly_amount", "จำนวนเงินต่อเดือน", "Monthly amount", *grants.baht(amount)),
+        grants.item("age_band", "ช่วงอายุ", "Age band", *age_band(age)),
+        grants.item(
+            "pay_day",
+            "กำหนดจ่าย",
+            "Paid on",
+            f"วันที่ {PAY_DAY} ของทุกเดือน",
+            f"the {PAY_DAY}th of each month",
+        ),
+    ]
+    if isinstance(reference := application.get("number"), str) and reference:
+        items.append(grants.item("application_number", "เลขที่คำขอ", "Application number", reference))
+    return grants.document(
+        "benefit_award",
+        number,
+        "หนังสือแจ้งผลการอนุมัติเบี้ยยังชีพผู้สูงอายุ",
+        "Older persons' allowance award letter",
+        items,
+        valid_from=today,
+    )

@@ -7,7 +7,9 @@ It is a client of the gateway's agency API, used by officers and by the automati
     GET  /backoffice/applications/{id}                   one case: the citizen's form data
     GET  /backoffice/applications/{id}/attachments/{aid} an attachment, through the gateway
     POST /backoffice/applications/{id}/{accept|request_info|approve|reject}
-                                                         form fields reason, items, officer;
+                                                         form fields reason, items, officer
+                                                         (approve sends the award letter as
+                                                         the action's `document`);
                                                          303 back to the case, or the case page
                                                          with the gateway's refusal `detail`
     POST /backoffice/officer                             who is working (cookie)

@@ -13,8 +13,9 @@ Bill numbers are "PEA" + the 12-digit account number (CA) + the month (YYMM), e.
 
 Filing: `pea-electricity-bill-payment` (no fee: the e-service shows the account; the bills are
 paid through the Bills API) is approved with the applicant's account and what it still owes
-(`data.account`, `data.bills`, `data.outstanding_satang`); an applicant who is no PEA customer
-(or names another account in `form.ca`) is not eligible.
+(`data.account`, `data.bills`, `data.outstanding_satang`; no `data.document`: it grants
+nothing); an applicant who is no PEA customer (or names another account in `form.ca`) is not
+eligible.
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ class Pea(Agency):
             "bills": [bill.as_json() for bill in owed],
             "outstanding_satang": sum(bill.amount_satang for bill in owed),
         }
+
+    def issued_document(
+        self, case: Case, effect: dict[str, Any], now: dt.datetime, number: str
+    ) -> dict[str, Any] | None:
+        """None: the e-service shows the account and what it owes, it grants nothing. A
+        statement of open bills is stale at the next payment; the official document of a
+        payment is the portal's e-receipt."""
+        return None
 
     def document_title(self, case: Case) -> str:
         return "PEA: electricity account statement"

@@ -29,6 +29,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from fastapi.params import Depends
 
+from mock_agencies import grants
 from mock_agencies.billing import BillBook, add_bill_routes
 from mock_agencies.casework import (
     DEMO_PIDS,
@@ -152,6 +153,41 @@ class Rd(Agency):
             "refund_satang": refund["amount_satang"] if refund else 0,
             "refund": refund,
         }
+
+    def issued_document(
+        self, case: Case, effect: dict[str, Any], now: dt.datetime, number: str
+    ) -> dict[str, Any] | None:
+        """A certificate of the assessment: the tax year, the tax, and the refund."""
+        assessment, year_be = effect["assessment"], effect["tax_year_be"]
+        return grants.document(
+            "certificate",
+            number,
+            "หนังสือแจ้งผลการประเมินภาษีเงินได้บุคคลธรรมดา",
+            "Personal income tax assessment certificate",
+            [
+                grants.item(
+                    "tax_year", "ปีภาษี", "Tax year", f"พ.ศ. {year_be}", str(year_be - BE_OFFSET)
+                ),
+                grants.item(
+                    "income",
+                    "เงินได้พึงประเมิน",
+                    "Assessable income",
+                    *grants.baht(assessment["income_satang"]),
+                ),
+                grants.item(
+                    "tax", "ภาษีที่คำนวณได้", "Tax assessed", *grants.baht(assessment["tax_satang"])
+                ),
+                grants.item(
+                    "withheld",
+                    "ภาษีที่ถูกหัก ณ ที่จ่าย",
+                    "Tax withheld",
+                    *grants.baht(assessment["withheld_satang"]),
+                ),
+                grants.item(
+                    "refund", "ภาษีที่ได้รับคืน", "Tax refunded", *grants.baht(effect["refund_satang"])
+                ),
+            ],
+        )
 
     def document_title(self, case: Case) -> str:
         return "RD: personal income tax return assessed"

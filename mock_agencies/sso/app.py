@@ -33,6 +33,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 from fastapi.params import Depends
 
+from mock_agencies import grants
 from mock_agencies.casework import (
     DEMO_PIDS,
     Agency,
@@ -68,6 +69,11 @@ from mock_agencies.sso.rules import (
     why_not_entitled,
 )
 
+_CAUSES = {
+    "laid_off": ("ถูกเลิกจ้าง", "Laid off"),
+    "resigned": ("ลาออก", "Resigned"),
+    "contract_ended": ("สิ้นสุดสัญญาจ้าง", "Fixed-term contract ended"),
+}
 BANK_CODES = frozenset({"002", "004", "006", "011", "014", "025", "030", "034"})
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Bangkok: UTC+7, no DST
 #: What the portal takes as a payout id (and room for the suffix).
@@ -215,6 +221,86 @@ class Sso(Agency):
             payout["via"] = "portal"
         self.payouts.append(payout)
         return payout
+
+    def issued_document(
+        self, case: Case, effect: dict[str, Any], now: dt.datetime, number: str
+    ) -> dict[str, Any] | None:
+        """A benefit award letter: the monthly amount and from when it is paid."""
+        today = grants.bangkok_day(now)
+        if allowance := effect.get("allowance"):
+            items = [
+                grants.item(
+                    "benefit",
+                    "ประโยชน์ทดแทน",
+                    "Benefit",
+                    "เงินสงเคราะห์บุตร",
+                    "Child allowance",
+                ),
+                grants.item(
+                    "monthly_amount",
+                    "จำนวนเงินต่อเดือน",
+                    "Monthly amount",
+                    *grants.baht(allowance["monthly_satang"]),
+                ),
+            ]
+            if isinstance(child := allowance.get("child_national_id"), str):
+                items.append(
+                    grants.item(
+                        "child_id",
+                        "เลขประจำตัวประชาชนของบุตร",
+                        "Child's national ID",
+                        grants.masked_id(child),
+                    )
+                )
+            return grants.document(
+                "benefit_award",
+                number,
+                "หนังสือแจ้งผลการอนุมัติเงินสงเคราะห์บุตร",
+                "Child allowance award letter",
+                items,
+                valid_from=today,
+            )
+        benefit = effect["benefit"]
+        items = [
+            grants.item(
+                "benefit",
+                "ประโยชน์ทดแทน",
+                "Benefit",
+                "ประโยชน์ทดแทนกรณีว่างงาน",
+                "Unemployment benefit",
+            ),
+            grants.item(
+                "monthly_amount",
+                "จำนวนเงินต่อเดือน",
+                "Monthly amount",
+                *grants.baht(benefit["monthly_satang"]),
+            ),
+            grants.item(
+                "rate",
+                "อัตราประโยชน์ทดแทน",
+                "Rate",
+                f"ร้อยละ {benefit['rate_percent']} ของค่าจ้าง",
+                f"{benefit['rate_percent']}% of wages",
+            ),
+            grants.item(
+                "duration",
+                "ระยะเวลาจ่ายสูงสุด",
+                "Paid for at most",
+                f"{benefit['days']} วัน",
+                f"{benefit['days']} days",
+            ),
+        ]
+        if cause := _CAUSES.get(benefit["cause"]):
+            items.append(grants.item("cause", "เหตุแห่งการว่างงาน", "Cause", *cause))
+        return grants.document(
+            "benefit_award",
+            number,
+            "หนังสือแจ้งผลการอนุมัติประโยชน์ทดแทนกรณีว่างงาน",
+            "Unemployment benefit award letter",
+            items,
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=benefit["days"] - 1),
+        )
 
     def document_title(self, case: Case) -> str:
         if case.submission.service_id == CHILD_ALLOWANCE:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from documents.facts import DocumentSpec, Kind
 from mock_agencies.app import create_app as create_host
 from mock_agencies.bma.app import create_app
 from mock_agencies.bma.delivery import RetryPolicy
@@ -364,6 +366,31 @@ async def test_staff_actions_send_callbacks_with_increasing_seq(bma: Bma) -> Non
     assert all(a["verified"] for a in bma.portal.attempts)
     await eventually(lambda: len(bma.portal.notifications) == 3, "three notices")
     assert "approved" in bma.portal.notifications[2]["title_en"]
+
+
+async def test_the_approval_grants_the_building_permit(bma: Bma) -> None:
+    """The approved callback carries the permit as the gateway's DocumentSpec (R-13.1: a
+    granted permit is published), numbered BMA<BE year>-<8 Crockford base32>, valid a year."""
+    await file_permit(bma)
+    ref = "BMA-BP-000042"
+    await bma.client.post(f"/staff/applications/{ref}/accept", json={})
+    approved = (await bma.client.post(f"/staff/applications/{ref}/approve", json={})).json()
+    await eventually(lambda: len(bma.portal.callbacks) == 3, "the approved callback")
+    granted = bma.portal.callbacks[2]["data"]["document"]
+    assert granted == approved["events"][-1]["data"]["document"]
+    spec = DocumentSpec.model_validate(granted)
+    assert spec.kind is Kind.PERMIT
+    assert re.fullmatch(r"BMA2569-[0-9A-HJKMNP-TV-Z]{8}", spec.number), spec.number
+    assert spec.title_th == "ใบอนุญาตก่อสร้างอาคาร (แบบ อ.1)"
+    assert (spec.valid_from, spec.valid_until) == (dt.date(2026, 4, 16), dt.date(2027, 4, 15))
+    items = {item.key: item for item in spec.items}
+    assert items["site"].value_th == "โฉนดที่ดินเลขที่ 12345 เขตบางรัก กรุงเทพมหานคร"
+    assert items["building_use"].value_en == "Detached house"
+    assert items["storeys"].value_th == "2 ชั้น"
+    assert items["floor_area"].value_en == "180.50 m²"
+    assert items["engineer_licence"].value_th == "สย.12345"
+    # Only an approval grants anything.
+    assert all("document" not in c["data"] for c in bma.portal.callbacks[:2])
 
 
 async def test_staff_refusals_are_explained(bma: Bma) -> None:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import re
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -15,6 +17,7 @@ from dop_support import (
     serving_dop,
 )
 
+from documents.facts import DocumentSpec, Kind
 from mock_agencies.app import create_app as create_host
 from mock_agencies.dop.app import create_app
 
@@ -117,6 +120,35 @@ async def test_acting_calls_the_gateway_with_the_officer_and_returns_to_the_case
         "officer": "dop-officer-01",  # no officer chosen: the default
         "reason": "ไม่มีสิทธิ",
     }
+
+
+async def test_an_approval_sends_the_award_letter_it_grants(dop: Dop) -> None:
+    """The approve action carries `document`: the older persons' allowance award letter as
+    the gateway's DocumentSpec, its monthly amount by the applicant's age band today."""
+    dop.portal.add(application(1, "1951-01-01") | {"status": "in_review"})  # 75 on 16 April 2026
+    approved = await dop.client.post(
+        "/backoffice/applications/app-0001/approve", data={"officer": "somsri.k"}
+    )
+    assert approved.status_code == 303
+    [(_, body)] = dop.portal.actions
+    assert body["action"] == "approve"
+    spec = DocumentSpec.model_validate(body["document"])
+    assert spec.kind is Kind.BENEFIT_AWARD
+    assert re.fullmatch(r"DOP2569-[0-9A-HJKMNP-TV-Z]{8}", spec.number), spec.number
+    assert spec.valid_from == dt.date(2026, 4, 16)
+    items = {item.key: item for item in spec.items}
+    assert items["monthly_amount"].value_th == "700.00 บาท"
+    assert items["monthly_amount"].value_en == "THB 700.00"
+    assert items["age_band"].value_th == "อายุ 70–79 ปี"
+    assert items["application_number"].value_th == "DOP-2569-000001"
+
+
+async def test_an_approval_without_a_birth_date_grants_no_letter(dop: Dop) -> None:
+    """What the allowance is cannot be said without the age: the gateway gets no document."""
+    dop.portal.add(application(1, "1951") | {"status": "in_review"})
+    await dop.client.post("/backoffice/applications/app-0001/approve", data={})
+    [(_, body)] = dop.portal.actions
+    assert body == {"action": "approve", "officer": "dop-officer-01"}
 
 
 async def test_a_refusal_shows_the_gateways_detail(dop: Dop) -> None:

@@ -79,8 +79,9 @@ async def test_an_officers_approval_enrols_the_person_and_the_run_pays_them(dop:
             "pay_on": "2026-07-10",
         }
     ]
-    # It used DOP's token: the order went to the portal as DOP, and nothing was read again.
-    assert dop.portal.reads == []
+    # It used DOP's token: the order went to the portal as DOP, and nothing was read again
+    # (the one read is the approval's, for the award letter's amount).
+    assert dop.portal.reads == [("app-0002", "somsri.k")]
     month = (await dop.client.get("/admin/allowances")).json()["months"]["2026-07"]
     assert month["pay_on"] == "2026-07-10"
     assert month["failed"] == []
