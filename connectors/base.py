@@ -59,6 +59,11 @@ class AttachmentRef:
     size: int
     sha256: str  # hex
     url: str
+    # A document from the citizen's wallet (issued through the portal): whether it is good at
+    # the time of sending, as the public verification page says: {"result": "valid" |
+    # "expired" | "suspended" | "revoked" | ..., "issuer_agency", "number", "kind",
+    # "verify_url", "checked_at"}. None for an upload.
+    verification: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,13 @@ import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import (
     AgencyEvent,
@@ -63,6 +64,8 @@ from gateway.applications.reading import ApplicationView
 from gateway.applications.services import Applications, build
 from gateway.config import Settings
 from gateway.deps import Runtime
+from gateway.documents.models import WalletDocument
+from gateway.documents.verification import standing
 from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.issuing import DocumentDeliveries
 from gateway.forwarding.ledger import Delivery, Ledger
@@ -78,6 +81,7 @@ from gateway.forwarding.outbox import (
 from gateway.uow import ConcurrentChange, UnitOfWork
 from identity import VerifiedCitizen
 from kernel.errors import Conflict, DomainError, ServiceUnavailable
+from kernel.working_time import BANGKOK
 
 log = logging.getLogger("gateway.worker")
 
@@ -241,7 +245,8 @@ class Forwarder:
                 return None
             view = await apps.reader.view(application)
             citizen = await apps.state.citizen(application.citizen_id)
-            submission = self._submission(message, application, view, citizen)
+            verified = await self._verifications(session, view.attachments, uow.now)
+            submission = self._submission(message, application, view, citizen, verified)
             mode = view.service.integration_mode
             session.expunge_all()
         return message, submission, mode
@@ -252,6 +257,7 @@ class Forwarder:
         application: Application,
         view: ApplicationView,
         citizen: VerifiedCitizen,
+        verified: Mapping[str, dict[str, Any]],
     ) -> Submission:
         form = dict(view.form)
         assert application.number is not None
@@ -270,7 +276,7 @@ class Forwarder:
                 address_th=form.get("registered_address"),
             ),
             form=form,
-            attachments=[self._attachment_ref(application, a) for a in view.attachments],
+            attachments=[self._attachment_ref(application, a, verified) for a in view.attachments],
             arrived_at=application.arrived_at,
             deemed_received_at=application.deemed_received_at,
             callback_url=f"{self.public_url}/v1/agency/callbacks/{application.agency_code}",
@@ -293,10 +299,11 @@ class Forwarder:
                 for a in await apps.ctx.repository.attachments(application.id)
                 if a.stage == "info_response"
             ]
+            verified = await self._verifications(session, answered, apps.ctx.now)
             answer = InformationAnswer(
                 idempotency_key=message.key,
                 note=message.payload.get("note"),
-                attachments=[self._attachment_ref(application, a) for a in answered],
+                attachments=[self._attachment_ref(application, a, verified) for a in answered],
                 answered_at=message.created_at,
             )
         notice = payment_notice(message.payload) if message.topic == TOPIC_PAID else None
@@ -421,7 +428,39 @@ class Forwarder:
 
         return await self._settle(message_id, apply)
 
-    def _attachment_ref(self, application: Application, attachment: Attachment) -> AttachmentRef:
+    async def _verifications(
+        self, session: AsyncSession, attachments: Sequence[Attachment], now: dt.datetime
+    ) -> dict[str, dict[str, Any]]:
+        """Each wallet attachment's verification now, by attachment id: the agency receives
+        the document with what the public verification page says of it (R-12.1, R-14.1)."""
+        wallet_ids = {a.wallet_document_id: a.id for a in attachments if a.wallet_document_id}
+        if not wallet_ids:
+            return {}
+        rows = await session.scalars(
+            select(WalletDocument).where(WalletDocument.id.in_(list(wallet_ids)))
+        )
+        today = now.astimezone(BANGKOK).date()
+        found: dict[str, dict[str, Any]] = {}
+        for document in rows:
+            issued = document.verification_code is not None
+            found[wallet_ids[document.id]] = {
+                "result": standing(document, today) if issued else "not_issued_by_portal",
+                "issuer_agency": document.issuer_agency,
+                "number": document.number,
+                "kind": document.kind,
+                "verify_url": f"{self.public_url}/verify/{document.verification_code}"
+                if issued
+                else None,
+                "checked_at": now.astimezone(dt.UTC).isoformat(),
+            }
+        return found
+
+    def _attachment_ref(
+        self,
+        application: Application,
+        attachment: Attachment,
+        verifications: Mapping[str, dict[str, Any]] | None = None,
+    ) -> AttachmentRef:
         return AttachmentRef(
             document=attachment.document_key,
             filename=attachment.filename,
@@ -430,6 +469,7 @@ class Forwarder:
             sha256=attachment.sha256,
             url=f"{self.public_url}/v1/agency/applications/{application.id}"
             f"/attachments/{attachment.id}",
+            verification=(verifications or {}).get(attachment.id),
         )
 
     # --- outcomes -----------------------------------------------------------------------
