@@ -444,6 +444,7 @@ def demo(gateway_url: str | None, agencies_url: str | None) -> None:
                 gateway_url or settings.public_url,
                 agencies_url or settings.agencies_url,
                 click.echo,
+                settings.var_dir / "demo",
             )
         )
     except (DemoFailed, OSError) as exc:

@@ -19,6 +19,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,13 +87,16 @@ def _check(response: httpx.Response, expected: int) -> dict[str, Any]:
 
 
 async def run_against(
-    gateway_url: str, agencies_url: str, say: Callable[[str], None]
+    gateway_url: str,
+    agencies_url: str,
+    say: Callable[[str], None],
+    save_to: Path | None = None,
 ) -> dict[str, Any]:
     async with (
         httpx.AsyncClient(base_url=gateway_url, timeout=30) as gateway,
         httpx.AsyncClient(base_url=agencies_url, timeout=30) as agencies,
     ):
-        return await run(gateway, agencies, say)
+        return await run(gateway, agencies, say, save_to)
 
 
 async def token_for(
@@ -170,9 +174,13 @@ async def log_in(
 
 
 async def run(
-    gateway: httpx.AsyncClient, agencies: httpx.AsyncClient, say: Callable[[str], None]
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    say: Callable[[str], None],
+    save_to: Path | None = None,
 ) -> dict[str, Any]:
-    """Drive the journey; the submitted application as the gateway shows it at the end."""
+    """Drive the journey; the submitted application as the gateway shows it at the end (the
+    signed licence PDF is saved under `save_to` when given)."""
     manual = _check(
         await gateway.get(f"/v1/services/{SERVICE}", headers={"Accept-Language": "en"}), 200
     )
@@ -238,8 +246,60 @@ async def run(
         say(f"inbox    {message['title']}")
 
     paid = await pay_the_fee(gateway, agencies, headers, shown, say)
+    await receive_the_licence(gateway, agencies, headers, paid, say, save_to)
     await receive_the_allowance(gateway, agencies, say)
     return paid
+
+
+def _save(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
+async def receive_the_licence(
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    headers: dict[str, str],
+    application: dict[str, Any],
+    say: Callable[[str], None],
+    save_to: Path | None,
+) -> dict[str, Any]:
+    """The portal signs the licence DLT granted and puts it in the wallet: the signed PDF,
+    its credential, and the public verification page its QR code opens."""
+    path = f"/v1/applications/{application['id']}"
+
+    async def issued() -> dict[str, Any] | None:
+        shown = _check(await gateway.get(path, headers=headers), 200)
+        return shown if shown["status"] == "issued" else None
+
+    await _until("the worker to sign the licence", issued)
+    wallet = _check(await gateway.get("/v1/documents", headers=headers), 200)["items"]
+    document: dict[str, Any] = next(
+        d for d in wallet if d.get("application_id") == application["id"]
+    )
+    links = document["links"]
+    pdf = await gateway.get(links["pdf"], headers=headers)
+    _check(pdf, 200)
+    say(
+        f"receive  {application['number']}: issued: {document['title']} {document['number']}, "
+        f"valid until {document['valid_until']}, {document['standing']}"
+    )
+    say(
+        f"         signed PDF: {len(pdf.content):,} bytes (PAdES, DLT's document-signing "
+        f"certificate, time-stamped); credential: {links['credential']}"
+    )
+    if save_to is not None:
+        target = save_to / f"{document['number']}.pdf"
+        await asyncio.to_thread(_save, target, pdf.content)
+        say(f"         saved as {target}: check it with `pdfsig {target}`")
+    check = _check(await gateway.get(links["verify"], headers={"Accept": "application/json"}), 200)
+    say(f"         {links['verify']} (the QR on it, no login): {check['result']}")
+    say(
+        f"         DLT revokes it with: curl -X POST {agencies.base_url}dlt/admin/documents/"
+        f"{document['number']}/status -H 'Content-Type: application/json' "
+        '-d \'{"status": "revoked", "reason": "ออกซ้ำ / issued twice"}\''
+    )
+    return document
 
 
 async def pay_the_fee(

@@ -37,6 +37,9 @@ class WalletDocumentOut(BaseModel):
         default=None, description="Where to fetch it (an e-receipt: its signed JWS)"
     )
     number: str | None = Field(default=None, description="The issuing agency's document number")
+    application_id: str | None = Field(
+        default=None, description="The application whose approval granted it"
+    )
     standing: Standing | None = Field(
         default=None, description="Whether it is good today (documents the portal issued)"
     )
@@ -62,6 +65,7 @@ class WalletDocumentOut(BaseModel):
             issued_at=row.issued_at,
             href=f"{base}/pdf" if issued else None,
             number=row.number,
+            application_id=row.application_id,
             standing=standing,
             status_reason=row.status_reason if row.status != "valid" else None,
             valid_from=row.valid_from,
