@@ -75,6 +75,7 @@ __all__ = [
     "AgencySigner",
     "DocumentTrust",
     "DocumentTrustError",
+    "is_development_certificate",
     "thumbprint",
 ]
 
