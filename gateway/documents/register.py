@@ -2,8 +2,9 @@
 names masked as the law allows, found by a keyed index of the full name (never in clear).
 
 Every read goes to the database (nothing is cached), so a permit the agency revoked shows as
-revoked on the very next request. A register entry says what the permit is and where it
-stands; never its verification code (that is the holder's to give) nor what else it prints.
+revoked on the very next request. A register entry says what the permit is, the items the
+agency put on it (R-13.1: at least the items on the permit) and where it stands; the holder
+only masked, and never the verification code (that is the holder's to give).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
+from documents.facts import Item
 from gateway.documents.models import WalletDocument
 from gateway.documents.verification import Outcome, standing
+from gateway.documents.wallet import open_facts
 from gateway.pagination import CursorCodec, bytewise, query_fingerprint
 from kernel.crypto import PIIVault
 from kernel.working_time import BANGKOK
@@ -44,6 +47,7 @@ class RegisterEntry:
     valid_until: dt.date | None
     standing: Outcome
     status_changed_at: dt.datetime | None
+    items: tuple[Item, ...] = ()  # what the agency printed on the permit besides the above
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" and self.title_en else self.title_th
@@ -64,7 +68,8 @@ class RegisterQuery:
         )
 
 
-# Only what the register shows is read: never the sealed facts, the credential or the code.
+# Only what the register shows is read (the sealed facts for the agency's own items): never
+# the credential or the verification code.
 _SHOWN = load_only(
     WalletDocument.id,
     WalletDocument.number,
@@ -77,6 +82,7 @@ _SHOWN = load_only(
     WalletDocument.valid_until,
     WalletDocument.status,
     WalletDocument.status_changed_at,
+    WalletDocument.facts_enc,
 )
 
 
@@ -90,9 +96,10 @@ def _after(payload: str) -> tuple[dt.datetime, str]:
 
 
 class Register:
-    def __init__(self, session: AsyncSession, cursors: CursorCodec) -> None:
+    def __init__(self, session: AsyncSession, cursors: CursorCodec, vault: PIIVault) -> None:
         self.session = session
         self.cursors = cursors
+        self.vault = vault
 
     async def page(
         self, query: RegisterQuery, *, limit: int, cursor: str | None, today: dt.date
@@ -105,7 +112,7 @@ class Register:
         page = rows[:limit]
         more = len(rows) > limit
         next_cursor = self.cursors.encode(fingerprint, _position(page[-1])) if more else None
-        return [_entry(row, today) for row in page], next_cursor
+        return [self._entry(row, today) for row in page], next_cursor
 
     async def _rows(
         self, query: RegisterQuery, limit: int, after: tuple[dt.datetime, str] | None
@@ -136,18 +143,21 @@ class Register:
         ).limit(limit)
         return (await self.session.scalars(statement)).all()
 
-
-def _entry(row: WalletDocument, today: dt.date) -> RegisterEntry:
-    assert row.number is not None  # the query lists numbered documents only
-    return RegisterEntry(
-        number=row.number,
-        kind=row.kind,
-        title_th=row.title_th,
-        title_en=row.title_en,
-        holder=row.holder_masked or "-",
-        issued_on=row.issued_at.astimezone(BANGKOK).date(),
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        standing=standing(row, today),
-        status_changed_at=row.status_changed_at,
-    )
+    def _entry(self, row: WalletDocument, today: dt.date) -> RegisterEntry:
+        assert row.number is not None  # the query lists numbered documents only
+        facts = open_facts(self.vault, row)
+        return RegisterEntry(
+            number=row.number,
+            kind=row.kind,
+            title_th=row.title_th,
+            title_en=row.title_en,
+            holder=row.holder_masked or "-",
+            issued_on=row.issued_at.astimezone(BANGKOK).date(),
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            standing=standing(row, today),
+            status_changed_at=row.status_changed_at,
+            # The agency's own items; the holder's name and ID it prints are not repeated
+            # (the entry's `holder` is the masked name).
+            items=facts.items if facts is not None else (),
+        )

@@ -70,7 +70,7 @@ async def _page(
         holder_index=name_index(runtime.vault, holder) if holder else None,
     )
     today = runtime.clock.now().astimezone(BANGKOK).date()
-    return await Register(session, runtime.cursors).page(
+    return await Register(session, runtime.cursors, runtime.vault).page(
         query, limit=limit, cursor=cursor, today=today
     )
 
@@ -195,6 +195,17 @@ def _day(day: dt.date | None, lang: str) -> str:
     return thai_date(day) if lang == "th" else english_date(day)
 
 
+def _items(entry: RegisterEntry, th: bool) -> str:
+    """The agency's own items on the permit, under its title."""
+    if not entry.items:
+        return ""
+    lines = "".join(
+        f"<li>{esc(i.label_th if th else i.label_en)}: {esc(i.value_th if th else i.value_en)}</li>"
+        for i in entry.items
+    )
+    return f"<ul>{lines}</ul>"
+
+
 def _results(entries: list[RegisterEntry], lang: str) -> str:
     th = lang == "th"
     if not entries:
@@ -210,7 +221,7 @@ def _results(entries: list[RegisterEntry], lang: str) -> str:
         label = _STANDING[entry.standing][0 if th else 1]
         rows.append(
             "<tr>"
-            f"<td>{esc(entry.number)}</td><td>{esc(entry.title(lang))}</td>"
+            f"<td>{esc(entry.number)}</td><td>{esc(entry.title(lang))}{_items(entry, th)}</td>"
             f"<td>{esc(entry.holder)}</td><td>{esc(_day(entry.issued_on, lang))}</td>"
             f"<td>{esc(_day(entry.valid_until, lang))}</td>"
             f'<td><span class="state {esc(entry.standing)}">{esc(label)}</span></td>'

@@ -60,6 +60,12 @@ class WalletPage(BaseModel):
     items: list[WalletDocumentOut]
 
 
+class RegisterItemOut(BaseModel):
+    key: str
+    label: str
+    value: str
+
+
 class RegisterEntryOut(BaseModel):
     """A granted permit on the public register (R-13.1): what it is and where it stands,
     never its verification code (the holder's to give) nor what else it prints."""
@@ -77,6 +83,9 @@ class RegisterEntryOut(BaseModel):
     status_changed_at: dt.datetime | None = Field(
         description="When the agency last suspended, revoked or reinstated it"
     )
+    items: list[RegisterItemOut] = Field(
+        description="The items the agency printed on the permit (e.g. the premises, the class)"
+    )
 
     @classmethod
     def of(cls, entry: RegisterEntry, lang: str) -> RegisterEntryOut:
@@ -92,6 +101,14 @@ class RegisterEntryOut(BaseModel):
             valid_until=entry.valid_until,
             standing=standing,
             status_changed_at=entry.status_changed_at,
+            items=[
+                RegisterItemOut(
+                    key=item.key,
+                    label=item.label_en if lang == "en" else item.label_th,
+                    value=item.value_en if lang == "en" else item.value_th,
+                )
+                for item in entry.items
+            ],
         )
 
 

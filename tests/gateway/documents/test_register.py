@@ -12,15 +12,17 @@ from typing import Any
 from sqlalchemy import select, update
 from support import NATTHIDA, SOMCHAI, Stack, assert_problem, bearer, login
 
-from documents.facts import mask_name
+from documents.facts import DocumentFacts, Item, Kind, mask_name
 from gateway.documents.models import REVOKED, WalletDocument
 from gateway.documents.register import name_index
+from gateway.documents.wallet import seal_facts
 from identity.verification.models import Citizen
 from kernel.working_time import BANGKOK
 
 SOMCHAI_NAME = "นายสมชาย ใจดี"
 NATTHIDA_NAME = "นางสาวณัฐธิดา วงศ์สวัสดิ์"
 ENTRY_FIELDS = {
+    "items",
     "number",
     "kind",
     "title",
@@ -58,6 +60,7 @@ async def seed(
     valid_until_days: int = 365,
     title_th: str = "ใบอนุญาตขับรถยนต์ส่วนบุคคล",
     title_en: str = "Private car driving licence",
+    items: tuple[Item, ...] | None = None,
 ) -> str:
     """A permit the agency granted, as issuance leaves it in the database."""
     assert stack.app is not None
@@ -65,6 +68,25 @@ async def seed(
     now = runtime.clock.now()
     today = now.astimezone(BANGKOK).date()
     document_id = str(uuid.uuid4())
+    facts = None
+    if items is not None:
+        facts = DocumentFacts(
+            kind=Kind.PERMIT,
+            number=number,
+            title_th=title_th,
+            title_en=title_en,
+            agency_code=agency,
+            agency_name_th="หน่วยงาน",
+            agency_name_en="Agency",
+            holder_name_th=holder,
+            holder_name_en=None,
+            holder_id_masked="1-1001-xxxxx-xx-4",
+            issued_on=today,
+            valid_from=None,
+            valid_until=None,
+            verify_url="https://gateway.test/verify/SECRET-CODE",
+            items=items,
+        )
     async with runtime.sessions() as session, session.begin():
         session.add(
             WalletDocument(
@@ -87,6 +109,7 @@ async def seed(
                 registered=registered,
                 holder_masked=mask_name(holder),
                 holder_index=name_index(runtime.vault, holder),
+                facts_enc=seal_facts(runtime.vault, document_id, facts) if facts else None,
             )
         )
     return document_id
@@ -121,7 +144,32 @@ async def test_anyone_reads_an_agencys_register_without_logging_in(stack: Stack)
     assert first["holder"] == mask_name(SOMCHAI_NAME) != SOMCHAI_NAME
     assert first["standing"] == "valid"
     assert first["title"] == "ใบอนุญาตขับรถยนต์ส่วนบุคคล"
-    assert "CODE-" not in r.text and newest not in r.text  # no code, no internal id
+    assert "CODE-" not in r.text
+    assert newest not in r.text
+
+
+async def test_entries_carry_the_items_the_agency_printed(stack: Stack) -> None:
+    """R-13.1: at least the items on the permit: the agency's own items (Thai, or English on
+    request); the holder's full name, ID and the verification URL printed beside them are not
+    published."""
+    somchai = await citizen_id(stack, SOMCHAI)
+    premises = Item(
+        "premises", "สถานที่ประกอบการ", "Premises", "เลขที่ 9 ถนนพหลโยธิน", "9 Phahon Yothin Rd"
+    )
+    await seed(stack, somchai, SOMCHAI_NAME, "DLT2569-0000051", items=(premises,))
+
+    th = (await register(stack))["items"][0]
+    assert th["items"] == [
+        {"key": "premises", "label": "สถานที่ประกอบการ", "value": "เลขที่ 9 ถนนพหลโยธิน"}
+    ]
+    r = await stack.gateway.get("/v1/register/DLT", headers={"Accept-Language": "en"})
+    assert r.json()["items"][0]["items"] == [
+        {"key": "premises", "label": "Premises", "value": "9 Phahon Yothin Rd"}
+    ]
+    for secret in (SOMCHAI_NAME, "1-1001-xxxxx-xx-4", "SECRET-CODE"):
+        assert secret not in r.text
+    html = (await stack.gateway.get("/register/DLT")).text
+    assert "สถานที่ประกอบการ: เลขที่ 9 ถนนพหลโยธิน" in html
 
 
 async def test_titles_follow_the_language(stack: Stack) -> None:
@@ -234,23 +282,30 @@ async def test_the_html_page_is_thai_by_default_with_an_english_switch(stack: St
     assert "no-store" in r.headers["cache-control"]
     html = r.text
     assert '<html lang="th">' in html
-    assert "ทะเบียนใบอนุญาต" in html and "กรมการขนส่งทางบก" in html
+    assert "ทะเบียนใบอนุญาต" in html
+    assert "กรมการขนส่งทางบก" in html
     assert '<form method="get" action="/register/DLT"' in html
-    assert 'name="number"' in html and 'name="holder"' in html
-    assert "DLT2569-0000041" in html and "ถูกเพิกถอน" in html
-    assert mask_name(SOMCHAI_NAME) in html and SOMCHAI_NAME not in html
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'name="number"' in html
+    assert 'name="holder"' in html
+    assert "DLT2569-0000041" in html
+    assert "ถูกเพิกถอน" in html
+    assert mask_name(SOMCHAI_NAME) in html
+    assert SOMCHAI_NAME not in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
     assert 'href="/register/DLT?lang=en' in html
 
     en = await stack.gateway.get("/register/DLT", params={"lang": "en"})
     assert en.headers["content-language"] == "en"
     assert '<html lang="en">' in en.text
-    assert "Permit register" in en.text and "Revoked" in en.text
+    assert "Permit register" in en.text
+    assert "Revoked" in en.text
     assert "&lt;b&gt;bold&lt;/b&gt;" in en.text
 
     found = await stack.gateway.get(
         "/register/DLT", params={"lang": "en", "number": "DLT2569-0000041", "holder": ""}
     )
-    assert "DLT2569-0000041" in found.text and "DLT2569-0000042" not in found.text
+    assert "DLT2569-0000041" in found.text
+    assert "DLT2569-0000042" not in found.text
     none = await stack.gateway.get("/register/DLT", params={"holder": "ไม่มี ผู้นี้"})
     assert "ไม่พบใบอนุญาตตามที่ค้นหา" in none.text
