@@ -1,6 +1,7 @@
 """The scheduled jobs, wired: overdue notices every 7 days (R-LFA.4, gateway.tracking.overdue,
 told which applications are late by gateway.applications), forgetting expired idempotency
-records, and asking agencies about cases they have been quiet about (gateway.forwarding).
+records, telling citizens of requests for permit information left unanswered (R-21.1,
+gateway.issuance), and asking agencies about cases they have been quiet about (gateway.forwarding).
 
 `serve` runs them every `JOBS_INTERVAL_SECONDS`; `citizen-gateway jobs run` runs them once (for
 cron, or when `serve` is scaled out and only one place should schedule). Running them from many
@@ -18,6 +19,7 @@ from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.forwarding.polling import poll_agency_statuses
 from gateway.idempotency import purge_expired
+from gateway.issuance.requests import tell_overdue
 from gateway.payments.jobs import PaymentJobs
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.tracking import overdue
@@ -33,6 +35,12 @@ async def send_overdue_notices(runtime: Runtime, applications: ApplicationsRunti
         return build(uow, applications, runtime.cursors).overdue
 
     return await overdue.send_overdue_notices(runtime.unit_of_work, cases)
+
+
+async def overdue_permit_requests(runtime: Runtime) -> int:
+    """Tell each citizen, once, of a request for permit information the agency left
+    unanswered past its 3 working days (R-21.1); how many were told."""
+    return await tell_overdue(runtime.unit_of_work)
 
 
 async def purge_idempotency_records(runtime: Runtime) -> int:
@@ -53,6 +61,7 @@ async def run_once(
     counts = {
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
+        "overdue permit information requests told": await overdue_permit_requests(runtime),
     }
     if payments is not None:
         counts.update(await PaymentJobs(runtime, applications, payments).run_once())

@@ -31,6 +31,7 @@ from gateway.db import create_engine, session_factory
 from gateway.deps import Runtime
 from gateway.docs import install_docs
 from gateway.documents import endpoints as document_endpoints
+from gateway.documents import register_endpoints
 from gateway.errors import install_error_handlers, method_table
 from gateway.forwarding import admin_endpoints as outbox_admin
 from gateway.forwarding import endpoints as callback_endpoints
@@ -39,6 +40,8 @@ from gateway.forwarding.outbox import AgencyOutbox
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import CachedReads, RenderCache, ResponseHeadersMiddleware
+from gateway.issuance import agency_endpoints as issuance_agency
+from gateway.issuance import endpoints as issuance_endpoints
 from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
@@ -181,6 +184,8 @@ def create_app(
         application_endpoints.router,
         inbox_endpoints.router,
         document_endpoints.router,
+        register_endpoints.router,
+        issuance_endpoints.router,
         payment_endpoints.router,
         agency_endpoints.router,
         callback_endpoints.router,
@@ -189,6 +194,7 @@ def create_app(
         outbox_admin.router,
         payment_admin.router,
         payment_agency.router,
+        issuance_agency.router,
         admin_endpoints.router,
     ]
     for router in routers:
