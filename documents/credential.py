@@ -7,8 +7,7 @@ it, and it carries the same facts as the PDF and nothing more. SD-JWT would let 
 single items, but the document's items are already the minimum the document shows; it can be
 added beside this shape later without changing it.
 
-    header   {"alg": "ES256", "typ": "vc+jwt", "kid": <RFC 7638 thumbprint>,
-              "x5c": [<the agency's document-signing certificate>, <issuers…>]}
+    header   {"alg": "ES256", "typ": "vc+jwt", "kid": <RFC 7638 thumbprint>}
     payload  {"iss": <the issuing agency at the portal>, "jti": <the verification URL>,
               "iat"/"nbf": issued, "exp": end of the last valid day (when it lapses),
               "vc": {"@context": [...], "type": ["VerifiableCredential", <Kind>],
@@ -16,7 +15,9 @@ added beside this shape later without changing it.
                      "credentialStatus": {"id": <verification URL>, "type": …}}}
 
 The key is the agency's document-signing key, the one that signs the PDF: its certificate
-chains to the portal's document root CA, and its public key is in the portal's documents JWKS.
+chains to the portal's document root CA, and its public key is in the portal's documents JWKS,
+whose entry carries that chain (`x5c`). The header names the key only (`kid`): with the chain
+in every token, common JOSE libraries refuse the header as oversized.
 Pure: no I/O.
 """
 
@@ -56,11 +57,9 @@ def issue_credential(
     issuer: str,
     private_key: ec.EllipticCurvePrivateKey,
     kid: str,
-    x5c: Sequence[str],
     issued_at: dt.datetime,
 ) -> str:
-    """The compact JWS of `facts` as a VC-JWT (see the module docstring). `x5c`: base64 DER
-    certificates, the signing certificate first."""
+    """The compact JWS of `facts` as a VC-JWT (see the module docstring)."""
     claims: dict[str, Any] = {
         "iss": issuer,
         "jti": facts.verify_url,
@@ -77,7 +76,7 @@ def issue_credential(
         # The document is good through its last day, Bangkok time.
         end = dt.datetime.combine(facts.valid_until + dt.timedelta(days=1), dt.time(), _BANGKOK)
         claims["exp"] = int(end.timestamp())
-    header = {"alg": "ES256", "typ": CREDENTIAL_TYPE, "kid": kid, "x5c": list(x5c)}
+    header = {"alg": "ES256", "typ": CREDENTIAL_TYPE, "kid": kid}
     payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return jws.serialize_compact(header, payload.encode(), ECKey.import_key(private_key))
 

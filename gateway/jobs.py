@@ -1,7 +1,8 @@
 """The scheduled jobs, wired: overdue notices every 7 days (R-LFA.4, gateway.tracking.overdue,
 told which applications are late by gateway.applications), forgetting expired idempotency
-records, asking agencies about cases they have been quiet about (gateway.forwarding), and
-telling holders of documents about to lapse (gateway.issuance).
+records, telling citizens of requests for permit information left unanswered (R-21.1,
+gateway.issuance), asking agencies about cases they have been quiet about (gateway.forwarding),
+and telling holders of documents about to lapse (gateway.issuance).
 
 `serve` runs them every `JOBS_INTERVAL_SECONDS`; `citizen-gateway jobs run` runs them once (for
 cron, or when `serve` is scaled out and only one place should schedule). Running them from many
@@ -19,6 +20,7 @@ from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.forwarding.polling import poll_agency_statuses
 from gateway.idempotency import purge_expired
+from gateway.issuance.requests import tell_overdue
 from gateway.issuance.service import Issuing
 from gateway.payments.jobs import PaymentJobs
 from gateway.payments.runtime import PaymentsRuntime
@@ -46,6 +48,12 @@ async def remind_expiring_documents(runtime: Runtime, applications: Applications
         return await uow.run(lambda: issuing.remind_expiring(today))
 
 
+async def overdue_permit_requests(runtime: Runtime) -> int:
+    """Tell each citizen, once, of a request for permit information the agency left
+    unanswered past its 3 working days (R-21.1); how many were told."""
+    return await tell_overdue(runtime.unit_of_work)
+
+
 async def purge_idempotency_records(runtime: Runtime) -> int:
     """Forget `Idempotency-Key` records past their 24 hours."""
     async with runtime.unit_of_work() as uow:
@@ -65,6 +73,7 @@ async def run_once(
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
         "expiring documents told": await remind_expiring_documents(runtime, applications),
+        "overdue permit information requests told": await overdue_permit_requests(runtime),
     }
     if payments is not None:
         counts.update(await PaymentJobs(runtime, applications, payments).run_once())

@@ -32,6 +32,7 @@ from gateway.deps import Runtime
 from gateway.docs import install_docs
 from gateway.documents import endpoints as document_endpoints
 from gateway.documents import public_endpoints as document_public
+from gateway.documents import register_endpoints
 from gateway.documents.signing import DocumentSigning
 from gateway.errors import install_error_handlers, method_table
 from gateway.forwarding import admin_endpoints as outbox_admin
@@ -41,6 +42,8 @@ from gateway.forwarding.outbox import AgencyOutbox, DocumentQueue
 from gateway.forwarding.worker import Forwarder
 from gateway.health import router as health_router
 from gateway.http import CachedReads, RenderCache, ResponseHeadersMiddleware
+from gateway.issuance import agency_endpoints as issuance_agency
+from gateway.issuance import endpoints as issuance_endpoints
 from gateway.keys import load_secrets
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
@@ -187,6 +190,8 @@ def create_app(
         inbox_endpoints.router,
         document_endpoints.router,
         document_public.router,
+        register_endpoints.router,
+        issuance_endpoints.router,
         payment_endpoints.router,
         agency_endpoints.router,
         callback_endpoints.router,
@@ -195,6 +200,7 @@ def create_app(
         outbox_admin.router,
         payment_admin.router,
         payment_agency.router,
+        issuance_agency.router,
         admin_endpoints.router,
     ]
     for router in routers:

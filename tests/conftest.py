@@ -22,8 +22,10 @@ from support import (
     GatewayTime,
     Portal,
     Stack,
+    Tool,
     forget_citizens,
     mock_bank,
+    outside_tool,
     reset_operator_state,
 )
 
@@ -256,3 +258,13 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
             casework_state = getattr(app.state, "casework", None)
             if casework_state is not None:
                 await casework_state.aclose()
+
+
+@pytest.fixture(scope="session")
+def pdftotext() -> Tool:
+    return outside_tool("pdftotext", "poppler-utils")
+
+
+@pytest.fixture(scope="session")
+def pdfsig() -> Tool:
+    return outside_tool("pdfsig", "poppler-utils")

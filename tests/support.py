@@ -6,13 +6,17 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import os
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -487,3 +491,28 @@ def mock_bank(
         webhook_transport=to_gateway,
     )
     return app
+
+
+# -- outside tools that read what the gateway makes (poppler, zbar) ---------------------------
+
+Tool = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def outside_tool(name: str, package: str) -> Tool:
+    """A Debian tool the tests run on what the gateway made (a PDF, a QR code). Missing, it
+    skips loudly, except in CI, where it fails: `.ci/run` and `make test` install it."""
+    binary = shutil.which(name)
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have {name}: .ci/run (and make test) install {package}")
+        pytest.skip(
+            f"{name.upper()} NOT FOUND ON PATH: what the gateway made is NOT being checked by an "
+            f"outside tool. Install it (apt-get install {package}; `make test` tries to)."
+        )
+
+    def run(*args: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603  (a fixed binary, paths the test made)
+            [binary, *map(str, args)], capture_output=True, text=True, check=False, timeout=60
+        )
+
+    return run

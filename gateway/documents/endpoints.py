@@ -161,7 +161,7 @@ def _share_out(share: DocumentShare, now: dt.datetime, url: str | None = None) -
         qr = "data:image/png;base64," + base64.b64encode(qr_png(url)).decode()
     return ShareOut(
         id=share.id,
-        state=share_state(share, now),  # type: ignore[arg-type]
+        state=share_state(share, now),
         created_at=share.created_at,
         expires_at=share.expires_at,
         revoked_at=share.revoked_at,

@@ -1,5 +1,5 @@
-"""Bodies of the wallet, the verification page and share links (the OpenAPI schema documents
-them)."""
+"""Bodies of the wallet, the verification page, share links and the permit register (the
+OpenAPI schema documents them)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from documents.facts import Item
 from gateway.documents.models import WalletDocument
+from gateway.documents.register import RegisterEntry
 from payments.models import PaymentReceipt
 
 Standing = Literal["valid", "expired", "not_yet_valid", "suspended", "revoked"]
@@ -149,3 +150,48 @@ class ShareOut(BaseModel):
 
 class SharePage(BaseModel):
     items: list[ShareOut]
+
+
+class RegisterEntryOut(BaseModel):
+    """A granted permit on the public register (R-13.1): what it is and where it stands,
+    never its verification code (the holder's to give) nor what else it prints."""
+
+    number: str
+    kind: str
+    title: str
+    holder: str = Field(description="The holder's name, masked as the law allows")
+    issued_on: dt.date
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    standing: Literal["valid", "expired", "not_yet_valid", "suspended", "revoked"] = Field(
+        description="On today's date (Bangkok), as of this request"
+    )
+    status_changed_at: dt.datetime | None = Field(
+        description="When the agency last suspended, revoked or reinstated it"
+    )
+    items: list[PrintedItem] = Field(
+        description="The items the agency printed on the permit (e.g. the premises, the class)"
+    )
+
+    @classmethod
+    def of(cls, entry: RegisterEntry, lang: str) -> RegisterEntryOut:
+        standing = entry.standing
+        assert standing != "unknown"  # only documents that exist are listed
+        return cls(
+            number=entry.number,
+            kind=entry.kind,
+            title=entry.title(lang),
+            holder=entry.holder,
+            issued_on=entry.issued_on,
+            valid_from=entry.valid_from,
+            valid_until=entry.valid_until,
+            standing=standing,
+            status_changed_at=entry.status_changed_at,
+            items=[PrintedItem.of(item, lang) for item in entry.items],
+        )
+
+
+class RegisterPage(BaseModel):
+    agency: str
+    items: list[RegisterEntryOut]
+    next_cursor: str | None

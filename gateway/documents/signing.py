@@ -18,12 +18,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from documents.pades import sign_pdf
-from documents.render import render_pdf
-from documents.trust import AgencySigner, DocumentTrust
 
 from documents.credential import issue_credential, public_jwk
 from documents.facts import DocumentFacts
+from documents.pades import sign_pdf
+from documents.render import render_pdf
+from documents.trust import AgencySigner, DocumentTrust
 from gateway.receipts.tsa import TimestampAuthority
 from kernel.clock import Clock
 
@@ -98,7 +98,6 @@ class DocumentSigning:
             issuer=self.issuer_url(facts.agency_code),
             private_key=signer.private_key,
             kid=signer.kid,
-            x5c=_x5c(signer),
             issued_at=issued_at,
         )
         return Produced(signed, credential, format(signer.certificate.serial_number, "x"))

@@ -1,0 +1,294 @@
+"""Receive: the document an agency grants becomes a signed PDF and credential in the citizen's
+wallet, with a public verification page that shows exactly what the document prints and is
+always current (R-13.1, R-14.1, R-15.1)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from support import (
+    SSO_UNEMPLOYMENT,
+    Portal,
+    Tool,
+    assert_problem,
+    bearer,
+    eventually,
+    filed,
+    login,
+    shown,
+)
+
+from documents.credential import CredentialInvalid, verify_credential
+from gateway.forwarding.models import OutboxMessage
+from gateway.forwarding.outbox import TOPIC_ISSUE_DOCUMENT
+from gateway.forwarding.signing import sign
+from gateway.ratelimit import RateLimiter
+
+
+async def approved_and_issued(portal: Portal) -> tuple[dict[str, str], dict[str, Any]]:
+    """An unemployment claim filed, approved by SSO's officer, and its award letter issued."""
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers, service_id=SSO_UNEMPLOYMENT))["application"]
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    cases = (await portal.agencies.get("/sso/staff/applications")).json()["applications"]
+    [case] = [c for c in cases if c["application_number"] == application["number"]]
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(
+            f"/sso/staff/applications/{case['agency_ref']}/{action}", json={}
+        )
+        assert r.status_code == 200, r.text
+
+    async def approved() -> bool:
+        return (await shown(portal, headers, application["id"]))["status"] == "approved"
+
+    await eventually(approved)
+    outcomes = [d.outcome for d in await portal.forward()]
+    assert "issued" in outcomes, outcomes
+    return headers, application
+
+
+async def the_document(portal: Portal, headers: dict[str, str], application_id: str) -> Any:
+    wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
+    [document] = [d for d in wallet if d.get("application_id") == application_id]
+    return document
+
+
+def document_status(
+    portal: Portal, number: str, status: str, reason: str = "ออกผิดคน / issued in error"
+) -> tuple[bytes, dict[str, str]]:
+    assert portal.credentials is not None
+    raw = json.dumps({"number": number, "status": status, "reason": reason}).encode()
+    ts, nonce = int(time.time()), secrets.token_urlsafe(18)
+    return raw, {
+        "Content-Type": "application/json",
+        "X-Agency": "SSO",
+        "X-Timestamp": str(ts),
+        "X-Nonce": nonce,
+        "X-Signature": sign(portal.credentials["SSO"].callback_secret, ts, nonce, raw),
+    }
+
+
+async def test_an_approval_becomes_a_signed_document_in_the_wallet(
+    portal: Portal, tmp_path: Path, pdfsig: Tool, pdftotext: Tool
+) -> None:
+    headers, application = await approved_and_issued(portal)
+
+    after = await shown(portal, headers, application["id"], lang="en")
+    assert after["status"] == "issued"
+    assert [e["kind"] for e in after["timeline"]][-2:] == ["approve", "issue"]
+    inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
+    assert inbox[0]["kind"] == "issued"
+
+    document = await the_document(portal, headers, application["id"])
+    assert document["kind"] == "benefit_award"
+    assert document["standing"] == "valid"
+    assert document["number"].startswith("SSO")
+    assert document["media_type"] == "application/pdf"
+
+    pdf = await portal.gateway.get(document["links"]["pdf"], headers=headers)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert hashlib.sha256(pdf.content).hexdigest() == document["sha256"]
+    assert len(pdf.content) == document["size"] <= 150 * 1024
+
+    # Any PDF validator checks the signature: pdfsig says valid, and a changed byte breaks it.
+    path = tmp_path / "award.pdf"
+    path.write_bytes(pdf.content)
+    report = pdfsig(path).stdout
+    assert "Signature is Valid" in report, report
+    assert "SSO document signing" in report
+    assert "สมชาย" in pdftotext(path, "-").stdout
+    tampered = bytearray(pdf.content)
+    at = pdf.content.index(b"/Producer")  # inside the signed byte range
+    tampered[at + 1] ^= 0x01
+    path.write_bytes(bytes(tampered))
+    report = pdfsig(path).stdout
+    assert "Signature is Valid" not in report, report
+
+
+async def test_the_credential_verifies_against_the_published_keys_and_fails_when_altered(
+    portal: Portal,
+) -> None:
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    credential = await portal.gateway.get(document["links"]["credential"], headers=headers)
+    assert credential.headers["content-type"].startswith("application/vc+jwt")
+    jwks = (await portal.gateway.get("/v1/trust/document-keys")).json()
+
+    claims = verify_credential(credential.text, jwks)
+    subject = claims["vc"]["credentialSubject"]
+    assert subject["holder"]["th"] == "สมชาย ใจดี"
+    assert subject["number"]["th"] == document["number"]
+    assert claims["jti"] == document["links"]["verify"]
+
+    head, payload, signature = credential.text.split(".")
+    altered = json.loads(_unb64(payload))
+    altered["vc"]["credentialSubject"]["holder"]["th"] = "คนอื่น"
+    forged = f"{head}.{_b64(json.dumps(altered).encode())}.{signature}"
+    with pytest.raises(CredentialInvalid):
+        verify_credential(forged, jwks)
+
+
+async def test_the_verification_page_shows_the_printed_items_and_nothing_more(
+    portal: Portal, tmp_path: Path, pdftotext: Tool
+) -> None:
+    """R-14.1: anyone can verify; what the page shows is what the document prints."""
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+
+    answer = await portal.gateway.get(verify, headers={"Accept": "application/json"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["result"] == "valid"
+    assert set(body) <= {
+        "result", "checked_at", "title", "items", "status_reason", "status_changed_at", "sha256"
+    }  # fmt: skip
+    keys = [item["key"] for item in body["items"]]
+    assert keys[:6] == ["kind", "number", "holder", "holder_id", "issuer", "issued_on"]
+    values = {item["key"]: item["value"] for item in body["items"]}
+    assert values["holder"] == "สมชาย ใจดี"
+    assert values["holder_id"] == "1-1001-xxxxx-xx-4"  # never the whole ID
+
+    # Every item on the page is printed on the PDF, and the page names nothing else.
+    pdf = await portal.gateway.get(document["links"]["pdf"], headers=headers)
+    (tmp_path / "d.pdf").write_bytes(pdf.content)
+    text = "".join(pdftotext(tmp_path / "d.pdf", "-").stdout.split())
+    for value in values.values():
+        assert "".join(value.split()) in text, value
+    html = (await portal.gateway.get(verify)).text
+    assert "1100100001014" not in html
+    assert application["number"] not in html or application["number"] in text
+    assert "เอกสารถูกต้องและใช้ได้" in html
+    english = await portal.gateway.get(f"{verify}?lang=en")
+    assert "Genuine and valid" in english.text
+
+    unknown = await portal.gateway.get(
+        "/verify/0000-0000-0000-0000-0000", headers={"Accept": "application/json"}
+    )
+    assert unknown.json()["result"] == "unknown"
+    assert unknown.json()["items"] == []
+
+
+async def test_a_revocation_shows_on_the_very_next_request_and_the_holder_is_told(
+    portal: Portal,
+) -> None:
+    """R-13.1: current at all times; R-11.1: the holder hears of it."""
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+    as_json = {"Accept": "application/json"}
+    assert (await portal.gateway.get(verify, headers=as_json)).json()["result"] == "valid"
+
+    raw, signed = document_status(portal, document["number"], "suspended")
+    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"number": document["number"], "status": "suspended", "changed": True}
+    assert (await portal.gateway.get(verify, headers=as_json)).json()["result"] == "suspended"
+
+    raw, signed = document_status(portal, document["number"], "revoked")
+    assert (
+        await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    ).status_code == 200
+    now = (await portal.gateway.get(verify, headers=as_json)).json()
+    assert now["result"] == "revoked"
+    assert now["status_reason"] == "ออกผิดคน / issued in error"
+    assert "เอกสารถูกเพิกถอน" in (await portal.gateway.get(verify)).text
+    wallet = await the_document(portal, headers, application["id"])
+    assert wallet["standing"] == "revoked"
+    inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
+    assert [n["kind"] for n in inbox[:2]] == ["document_revoked", "document_suspended"]
+
+    # Revoked is final; the same word twice changes nothing; another agency's number is unknown.
+    raw, signed = document_status(portal, document["number"], "valid")
+    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    assert_problem(r, 409, "document_status_final")
+    raw, signed = document_status(portal, document["number"], "revoked")
+    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    assert r.json()["changed"] is False
+    raw, signed = document_status(portal, "SSO2569-NOSUCH00", "revoked")
+    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    assert_problem(r, 404, "document_not_found")
+
+
+async def test_a_document_message_delivered_again_issues_nothing_new(portal: Portal) -> None:
+    headers, application = await approved_and_issued(portal)
+    assert portal.app is not None
+    async with portal.app.state.runtime.sessions() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.topic == TOPIC_ISSUE_DOCUMENT)
+            .values(status="pending", done_at=None)
+        )
+        await session.commit()
+    outcomes = [d.outcome for d in await portal.forward()]
+    assert outcomes == ["nothing to issue"]
+    wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
+    assert [d.get("application_id") for d in wallet].count(application["id"]) == 1
+    async with portal.app.state.runtime.sessions() as session:
+        left = (
+            await session.scalars(
+                select(OutboxMessage.status).where(OutboxMessage.topic == TOPIC_ISSUE_DOCUMENT)
+            )
+        ).all()
+    assert left == ["done"]
+
+
+async def test_a_shared_link_shows_the_document_until_it_is_revoked(portal: Portal) -> None:
+    """R-14.1: the holder shows a document by a link, and can take it back."""
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    r = await portal.gateway.post(
+        document["links"]["shares"], json={"expires_in_minutes": 60}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    share = r.json()
+    link = share["url"].removeprefix("http://gateway.test")
+    assert share["state"] == "active"
+    assert share["qr"].startswith("data:image/png;base64,")
+
+    seen = await portal.gateway.get(link, headers={"Accept": "application/json"})
+    assert seen.json()["result"] == "valid"
+    assert {i["key"] for i in seen.json()["items"]} >= {"holder", "number"}
+    pdf = await portal.gateway.get(f"{link}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+    listed = (await portal.gateway.get(document["links"]["shares"], headers=headers)).json()
+    assert [(s["id"], s["views"], s["url"]) for s in listed["items"]] == [(share["id"], 1, None)]
+    gone = await portal.gateway.delete(
+        f"{document['links']['shares']}/{share['id']}", headers=headers
+    )
+    assert gone.status_code == 204
+    after = await portal.gateway.get(link, headers={"Accept": "application/json"})
+    assert after.json() == {**after.json(), "result": "unknown", "items": []}
+    assert_problem(await portal.gateway.get(f"{link}/pdf"), 404, "share_not_found")
+
+
+async def test_verification_is_rate_limited_per_client(portal: Portal) -> None:
+    assert portal.app is not None
+    portal.app.state.public_limiter = RateLimiter(2, burst=2)
+    codes = [
+        (await portal.gateway.get("/verify/0000-0000-0000-0000-0000")).status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    r = await portal.gateway.get("/verify/0000-0000-0000-0000-0000")
+    body = assert_problem(r, 429, "too_many_requests")
+    assert int(r.headers["retry-after"]) >= 1
+    assert body["status"] == 429
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
