@@ -133,3 +133,25 @@ def test_the_same_facts_give_the_same_bytes() -> None:
     assert render_pdf(facts(Kind.BENEFIT_AWARD)) != render_pdf(
         facts(Kind.BENEFIT_AWARD, number="DOP2569-OTHER0002")
     )
+
+
+def test_the_embedded_fonts_carry_no_clock() -> None:
+    """Re-rendered on another day, a document is still the very file that was signed: the
+    embedded font programs keep Sarabun's own modification time instead of the rendering's
+    (a TrueType subset otherwise stamps its `head` table with the time it was saved)."""
+    import zlib
+    from io import BytesIO
+
+    import fontpkg_sarabun
+    from fontTools.ttLib import TTFont
+
+    pdf = render_pdf(facts(Kind.PERMIT))
+    packaged = {
+        TTFont(path)["head"].modified
+        for path in (Path(fontpkg_sarabun.ROOT) / "files").glob("Sarabun-*.ttf")
+    }
+    programs = re.findall(rb"/Length1 \d+ >>\nstream\n(.*?)\nendstream", pdf, re.DOTALL)
+    assert len(programs) == 2
+    for program in programs:
+        embedded = TTFont(BytesIO(zlib.decompress(program)))
+        assert embedded["head"].modified in packaged
