@@ -43,6 +43,7 @@ import httpx
 from connectors.base import (
     AgencyEvent,
     AgencyStatus,
+    AttachmentRef,
     Fee,
     Health,
     InformationAnswer,
@@ -63,6 +64,17 @@ from kernel.clock import Clock, SystemClock
 
 API = "/api/v1"
 _STATUSES = frozenset(AgencyStatus)
+
+
+def attachment_json(attachment: AttachmentRef) -> dict[str, Any]:
+    """An attachment as the Case API's body has it: a wallet document with its verification
+    (`verification`), an upload without the member."""
+    body = asdict(attachment)
+    if body["verification"] is None:
+        del body["verification"]
+    else:
+        body["verification"] = dict(attachment.verification or {})
+    return body
 
 
 class CaseworkConnector:
@@ -167,7 +179,7 @@ class CaseworkConnector:
             f"{API}/applications/{_segment(agency_ref)}/information",
             json={
                 "note": answer.note,
-                "attachments": [asdict(attachment) for attachment in answer.attachments],
+                "attachments": [attachment_json(attachment) for attachment in answer.attachments],
                 "answered_at": answer.answered_at.isoformat(),
             },
             headers={"Idempotency-Key": answer.idempotency_key},
@@ -355,7 +367,7 @@ def _submission_body(submission: Submission) -> dict[str, Any]:
         "unit_code": submission.unit_code,
         "applicant": asdict(submission.applicant),
         "form": dict(submission.form),
-        "attachments": [asdict(attachment) for attachment in submission.attachments],
+        "attachments": [attachment_json(a) for a in submission.attachments],
         "arrived_at": submission.arrived_at.isoformat(),
         "deemed_received_at": deemed.isoformat() if deemed is not None else None,
         "callback_url": submission.callback_url,

@@ -43,8 +43,15 @@ async def test_a_bill_is_listed_paid_by_qr_and_the_biller_told(portal: Portal) -
     assert done["receipt_number"].startswith("PEA-")
 
     # The worker tells PEA, once.
-    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    # The biller is told, and the receipt's signed PDF goes into the wallet.
+    assert sorted(d.outcome for d in await portal.forward()) == ["delivered", "issued"]
     assert await portal.forward() == []
+    wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
+    [receipt_pdf] = [d for d in wallet if d["kind"] == "e_receipt"]
+    assert (receipt_pdf["number"], receipt_pdf["media_type"]) == (
+        done["receipt_number"],
+        "application/pdf",
+    )
     told = (await portal.agencies.get("/pea/staff/bill-payments")).json()["payments"]
     assert [(t["bill_id"], t["receipt_number"]) for t in told] == [
         (bill["bill_id"], done["receipt_number"])
