@@ -77,13 +77,17 @@ async def _until(what: str, check: Callable[[], Any], seconds: float = WAIT_SECO
 
 
 def _check(response: httpx.Response, expected: int) -> dict[str, Any]:
+    _expect(response, expected)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _expect(response: httpx.Response, expected: int) -> None:
     if response.status_code != expected:
         raise DemoFailed(
             f"{response.request.method} {response.request.url.path} answered "
             f"{response.status_code}: {response.text[:500]}"
         )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def run_against(
@@ -248,7 +252,7 @@ async def run(
     paid = await pay_the_fee(gateway, agencies, headers, shown, say)
     await receive_the_licence(gateway, agencies, headers, paid, say, save_to)
     await receive_the_allowance(gateway, agencies, say)
-    return paid
+    return _check(await gateway.get(f"/v1/applications/{paid['id']}", headers=headers), 200)
 
 
 def _save(target: Path, content: bytes) -> None:
@@ -279,7 +283,7 @@ async def receive_the_licence(
     )
     links = document["links"]
     pdf = await gateway.get(links["pdf"], headers=headers)
-    _check(pdf, 200)
+    _expect(pdf, 200)
     say(
         f"receive  {application['number']}: issued: {document['title']} {document['number']}, "
         f"valid until {document['valid_until']}, {document['standing']}"
@@ -367,17 +371,17 @@ async def pay_the_fee(
         f"({receipt['payload']['amount_text_th']}), signed (JWS {len(receipt['jws'])} chars)"
     )
     approved = await _until(
-        "DLT to issue the licence once told of the payment", lambda: status_is("approved")
+        "DLT to grant the licence once told of the payment",
+        lambda: status_is("approved", "issued"),
     )
-    # The licence itself is DLT's record (the wallet document comes with the receive issue):
-    # read from DLT's back office, as its officer sees the case.
+    # DLT's own record of the licence, as its officer sees the case in its back office.
     case = _check(await agencies.get(f"/dlt/staff/applications/{ref}"), 200)
     issued: dict[str, Any] = next(
         (e for e in reversed(case["events"]) if e["status"] == "approved"), {}
     )
     licence = issued.get("data", {}).get("licence") or {}
     say(
-        f"receive  {approved['number']}: {approved['status']}: DLT issued licence "
+        f"receive  {approved['number']}: DLT granted licence "
         f"{licence.get('licence_number', '?')}, valid until {licence.get('expires_on', '?')} "
         f"(document {case.get('document_id')}), after the fee was paid"
     )

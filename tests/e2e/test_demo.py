@@ -5,39 +5,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 import pytest
-from support import Portal, Stack
+from support import Portal, Stack, Tool
 
 from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, log_in, run
 from mock_agencies.dopa.population import DEMO_CITIZENS as REGISTRY_DEMO_CITIZENS
 
 
-async def test_the_demo_goes_from_know_to_the_licence_and_the_allowance(portal: Portal) -> None:
+async def test_the_demo_goes_from_know_to_the_licence_and_the_allowance(
+    portal: Portal, tmp_path: Path, pdfsig: Tool
+) -> None:
     """The whole journey as `citizen-gateway demo` prints it: demo citizen 1 files, DLT
-    approves waiting for the fee, the QR is paid in the mock bank's app, the licence is issued;
-    demo citizen 2 registers for the older persons' allowance and receives it."""
+    approves waiting for the fee, the QR is paid in the mock bank's app, the licence is issued
+    as a signed PDF in the wallet whose verification page says valid; demo citizen 2 registers
+    for the older persons' allowance and receives it."""
     assert portal.forwarder is not None
     stop = asyncio.Event()
     worker = asyncio.create_task(portal.forwarder.run(stop))  # as `serve` runs it
     lines: list[str] = []
     try:
-        shown = await run(portal.gateway, portal.agencies, lines.append)
+        shown = await run(portal.gateway, portal.agencies, lines.append, tmp_path)
     finally:
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
-    assert shown["status"] == "approved"
+    assert shown["status"] == "issued"
     assert shown["number"].startswith("DLT-")
     kinds = [e["kind"] for e in shown["timeline"]]
     assert kinds.index("request_payment") < kinds.index("pay") < kinds.index("approve")
+    assert kinds[-1] == "issue"
     text = "\n".join(lines)
     assert "identify Somchai Jaidee at IAL2.3" in text
     assert f"receipt {shown['number']}" in text
     assert "waiting for the fee" in text
     assert "scanned and paid in the mock bank's app" in text
     assert "e-receipt DLT-" in text
-    assert "DLT issued licence" in text
+    assert "DLT granted licence" in text
+    assert f"receive  {shown['number']}: issued:" in text
+    assert "(the QR on it, no login): valid" in text
+    [saved] = tmp_path.glob("DLT*.pdf")
+    assert f"saved as {saved}" in text
+    assert "Signature is Valid" in pdfsig(saved).stdout
+    assert "DLT document signing" in pdfsig(saved).stdout
     assert "Older persons' allowance" in text
     assert "credited" in text
 
