@@ -23,6 +23,7 @@ from gateway.forwarding.inbound import (
     verified_body,
 )
 from gateway.http import parse_body
+from gateway.issuance.schemas import DocumentStatusOut, SignedDocumentStatusIn
 from gateway.issuance.service import Issuing
 from kernel.problems import problem_responses
 
@@ -86,24 +87,6 @@ async def agency_callback(
         return CallbackOut(result=result, application_id=application.id, status=application.status)
 
     return await apps.uow.run(apply)
-
-
-class DocumentStatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["revoked", "suspended", "valid"]
-    reason: str = Field(min_length=1, max_length=500)
-    at: AwareDatetime | None = Field(default=None, description="When the agency decided")
-
-
-class SignedDocumentStatusIn(DocumentStatusIn):
-    number: str = Field(min_length=1, max_length=60)
-
-
-class DocumentStatusOut(BaseModel):
-    number: str
-    status: Literal["revoked", "suspended", "valid"]
-    changed: bool = Field(description="False when the document already had this status")
 
 
 @router.post(

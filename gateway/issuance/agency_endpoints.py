@@ -1,21 +1,52 @@
-"""The agency's side of issuing: the requests for permit information made of it (R-21.1),
-and its one answer to each."""
+"""The agency's side of issuing: the standing of the documents it granted (revoke, suspend,
+reinstate), and the requests for permit information made of it (R-21.1) with its one answer
+to each."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gateway.applications.deps import ApplicationsDep
 from gateway.deps import AgencyDep
 from gateway.http import model_json
 from gateway.issuance.requests import PermitRequests
-from gateway.issuance.schemas import AgencyPermitRequestOut, AgencyPermitRequestPage, AnswerIn
+from gateway.issuance.schemas import (
+    AgencyPermitRequestOut,
+    AgencyPermitRequestPage,
+    AnswerIn,
+    DocumentStatusIn,
+    DocumentStatusOut,
+)
+from gateway.issuance.service import Issuing
 from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"])
+
+
+@router.post(
+    "/documents/{number}/status",
+    response_model=DocumentStatusOut,
+    responses=problem_responses("document_not_found", "document_status_final", "concurrent_change"),
+)
+async def change_document_status(
+    number: str, body: DocumentStatusIn, caller: AgencyDep, apps: ApplicationsDep, request: Request
+) -> DocumentStatusOut:
+    """Revoke, suspend or reinstate one of the calling agency's documents, with the reason.
+    The verification page and the register show it on the next request, and the holder is
+    told in the inbox. Revoked is final; saying the same again changes nothing."""
+    issuing = Issuing(apps, request.app.state.signing)
+    actor = f"agency:{caller.agency_code}:{caller.staff(None)}"
+
+    async def apply() -> DocumentStatusOut:
+        _, changed = await issuing.change_status(
+            caller.agency_code, number, body.status, body.reason, actor
+        )
+        return DocumentStatusOut(number=number, status=body.status, changed=changed)
+
+    return await apps.uow.run(apply)
 
 
 @router.get(

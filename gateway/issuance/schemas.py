@@ -1,11 +1,12 @@
-"""Request and response bodies of requests for permit information (R-21.1)."""
+"""Request and response bodies of requests for permit information (R-21.1) and of agencies'
+changes to their documents' standing."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.issuance.requests import PermitRequestView
 
@@ -75,3 +76,21 @@ class PermitRequestPage(BaseModel):
 class AgencyPermitRequestPage(BaseModel):
     items: list[AgencyPermitRequestOut]
     next_cursor: str | None
+
+
+class DocumentStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["revoked", "suspended", "valid"]
+    reason: str = Field(min_length=1, max_length=500)
+    at: AwareDatetime | None = Field(default=None, description="When the agency decided")
+
+
+class SignedDocumentStatusIn(DocumentStatusIn):
+    number: str = Field(min_length=1, max_length=60)
+
+
+class DocumentStatusOut(BaseModel):
+    number: str
+    status: Literal["revoked", "suspended", "valid"]
+    changed: bool = Field(description="False when the document already had this status")

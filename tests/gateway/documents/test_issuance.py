@@ -18,6 +18,7 @@ from support import (
     SSO_UNEMPLOYMENT,
     Portal,
     Tool,
+    agency_headers,
     assert_problem,
     bearer,
     eventually,
@@ -292,3 +293,35 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def test_an_agency_changes_its_own_documents_standing_through_the_agency_api(
+    portal: Portal,
+) -> None:
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+    path = f"/v1/agency/documents/{document['number']}/status"
+    body = {"status": "suspended", "reason": "ตรวจสอบคุณสมบัติใหม่ / eligibility under review"}
+
+    # Another agency cannot touch it: to DLT, SSO's number does not exist.
+    dlt = await agency_headers(portal, "DLT")
+    assert_problem(
+        await portal.gateway.post(path, json=body, headers=dlt), 404, "document_not_found"
+    )
+
+    sso = await agency_headers(portal, "SSO")
+    r = await portal.gateway.post(path, json=body, headers=sso)
+    assert r.status_code == 200, r.text
+    assert r.json()["changed"] is True
+    seen = (await portal.gateway.get(verify, headers={"Accept": "application/json"})).json()
+    assert (seen["result"], seen["status_reason"]) == ("suspended", body["reason"])
+
+    r = await portal.gateway.post(
+        path, json={"status": "valid", "reason": "ผ่านการตรวจสอบ / cleared"}, headers=sso
+    )
+    assert r.json() == {"number": document["number"], "status": "valid", "changed": True}
+    seen = (await portal.gateway.get(verify, headers={"Accept": "application/json"})).json()
+    assert (seen["result"], seen["status_reason"]) == ("valid", None)
+    inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
+    assert [n["kind"] for n in inbox[:2]] == ["document_reinstated", "document_suspended"]
