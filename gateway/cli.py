@@ -787,3 +787,24 @@ def payments_bench_reconcile(lines: int, seed: int, database: str | None) -> Non
 
     for row in bench_reconcile(lines, seed, database):
         click.echo(row)
+
+
+@main.group()
+def documents() -> None:
+    """E-documents: issuance."""
+
+
+@documents.command("bench-issue")
+@click.option("--count", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--database",
+    default=None,
+    help="A database URL to fill (default: a new SQLite file under a temporary directory).",
+)
+def documents_bench_issue(count: int, database: str | None) -> None:
+    """Time COUNT documents issued by one worker (rendered, PAdES-signed, time-stamped, stored,
+    in the wallet, the application moved to issued) on a fresh database."""
+    from gateway.documents_bench import bench_issue
+
+    for row in bench_issue(count, database):
+        click.echo(row)
