@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.forwarding.models import OutboxMessage
-from gateway.forwarding.outbox import TOPIC_SUBMITTED, TOPICS
+from gateway.forwarding.outbox import DOCUMENT_TOPICS, TOPIC_SUBMITTED, TOPICS
 
 log = logging.getLogger("gateway.worker")
 
@@ -95,6 +95,16 @@ class Ledger:
                 )
             )
             return frozenset(a for a in rows.all() if a is not None)
+
+    async def documents_among(self, ids: list[int]) -> list[int]:
+        """The messages among `ids` that are documents to issue (one claimed batch)."""
+        async with self.runtime.unit_of_work() as uow:
+            rows = await uow.session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id.in_(ids), OutboxMessage.topic.in_(DOCUMENT_TOPICS)
+                )
+            )
+            return sorted(rows.all())
 
     async def done(self, message_id: int, outcome: str, note: str) -> Delivery:
         async with self.runtime.unit_of_work() as uow:

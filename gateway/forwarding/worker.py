@@ -606,7 +606,17 @@ class Forwarder:
         if not ids:
             return []
         filing_now = await self.ledger.filings_among(ids)
-        return list(await asyncio.gather(*(self.deliver(i, filing_now) for i in ids)))
+        documents = await self.ledger.documents_among(ids) if self.documents else []
+        others = [i for i in ids if i not in documents]
+        singles = asyncio.gather(*(self.deliver(i, filing_now) for i in others))
+        each, issued = await asyncio.gather(singles, self._issue(documents))
+        return [*each, *issued]
+
+    async def _issue(self, message_ids: list[int]) -> list[Delivery]:
+        """The batch's documents, issued together (gateway.forwarding.issuing)."""
+        if not message_ids or self.documents is None:
+            return []
+        return await self.documents.deliver_many(message_ids)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Deliver until stopped; idle for WORKER_IDLE_SECONDS when there is nothing to do."""
