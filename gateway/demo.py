@@ -299,7 +299,8 @@ async def receive_the_licence(
     check = _check(await gateway.get(links["verify"], headers={"Accept": "application/json"}), 200)
     say(f"         {links['verify']} (the QR on it, no login): {check['result']}")
     say(
-        f"         DLT revokes it with: curl -X POST {agencies.base_url}dlt/admin/documents/"
+        f"         DLT revokes it with: curl -X POST "
+        f"{str(agencies.base_url).rstrip('/')}/dlt/admin/documents/"
         f"{document['number']}/status -H 'Content-Type: application/json' "
         '-d \'{"status": "revoked", "reason": "ออกซ้ำ / issued twice"}\''
     )
