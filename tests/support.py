@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -14,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -516,3 +518,70 @@ def outside_tool(name: str, package: str) -> Tool:
         )
 
     return run
+
+
+# -- an e-document in the wallet (receive) ------------------------------------------------------
+
+
+async def approved_and_issued(portal: Portal) -> tuple[dict[str, str], dict[str, Any]]:
+    """Somchai's unemployment claim filed, approved by SSO's officer, and its award letter
+    issued into his wallet: his headers and the application."""
+    headers = bearer(await login(portal))
+    application = (await filed(portal, headers, service_id=SSO_UNEMPLOYMENT))["application"]
+    assert [d.outcome for d in await portal.forward()] == ["delivered"]
+    cases = (await portal.agencies.get("/sso/staff/applications")).json()["applications"]
+    [case] = [c for c in cases if c["application_number"] == application["number"]]
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(
+            f"/sso/staff/applications/{case['agency_ref']}/{action}", json={}
+        )
+        assert r.status_code == 200, r.text
+
+    async def approved() -> bool:
+        status: str = (await shown(portal, headers, application["id"]))["status"]
+        return status == "approved"
+
+    await eventually(approved)
+    outcomes = [d.outcome for d in await portal.forward()]
+    assert "issued" in outcomes, outcomes
+    return headers, application
+
+
+async def wallet_document(
+    stack: Stack, headers: dict[str, str], application_id: str
+) -> dict[str, Any]:
+    """The wallet's document that `application_id`'s approval granted."""
+    r = await stack.gateway.get("/v1/documents", headers=headers)
+    assert r.status_code == 200, r.text
+    [document] = [d for d in r.json()["items"] if d.get("application_id") == application_id]
+    found: dict[str, Any] = document
+    return found
+
+
+async def agency_says(
+    portal: Portal, number: str, status: str, reason: str = "ออกผิดคน / issued in error"
+) -> httpx.Response:
+    """SSO's back office tells the gateway its document `number` is now `status`, signed the
+    way its callbacks are (POST /v1/agency/document-status/SSO)."""
+    from gateway.forwarding.signing import sign
+
+    assert portal.credentials is not None
+    raw = json.dumps({"number": number, "status": status, "reason": reason}).encode()
+    ts, nonce = int(time.time()), secrets.token_urlsafe(18)
+    return await portal.gateway.post(
+        "/v1/agency/document-status/SSO",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-Agency": "SSO",
+            "X-Timestamp": str(ts),
+            "X-Nonce": nonce,
+            "X-Signature": sign(portal.credentials["SSO"].callback_secret, ts, nonce, raw),
+        },
+    )
+
+
+def local(url: str) -> str:
+    """A link the gateway gave (under its public URL), as a path for the in-process client."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path

@@ -21,11 +21,13 @@ from gateway.applications.schemas import (
     ApplicantOut,
     ApplicationOut,
     ApplicationPage,
+    AttachmentOut,
     ReferIn,
     summary_page,
 )
 from gateway.applications.services import Applications
 from gateway.deps import AgencyDep, LangDep
+from gateway.documents.verification import attachment_verification
 from gateway.http import PersonalDataRoute, stream_blob
 from kernel.errors import FieldError, ValidationFailed
 from kernel.problems import problem_responses
@@ -39,10 +41,19 @@ async def shown(apps: Applications, application: Application, lang: str) -> dict
     """An application as its agency sees it: with who the applicant is (the agency handles
     the case; every staff read is audited, R-15.1)."""
     view = await apps.reader.view(application)
-    seen = ApplicationOut.of(view, lang, apps.ctx.now, ActorKind.AGENCY)
+    now = apps.ctx.now
+    seen = ApplicationOut.of(view, lang, now, ActorKind.AGENCY)
     citizen = await apps.state.citizen(application.citizen_id)
+    attachments = []
+    for row in view.attachments:
+        verification = None
+        if row.wallet_document_id is not None:
+            document = await apps.ctx.wallet.get(row.wallet_document_id)
+            if document is not None:
+                verification = attachment_verification(document, now, apps.ctx.runtime.issuer)
+        attachments.append({**AttachmentOut.of(row).model_dump(), "verification": verification})
     return AgencyApplicationOut(
-        **seen.model_dump(),
+        **{**seen.model_dump(), "attachments": attachments},
         applicant=ApplicantOut(
             national_id=citizen.national_id,
             first_name_th=citizen.first_name_th,

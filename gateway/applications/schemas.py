@@ -315,7 +315,28 @@ class ApplicantOut(BaseModel):
     last_name_th: str
 
 
-class AgencyApplicationOut(ApplicationOut):
-    """An application as its agency sees it: the citizen's view and who the applicant is."""
+class AttachmentVerificationOut(BaseModel):
+    """A wallet document's standing as the public verification page says it now (R-14.1)."""
 
+    result: Literal[
+        "valid", "expired", "not_yet_valid", "suspended", "revoked", "not_issued_by_portal"
+    ]
+    issuer_agency: str
+    number: str | None
+    kind: str
+    verify_url: str | None = Field(description="The public page to check it again")
+    checked_at: dt.datetime
+
+
+class AgencyAttachmentOut(AttachmentOut):
+    verification: AttachmentVerificationOut | None = Field(
+        default=None, description="A document from the citizen's wallet: its standing now"
+    )
+
+
+class AgencyApplicationOut(ApplicationOut):
+    """An application as its agency sees it: the citizen's view, who the applicant is, and
+    each wallet attachment's standing now (R-12.1, R-14.1)."""
+
+    attachments: list[AgencyAttachmentOut]  # type: ignore[assignment]
     applicant: ApplicantOut

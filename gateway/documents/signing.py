@@ -71,7 +71,7 @@ class DocumentSigning:
 
     def issuer_url(self, agency_code: str) -> str:
         """Who issues an agency's credentials: the agency, at the portal."""
-        return f"{self.public_url}/v1/catalog/agencies/{agency_code}"
+        return f"{self.public_url}/v1/agencies/{agency_code}"
 
     def verify_url(self, code: str) -> str:
         return f"{self.public_url}/verify/{code}"

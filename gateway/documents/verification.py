@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from documents.facts import DocumentFacts, Item
 from gateway.documents.models import REVOKED, SUSPENDED, WalletDocument
 from gateway.documents.wallet import Wallet, open_facts
 from kernel.crypto import PIIVault
+from kernel.working_time import BANGKOK
 
 Outcome = Literal["valid", "expired", "not_yet_valid", "suspended", "revoked", "unknown"]
 
@@ -54,3 +55,23 @@ async def verify_code(session: AsyncSession, vault: PIIVault, code: str, today: 
     if document is None:
         return UNKNOWN
     return Verdict(standing(document, today), document, open_facts(vault, document))
+
+
+def attachment_verification(
+    document: WalletDocument, now: dt.datetime, public_url: str
+) -> dict[str, Any]:
+    """What an agency is told of a wallet document attached to an application: its standing
+    now, as the public verification page says it (R-12.1, R-14.1), and where to check again.
+    A document the portal did not issue itself has no page: `not_issued_by_portal`."""
+    issued = document.verification_code is not None
+    today = now.astimezone(BANGKOK).date()
+    return {
+        "result": standing(document, today) if issued else "not_issued_by_portal",
+        "issuer_agency": document.issuer_agency,
+        "number": document.number,
+        "kind": document.kind,
+        "verify_url": f"{public_url.rstrip('/')}/verify/{document.verification_code}"
+        if issued
+        else None,
+        "checked_at": now.astimezone(dt.UTC).isoformat(),
+    }

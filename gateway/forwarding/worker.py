@@ -65,7 +65,7 @@ from gateway.applications.services import Applications, build
 from gateway.config import Settings
 from gateway.deps import Runtime
 from gateway.documents.models import WalletDocument
-from gateway.documents.verification import standing
+from gateway.documents.verification import attachment_verification
 from gateway.forwarding.answers import AgencyAnswers
 from gateway.forwarding.issuing import DocumentDeliveries
 from gateway.forwarding.ledger import Delivery, Ledger
@@ -81,7 +81,6 @@ from gateway.forwarding.outbox import (
 from gateway.uow import ConcurrentChange, UnitOfWork
 from identity import VerifiedCitizen
 from kernel.errors import Conflict, DomainError, ServiceUnavailable
-from kernel.working_time import BANGKOK
 
 log = logging.getLogger("gateway.worker")
 
@@ -439,21 +438,10 @@ class Forwarder:
         rows = await session.scalars(
             select(WalletDocument).where(WalletDocument.id.in_(list(wallet_ids)))
         )
-        today = now.astimezone(BANGKOK).date()
-        found: dict[str, dict[str, Any]] = {}
-        for document in rows:
-            issued = document.verification_code is not None
-            found[wallet_ids[document.id]] = {
-                "result": standing(document, today) if issued else "not_issued_by_portal",
-                "issuer_agency": document.issuer_agency,
-                "number": document.number,
-                "kind": document.kind,
-                "verify_url": f"{self.public_url}/verify/{document.verification_code}"
-                if issued
-                else None,
-                "checked_at": now.astimezone(dt.UTC).isoformat(),
-            }
-        return found
+        return {
+            wallet_ids[document.id]: attachment_verification(document, now, self.public_url)
+            for document in rows
+        }
 
     def _attachment_ref(
         self,

@@ -437,7 +437,7 @@ class Issuing:
                     "number": document.number,
                     "valid_until": document.valid_until.isoformat(),
                     "renew_service_id": service_id,
-                    "renew_href": f"/v1/catalog/services/{service_id}" if service_id else None,
+                    "renew_href": f"/v1/services/{service_id}" if service_id else None,
                 },
             )
         return told
