@@ -35,10 +35,11 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
+from asn1crypto import pem, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -49,9 +50,12 @@ from cryptography.utils import CryptographyDeprecationWarning
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers, timestamps
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
     from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -220,3 +224,49 @@ async def sign_pdf(
     await signed.post_signature_processing(output)
     result: bytes = output.getvalue()
     return result
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a validator trusting `roots` says of a signed document's signature."""
+
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the signature over them is mathematically right
+    trusted: bool  # the signer's certificate chains to a trusted root
+    signer: str  # the signing certificate's common name
+    signed_at: dt.datetime | None  # the signing time the signer states
+    timestamped_at: dt.datetime | None  # the RFC 3161 token's time, when trusted
+    covers_whole_file: bool  # nothing was appended after signing
+
+    @property
+    def good(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.timestamped_at is not None
+
+
+async def check_signature(pdf: bytes, roots_pem: str) -> SignatureCheck:
+    """Validate the document's one signature offline with what it carries (its DSS: the chain
+    and the CRL) and the given trust roots (the document root CA and the TSA's CA, PEM)."""
+    roots = [
+        asn1_x509.Certificate.load(der)
+        for _, _, der in pem.unarmor(roots_pem.encode(), multiple=True)
+    ]
+    reader = PdfFileReader(io.BytesIO(pdf))
+    signatures = reader.embedded_signatures
+    if len(signatures) != 1:
+        raise ValueError(f"expected one signature, found {len(signatures)}")
+    [signature] = signatures
+    dss = DocumentSecurityStore.read_dss(reader)
+    context = dss.as_validation_context({"trust_roots": roots, "allow_fetching": False})
+    status = await async_validate_pdf_signature(signature, context)
+    stamp = status.timestamp_validity
+    stamped = stamp.timestamp if stamp is not None and stamp.trusted and stamp.intact else None
+    coverage = getattr(status, "coverage", None)
+    return SignatureCheck(
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        signer=str(status.signing_cert.subject.native.get("common_name", "")),
+        signed_at=status.signer_reported_dt,
+        timestamped_at=stamped,
+        covers_whole_file=getattr(coverage, "name", "") == "ENTIRE_FILE",
+    )

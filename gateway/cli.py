@@ -808,3 +808,41 @@ def documents_bench_issue(count: int, database: str | None) -> None:
 
     for row in bench_issue(count, database):
         click.echo(row)
+
+
+@documents.command("check")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--gateway", "gateway_url", default=None, help="Default: PUBLIC_URL.")
+def documents_check(pdf: Path, gateway_url: str | None) -> None:
+    """Check an e-document's signature offline, as any PAdES validator would: the signed
+    bytes unchanged, the signature right, the agency's certificate chaining to the gateway's
+    published document root, the time-stamp from its TSA. Only the two root certificates are
+    fetched (from GATEWAY's /v1/trust/...); the chain and CRL come from the PDF itself."""
+    import httpx
+
+    from documents.pades import check_signature
+
+    base = (gateway_url or Settings().public_url).rstrip("/")
+    try:
+        roots = "".join(
+            httpx.get(f"{base}{path}", timeout=10).raise_for_status().text
+            for path in ("/v1/trust/documents/ca.pem", "/v1/trust/ca.pem")
+        )
+    except httpx.HTTPError as exc:
+        click.echo(f"could not fetch the trust roots from {base}: {exc}", err=True)
+        sys.exit(2)
+    try:
+        found = asyncio.run(check_signature(pdf.read_bytes(), roots))
+    except ValueError as exc:
+        click.echo(f"{pdf}: {exc}", err=True)
+        sys.exit(1)
+    yes = {True: "yes", False: "NO"}
+    click.echo(f"{pdf}: signed by {found.signer}")
+    click.echo(f"  unchanged since signed:    {yes[found.intact]}")
+    click.echo(f"  signature valid:           {yes[found.valid]}")
+    click.echo(f"  chains to the gateway CA:  {yes[found.trusted]}")
+    click.echo(f"  whole file signed:         {yes[found.covers_whole_file]}")
+    stamped = found.timestamped_at.isoformat() if found.timestamped_at else "NO"
+    click.echo(f"  time-stamped (RFC 3161):   {stamped}")
+    click.echo("valid" if found.good else "NOT VALID")
+    sys.exit(0 if found.good else 1)

@@ -28,6 +28,7 @@ from support import (
 )
 
 from documents.credential import CredentialInvalid, verify_credential
+from documents.pades import check_signature
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import TOPIC_ISSUE_DOCUMENT
 from gateway.forwarding.signing import sign
@@ -325,3 +326,31 @@ async def test_an_agency_changes_its_own_documents_standing_through_the_agency_a
     assert (seen["result"], seen["status_reason"]) == ("valid", None)
     inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
     assert [n["kind"] for n in inbox[:2]] == ["document_reinstated", "document_suspended"]
+
+
+async def test_the_signature_checks_offline_with_only_the_published_roots(portal: Portal) -> None:
+    """What `citizen-gateway documents check` does: the PDF carries its chain and CRL (B-LT);
+    the reader needs only the document root and the TSA's CA."""
+    headers, application = await approved_and_issued(portal)
+    document = await the_document(portal, headers, application["id"])
+    pdf = (await portal.gateway.get(document["links"]["pdf"], headers=headers)).content
+    roots = (await portal.gateway.get("/v1/trust/documents/ca.pem")).text
+    roots += (await portal.gateway.get("/v1/trust/ca.pem")).text
+
+    found = await check_signature(pdf, roots)
+    assert found.good
+    assert found.covers_whole_file
+    assert found.signer == "SSO document signing"
+    assert found.timestamped_at is not None
+
+    tampered = bytearray(pdf)
+    at = pdf.index(b"/Producer")
+    tampered[at + 1] ^= 0x01
+    broken = await check_signature(bytes(tampered), roots)
+    assert not broken.intact
+    assert not broken.good
+
+    # Trusting only another root, it is intact but not trusted.
+    other = (await portal.gateway.get("/v1/trust/ca.pem")).text
+    untrusted = await check_signature(pdf, other)
+    assert (untrusted.intact, untrusted.trusted, untrusted.good) == (True, False, False)
