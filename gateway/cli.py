@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from gateway.config import Settings
+from gateway.config import Environment, Settings
 
 if TYPE_CHECKING:
     from connectors.certification import Sample
@@ -484,7 +484,6 @@ def token(
     import httpx
     import pydantic
 
-    from gateway.config import Environment
     from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, token_for
 
     try:
@@ -846,3 +845,32 @@ def documents_check(pdf: Path, gateway_url: str | None) -> None:
     click.echo(f"  time-stamped (RFC 3161):   {stamped}")
     click.echo("valid" if found.good else "NOT VALID")
     sys.exit(0 if found.good else 1)
+
+
+@documents.command("revoke-signer")
+@click.argument("agency")
+@click.option(
+    "--reason",
+    default="keyCompromise",
+    show_default=True,
+    help="An RFC 5280 reason: keyCompromise, affiliationChanged, superseded, "
+    "cessationOfOperation, ...",
+)
+def documents_revoke_signer(agency: str, reason: str) -> None:
+    """Revoke AGENCY's document-signing certificate (development CA only): it is listed on
+    the CRL at once, and the next document the agency issues gets a new certificate."""
+    from documents.trust import DocumentTrust, DocumentTrustError
+
+    settings = Settings()
+    try:
+        trust = DocumentTrust.load_or_create(
+            settings.var_dir / "keys" / "documents",
+            production=settings.env is Environment.PRODUCTION,
+            crl_url=None,
+        )
+        serial = trust.revoke(agency.upper(), reason)
+    except (DocumentTrustError, ValueError) as exc:
+        click.echo(f"not revoked: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
+
