@@ -27,6 +27,7 @@ pytestmark = needs_make
 
 README = ROOT / "README.md"
 PAYMENTS = ROOT / "docs" / "payments.md"
+DOCUMENTS = ROOT / "docs" / "documents.md"
 CLI = ROOT / ".venv" / "bin" / "citizen-gateway"
 
 
@@ -134,6 +135,22 @@ def test_the_payments_page_pays_a_bill_as_printed(checkout: Checkout) -> None:
     assert paid["amount_satang"] == txn["amount_satang"] == bills["items"][0]["amount_satang"]
     assert receipt["number"] == paid["receipt_number"]
     assert (checkout.where / "var" / "qr.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_documents_page_receives_checks_and_revokes_a_licence_as_printed(
+    checkout: Checkout,
+) -> None:
+    """docs/documents.md "Try it": the demo's licence, its signature checked offline, the
+    verification page before and after DLT's back office revokes it. (Before the clock
+    example, like the payments page: the demo pays with the mock bank in real time.)"""
+    output = checkout.sh(readme_block("documents check", page=DOCUMENTS))
+    assert "  time-stamped (RFC 3161):" in output
+    assert "\nvalid\n" in output
+    before, revoked, after = documents(output[output.index("{") :])
+    assert before["result"] == "valid"
+    assert revoked["status"] == "revoked"
+    assert after["result"] == "revoked"
+    assert after["status_reason"] == "ออกซ้ำ / issued twice"
 
 
 def test_the_clock_example_moves_the_simulated_clock(checkout: Checkout) -> None:
