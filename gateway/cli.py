@@ -873,4 +873,3 @@ def documents_revoke_signer(agency: str, reason: str) -> None:
         click.echo(f"not revoked: {exc}", err=True)
         sys.exit(1)
     click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
-

@@ -1,6 +1,7 @@
 """Fixtures of the documents tests: outside readers of a rendered PDF (poppler's pdftotext,
-pdftoppm and pdfinfo, Debian's poppler-utils; zbarimg, Debian's zbar-tools). `pdfsig` and
-`pdftotext` are in tests/conftest.py, for every test."""
+pdftoppm and pdfinfo, Debian's poppler-utils; zbarimg, Debian's zbar-tools; openssl, for the
+CMS object inside a signature). `pdfsig` and `pdftotext` are in tests/conftest.py, for every
+test."""
 
 from __future__ import annotations
 
@@ -21,3 +22,8 @@ def pdfinfo() -> Tool:
 @pytest.fixture(scope="session")
 def zbarimg() -> Tool:
     return outside_tool("zbarimg", "zbar-tools")
+
+
+@pytest.fixture(scope="session")
+def openssl() -> Tool:
+    return outside_tool("openssl", "openssl")

@@ -4,6 +4,7 @@ poppler's pdfsig and pyHanko's own validator (R-13.1)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import shutil
@@ -11,14 +12,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from asn1crypto import cms, parser, tsp
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from fpdf import FPDF
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from support import Tool
 
 from documents.pades import FIELD_NAME, sign_pdf
 from documents.trust import AgencySigner, DocumentTrust
@@ -107,8 +115,10 @@ async def test_pyhanko_validates_it_with_the_root_and_finds_the_crl_in_the_dss(
     trust: DocumentTrust, tsa: TimestampAuthority
 ) -> None:
     """R-13.1: intact, valid and trusted under the document root, time-stamped by the TSA, and
-    long-term material (chain, CRL) embedded: validation needs nothing from the network."""
+    long-term material (chain, CRL) embedded: validation needs nothing from the network. The
+    document checked is the signer's second, made from what the first left cached."""
     crl = trust.crl_der()
+    await _sign(_pdf(), trust.signer("DLT"), trust, tsa)
     signed = await _sign(_pdf(), trust.signer("DLT"), trust, tsa)
     reader = PdfFileReader(io.BytesIO(signed))
     (embedded,) = reader.embedded_signatures
@@ -177,6 +187,158 @@ async def test_the_signing_time_is_the_callers_clock(tmp_path: Path) -> None:
     )
     embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
     assert embedded.self_reported_timestamp == moment
+
+
+def _signed_parts(signed: bytes) -> tuple[bytes, bytes]:
+    """(the bytes the signature covers, the DER CMS object), read from the file as any
+    validator does: the /ByteRange's two ranges, and the hex /Contents between them minus the
+    zero padding that fills the space reserved for it."""
+    (embedded,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    start1, length1, start2, length2 = embedded.byte_range
+    covered = signed[start1 : start1 + length1] + signed[start2 : start2 + length2]
+    reserved = bytes.fromhex(signed[start1 + length1 + 1 : start2 - 1].decode("ascii"))
+    _, _, _, header, contents, _ = parser.parse(reserved)
+    length = len(header) + len(contents)
+    assert reserved[length:] == bytes(len(reserved) - length)
+    return covered, reserved[:length]
+
+
+async def test_openssl_verifies_the_cms_over_the_signed_bytes_and_its_time_stamp(
+    tmp_path: Path, trust: DocumentTrust, tsa: TimestampAuthority, openssl: Tool
+) -> None:
+    """R-13.1: the CMS object is standard: OpenSSL checks the detached signature over the byte
+    range under the document root (and the ESS signing-certificate-v2 attribute against the
+    signer's certificate), and the time-stamp token in it over the signature value under the
+    TSA's root. A changed byte and the signature no longer verifies."""
+    covered, der = _signed_parts(await _sign(_pdf(), trust.signer("DLT"), trust, tsa))
+    (tmp_path / "cms.der").write_bytes(der)
+    (tmp_path / "covered.bin").write_bytes(covered)
+    (tmp_path / "root.pem").write_bytes(trust.root.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "tsa-root.pem").write_text(tsa.ca_certificate_pem)
+    verify = ("cms", "-verify", "-inform", "DER", "-in", tmp_path / "cms.der", "-binary")
+    trusted = ("-CAfile", tmp_path / "root.pem", "-purpose", "any", "-out", tmp_path / "out")
+
+    result = openssl(*verify, "-content", tmp_path / "covered.bin", *trusted)
+    assert result.returncode == 0, result.stderr
+    assert "Verification successful" in result.stderr
+
+    tampered = bytearray(covered)
+    tampered[covered.index(TEXT)] = ord("d")
+    (tmp_path / "tampered.bin").write_bytes(bytes(tampered))
+    result = openssl(*verify, "-content", tmp_path / "tampered.bin", *trusted)
+    assert result.returncode != 0
+    assert "Verification successful" not in result.stderr
+
+    signer_info = cms.ContentInfo.load(der)["content"]["signer_infos"][0]
+    (attribute,) = signer_info["unsigned_attrs"]
+    assert attribute["type"].native == "signature_time_stamp_token"
+    (tmp_path / "token.der").write_bytes(attribute["values"][0].dump())
+    imprint = hashlib.sha256(signer_info["signature"].native).hexdigest()
+    result = openssl(
+        "ts", "-verify", "-digest", imprint, "-token_in", "-in", tmp_path / "token.der",
+        "-CAfile", tmp_path / "tsa-root.pem",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Verification: OK" in result.stdout
+
+
+async def test_the_cms_is_der_and_signs_what_pyhanko_itself_would(
+    trust: DocumentTrust, tsa: TimestampAuthority
+) -> None:
+    """The CMS object is DER (asn1crypto re-encodes it to the same bytes) and carries what
+    pyHanko's own PAdES signer would put in it: the same signed attributes for the document's
+    digest (contentType, messageDigest, signingCertificateV2; no signingTime), the agency's
+    certificate and its chain, SHA-256 with ECDSA, one signature time-stamp."""
+    signer = trust.signer("DLT")
+    covered, der = _signed_parts(await _sign(_pdf(), signer, trust, tsa))
+    assert _reencoded(der) == der
+    info = cms.ContentInfo.load(der, strict=True)
+    signed_data = info["content"]
+    for name in ("version", "digest_algorithms", "encap_content_info", "certificates"):
+        again = cms.ContentInfo.load(der)["content"][name]  # a fresh parse: force re-encodes
+        assert again.dump(force=True) == signed_data[name].dump()
+    (signer_info,) = signed_data["signer_infos"]
+    for name in ("version", "sid", "digest_algorithm", "signed_attrs", "signature_algorithm"):
+        again = cms.ContentInfo.load(der)["content"]["signer_infos"][0][name]
+        assert again.dump(force=True) == signer_info[name].dump()
+
+    assert info["content_type"].native == "signed_data"
+    assert signed_data["encap_content_info"].native == {"content_type": "data", "content": None}
+    assert [a["algorithm"].native for a in signed_data["digest_algorithms"]] == ["sha256"]
+    expected_certificates = {
+        c.public_bytes(serialization.Encoding.DER) for c in (signer.certificate, *signer.chain)
+    }
+    assert {c.chosen.dump() for c in signed_data["certificates"]} == expected_certificates
+    assert signer_info["sid"].chosen["serial_number"].native == signer.certificate.serial_number
+    assert signer_info["digest_algorithm"]["algorithm"].native == "sha256"
+    assert signer_info["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
+
+    key_der = signer.private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    reference = signers.SimpleSigner(
+        signing_cert=_asn1(signer.certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore(),
+    )
+    expected = await reference.signed_attrs(
+        hashlib.sha256(covered).digest(),
+        "sha256",
+        attr_settings=PdfCMSSignedAttributes(),
+        use_pades=True,
+    )
+    assert sorted(a.dump() for a in signer_info["signed_attrs"]) == sorted(
+        a.dump() for a in expected
+    )
+
+    (attribute,) = signer_info["unsigned_attrs"]
+    token = attribute["values"][0]
+    stamped = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]
+    assert stamped["hashed_message"].native == (
+        hashlib.sha256(signer_info["signature"].native).digest()
+    )
+
+
+async def test_a_replayed_time_stamp_is_refused(
+    trust: DocumentTrust, tsa: TimestampAuthority
+) -> None:
+    """A TSA answer that is not for this request (another nonce: here, a replay of the first
+    answer) is not embedded: signing fails, as pyHanko's own time-stamp client fails."""
+    answers: list[bytes] = []
+
+    def replaying(request: bytes) -> bytes:
+        if not answers:
+            answers.append(tsa.handle_request(request))
+        return answers[0]
+
+    with pytest.raises(TimestampRequestError):
+        await sign_pdf(
+            _pdf(),
+            trust.signer("DLT"),
+            timestamp=replaying,
+            tsa_roots=[tsa.ca_certificate],
+            crls=[trust.crl_der()],
+            signing_time=dt.datetime.now(dt.UTC),
+            reason="Issued",
+        )
+    assert tsp.TimeStampResp.load(answers[0])["status"]["status"].native == "granted"
+
+
+def _reencoded(der: bytes) -> bytes:
+    """`der` taken apart TLV by TLV and written again with asn1crypto's DER emitter: the same
+    bytes back means every tag and length is in its one DER form (X.690 §10.1). asn1crypto's
+    own `dump(force=True)` checks the values too, but takes seconds on an object this deep, so
+    the test applies it to the parts built here (the time-stamp token is the TSA's, whose tests
+    check it)."""
+    out = b""
+    while der:
+        class_, method, tag, header, contents, trailer = parser.parse(der, strict=False)
+        assert trailer == b""  # definite lengths only
+        der = der[len(header) + len(contents) :]
+        out += parser.emit(class_, method, tag, _reencoded(contents) if method else contents)
+    return out
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
