@@ -17,7 +17,6 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from fpdf import FPDF
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
@@ -37,13 +36,30 @@ TEXT = b"Driving licence DLT2569-000123"
 
 
 def _pdf() -> bytes:
-    """A small valid PDF whose text is stored uncompressed, so a test can alter it in place."""
-    pdf = FPDF()
-    pdf.set_compression(False)
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=TEXT.decode())
-    return bytes(pdf.output())
+    """A small valid PDF whose text is stored uncompressed, so a test can alter it in place
+    (written out here, objects and cross-reference table, so nothing but the bytes matter)."""
+    stream = b"BT /F1 12 Tf 72 720 Td (" + TEXT + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _pdfsig(path: Path) -> str:
