@@ -1,5 +1,5 @@
-"""How fast `documents.pades.sign_pdf` is: `python -m gateway.documents.pades_bench [--count N]` signs N
-rendered documents, after a warm-up, and prints the CPU time each signature took and the bytes
+"""How fast `documents.pades.sign_pdf` is: `python -m gateway.documents.pades_bench
+[--count N]` signs N rendered documents, after a warm-up, and prints the CPU time each signature took and the bytes
 it added to the PDF, so a figure quoted for issuance throughput is one anyone can reproduce.
 
 The set-up is issuance's own: PDFs from `documents.render.render_pdf` (rendered before the clock
@@ -52,7 +52,9 @@ def _sign(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gateway.documents.pades_bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.documents.pades_bench", description=__doc__
+    )
     parser.add_argument("--count", type=int, default=200, help="signatures to time (default 200)")
     args = parser.parse_args(argv)
 
