@@ -1,6 +1,7 @@
 """How fast `documents.pades.sign_pdf` is: `python -m gateway.documents.pades_bench
-[--count N]` signs N rendered documents, after a warm-up, and prints the CPU time each signature took and the bytes
-it added to the PDF, so a figure quoted for issuance throughput is one anyone can reproduce.
+[--count N]` signs N rendered documents, after a warm-up, and prints the CPU time each
+signature took and the bytes it added to the PDF, so a figure quoted for issuance throughput
+is one anyone can reproduce.
 
 The set-up is issuance's own: PDFs from `documents.render.render_pdf` (rendered before the clock
 starts: `documents.render_bench` times that), a throwaway document trust and a throwaway
