@@ -175,7 +175,7 @@ class GatewayMiddleware:
                 "request",
                 extra={
                     "method": method,
-                    "path": scope.get("path"),
+                    "path": route if _SECRET_IN_PATH.search(route) else scope.get("path"),
                     "route": route,
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
@@ -266,6 +266,11 @@ def _content_length(scope: Scope) -> int | None:
         return int(raw)
     except ValueError:
         return None
+
+
+#: Routes whose path holds a secret (a share link's token, a document's verification code):
+#: their log line shows the template, never the value.
+_SECRET_IN_PATH = re.compile(r"\{(token|code)\}")
 
 
 def _route_template(scope: Scope) -> str:

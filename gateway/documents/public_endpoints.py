@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from sqlalchemy import update
 
 from gateway.deps import RuntimeDep, SessionDep
 from gateway.documents.models import DocumentShare, WalletDocument
@@ -132,7 +133,12 @@ async def _shared(
     opened = await Shares(session).open(token, runtime.clock.now())
     if opened is not None and count:
         share, _ = opened
-        share.views += 1
+        # Counted in the database (two viewers at once both count), not read-modify-write.
+        await session.execute(
+            update(DocumentShare)
+            .where(DocumentShare.id == share.id)
+            .values(views=DocumentShare.views + 1)
+        )
         await session.commit()
     return opened
 

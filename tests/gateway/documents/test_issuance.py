@@ -354,3 +354,15 @@ async def test_the_signature_checks_offline_with_only_the_published_roots(portal
     other = (await portal.gateway.get("/v1/trust/ca.pem")).text
     untrusted = await check_signature(pdf, other)
     assert (untrusted.intact, untrusted.trusted, untrusted.good) == (True, False, False)
+
+
+async def test_the_request_log_never_holds_a_verification_code_or_a_share_token(
+    portal: Portal, caplog: pytest.LogCaptureFixture
+) -> None:
+    code, token = "H0GV-TASJ-RFSZ-EPWA-R9BK", "s3cr3t-share-token-0123456789abcdef"
+    with caplog.at_level("INFO", logger="gateway"):
+        await portal.gateway.get(f"/verify/{code}")
+        await portal.gateway.get(f"/shared/{token}")
+    paths = [r.__dict__.get("path") for r in caplog.records if r.getMessage() == "request"]
+    assert paths == ["/verify/{code}", "/shared/{token}"]
+    assert all(code not in r.getMessage() and token not in str(r.__dict__) for r in caplog.records)
