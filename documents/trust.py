@@ -12,7 +12,9 @@ Files (one directory, e.g. var/keys/documents/)::
 
     ca.pem               the root CA (EC P-256, self-signed, CA:true, keyCertSign + cRLSign)
     ca.key.pem           its private key (PKCS#8 PEM, 0600); development only: in production
-                         the CRL is signed where the CA key lives, and `crl_der()` refuses
+                         the CRL is signed where the CA key lives
+    crl.der              production: that CRL, provisioned and kept current by the operator;
+                         `crl_der()` serves it (refused when stale or not the root's)
     signers/<CODE>.pem   the agency's current signing certificate, issued by the root
     signers/<CODE>.key.pem  its private key (PKCS#8 PEM, 0600)
     revoked.json         {"<serial>": {"agency", "reason", "revoked_at"}}: every revocation
@@ -85,6 +87,7 @@ CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca.key.pem"
 SIGNERS_DIR = "signers"
 REVOKED_FILE = "revoked.json"
+CRL_FILE = "crl.der"  # production: the operator's CA's current CRL
 LOCK_FILE = ".lock"
 VALID_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 VALID_UNTIL = dt.datetime(2099, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
@@ -548,7 +551,7 @@ class DocumentTrust:
         """The CA's CRL v2 (DER): thisUpdate now, nextUpdate seven days on, one entry per
         revocation with its reason. Cut again when revocations change or it is an hour old."""
         if self._root_key is None:
-            raise DocumentTrustError(f"no {CA_KEY_FILE}: the CRL is signed where the CA key is")
+            return self._provisioned_crl()
         revoked = self._current_revocations()
         now = self.clock.now().astimezone(dt.UTC)
         with self._mutex:
@@ -559,6 +562,26 @@ class DocumentTrust:
             der = self._sign_crl(now, revoked, self._root_key)
             self._crl = (now, revoked, der)
             return der
+
+    def _provisioned_crl(self) -> bytes:
+        """Production: the CRL the operator's CA publishes, kept current in `crl.der` (DER);
+        refused when missing, not the root's, or past its nextUpdate (a validator would refuse
+        a signature whose embedded revocation information is stale)."""
+        path = self.directory / CRL_FILE
+        try:
+            der = path.read_bytes()
+            crl = x509.load_der_x509_crl(der)
+        except (OSError, ValueError) as exc:
+            raise DocumentTrustError(
+                f"no usable {path}: without {CA_KEY_FILE} the CA's current CRL must be "
+                "provisioned there (DER)"
+            ) from exc
+        if not crl.is_signature_valid(self.root.public_key()):  # type: ignore[arg-type]
+            raise DocumentTrustError(f"{path} is not signed by {CA_FILE}")
+        next_update = crl.next_update_utc
+        if next_update is not None and next_update <= self.clock.now():
+            raise DocumentTrustError(f"{path} is past its nextUpdate: provision a current CRL")
+        return der
 
     def _sign_crl(
         self, now: dt.datetime, revoked: dict[int, dict[str, str]], key: ec.EllipticCurvePrivateKey

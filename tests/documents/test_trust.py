@@ -202,3 +202,32 @@ def test_unknown_reasons_and_agency_codes_are_refused(tmp_path: Path) -> None:
     with pytest.raises(DocumentTrustError):
         trust.revoke("DOE", "superseded")
     assert trust.status(12345) == ("unknown", {})
+
+
+def test_without_the_ca_key_the_provisioned_crl_is_served_while_current(tmp_path: Path) -> None:
+    """Production keeps the CA key elsewhere: the gateway serves (and embeds) the CRL the
+    operator provisions, and refuses one that is missing, another CA's, or stale."""
+    from kernel.clock import SimulatedClock
+
+    issuing = DocumentTrust.load_or_create(tmp_path / "ca", production=False, crl_url=None)
+    issuing.signer("DLT")
+    crl = issuing.crl_der()
+    other = DocumentTrust.load_or_create(tmp_path / "other", production=False, crl_url=None)
+
+    (tmp_path / "ca" / "ca.key.pem").unlink()
+    clock = SimulatedClock()
+    keyless = DocumentTrust.load_or_create(
+        tmp_path / "ca", production=False, crl_url=None, clock=clock
+    )
+    with pytest.raises(DocumentTrustError, match="crl.der"):
+        keyless.crl_der()
+    (tmp_path / "ca" / "crl.der").write_bytes(other.crl_der())
+    with pytest.raises(DocumentTrustError, match="not signed by"):
+        keyless.crl_der()
+    (tmp_path / "ca" / "crl.der").write_bytes(crl)
+    assert keyless.crl_der() == crl
+    clock.set(
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    )  # past the CRL's nextUpdate (seven days)
+    with pytest.raises(DocumentTrustError, match="nextUpdate"):
+        keyless.crl_der()
