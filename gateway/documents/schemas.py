@@ -87,7 +87,7 @@ def e_receipt_out(row: PaymentReceipt, lang: str) -> WalletDocumentOut:
     """An official e-receipt whose PDF is not made yet, as a wallet item (its signed JSON)."""
     return WalletDocumentOut(
         id=row.number,
-        kind="e-receipt",
+        kind="e_receipt",  # the same kind as its PDF, once the worker made it
         title=f"Receipt {row.number}" if lang == "en" else f"ใบเสร็จรับเงิน {row.number}",
         issuer_agency=row.agency_code,
         media_type="application/jose",

@@ -124,7 +124,7 @@ async def test_a_fee_paid_by_qr_at_the_bank_moves_the_application_and_dlt_issues
     assert claims["number"] == receipt["number"]
     assert claims["bank_txn_id"] == txn["txn_id"]
     wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
-    [in_wallet] = [d for d in wallet if d["kind"] == "e-receipt"]
+    [in_wallet] = [d for d in wallet if d["kind"] == "e_receipt"]
     assert (in_wallet["id"], in_wallet["href"]) == (receipt["number"], paid["receipt"])
 
     # DLT hears of the payment through its connector, and only then issues the licence; the
