@@ -533,7 +533,7 @@ def worker(once: bool) -> None:
     import signal
 
     from gateway.forwarding.worker import Forwarder
-    from gateway.main import create_app
+    from gateway.main import create_app, freeze_start_up
 
     settings = Settings()
 
@@ -541,6 +541,7 @@ def worker(once: bool) -> None:
         app = create_app(
             settings.model_copy(update={"embedded_worker": False, "jobs_interval_seconds": 0})
         )
+        freeze_start_up()
         async with app.router.lifespan_context(app):
             forwarder = Forwarder(app.state.runtime, app.state.applications, app.state.connectors)
             if once:
