@@ -44,6 +44,7 @@ from gateway import audit
 from gateway.applications.lifecycle import Status
 from gateway.applications.models import Application
 from gateway.applications.services import Applications
+from gateway.catalog.models import Agency
 from gateway.documents.models import REVOKED, SUSPENDED, VALID, WalletDocument
 from gateway.documents.register import name_index
 from gateway.documents.signing import DocumentSigning
@@ -122,6 +123,7 @@ class Issuing:
         self.apps = apps
         self.signing = signing  # only planning needs it (the verification URL)
         self.session = apps.ctx.session
+        self._agencies: dict[str, Agency | None] = {}  # a batch's documents share agencies
 
     # --- 1. plan --------------------------------------------------------------------------
 
@@ -243,7 +245,9 @@ class Issuing:
         items: tuple[Item, ...],
     ) -> DocumentFacts:
         citizen = await self.apps.state.citizen(citizen_id)
-        agency = await self.apps.ctx.catalog_rows.get_agency(agency_code)
+        if agency_code not in self._agencies:
+            self._agencies[agency_code] = await self.apps.ctx.catalog_rows.get_agency(agency_code)
+        agency = self._agencies[agency_code]
         english = (
             f"{citizen.first_name_en} {citizen.last_name_en}"
             if citizen.first_name_en and citizen.last_name_en
