@@ -30,6 +30,7 @@ from gateway.forwarding.outbox import TOPIC_ISSUE_DOCUMENT
 from gateway.forwarding.worker import Forwarder
 from gateway.main import create_app, freeze_start_up
 from gateway.migrations import alembic_config
+from gateway.payments_bench import bench_settings
 
 SERVICE = "sso-unemployment-benefit"
 
@@ -64,19 +65,7 @@ def bench_issue(count: int, database: str | None, batch: int = 20) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-issue-") as folder:
         var = Path(folder)
         url = database or f"sqlite+aiosqlite:///{var}/bench.db"
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            var_dir=var,
-            storage_dir=var / "storage",
-            agency_credentials_file=var / "agency-credentials.json",
-            bank_credentials_file=var / "bank-credentials.json",
-            dopa_consumer_file=var / "dopa-consumer.json",
-            jobs_interval_seconds=0,
-            embedded_worker=False,
-            worker_batch=batch,
-            log_level="WARNING",
-        )
+        settings = bench_settings(var, url, worker_batch=batch)
         command.upgrade(alembic_config(url), "head")
         return asyncio.run(_timed(settings, url, count))
 

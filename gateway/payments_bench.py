@@ -182,22 +182,29 @@ def books(day: SyntheticDay, citizen_id: str, now: dt.datetime) -> dict[type, li
     }
 
 
+def bench_settings(var: Path, url: str, **changes: Any) -> Settings:
+    """A gateway for a benchmark: everything it keeps under the throwaway `var`, on `url`, no
+    scheduled jobs nor embedded worker (the benchmark drives the work), quiet logs."""
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        var_dir=var,
+        storage_dir=var / "storage",
+        agency_credentials_file=var / "agency-credentials.json",
+        bank_credentials_file=var / "bank-credentials.json",
+        dopa_consumer_file=var / "dopa-consumer.json",
+        jobs_interval_seconds=0,
+        embedded_worker=False,
+        log_level="WARNING",
+        **changes,
+    )
+
+
 def bench_reconcile(lines: int, seed: int, database: str | None) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as folder:
         var = Path(folder)
         url = database or f"sqlite+aiosqlite:///{var}/bench.db"
-        settings = Settings(
-            _env_file=None,
-            database_url=url,
-            var_dir=var,
-            storage_dir=var / "storage",
-            agency_credentials_file=var / "agency-credentials.json",
-            bank_credentials_file=var / "bank-credentials.json",
-            dopa_consumer_file=var / "dopa-consumer.json",
-            jobs_interval_seconds=0,
-            embedded_worker=False,
-            log_level="WARNING",
-        )
+        settings = bench_settings(var, url)
         command.upgrade(alembic_config(url), "head")
         day = dt.date(2026, 12, 6)
         mark = time.perf_counter()

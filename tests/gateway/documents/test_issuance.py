@@ -4,78 +4,30 @@ always current (R-13.1, R-14.1, R-15.1)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import secrets
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 from support import (
-    SSO_UNEMPLOYMENT,
     Portal,
     Tool,
     agency_headers,
+    agency_says,
+    approved_and_issued,
     assert_problem,
-    bearer,
-    eventually,
-    filed,
-    login,
+    local,
     shown,
+    wallet_document,
 )
 
 from documents.credential import CredentialInvalid, verify_credential
 from documents.pades import check_signature
 from gateway.forwarding.models import OutboxMessage
 from gateway.forwarding.outbox import TOPIC_ISSUE_DOCUMENT
-from gateway.forwarding.signing import sign
 from gateway.ratelimit import RateLimiter
-
-
-async def approved_and_issued(portal: Portal) -> tuple[dict[str, str], dict[str, Any]]:
-    """An unemployment claim filed, approved by SSO's officer, and its award letter issued."""
-    headers = bearer(await login(portal))
-    application = (await filed(portal, headers, service_id=SSO_UNEMPLOYMENT))["application"]
-    assert [d.outcome for d in await portal.forward()] == ["delivered"]
-    cases = (await portal.agencies.get("/sso/staff/applications")).json()["applications"]
-    [case] = [c for c in cases if c["application_number"] == application["number"]]
-    for action in ("accept", "approve"):
-        r = await portal.agencies.post(
-            f"/sso/staff/applications/{case['agency_ref']}/{action}", json={}
-        )
-        assert r.status_code == 200, r.text
-
-    async def approved() -> bool:
-        return (await shown(portal, headers, application["id"]))["status"] == "approved"
-
-    await eventually(approved)
-    outcomes = [d.outcome for d in await portal.forward()]
-    assert "issued" in outcomes, outcomes
-    return headers, application
-
-
-async def the_document(portal: Portal, headers: dict[str, str], application_id: str) -> Any:
-    wallet = (await portal.gateway.get("/v1/documents", headers=headers)).json()["items"]
-    [document] = [d for d in wallet if d.get("application_id") == application_id]
-    return document
-
-
-def document_status(
-    portal: Portal, number: str, status: str, reason: str = "ออกผิดคน / issued in error"
-) -> tuple[bytes, dict[str, str]]:
-    assert portal.credentials is not None
-    raw = json.dumps({"number": number, "status": status, "reason": reason}).encode()
-    ts, nonce = int(time.time()), secrets.token_urlsafe(18)
-    return raw, {
-        "Content-Type": "application/json",
-        "X-Agency": "SSO",
-        "X-Timestamp": str(ts),
-        "X-Nonce": nonce,
-        "X-Signature": sign(portal.credentials["SSO"].callback_secret, ts, nonce, raw),
-    }
+from identity.oidc.jws import b64url_decode, b64url_encode
 
 
 async def test_an_approval_becomes_a_signed_document_in_the_wallet(
@@ -89,7 +41,7 @@ async def test_an_approval_becomes_a_signed_document_in_the_wallet(
     inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
     assert inbox[0]["kind"] == "issued"
 
-    document = await the_document(portal, headers, application["id"])
+    document = await wallet_document(portal, headers, application["id"])
     assert document["kind"] == "benefit_award"
     assert document["standing"] == "valid"
     assert document["number"].startswith("SSO")
@@ -120,7 +72,7 @@ async def test_the_credential_verifies_against_the_published_keys_and_fails_when
     portal: Portal,
 ) -> None:
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
+    document = await wallet_document(portal, headers, application["id"])
     credential = await portal.gateway.get(document["links"]["credential"], headers=headers)
     assert credential.headers["content-type"].startswith("application/vc+jwt")
     jwks = (await portal.gateway.get("/v1/trust/document-keys")).json()
@@ -132,9 +84,9 @@ async def test_the_credential_verifies_against_the_published_keys_and_fails_when
     assert claims["jti"] == document["links"]["verify"]
 
     head, payload, signature = credential.text.split(".")
-    altered = json.loads(_unb64(payload))
+    altered = json.loads(b64url_decode(payload))
     altered["vc"]["credentialSubject"]["holder"]["th"] = "คนอื่น"
-    forged = f"{head}.{_b64(json.dumps(altered).encode())}.{signature}"
+    forged = f"{head}.{b64url_encode(json.dumps(altered).encode())}.{signature}"
     with pytest.raises(CredentialInvalid):
         verify_credential(forged, jwks)
 
@@ -144,8 +96,8 @@ async def test_the_verification_page_shows_the_printed_items_and_nothing_more(
 ) -> None:
     """R-14.1: anyone can verify; what the page shows is what the document prints."""
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
-    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+    document = await wallet_document(portal, headers, application["id"])
+    verify = local(document["links"]["verify"])
 
     answer = await portal.gateway.get(verify, headers={"Accept": "application/json"})
     assert answer.status_code == 200
@@ -185,39 +137,32 @@ async def test_a_revocation_shows_on_the_very_next_request_and_the_holder_is_tol
 ) -> None:
     """R-13.1: current at all times; R-11.1: the holder hears of it."""
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
-    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+    document = await wallet_document(portal, headers, application["id"])
+    verify = local(document["links"]["verify"])
     as_json = {"Accept": "application/json"}
     assert (await portal.gateway.get(verify, headers=as_json)).json()["result"] == "valid"
 
-    raw, signed = document_status(portal, document["number"], "suspended")
-    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    r = await agency_says(portal, document["number"], "suspended")
     assert r.status_code == 200, r.text
     assert r.json() == {"number": document["number"], "status": "suspended", "changed": True}
     assert (await portal.gateway.get(verify, headers=as_json)).json()["result"] == "suspended"
 
-    raw, signed = document_status(portal, document["number"], "revoked")
-    assert (
-        await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
-    ).status_code == 200
+    assert (await agency_says(portal, document["number"], "revoked")).status_code == 200
     now = (await portal.gateway.get(verify, headers=as_json)).json()
     assert now["result"] == "revoked"
     assert now["status_reason"] == "ออกผิดคน / issued in error"
     assert "เอกสารถูกเพิกถอน" in (await portal.gateway.get(verify)).text
-    wallet = await the_document(portal, headers, application["id"])
+    wallet = await wallet_document(portal, headers, application["id"])
     assert wallet["standing"] == "revoked"
     inbox = (await portal.gateway.get("/v1/notifications", headers=headers)).json()["items"]
     assert [n["kind"] for n in inbox[:2]] == ["document_revoked", "document_suspended"]
 
     # Revoked is final; the same word twice changes nothing; another agency's number is unknown.
-    raw, signed = document_status(portal, document["number"], "valid")
-    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    r = await agency_says(portal, document["number"], "valid")
     assert_problem(r, 409, "document_status_final")
-    raw, signed = document_status(portal, document["number"], "revoked")
-    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    r = await agency_says(portal, document["number"], "revoked")
     assert r.json()["changed"] is False
-    raw, signed = document_status(portal, "SSO2569-NOSUCH00", "revoked")
-    r = await portal.gateway.post("/v1/agency/document-status/SSO", content=raw, headers=signed)
+    r = await agency_says(portal, "SSO2569-NOSUCH00", "revoked")
     assert_problem(r, 404, "document_not_found")
 
 
@@ -247,13 +192,13 @@ async def test_a_document_message_delivered_again_issues_nothing_new(portal: Por
 async def test_a_shared_link_shows_the_document_until_it_is_revoked(portal: Portal) -> None:
     """R-14.1: the holder shows a document by a link, and can take it back."""
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
+    document = await wallet_document(portal, headers, application["id"])
     r = await portal.gateway.post(
         document["links"]["shares"], json={"expires_in_minutes": 60}, headers=headers
     )
     assert r.status_code == 201, r.text
     share = r.json()
-    link = share["url"].removeprefix("http://gateway.test")
+    link = local(share["url"])
     assert share["state"] == "active"
     assert share["qr"].startswith("data:image/png;base64,")
 
@@ -288,20 +233,12 @@ async def test_verification_is_rate_limited_per_client(portal: Portal) -> None:
     assert body["status"] == 429
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 async def test_an_agency_changes_its_own_documents_standing_through_the_agency_api(
     portal: Portal,
 ) -> None:
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
-    verify = document["links"]["verify"].removeprefix("http://gateway.test")
+    document = await wallet_document(portal, headers, application["id"])
+    verify = local(document["links"]["verify"])
     path = f"/v1/agency/documents/{document['number']}/status"
     body = {"status": "suspended", "reason": "ตรวจสอบคุณสมบัติใหม่ / eligibility under review"}
 
@@ -332,7 +269,7 @@ async def test_the_signature_checks_offline_with_only_the_published_roots(portal
     """What `citizen-gateway documents check` does: the PDF carries its chain and CRL (B-LT);
     the reader needs only the document root and the TSA's CA."""
     headers, application = await approved_and_issued(portal)
-    document = await the_document(portal, headers, application["id"])
+    document = await wallet_document(portal, headers, application["id"])
     pdf = (await portal.gateway.get(document["links"]["pdf"], headers=headers)).content
     roots = (await portal.gateway.get("/v1/trust/documents/ca.pem")).text
     roots += (await portal.gateway.get("/v1/trust/ca.pem")).text
