@@ -76,14 +76,11 @@ class DocumentSigning:
     def verify_url(self, code: str) -> str:
         return f"{self.public_url}/verify/{code}"
 
-    async def produce(self, facts: DocumentFacts, issued_at: dt.datetime) -> Produced:
-        """The signed PDF and the credential of `facts` (in a thread: see the module)."""
-        return await asyncio.to_thread(self._produce, facts, issued_at)
-
     async def produce_many(
         self, documents: Sequence[tuple[DocumentFacts, dt.datetime]]
     ) -> list[Produced]:
-        """Several documents, one after another in one trip to a thread."""
+        """The signed PDFs and credentials of several documents, one after another in one trip
+        to a thread (see the module)."""
 
         def all_of_them() -> list[Produced]:
             return [self._produce(facts, issued_at) for facts, issued_at in documents]
