@@ -60,7 +60,7 @@ async def test_a_nul_escape_split_across_two_chunks_is_refused(stack: Stack) -> 
 async def test_binary_uploads_with_nul_bytes_still_go_through(stack: Stack) -> None:
     headers = bearer(await login(stack))
     application = await draft(stack, headers)
-    scan = PDF + b"\x00\u0000\x00"  # NUL bytes, and the JSON escape as bytes: not text here
+    scan = PDF + b"\x00\\u0000\x00"  # NUL bytes, and the JSON escape as bytes: not text here
     r = await stack.gateway.post(
         f"/v1/applications/{application['id']}/attachments",
         files={"file": ("scan.pdf", scan, "application/pdf")},

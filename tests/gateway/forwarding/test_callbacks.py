@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from support import Portal, assert_problem, bearer, filed, login
 
-from gateway.forwarding.signing import sign
+from gateway.forwarding.signing import FRESHNESS_SECONDS, sign
 
 
 async def forwarded_to_dlt(portal: Portal) -> tuple[dict[str, str], dict[str, Any]]:
@@ -96,9 +96,9 @@ async def test_forged_stale_and_unknown_callbacks_are_refused(
     if tamper == "forged":
         raw, h = signed(portal, body, secret="not-the-agencys-secret-0123456789")
     elif tamper == "stale":
-        raw, h = signed(portal, body, timestamp=int(time.time()) - 301)
+        raw, h = signed(portal, body, timestamp=int(time.time()) - FRESHNESS_SECONDS - 30)
     elif tamper == "future":
-        raw, h = signed(portal, body, timestamp=int(time.time()) + 301)
+        raw, h = signed(portal, body, timestamp=int(time.time()) + FRESHNESS_SECONDS + 30)
     elif tamper == "unknown_agency":
         raw, h = signed(portal, body)
         h["X-Agency"] = "XYZ"
