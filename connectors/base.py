@@ -10,6 +10,7 @@ gateway asks with `isinstance` (the protocols are runtime-checkable)::
     if isinstance(connector, ProvidesOnceOnlyData): ...   # R-12.1
     if isinstance(connector, ReceivesPayments): ...      # told when the citizen paid its fee
     if isinstance(connector, Bills): ...                 # bills it sends citizens (จ่ายบิล)
+    if isinstance(connector, HoldsCitizenData): ...      # what it holds about a citizen (know)
 
 Every method raises only the errors of `connectors.errors` (AgencyUnavailable, AgencyRejected,
 NotOurCase, AgencyMisconfigured) — except `health()`, which never raises. All times are
@@ -254,4 +255,65 @@ class ProvidesOnceOnlyData(Protocol):
     async def once_only(self, kind: str, pid: str, **params: Any) -> Mapping[str, Any]:
         """The record of `kind` about the citizen `pid`. An unknown `kind` raises
         AgencyMisconfigured; no such record at the agency raises AgencyRejected."""
+        ...
+
+
+#: A fact's value, as `kernel.eligibility` compares it.
+FactValue = int | str | bool
+
+
+@dataclass(frozen=True)
+class CitizenRecord:
+    """One record an agency holds about a citizen, shown to that citizen as the agency keeps
+    it (ข้อมูลของฉัน): a house registration, a driving licence, a contribution history."""
+
+    kind: str  # stable, snake_case: "house_registration", "driving_licence", "health_coverage"
+    title_th: str
+    title_en: str
+    # The record's content, JSON-able (str, int, bool, None, lists and objects of them), keys
+    # in snake_case. Personal data of the citizen only, or of their household as the
+    # registry lists it; never another person's ID number in full.
+    data: Mapping[str, Any]
+    as_of: dt.datetime  # when the agency's record was last true (its own time stamp)
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """Something the state pays or gives the citizen now (the services they already
+    receive): an allowance, a pension, a benefit, a health-coverage scheme."""
+
+    kind: str  # stable, snake_case: "older_persons_allowance", "state_pension", ...
+    title_th: str
+    title_en: str
+    service_id: str | None  # the catalog service it comes from, when there is one
+    amount_satang: int | None  # per `period`; None when not money (coverage)
+    period: str | None  # "month", "year" or None
+    since: dt.date | None
+
+
+@dataclass(frozen=True)
+class CitizenData:
+    """What one agency holds about one citizen, in the portal's vocabulary."""
+
+    # Eligibility facts its records decide (names from `kernel.eligibility.FACTS`, plus
+    # "birth_date_be": the registry's YYYYMMDD Buddhist-Era birth date, from which the portal
+    # works out ages). A fact the agency can decide is always present: not being insured at
+    # SSO is `sso_insured: False`, not a missing key.
+    facts: Mapping[str, FactValue]
+    records: Sequence[CitizenRecord]
+    benefits: Sequence[Benefit]
+
+
+@runtime_checkable
+class HoldsCitizenData(Protocol):
+    """The agency's records about a citizen, for the citizen's own view (know, R-12.1): the
+    portal links the data, fetched live and kept no longer than `citizen_data_fresh_for`."""
+
+    citizen_facts: frozenset[str]  # the facts every `citizen_data` answer decides
+    citizen_data_fresh_for: dt.timedelta  # how long the portal may reuse one answer
+
+    async def citizen_data(self, pid: str) -> CitizenData:
+        """Everything the agency holds about the citizen `pid` (nothing held: empty records
+        and benefits, and the facts that follow from holding nothing). Raises
+        AgencyUnavailable when it cannot answer now."""
         ...

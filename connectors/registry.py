@@ -34,6 +34,7 @@ from connectors.base import (
     Bills,
     Cancels,
     Connector,
+    HoldsCitizenData,
     IssuesDocuments,
     ProvidesOnceOnlyData,
     ReceivesInformation,
@@ -224,4 +225,6 @@ def _capabilities(connector: Connector) -> tuple[str, ...]:
         found.append("documents")
     if isinstance(connector, ProvidesOnceOnlyData):
         found += [f"once_only:{kind}" for kind in sorted(connector.once_only_kinds)]
+    if isinstance(connector, HoldsCitizenData):
+        found.append("citizen_data")
     return tuple(found)

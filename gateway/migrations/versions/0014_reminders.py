@@ -1,0 +1,26 @@
+"""Reminders (what is due: expiring documents, fees and bills, requests waiting on the citizen)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-06 12:55:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import persistence  # noqa: F401
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
