@@ -12,10 +12,14 @@ portal cannot decide and must not claim the citizen is (or is not) entitled.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kernel.buddhist_era import split_be_date
 
 FactValue = int | str | bool
 
@@ -128,3 +132,72 @@ def facts_named(rule: Rule) -> set[str]:
         return facts_named(rule.not_)
     children = rule.all if isinstance(rule, All) else rule.any
     return set().union(*(facts_named(r) for r in children))
+
+
+# -- explaining an outcome -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One comparison of a rule and how it came out for these facts: what a citizen reads as
+    "aged 60 or over: yes". `negated` when it sits under an odd number of `not`s, so the
+    condition that must hold is the opposite of the comparison."""
+
+    fact: str
+    op: Operator
+    value: FactValue | list[FactValue]
+    actual: FactValue | None  # None: the fact is unknown
+    met: bool | None  # whether the condition as written (negation included) holds
+    negated: bool = False
+
+
+def conditions(rule: Rule, facts: Mapping[str, FactValue]) -> list[Condition]:
+    """Every comparison in `rule`, in the order written, each with its outcome. The rule's
+    outcome is `evaluate`'s; these say why."""
+    found: list[Condition] = []
+
+    def walk(node: Rule, negated: bool) -> None:
+        if isinstance(node, Compare):
+            actual = facts.get(node.fact)
+            met = None if actual is None else _compare(node.op, actual, node.value)
+            if met is not None and negated:
+                met = not met
+            found.append(Condition(node.fact, node.op, node.value, actual, met, negated))
+        elif isinstance(node, Not):
+            walk(node.not_, not negated)
+        else:
+            for child in node.all if isinstance(node, All) else node.any:
+                walk(child, negated)
+
+    walk(rule, False)
+    return found
+
+
+# -- ages --------------------------------------------------------------------------------------
+
+
+def deemed_birth_date(birth_date_be: str) -> dt.date:
+    """The day a person's age counts from (Civil and Commercial Code s.16): the birth date;
+    with only the month known, the first of that month; with neither month nor day, the first
+    day of the calendar year of birth."""
+    year, month, day = split_be_date(birth_date_be)
+    if month == 0:
+        return dt.date(year, 1, 1)
+    return dt.date(year, month, day or 1)
+
+
+def age_on(birth_date_be: str, day: dt.date) -> int:
+    """Whole years of age on `day` (a birthday counts on the day itself)."""
+    born = deemed_birth_date(birth_date_be)
+    before_birthday = (day.month, day.day) < (born.month, born.day)
+    return day.year - born.year - (1 if before_birthday else 0)
+
+
+def birthday_of_age(birth_date_be: str, age: int) -> dt.date:
+    """The day the person turns `age` (29 February falls on 1 March in common years)."""
+    born = deemed_birth_date(birth_date_be)
+    year = born.year + age
+    try:
+        return born.replace(year=year)
+    except ValueError:
+        return dt.date(year, 3, 1)
