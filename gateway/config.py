@@ -106,6 +106,12 @@ class Settings(BaseSettings):
 
     # How long a rendered catalog detail is reused by one process (0: never).
     catalog_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
+    # Know (/v1/me/entitlements, /v1/me/records): how long one answer waits for each source
+    # agency (a slower one's facts are `unknown`), and the longest any source's answer is
+    # reused however long the source says it stays true (the portal links data, it does not
+    # keep it).
+    know_source_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 1.0
+    know_max_age_seconds: Annotated[float, Field(ge=0, le=86_400)] = 900.0
     max_body_bytes: Annotated[int, Field(gt=0)] = 1_048_576
     # The request line and headers together, and the number of header fields: beyond them
     # `serve` refuses the request before the app sees it (an unbounded header block stalls

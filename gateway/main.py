@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import importlib.metadata
 import logging
@@ -46,6 +47,8 @@ from gateway.http import CachedReads, RenderCache, ResponseHeadersMiddleware
 from gateway.issuance import agency_endpoints as issuance_agency
 from gateway.issuance import endpoints as issuance_endpoints
 from gateway.keys import load_secrets
+from gateway.know import endpoints as know_endpoints
+from gateway.know.service import KnowRuntime, log_fetches
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
 from gateway.openapi import install_openapi
@@ -140,7 +143,17 @@ def create_app(
     # One jwks_uri verifies both tokens and receipts (R-10.4: verifiable offline).
     oidc.also_published.extend(applications.signer.jwks()["keys"])
 
-    lifespan = _lifespan(runtime, applications, connectors, identity, payments)
+    know = KnowRuntime(
+        registry=identity.registry,
+        connectors=connectors,
+        directory=applications.directory,
+        now=clock.now,
+        write_fetches=lambda fetches: log_fetches(runtime, fetches),
+        timeout=settings.know_source_timeout_seconds,
+        max_age=dt.timedelta(seconds=settings.know_max_age_seconds),
+        catalog_seconds=settings.catalog_cache_seconds,
+    )
+    lifespan = _lifespan(runtime, applications, connectors, identity, payments, know)
     app = FastAPI(
         title="Citizen e-Service Gateway",
         version="0.1.0",
@@ -161,6 +174,7 @@ def create_app(
     app.state.receipt_signer = applications.signer
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
+    app.state.know = know
     # An undeclared problem code fails loudly in development and tests, never in production.
     install_error_handlers(app, refuse_unknown_codes=settings.env is not Environment.PRODUCTION)
     app.add_middleware(CachedReads, cache=runtime.render_cache)
@@ -189,6 +203,7 @@ def create_app(
         me_router,
         application_endpoints.router,
         inbox_endpoints.router,
+        know_endpoints.router,
         document_endpoints.router,
         document_public.router,
         register_endpoints.router,
@@ -218,6 +233,7 @@ def _lifespan(
     connectors: ConnectorRegistry,
     identity: IdentityRuntime,
     payments: PaymentsRuntime,
+    know: KnowRuntime,
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """Start-up and shut-down: the shared clock, the scheduled jobs, the embedded worker."""
     settings, engine = runtime.settings, runtime.engine
@@ -251,6 +267,7 @@ def _lifespan(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await runtime.render_cache.aclose()
+            await know.settle()
             await connectors.aclose()
             await payments.bank.aclose()
             await identity.registry.aclose()

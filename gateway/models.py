@@ -7,6 +7,7 @@ from gateway.clock import SimulationClock
 from gateway.documents.models import TABLES as DOCUMENT_TABLES
 from gateway.forwarding.models import TABLES as FORWARDING_TABLES
 from gateway.idempotency import IdempotencyRecord
+from gateway.know.models import Consent
 from gateway.tracking.models import TABLES as TRACKING_TABLES
 from identity import TABLES as IDENTITY_TABLES
 from payments.models import TABLES as PAYMENT_TABLES
@@ -22,6 +23,7 @@ __all__ = [
     "AgencyUnit",
     "AuditChainHead",
     "AuditEntry",
+    "Consent",
     "EService",
     "EServiceLifeStage",
     "ExtraHoliday",

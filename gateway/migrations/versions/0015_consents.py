@@ -7,10 +7,10 @@ Create Date: 2026-12-06 12:55:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
-import persistence  # noqa: F401
+import persistence
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -19,8 +19,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "consents",
+        sa.Column("citizen_id", sa.String(length=36), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=False),
+        sa.Column("granted_at", persistence.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", persistence.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("citizen_id", "purpose", name=op.f("pk_consents")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("consents")
