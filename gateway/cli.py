@@ -790,6 +790,50 @@ def payments_bench_reconcile(lines: int, seed: int, database: str | None) -> Non
 
 
 @main.group()
+def know() -> None:
+    """Know for the signed-in citizen: entitlements and government data."""
+
+
+@know.command("bench")
+@click.option("--calls", default=1000, show_default=True, type=click.IntRange(min=1, max=4000))
+@click.option(
+    "--slow",
+    default=None,
+    help="Also time cold calls with this agency slowed by its fault knob (e.g. CGD).",
+)
+@click.option("--slow-ms", default=3000, show_default=True, type=click.IntRange(min=1))
+@click.option("--gateway", "gateway_url", default=None, help="Default: PUBLIC_URL.")
+@click.option("--agencies", "agencies_url", default=None, help="Default: AGENCIES_URL.")
+def know_bench(
+    calls: int, slow: str | None, slow_ms: int, gateway_url: str | None, agencies_url: str | None
+) -> None:
+    """Time GET /v1/me/entitlements over HTTP against the running stack (`make run`): CALLS
+    warm calls by one citizen, then the first call of CALLS different citizens (cold)."""
+    import httpx
+
+    from gateway.demo import DemoFailed
+    from gateway.know_bench import HEADER, bench
+
+    settings = Settings()
+    click.echo(f"source timeout {settings.know_source_timeout_seconds} s")
+    click.echo(HEADER)
+    try:
+        asyncio.run(
+            bench(
+                gateway_url or settings.public_url,
+                agencies_url or settings.agencies_url,
+                calls=calls,
+                slow=slow.upper() if slow else None,
+                slow_ms=slow_ms,
+                say=click.echo,
+            )
+        )
+    except (DemoFailed, httpx.HTTPError) as exc:
+        click.echo(f"know bench failed: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.group()
 def documents() -> None:
     """E-documents: issuance."""
 
