@@ -194,6 +194,7 @@ async def run(
     headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept-Language": "en"}
     me = _check(await gateway.get("/v1/me", headers=headers), 200)
     say(f"identify {me['first_name_en']} {me['last_name_en']} at {me['login_assurance']}")
+    await know_about_me(gateway, headers, say)
 
     draft = _check(
         await gateway.post(
@@ -253,6 +254,32 @@ async def run(
     await receive_the_licence(gateway, agencies, headers, paid, say, save_to)
     await receive_the_allowance(gateway, agencies, say)
     return _check(await gateway.get(f"/v1/applications/{paid['id']}", headers=headers), 200)
+
+
+async def know_about_me(
+    gateway: httpx.AsyncClient, headers: dict[str, str], say: Callable[[str], None]
+) -> None:
+    """What the signed-in citizen knows on the home screen: entitlements decided on the facts
+    the agencies hold (with the consent the health and tax data need), and their records."""
+    for purpose in ("entitlements", "records"):
+        _check(await gateway.put(f"/v1/me/consents/{purpose}", headers=headers), 200)
+    mine = _check(await gateway.get("/v1/me/entitlements", headers=headers), 200)
+    asked = ", ".join(f"{s['agency']['code']} {s['outcome']}" for s in mine["sources"])
+    say(f"know     my entitlements, from the agencies' own data: {asked}")
+    by_status: dict[str, list[str]] = {}
+    for entitlement in mine["entitlements"]:
+        by_status.setdefault(entitlement["status"], []).append(entitlement["service_id"])
+    for status in ("eligible", "not_eligible", "unknown"):
+        if by_status.get(status):
+            say(f"         {status}: {', '.join(by_status[status])}")
+    for upcoming in mine["upcoming"]:
+        say(f"         from {upcoming['starts_on']}: {upcoming['name']}")
+    for benefit in mine["receiving"]:
+        say(f"         receiving: {benefit['title']} ({benefit['agency']['code']})")
+    records = _check(await gateway.get("/v1/me/records", headers=headers), 200)
+    for source in records["sources"]:
+        titles = ", ".join(record["title"] for record in source["records"]) or "nothing held"
+        say(f"         my data at {source['agency']['code']}: {titles} ({source['outcome']})")
 
 
 def _save(target: Path, content: bytes) -> None:
@@ -398,6 +425,11 @@ async def receive_the_allowance(
     citizen = DEMO_CITIZENS[1]
     tokens = await log_in(gateway, agencies, citizen)
     headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept-Language": "en"}
+    mine = _check(await gateway.get("/v1/me/entitlements", headers=headers), 200)
+    (allowance,) = [e for e in mine["entitlements"] if e["service_id"] == ALLOWANCE]
+    say(f"know     demo citizen 2, {allowance['name']}: {allowance['status']}")
+    for condition in allowance["conditions"]:
+        say(f"           {condition['text']}")
     draft = _check(
         await gateway.post(
             "/v1/applications",
