@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from support import NATTHIDA, SOMCHAI, Stack, assert_problem, bearer, login, set_clock
 
 from connectors.base import Benefit, CitizenData, CitizenRecord, FactValue
@@ -311,3 +312,28 @@ async def test_signing_in_is_required(stack: Stack, sources: Sources) -> None:
     for path in ("/v1/me/entitlements", "/v1/me/records", "/v1/me/consents"):
         r = await stack.gateway.get(path)
         assert r.status_code == 401, path
+
+
+async def test_a_warm_answer_reads_two_statements_and_asks_no_agency(
+    stack: Stack, sources: Sources
+) -> None:
+    assert stack.app is not None
+    headers = bearer(await login(stack))
+    await entitlements(stack, headers)
+    await stack.app.state.know.settle()  # the first answer's fetches are logged
+    asked = len(sources.sso.asked)
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = stack.app.state.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = await entitlements(stack, headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert entitlement(body, UNEMPLOYMENT)["status"] == "eligible"
+    assert len(sources.sso.asked) == asked
+    # The verified profile and the consents; the catalog's rules are kept for a few seconds.
+    assert len(seen) == 2, seen
