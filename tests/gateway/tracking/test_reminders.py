@@ -262,7 +262,7 @@ async def test_two_job_runners_at_once_make_one_reminder_and_one_notice(
 async def test_the_list_is_soonest_due_first_page_by_page(stack: Stack) -> None:
     headers = bearer(await login(stack))
     await draft(stack, headers)  # no deadline: listed last
-    application, due_at = await fee_requested(stack, headers)
+    _, due_at = await fee_requested(stack, headers)
     headers = await later(stack, due_at - dt.timedelta(days=2))
     assert (await jobs(stack))["reminders made"] == 2
 
@@ -285,3 +285,28 @@ async def test_the_list_is_soonest_due_first_page_by_page(stack: Stack) -> None:
     )
     assert r.status_code == 400
     assert r.json()["code"] == "invalid_cursor"
+
+
+async def test_an_expiry_reminder_is_done_once_the_document_is_renewed(portal: Portal) -> None:
+    headers, application = await approved_and_issued(portal)
+    document = await wallet_document(portal, headers, application["id"])
+    valid_until = dt.date.fromisoformat(document["valid_until"])
+    noon = dt.datetime.combine(valid_until - dt.timedelta(days=20), dt.time(12), tzinfo=BANGKOK)
+    await later(portal, noon)
+    assert (await jobs(portal))["expiring documents told"] == 1
+
+    # Renewed through the same service: the new document is in the wallet.
+    headers, renewal = await approved_and_issued(portal)
+    assert renewal["service_id"] == application["service_id"]
+    assert (await jobs(portal))["reminders done"] == 1
+    headers = {**headers, "Accept-Language": "en"}
+    [done] = [
+        r
+        for r in await reminders(portal, headers, include="done")
+        if r["refs"]["document_id"] == document["id"]
+    ]
+    assert done["resolution"] == "renewed"
+    # The open list no longer asks to renew it (the new document has its own reminder when
+    # it, too, lapses within 30 days).
+    open_now = await reminders(portal, headers)
+    assert document["id"] not in [r["refs"]["document_id"] for r in open_now]
