@@ -2,11 +2,14 @@
 told which applications are late by gateway.applications), forgetting expired idempotency
 records, telling citizens of requests for permit information left unanswered (R-21.1,
 gateway.issuance), asking agencies about cases they have been quiet about (gateway.forwarding),
-and telling holders of documents about to lapse (gateway.issuance).
+and the citizens' reminders (gateway.tracking.reminders): documents about to lapse
+(gateway.issuance), fees and bills falling due (gateway.payments), requests for information and
+drafts waiting on the citizen (gateway.applications); each made once, done when resolved.
 
 `serve` runs them every `JOBS_INTERVAL_SECONDS`; `citizen-gateway jobs run` runs them once (for
 cron, or when `serve` is scaled out and only one place should schedule). Running them from many
-processes at once is safe: each notice is claimed with a conditional update.
+processes at once is safe: each notice is claimed with a conditional update, each reminder
+by its unique key.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ import logging
 
 from connectors.registry import ConnectorRegistry
 from gateway.applications.context import ApplicationsRuntime
+from gateway.applications.reminders import (
+    remind_waiting_on_citizens,
+    settle_application_reminders,
+)
 from gateway.applications.services import build
 from gateway.deps import Runtime
 from gateway.forwarding.polling import poll_agency_statuses
@@ -23,6 +30,7 @@ from gateway.idempotency import purge_expired
 from gateway.issuance.requests import tell_overdue
 from gateway.issuance.service import Issuing
 from gateway.payments.jobs import PaymentJobs
+from gateway.payments.reminders import remind_payments_due, settle_payment_reminders
 from gateway.payments.runtime import PaymentsRuntime
 from gateway.tracking import overdue
 from gateway.uow import UnitOfWork
@@ -46,6 +54,36 @@ async def remind_expiring_documents(runtime: Runtime, applications: Applications
         issuing = Issuing(build(uow, applications, runtime.cursors), applications.signing)
         today = uow.now.astimezone(BANGKOK).date()
         return await uow.run(lambda: issuing.remind_expiring(today))
+
+
+async def settle_reminders(runtime: Runtime, applications: ApplicationsRuntime) -> int:
+    """Mark done the reminders whose subject resolved (paid, renewed, answered, filed, ...)
+    since the last round, before new ones are made; how many."""
+    async with runtime.unit_of_work() as uow:
+        issuing = Issuing(build(uow, applications, runtime.cursors), applications.signing)
+        today = uow.now.astimezone(BANGKOK).date()
+
+        async def settle() -> int:
+            return (
+                await issuing.settle_expiring(today)
+                + await settle_payment_reminders(uow.session, uow.now)
+                + await settle_application_reminders(uow.session, uow.now)
+            )
+
+        return await uow.run(settle)
+
+
+async def remind_citizens(runtime: Runtime) -> int:
+    """Fees and bills falling due, requests for information and drafts waiting on the
+    citizen: a reminder each, once; how many were made."""
+    async with runtime.unit_of_work() as uow:
+
+        async def remind() -> int:
+            return await remind_payments_due(uow.session, uow.now) + (
+                await remind_waiting_on_citizens(uow.session, uow.now)
+            )
+
+        return await uow.run(remind)
 
 
 async def overdue_permit_requests(runtime: Runtime) -> int:
@@ -72,7 +110,9 @@ async def run_once(
     counts = {
         "overdue notices sent": await send_overdue_notices(runtime, applications),
         "idempotency records purged": await purge_idempotency_records(runtime),
+        "reminders done": await settle_reminders(runtime, applications),
         "expiring documents told": await remind_expiring_documents(runtime, applications),
+        "reminders made": await remind_citizens(runtime),
         "overdue permit information requests told": await overdue_permit_requests(runtime),
     }
     if payments is not None:

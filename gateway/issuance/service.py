@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import aliased
 
 from documents.codes import new_code
 from documents.facts import (
@@ -50,6 +51,8 @@ from gateway.documents.register import name_index
 from gateway.documents.signing import DocumentSigning
 from gateway.documents.wallet import seal_facts
 from gateway.tracking.messages import Message
+from gateway.tracking.models import Reminder
+from gateway.tracking.reminders import DOCUMENT_EXPIRING, Due, Reminders
 from kernel.buddhist_era import thai_date
 from kernel.errors import Conflict, NotFound
 from kernel.working_time import BANGKOK
@@ -394,7 +397,9 @@ class Issuing:
 
     async def remind_expiring(self, today: dt.date, *, limit: int = 500) -> int:
         """Tell each holder once, 30 days ahead, that a document is about to lapse, with the
-        service to renew it by (the one that issued it). The number of holders told."""
+        service to renew it by (the one that issued it): a reminder on the home screen and its
+        one inbox notice (gateway.tracking.reminders). The number of holders told."""
+        reminders = Reminders(self.session, self.apps.ctx.now)
         statement = (
             select(WalletDocument, Application.service_id)
             .outerjoin(Application, Application.id == WalletDocument.application_id)
@@ -423,7 +428,6 @@ class Issuing:
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
-            told += 1
             values = {
                 "number": document.number or "-",
                 "title_th": document.title_th,
@@ -431,20 +435,64 @@ class Issuing:
                 "valid_until_th": thai_date(document.valid_until),
                 "valid_until_en": document.valid_until.isoformat(),
             }
-            self.apps.ctx.tracker.tell_citizen(
-                document.citizen_id,
-                document.application_id,
-                "document_expiring",
-                _TELL["document_expiring"].filled(values),
-                {
-                    "document_id": document.id,
-                    "number": document.number,
-                    "valid_until": document.valid_until.isoformat(),
-                    "renew_service_id": service_id,
-                    "renew_href": f"/v1/services/{service_id}" if service_id else None,
-                },
+            renew_href = f"/v1/services/{service_id}" if service_id else None
+            made = await reminders.remind(
+                Due(
+                    citizen_id=document.citizen_id,
+                    kind=DOCUMENT_EXPIRING,
+                    subject=document.id,
+                    message=_TELL["document_expiring"].filled(values),
+                    href=renew_href or f"/v1/documents/{document.id}",
+                    notice_kind="document_expiring",
+                    due_on=document.valid_until,
+                    application_id=document.application_id,
+                    refs={"document_id": document.id, "renew_service_id": service_id},
+                    notice_data={
+                        "document_id": document.id,
+                        "number": document.number,
+                        "valid_until": document.valid_until.isoformat(),
+                        "renew_service_id": service_id,
+                        "renew_href": renew_href,
+                    },
+                )
             )
+            told += made is not None
         return told
+
+    async def settle_expiring(self, today: dt.date) -> int:
+        """Expiry reminders whose document no longer needs renewing are done: revoked or
+        suspended, lapsed (`expired`), or `renewed` (a newer valid document from the same
+        service is in the holder's wallet). How many."""
+        issued_by = aliased(Application)
+        newer, newer_by = aliased(WalletDocument), aliased(Application)
+        renewed = (
+            select(newer.id)
+            .join(newer_by, newer_by.id == newer.application_id)
+            .where(
+                newer.citizen_id == WalletDocument.citizen_id,
+                newer.id != WalletDocument.id,
+                newer.status == VALID,
+                newer.issued_at > WalletDocument.issued_at,
+                newer_by.service_id == issued_by.service_id,
+            )
+            .exists()
+        )
+        state = (
+            select(
+                case(
+                    (WalletDocument.status != VALID, WalletDocument.status),
+                    (WalletDocument.valid_until < today, "expired"),
+                    (renewed, "renewed"),
+                    else_=VALID,
+                )
+            )
+            .select_from(WalletDocument)
+            .outerjoin(issued_by, issued_by.id == WalletDocument.application_id)
+            .where(WalletDocument.id == Reminder.subject)
+            .scalar_subquery()
+        )
+        reminders = Reminders(self.session, self.apps.ctx.now)
+        return await reminders.settle([DOCUMENT_EXPIRING], state, still_due=[VALID])
 
 
 def _bangkok_time(value: object) -> str:

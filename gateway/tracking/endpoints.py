@@ -1,15 +1,17 @@
-"""The citizen's inbox (R-11.1): `/v1/notifications`, its read marks and its event stream.
+"""The citizen's inbox (R-11.1): `/v1/notifications`, its read marks and its event stream;
+and what is due for them: `/v1/me/reminders` (gateway.tracking.reminders).
 
-A citizen reaches only their own messages; anyone else's id answers 404.
+A citizen reaches only their own messages and reminders; anyone else's id answers 404.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
 from fastapi import Path as PathParam
@@ -17,7 +19,13 @@ from fastapi.responses import Response, StreamingResponse
 
 from gateway.deps import LangDep, RuntimeDep, SessionDep, UowDep
 from gateway.http import PersonalDataRoute, model_json
-from gateway.tracking.schemas import NotificationOut, NotificationPage
+from gateway.tracking.reminders import Reminders
+from gateway.tracking.schemas import (
+    NotificationOut,
+    NotificationPage,
+    ReminderOut,
+    ReminderPage,
+)
 from gateway.tracking.timeline import Tracker
 from identity import CitizenDep
 from kernel.errors import FieldError, ValidationFailed
@@ -138,3 +146,45 @@ async def stream_notifications(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get(
+    "/me/reminders",
+    response_model=ReminderPage,
+    responses=problem_responses("invalid_cursor"),
+    tags=["reminders"],
+)
+async def list_reminders(
+    login: CitizenDep,
+    session: SessionDep,
+    lang: LangDep,
+    runtime: RuntimeDep,
+    include: Annotated[Literal["done"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    """What is due (the home screen): documents about to lapse, fees and bills to pay,
+    requests for information and drafts waiting on the citizen; soonest due first, those with
+    no deadline last. Open ones only, unless `include=done` (then also those whose subject
+    was resolved, with `done_at` and `resolution`). The scheduled jobs make and settle them."""
+    fingerprint_ = f"reminders:{login.citizen.id}:{include or 'open'}"
+    after = _reminder_key(runtime.cursors.decode(cursor, fingerprint_)) if cursor else None
+    reminders = Reminders(session, runtime.clock.now())
+    rows = await reminders.of_citizen(
+        login.citizen.id, include_done=include == "done", after=after, limit=limit + 1
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        key = f"{last.due_on.isoformat() if last.due_on else ''}|{last.id}"
+        next_cursor = runtime.cursors.encode(fingerprint_, key)
+    return model_json(
+        ReminderPage(items=[ReminderOut.of(row, lang) for row in page], next_cursor=next_cursor)
+    )
+
+
+def _reminder_key(key: str) -> tuple[dt.date | None, int]:
+    """The (due_on, id) a page ended at, from its signed cursor."""
+    due_on, _, last_id = key.partition("|")
+    return (dt.date.fromisoformat(due_on) if due_on else None), int(last_id)

@@ -151,24 +151,24 @@ class Tracker:
         kind: str,
         message: Message,
         data: Mapping[str, Any],
-    ) -> None:
+    ) -> Notification:
         """A message in the citizen's inbox about something other than an application's
         status (a payment, a bill), linked to an application when there is one."""
-        self.session.add(
-            Notification(
-                citizen_id=citizen_id,
-                application_id=application_id,
-                kind=kind,
-                title_th=message.title_th,
-                title_en=message.title_en,
-                body_th=message.body_th,
-                body_en=message.body_en,
-                data=dict(data),
-                paper=False,
-                created_at=self.now,
-                read_at=None,
-            )
+        notification = Notification(
+            citizen_id=citizen_id,
+            application_id=application_id,
+            kind=kind,
+            title_th=message.title_th,
+            title_en=message.title_en,
+            body_th=message.body_th,
+            body_en=message.body_en,
+            data=dict(data),
+            paper=False,
+            created_at=self.now,
+            read_at=None,
         )
+        self.session.add(notification)
+        return notification
 
     async def notifications(
         self, citizen_id: str, *, after_id: int | None, limit: int, newest_first: bool
