@@ -328,9 +328,10 @@ def purpose_label(purpose: str, lang: str) -> str:
 def masked_officer(officer_id: str | None) -> str | None:
     """An officer's staff id as the citizen sees it: enough to name the read to the agency
     (which holds the whole id, as does the audit chain), not the officer's whole identifier.
-    Ids of up to 4 characters show only their last one."""
+    At most half of it shows, and never more than its first two and last two characters."""
     if not officer_id:
         return None
-    if len(officer_id) <= 4:
-        return "*" * (len(officer_id) - 1) + officer_id[-1]
-    return officer_id[:2] + "*" * (len(officer_id) - 4) + officer_id[-2:]
+    shown = min(4, len(officer_id) // 2)
+    head, tail = shown // 2, shown - shown // 2
+    hidden = len(officer_id) - head - tail
+    return officer_id[:head] + "*" * hidden + (officer_id[-tail:] if tail else "")
