@@ -21,10 +21,12 @@ from connectors.config import ConnectorConfig, PolicyConfig
 from connectors.registry import GROUP as CONNECTOR_GROUP
 from connectors.registry import ConnectorRegistry
 from gateway import jobs
+from gateway.access import endpoints as access_endpoints
 from gateway.admin import endpoints as admin_endpoints
 from gateway.applications import agency_endpoints
 from gateway.applications import endpoints as application_endpoints
 from gateway.applications.context import ApplicationsRuntime, Limits
+from gateway.audit.access import record_login_reads
 from gateway.catalog import endpoints as catalog_endpoints
 from gateway.clock import SharedClock
 from gateway.config import ClockMode, Environment, Settings
@@ -130,6 +132,7 @@ def create_app(
     identity = _identity_runtime(settings, vault, sessions, clock, agencies_transport)
     oidc = OIDCProvider(oidc_settings(settings), clock)
     connect(identity, oidc)
+    identity.record_reads = record_login_reads  # a login's registry reads: the access log
     agency_credentials = load_agency_credentials(settings)
     connectors = ConnectorRegistry.load(
         connector_configs(settings, agency_credentials),
@@ -218,6 +221,7 @@ def create_app(
         payment_agency.router,
         issuance_agency.router,
         admin_endpoints.router,
+        access_endpoints.router,
     ]
     for router in routers:
         app.include_router(router)

@@ -1,7 +1,7 @@
 """Every table of the system, imported in one place for Alembic and the test fixtures."""
 
 from gateway.applications.models import TABLES as APPLICATION_TABLES
-from gateway.audit.models import AuditChainHead, AuditEntry
+from gateway.audit.models import AuditChainHead, AuditEntry, DataAccess
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
 from gateway.clock import SimulationClock
 from gateway.documents.models import TABLES as DOCUMENT_TABLES
@@ -24,6 +24,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEntry",
     "Consent",
+    "DataAccess",
     "EService",
     "EServiceLifeStage",
     "ExtraHoliday",

@@ -10,6 +10,7 @@ This module is identity's public surface: the gateway imports identity only from
     OIDCProvider, OIDCSettings, AccessClaims   the provider, its settings, a token's claims
     oidc_router, me_router, verification_router, connect
     IdentityRuntime, VerificationSettings, PER_ID, PER_CLIENT, CosineMatcher
+    RecordReads, RegistryRead                  the port a login tells its registry reads to
     ADMIN, CITIZEN, ClientKind, agency_scope   scopes and client kinds
     birthdate_from_be                          a Buddhist-Era birth date as ISO 8601
     InsufficientScope, MissingToken            the bearer-token errors other routers raise
@@ -48,6 +49,8 @@ from identity.verification.models import AttemptCounter, Citizen, IdentityVerifi
 from identity.verification.service import (
     PER_CLIENT,
     PER_ID,
+    RecordReads,
+    RegistryRead,
     VerificationSettings,
     purge_abandoned,
 )
@@ -75,6 +78,8 @@ __all__ = [
     "MissingToken",
     "OIDCProvider",
     "OIDCSettings",
+    "RecordReads",
+    "RegistryRead",
     "VerificationSettings",
     "VerifiedCitizen",
     "agency_scope",

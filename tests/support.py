@@ -322,6 +322,7 @@ async def forget_citizens(session: Any) -> None:
     from sqlalchemy import delete
 
     from gateway.applications.models import TABLES as APPLICATION_TABLES
+    from gateway.audit.models import DataAccess
     from gateway.documents.models import TABLES as DOCUMENT_TABLES
     from gateway.forwarding.models import TABLES as FORWARDING_TABLES
     from gateway.idempotency import IdempotencyRecord
@@ -336,6 +337,7 @@ async def forget_citizens(session: Any) -> None:
         *reversed(APPLICATION_TABLES),
         *reversed(DOCUMENT_TABLES),
         IdempotencyRecord,
+        DataAccess,
         AttemptCounter,
         IdentityVerification,
         Citizen,

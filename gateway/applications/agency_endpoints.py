@@ -97,7 +97,7 @@ async def get_agency_application(
     """One application with the citizen's form data (the read is audited, R-15.1)."""
     application = await apps.uow.run(
         lambda: apps.transitions.read_by_staff(
-            caller.agency_code, caller.staff(officer), application_id
+            caller.agency_code, caller.staff(officer), application_id, officer=officer
         )
     )
     return await shown(apps, application, lang)
@@ -125,6 +125,7 @@ async def get_agency_attachment(
             caller.staff(officer),
             application_id,
             f"attachment:{attachment_id}",
+            officer=officer,
         )
     )
     return stream_blob(runtime.store, download)

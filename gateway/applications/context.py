@@ -22,6 +22,7 @@ from gateway.applications.lifecycle import ActorKind
 from gateway.applications.models import Application
 from gateway.applications.repository import ApplicationRepository
 from gateway.applications.shown import ServiceCache, ShownAnswers
+from gateway.audit.access import DataAccessLog
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.service import CatalogService
 from gateway.documents.signing import DocumentSigning
@@ -180,6 +181,8 @@ class Context:
         self.catalog = CatalogService(self.catalog_rows, cursors)
         self.tracker = Tracker(uow.session, uow.now)
         self.wallet = Wallet(uow.session)
+        # Fetches of the citizen's data, recorded in this unit of work (issue 14).
+        self.access = DataAccessLog(uow.session, uow.now)
 
     @property
     def session(self) -> AsyncSession:

@@ -40,6 +40,7 @@ class Drafts:
         verified = await self.state.citizen(citizen.id)
         facts = await self.state.prefill_facts(verified, service_id)
         fetched = await self.state.once_only(verified, service_id)
+        await self.state.record_fetches()  # issue 14: who looked at the citizen's data
         application = await self.create(
             citizen,
             service_id,

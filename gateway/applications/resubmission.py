@@ -49,6 +49,7 @@ class Resubmission:
         verified = await self.state.citizen(citizen.id)
         facts = await self.state.prefill_facts(verified, target.id)
         fetched = await self.state.once_only(verified, target.id)
+        await self.state.record_fetches()  # issue 14: who looked at the citizen's data
         draft = await self.carry_over(
             citizen,
             original,

@@ -3,7 +3,11 @@ prefilled from (the verified identity, the civil registry) and the documents the
 fetched from their issuing agency's connector (once-only data).
 
 Both are read before anything of the request is written (they may call other agencies), so an
-outage there never holds a transaction's locks."""
+outage there never holds a transaction's locks. For the same reason each completed fetch is only
+noted as it comes (`fetches`); the caller records the notes in the citizen's data-access log
+(`record_fetches`, issue 14) once the last agency answered, in the unit of work that uses the
+data. A fetch that obtained nothing (the agency down, or holding no such record) is not noted.
+The citizen's own verified profile is the portal's, not a fetch from an agency: not noted."""
 
 from __future__ import annotations
 
@@ -13,9 +17,13 @@ from connectors.base import ProvidesOnceOnlyData
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
 from gateway.applications.context import Context
 from gateway.applications.reading import fetch_plan
+from gateway.audit.access import Access, Fetches, Purpose
 from gateway.catalog import forms
 from identity import VerifiedCitizen
 from kernel.errors import ServiceUnavailable
+
+#: Whose records the registry prefill reads (the civil registry, R-9.1).
+CIVIL_REGISTRY = "DOPA"
 
 
 def identity_facts(citizen: VerifiedCitizen) -> dict[str, Any]:
@@ -32,6 +40,12 @@ def identity_facts(citizen: VerifiedCitizen) -> dict[str, Any]:
 class StateData:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.fetches = Fetches()
+
+    async def record_fetches(self) -> None:
+        """Record the fetches noted so far in the citizen's data-access log, in this unit of
+        work (after the last call to an agency: the audit chain's head is locked from here)."""
+        await self.fetches.record(self.ctx.access)
 
     async def citizen(self, citizen_id: str) -> VerifiedCitizen:
         """The citizen's verified profile, from identity's directory."""
@@ -55,6 +69,17 @@ class StateData:
                     code="registry_unavailable",
                     headers={"Retry-After": "30"},
                 ) from exc
+            self.fetches.note(
+                Access(
+                    citizen.id,
+                    data="civil_registry.person",
+                    source=CIVIL_REGISTRY,
+                    purpose=Purpose.ONCE_ONLY,
+                    ref=service_id,
+                    service_id=service_id,
+                    at=self.ctx.now,
+                )
+            )
             facts.update(
                 forms.registry_facts(
                     address_th=person.address_th, province_code=person.province_code, sex=person.sex
@@ -85,6 +110,17 @@ class StateData:
                 entry["data"] = dict(await connector.once_only(plan.kind, citizen.national_id))
                 entry["status"] = "fetched"
                 entry["at"] = self.ctx.now.isoformat()
+                self.fetches.note(
+                    Access(
+                        citizen.id,
+                        data=f"{plan.agency_code}.{plan.kind}",
+                        source=plan.agency_code,
+                        purpose=Purpose.ONCE_ONLY,
+                        ref=service_id,
+                        service_id=service_id,
+                        at=self.ctx.now,
+                    )
+                )
             except AgencyRejected:
                 entry["status"] = "not_held"  # the agency holds no such record for this citizen
             except (AgencyUnavailable, AgencyMisconfigured):

@@ -146,6 +146,8 @@ class Transfer:
         """Carry out `plan` in the caller's unit of work (see the module's docstring): the new
         application at the responsible agency when it was forwarded there."""
         forwarded = None
+        # What `plan` fetched for the new form, in the citizen's data-access log (issue 14).
+        await self.state.record_fetches()
         await self.transitions.misroute(
             application.id, reason="other_agency", actor=actor, note=note
         )

@@ -24,6 +24,7 @@ from gateway.applications.lifecycle import (
 )
 from gateway.applications.models import Application
 from gateway.applications.reading import Reader
+from gateway.audit.access import Access, Accessor, Purpose
 from gateway.catalog.definitions import Manual
 from gateway.catalog.models import Agency, EService
 from identity import CitizenRef
@@ -36,6 +37,9 @@ from kernel.working_time import (
     due_at,
     working_days_between,
 )
+
+#: An application and its attachments are records the portal keeps (issue 14's `source`).
+PORTAL_SOURCE = "portal"
 
 CLOSED = {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED, Status.LAPSED}
 
@@ -406,10 +410,18 @@ class Transitions:
         return await self.record_delivery(application.id, self.ctx.now, unit_code=unit_code)
 
     async def read_by_staff(
-        self, agency_code: str, staff: str, application_id: str, what: str | None = None
+        self,
+        agency_code: str,
+        staff: str,
+        application_id: str,
+        what: str | None = None,
+        *,
+        officer: str | None = None,
     ) -> Application:
         """The agency's own application; R-15.1: every read of a citizen's data by agency
-        staff is an audit line (`what`: the application, or one of its attachments)."""
+        staff is an audit line (`what`: the application, or one of its attachments), and a
+        line of the citizen's data-access log (issue 14: by `officer`, the X-Officer-Id, when
+        one is named; else by the agency's system)."""
         application = await self.reader.of_agency(agency_code, application_id)
         await audit.append(
             self.ctx.session,
@@ -418,6 +430,17 @@ class Transitions:
             action="application.read_by_staff",
             subject=f"application:{application.id}",
             data={"what": what or "application"},
+        )
+        await self.ctx.access.record(
+            Access(
+                application.citizen_id,
+                data="attachment" if what and what.startswith("attachment:") else "application",
+                source=PORTAL_SOURCE,
+                purpose=Purpose.CASE,
+                ref=application.number or application.id,
+                service_id=application.service_id,
+                accessor=Accessor.officer(agency_code, officer),
+            )
         )
         return application
 

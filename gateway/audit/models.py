@@ -1,4 +1,6 @@
-"""Audit tables (R-15.1): the append-only, hash-chained log and its one-row head.
+"""Audit tables (R-15.1): the append-only, hash-chained log and its one-row head, and the
+citizen's data-access log (who fetched which of their data, when and why; each row is also an
+entry of the chain).
 
 Migration 0005 adds what the models cannot say: triggers refusing UPDATE and DELETE on
 `audit_log` (and TRUNCATE on PostgreSQL), and refusing to move the head backwards or delete it.
@@ -9,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UTCDateTime
+from persistence import BigId
 
 
 class AuditEntry(Base):
@@ -44,3 +47,28 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class DataAccess(Base):
+    """One fetch of a citizen's personal data (issue 14, after Estonia's Data Tracker): who
+    (`accessor_kind`, `accessor`, `officer_id`), when (`at`), which data (`data_key`: a kind of
+    data, never the data itself), whose records (`source`) and why (`purpose_kind`,
+    `purpose_ref`, `service_id`). Append-only: nothing updates or deletes a row, and the entry
+    at `audit_seq` in the hash chain holds the same facts, so a changed row is caught."""
+
+    __tablename__ = "data_access"
+    __table_args__ = (Index("ix_data_access_citizen_id", "citizen_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The gateway's citizen id (identity's directory), never the national ID.
+    citizen_id: Mapped[str] = mapped_column(ForeignKey("citizens.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    accessor_kind: Mapped[str] = mapped_column(String(16))  # portal | agency | officer
+    accessor: Mapped[str] = mapped_column(String(32))  # "portal" or the agency's code
+    officer_id: Mapped[str | None] = mapped_column(String(80))  # the agency's staff id
+    data_key: Mapped[str] = mapped_column(String(80))  # civil_registry.person, DLT.licences
+    source: Mapped[str] = mapped_column(String(32))  # whose records: DOPA, DLT, portal
+    purpose_kind: Mapped[str] = mapped_column(String(24))  # identity, once_only, case, ...
+    purpose_ref: Mapped[str | None] = mapped_column(String(120))  # application number, service
+    service_id: Mapped[str | None] = mapped_column(String(80))
+    audit_seq: Mapped[int] = mapped_column(BigInteger)

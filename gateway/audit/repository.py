@@ -121,11 +121,12 @@ class Entry:
     data: Mapping[str, Any] | None = None
 
 
-async def append_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
+async def append_many(session: AsyncSession, entries: Sequence[Entry]) -> list[int]:
     """Add several entries at the end of the chain, in order, taking the head once (a job that
-    records many changes in one transaction: one claim, one flush, one head update)."""
+    records many changes in one transaction: one claim, one flush, one head update); their
+    seqs, in order."""
     if not entries:
-        return
+        return []
     payloads = []
     for entry in entries:
         for field, value in (
@@ -155,8 +156,10 @@ async def append_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
     for _ in range(len(entries) - 1):
         await session.execute(step)
     seq = first_seq - 1
+    seqs = []
     for entry, payload in zip(entries, payloads, strict=True):
         seq += 1
+        seqs.append(seq)
         at = entry.at.astimezone(dt.UTC)
         digest = entry_hash(
             prev_hash,
@@ -187,6 +190,7 @@ async def append_many(session: AsyncSession, entries: Sequence[Entry]) -> None:
         .values(hash=prev_hash)
         .execution_options(synchronize_session=False)
     )
+    return seqs
 
 
 async def verify(session: AsyncSession, *, batch: int = 1000) -> ChainReport:

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from gateway import audit
 from gateway.applications.deps import ApplicationsDep
 from gateway.applications.lifecycle import Status
+from gateway.audit.access import PORTAL_CODE, Access, Accessor, Purpose
 from gateway.deps import AgencyDep, RuntimeDep
 from gateway.forwarding.inbound import (
     SIGNED_CALL_PROBLEMS,
@@ -175,6 +176,18 @@ async def exchange(body: ExchangeIn, caller: AgencyDep, apps: ApplicationsDep) -
             action="application.citizen_data_released",
             subject=f"application:{application.id}",
             data={"via": "mToken"},
+        )
+        # Issue 14: the citizen sees which agency took their verified identity, and for what.
+        await apps.ctx.access.record(
+            Access(
+                citizen_id,
+                data="web_integration.profile",
+                source=PORTAL_CODE,
+                purpose=Purpose.WEB_INTEGRATION,
+                ref=application.number or application.service_id,
+                service_id=application.service_id,
+                accessor=Accessor.agency(caller.agency_code),
+            )
         )
         return CitizenData(
             subject=citizen.subject,

@@ -26,6 +26,7 @@ from identity.verification.service import (
     CARD_REFUSAL_CODES,
     CardInput,
     Completion,
+    RecordReads,
     VerificationService,
     VerificationSettings,
     Verified,
@@ -51,6 +52,9 @@ class IdentityRuntime:
     complete_authorization: Completion | None = None
     # Which citizen a token's subject names (identity.login's token check).
     citizen_ids: CitizenIds = field(default_factory=CitizenIds)
+    # Records what the registry gave about the person at a verified login, in its transaction
+    # (the gateway's data-access log; None: nothing is recorded).
+    record_reads: RecordReads | None = None
 
 
 async def _runtime(request: Request) -> IdentityRuntime:
@@ -150,6 +154,7 @@ def _service(session: AsyncSession, runtime: IdentityRuntime) -> VerificationSer
         vault=runtime.vault,
         clock=runtime.clock,
         settings=runtime.settings,
+        record_reads=runtime.record_reads,
     )
 
 

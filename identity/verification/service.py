@@ -16,6 +16,11 @@ counter) and commits that before asking the registry, so concurrent attempts see
 step claims its challenge in that same commit. Then each step records its outcome in one
 transaction of conditional UPDATEs and inserts, nothing read back: the face step writes the
 decision, the citizen and what the login completes (the OpenID Connect code) in one commit.
+
+What the registry gave about the person (the card check, the face reference, the person
+record) is told, in that same commit, to `record_reads` when the gateway wires one (its
+data-access log, gateway/audit/access.py): each answer with when it came, for the citizen the
+login proved. A login never completed names no citizen and tells nothing.
 """
 
 from __future__ import annotations
@@ -161,6 +166,15 @@ class Challenge:
 
 
 @dataclass(frozen=True)
+class RegistryRead:
+    """One answer the civil registry gave about the person during a login: `what` is
+    "card_check", "face_reference" or "person" (kinds of data, never the data)."""
+
+    what: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Verified:
     citizen: Citizen
     assurance: str
@@ -168,10 +182,14 @@ class Verified:
     authorization_request: dict[str, Any] | None
     #: What the completion gave (the OpenID Connect code), when one ran.
     authorization: dict[str, Any] | None = None
+    #: What the registry gave about the person for this login.
+    reads: tuple[RegistryRead, ...] = ()
 
 
 # Completes a verified login inside its transaction: (session, verified) -> what the app gets.
 Completion = Callable[[AsyncSession, Verified], Awaitable[dict[str, Any] | None]]
+# Records a verified login's registry reads for the citizen (id), inside its transaction.
+RecordReads = Callable[[AsyncSession, str, Sequence[RegistryRead]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,7 @@ class _Opened:
     challenge_nonce: str
     challenge_action: str
     authorization_request: dict[str, Any] | None
+    created_at: dt.datetime  # when the registry checked the card (the first step)
 
     @classmethod
     def of(cls, verification: IdentityVerification) -> _Opened:
@@ -193,6 +212,7 @@ class _Opened:
             verification.challenge_nonce,
             verification.challenge_action,
             verification.authorization_request,
+            verification.created_at,
         )
 
 
@@ -206,8 +226,10 @@ class VerificationService:
         vault: PIIVault,
         clock: Clock,
         settings: VerificationSettings,
+        record_reads: RecordReads | None = None,
     ) -> None:
         self.session = session
+        self.record_reads = record_reads
         self.registry = registry
         self.matcher = matcher
         self.vault = vault
@@ -342,6 +364,7 @@ class VerificationService:
                 self._registry_call(self.registry.face_reference(card.national_id)),
                 self._registry_call(self.registry.person(card.national_id)),
             )
+            answered_at = self.clock.now()
         except DomainError:
             # The registry could not answer: the citizen retries the same challenge.
             await self.session.rollback()
@@ -367,7 +390,14 @@ class VerificationService:
                     opened.id, now, "deciding", "verified", "verified", assurance, conflict=True
                 )
                 citizen = await self._remember_citizen(card, person, assurance, now)
-                return Verified(citizen, assurance, methods, opened.authorization_request)
+                reads = (
+                    RegistryRead("card_check", opened.created_at),
+                    RegistryRead("face_reference", answered_at),
+                    RegistryRead("person", answered_at),
+                )
+                return Verified(
+                    citizen, assurance, methods, opened.authorization_request, reads=reads
+                )
 
             async def forget_failures() -> None:
                 # The counters last, the person's before the client's (attempts.py).
@@ -387,6 +417,10 @@ class VerificationService:
         opened = _Opened.of(verification)
         card = self._open_card(verification)
         person = await self._registry_call(self.registry.person(card.national_id))
+        reads = (
+            RegistryRead("card_check", opened.created_at),
+            RegistryRead("person", self.clock.now()),
+        )
         async with self._deciding(opened.id, now, "face_required"):
             assurance = self.settings.assurance_by_method["card"]
 
@@ -397,7 +431,9 @@ class VerificationService:
                     conflict=True,
                 )  # fmt: skip
                 citizen = await self._remember_citizen(card, person, assurance, now)
-                return Verified(citizen, assurance, ("card",), opened.authorization_request)
+                return Verified(
+                    citizen, assurance, ("card",), opened.authorization_request, reads=reads
+                )
 
             async def nothing() -> None:
                 return None
@@ -410,7 +446,14 @@ class VerificationService:
         forget_failures: Callable[[], Awaitable[None]],
         complete: Completion | None,
     ) -> Verified:
-        verified = await record()
+        async def recorded() -> Verified:
+            verified = await record()
+            if self.record_reads is not None and verified.reads:
+                # The citizen exists now (a first login has just made them).
+                await self.record_reads(self.session, verified.citizen.id, verified.reads)
+            return verified
+
+        verified = await recorded()
         if complete is not None:
             try:
                 verified = replace(verified, authorization=await complete(self.session, verified))
@@ -418,7 +461,7 @@ class VerificationService:
                 # The login stands, only what was asked of it afterwards was refused: record
                 # it again without that, then answer with the refusal.
                 await self.session.rollback()
-                await record()
+                await recorded()
                 await forget_failures()
                 await self.session.commit()
                 raise
