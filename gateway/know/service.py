@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.base import HoldsCitizenData
 from connectors.errors import ConnectorNotAvailable
 from connectors.registry import ConnectorRegistry
-from gateway.audit.repository import Entry, append_many
+from gateway.audit.access import Access, DataAccessLog, Purpose
 from gateway.catalog.definitions import can_file
 from gateway.catalog.models import Agency, EService
 from gateway.deps import Runtime
@@ -64,26 +64,24 @@ FetchWriter = Callable[[Sequence[Fetch]], Awaitable[None]]
 
 
 async def log_fetches(runtime: Runtime, fetches: Sequence[Fetch]) -> None:
-    """Write completed fetches to the audit chain, in one transaction. (ACCESS-LOG: moves to
-    the data-access log when it lands.)"""
+    """Write completed fetches to the data-access log (and so the audit chain), in one
+    transaction: who looked at my data lists each (`GET /v1/me/data-access`)."""
     async with runtime.unit_of_work() as uow:
-
-        async def write() -> None:
-            await append_many(
-                uow.session,
+        log_ = DataAccessLog(uow.session, uow.now)
+        await uow.run(
+            lambda: log_.record_all(
                 [
-                    Entry(
+                    Access(
+                        fetch.citizen_id,
+                        data=f"{fetch.source}.citizen_data",
+                        source=fetch.source,
+                        purpose=Purpose(fetch.purpose),
                         at=fetch.at,
-                        actor="portal",
-                        action="data.fetched",
-                        subject=f"citizen:{fetch.citizen_id}",
-                        data={"source": fetch.source, "purpose": fetch.purpose},
                     )
                     for fetch in fetches
-                ],
+                ]
             )
-
-        await uow.run(write)
+        )
 
 
 class _Catalog:

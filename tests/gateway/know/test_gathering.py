@@ -337,3 +337,28 @@ async def test_a_warm_answer_reads_two_statements_and_asks_no_agency(
     assert len(sources.sso.asked) == asked
     # The verified profile and the consents; the catalog's rules are kept for a few seconds.
     assert len(seen) == 2, seen
+
+
+async def test_each_fetch_is_in_the_citizens_data_access_log_and_no_one_elses(
+    stack: Stack, sources: Sources
+) -> None:
+    assert stack.app is not None
+    somchai = bearer(await login(stack))
+    natthida = bearer(await login(stack, person=NATTHIDA))
+    await entitlements(stack, somchai)
+    await entitlements(stack, somchai)  # answered from the cache: no new fetch
+    await stack.app.state.know.settle()
+
+    def fetched(body: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+        return sorted(
+            (i["who"]["code"], i["data"]["key"], i["source"]["code"], i["purpose"]["kind"])
+            for i in body["items"]
+            if i["purpose"]["kind"] in ("entitlements", "records")
+        )
+
+    mine = (await stack.gateway.get("/v1/me/data-access", headers=somchai)).json()
+    assert fetched(mine) == [
+        ("portal", f"{code}.citizen_data", code, "entitlements") for code in ("CGD", "DOPA", "SSO")
+    ]
+    theirs = (await stack.gateway.get("/v1/me/data-access", headers=natthida)).json()
+    assert fetched(theirs) == []
