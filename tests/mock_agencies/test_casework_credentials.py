@@ -18,7 +18,7 @@ from mock_agencies.deferred import Deferred
 from mock_agencies.dev_credentials import FILE_AGENCIES
 from mock_agencies.dlt import app as dlt
 
-CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA")
+CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA", "CGD", "NHSO")
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ async def test_the_default_app_serves_the_consumer_in_the_shared_file(var_dir: P
 
 
 def test_the_host_serves_the_agencies_that_call_with_these_credentials_built_at_start() -> None:
-    for code in ("DLT", "SSO", "RD", "PEA", "PWA"):
+    for code in ("DLT", "SSO", "RD", "PEA", "PWA", "CGD", "NHSO"):
         assert isinstance(AGENCIES[code], Deferred)
 
 
