@@ -24,8 +24,9 @@ It is a client of the gateway's agency API, used by officers and by the automati
     GET  /api/v1/health
     GET  /gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
     GET  /api/v1/allowances/{pid}  Consumer-Key, Token → the allowance register's entry
-                     (register.py): {"pid", "enrolled": true, "since", "age", "monthly_satang"
-                     (this month's, by age band), "age_band": {"th", "en"}, "last_paid_on",
+                     (register.py): {"pid", "enrolled": true, "since", "age" (reached this
+                     month), "monthly_satang" (this month's, by that age's band), "age_band":
+                     {"th", "en"}, "last_paid_on",
                      "source": "register" (before the portal) | "portal" (+ "application_number")}
                      or {"pid", "enrolled": false}; 400 invalid_pid
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from mock_agencies.cgd.register import age_on_as_of, birth_year, pensioner
 from mock_agencies.dop import allowance
-from mock_agencies.dop.eligibility import MINIMUM_AGE, age_on
+from mock_agencies.dop.eligibility import MINIMUM_AGE
 from mock_agencies.dopa.population import DEMO_CITIZENS, Person, nationality
 
 UNIVERSAL_FROM = dt.date(2009, 10, 1)
@@ -70,7 +70,7 @@ def entry(
         "pid": pid,
         "enrolled": True,
         "since": since.isoformat(),
-        "age": age_on(birth, today) if birth else None,
+        "age": age,  # reached this month: what the month's amount is by
         "monthly_satang": amount,
         "age_band": {"th": band[0], "en": band[1]} if band else None,
         "last_paid_on": last_paid_on.isoformat() if last_paid_on else None,

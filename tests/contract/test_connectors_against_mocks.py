@@ -96,9 +96,7 @@ def mock_agency(code: str) -> FastAPI:
     if code in ("CGD", "NHSO"):
         return {"CGD": cgd, "NHSO": nhso}[code].create_app(consumers={KEY: SECRET})
     if code == "DOP":  # its back office talks to no gateway here: only its register is read
-        return dop.create_app(
-            AgencyCredentials(KEY, SECRET, CALLBACK), "http://gateway.invalid"
-        )
+        return dop.create_app(AgencyCredentials(KEY, SECRET, CALLBACK), "http://gateway.invalid")
     module = {"DLT": dlt, "SSO": sso, "RD": rd, "PEA": pea}[code]
     app: FastAPI = module.create_app(
         consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False
