@@ -68,8 +68,10 @@ def add_missing_entries(path: Path, codes: Sequence[str]) -> str:
         fcntl.flock(fd, fcntl.LOCK_EX)
         raw = path.read_text(encoding="utf-8")
         data = json.loads(raw)
+        if not isinstance(data, dict):
+            return raw  # not ours to repair: the reader says what is wrong
         missing = [code for code in codes if code not in data]
-        if not isinstance(data, dict) or not missing:
+        if not missing:
             return raw
         data.update({code: _entry(code) for code in missing})
         raw = json.dumps(data, indent=2) + "\n"

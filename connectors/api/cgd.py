@@ -23,6 +23,7 @@ from connectors.api.casework import API, pid_segment
 from connectors.api.citizen import RecordsOnly, parsed
 from connectors.base import Benefit, CitizenData, CitizenRecord
 from connectors.config import ConnectorConfig
+from connectors.errors import AgencyMisconfigured
 
 SERVICE_ID = "cgd-pension-information"
 
@@ -60,7 +61,10 @@ class CgdConnector(RecordsOnly):
         if pension.status == "none":
             return CitizenData({"receives_state_pension": False}, [], [])
         if pension.monthly_satang is None or pension.since is None or pension.kind is None:
-            return CitizenData({"receives_state_pension": True}, [], [])
+            raise AgencyMisconfigured(
+                self.agency_code,
+                "pension answer: a pensioner without kind, monthly_satang or since",
+            )
         department = pension.department
         record = CitizenRecord(
             kind="state_pension",
