@@ -201,20 +201,7 @@ class DopaRegistry:
         own = next((m for m in members if m.self_), None)
         if own is None:
             raise AgencyMisconfigured(AGENCY, "house registration does not list the person")
-        today = self._today()
-        me = f"{own.firstName.th} {own.lastName.th}"
-        children = sum(
-            1
-            for m in members
-            if not m.self_
-            and me
-            in (
-                m.fatherName.th if m.fatherName else None,
-                m.motherName.th if m.motherName else None,
-            )
-            and (age := _age_on(m.birthDate, today)) is not None
-            and age < UNDER
-        )
+        children = _children_under_6(own, members, self._today())
         province = person.address.province.get("iso")
         if province is None:
             raise AgencyMisconfigured(AGENCY, "person record: address.province.iso missing")
@@ -346,6 +333,19 @@ class DopaRegistry:
         if not isinstance(body, dict):
             raise AgencyUnavailable(AGENCY, "registry sent a malformed reply")
         return body
+
+
+def _children_under_6(own: _Member, members: list[_Member], today: dt.date) -> int:
+    """The members the registration names the citizen as father or mother of (ท.ร.14 lists
+    each member's parents by name) who are under 6 on `today`."""
+    me = f"{own.firstName.th} {own.lastName.th}"
+    count = 0
+    for member in members:
+        parents = {names.th for names in (member.fatherName, member.motherName) if names}
+        age = _age_on(member.birthDate, today)
+        if not member.self_ and me in parents and age is not None and age < UNDER:
+            count += 1
+    return count
 
 
 def _member_json(member: _Member) -> dict[str, Any]:

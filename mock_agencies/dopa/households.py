@@ -133,9 +133,11 @@ class _Draw:
         if birth_be is None:
             birth = AS_OF - timedelta(days=int((max(age, 0) + self.rng.random()) * 365.2425))
             birth_be = be_date(birth)
-        given = first_name or self.rng.choice(
-            MALE_GIVEN_NAMES if sex == "M" else FEMALE_GIVEN_NAMES
-        )
+        given = first_name
+        while given is None or given == self.person.first_name:
+            # Never the person's own given name: with the family's surname, the registration
+            # would name someone else as the person (and their parent) by the same full name.
+            given = self.rng.choice(MALE_GIVEN_NAMES if sex == "M" else FEMALE_GIVEN_NAMES)
         return Member(
             _pid(self.rng, self.person.address, birth_be),
             _title(sex, _age(birth_be), married),
