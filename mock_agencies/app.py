@@ -21,12 +21,14 @@ from starlette.types import ASGIApp
 
 from mock_agencies import bank
 from mock_agencies.bma import app as bma
+from mock_agencies.cgd import app as cgd
 from mock_agencies.deferred import Deferred
 from mock_agencies.device import app as device
 from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
+from mock_agencies.nhso import app as nhso
 from mock_agencies.pea import app as pea
 from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
@@ -46,6 +48,8 @@ AGENCIES: dict[str, ASGIApp] = {
     "BANK": Deferred(bank.create_default_app),  # the mock bank / PSP (payments, transfers)
     "PEA": Deferred(pea.create_default_app),  # electricity: bill e-service (API) and its bills
     "PWA": Deferred(pwa.create_default_app),  # water: its bills only (e-services are links)
+    "CGD": Deferred(cgd.create_default_app),  # comptroller: the pension register (know)
+    "NHSO": Deferred(nhso.create_default_app),  # health security: coverage register (know)
 }
 
 

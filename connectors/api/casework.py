@@ -232,6 +232,10 @@ class CaseworkConnector:
 
     # -- for agency subclasses (once-only data and other reads) -----------------------------
 
+    def now(self) -> dt.datetime:
+        """The connector's time (its `clock`): when a record it reads was last true."""
+        return self._clock.now()
+
     async def fetch(
         self, path: str, params: Mapping[str, str | int] | None = None
     ) -> Mapping[str, Any]:

@@ -73,9 +73,11 @@ from connectors.base import (
     Bill,
     Bills,
     Cancels,
+    CitizenData,
     Connector,
     Fee,
     Health,
+    HoldsCitizenData,
     InformationAnswer,
     PaymentNotice,
     ProvidesOnceOnlyData,
@@ -222,8 +224,12 @@ def _probe(subject: Subject, connector: Connector) -> tuple[str, Callable[[], Aw
     if isinstance(connector, Bills):
         biller, pid = connector, subject.sample.bills_pid
         return "bills", lambda: biller.bills(pid)
+    if isinstance(connector, HoldsCitizenData):
+        holder, citizen = connector, subject.sample.applicant.pid
+        return "citizen_data", lambda: holder.citizen_data(citizen)
     raise CheckBlocked(
-        "the sample files nothing and the connector lists no bills: there is no call to try"
+        "the sample files nothing, and the connector lists no bills and holds no citizen data: "
+        "there is no call to try"
     )
 
 
@@ -772,6 +778,33 @@ async def check_bill_paid(subject: Subject) -> str:
         f"{bill.bill_id}: 1 THB more → AgencyRejected ({wrong.code}); paid, the same key again "
         f"→ no error, no longer listed; paid again under another key → AgencyRejected "
         f"({twice.code}); a bill never issued → AgencyRejected ({unknown.code})"
+    )
+
+
+@_check("citizen-data", "answers what it holds about a citizen, deciding every fact it declares")
+async def check_citizen_data(subject: Subject) -> str:
+    connector = subject.connector
+    if not isinstance(connector, HoldsCitizenData):
+        raise CheckSkipped("the connector holds no citizen data (HoldsCitizenData)")
+    fresh = connector.citizen_data_fresh_for
+    if not isinstance(fresh, dt.timedelta) or fresh <= dt.timedelta(0):
+        raise CheckFailed(f"citizen_data_fresh_for is {fresh!r}, not a positive timedelta")
+    pid = subject.sample.applicant.pid
+    data = await connector.citizen_data(pid)
+    if not isinstance(data, CitizenData):
+        raise CheckFailed(f"citizen_data({pid!r}) answered {_short(data)}, not a CitizenData")
+    if missing := sorted(set(connector.citizen_facts) - set(data.facts)):
+        raise CheckFailed(
+            f"citizen_data({pid!r}) left undecided the facts it declares: {', '.join(missing)} "
+            "(a fact the agency decides is always present: not holding a record decides it too)"
+        )
+    if naive := [record.kind for record in data.records if not _aware(record.as_of)]:
+        raise CheckFailed(f"records {naive} have an as_of without a UTC offset")
+    records = ", ".join(record.kind for record in data.records) or "none"
+    benefits = ", ".join(benefit.kind for benefit in data.benefits) or "none"
+    return (
+        f"{pid}: facts {', '.join(sorted(data.facts)) or 'none'}; records {records}; "
+        f"benefits {benefits}; fresh for {fresh}"
     )
 
 

@@ -15,8 +15,10 @@ An agency team supplies its own as JSON (`citizen-gateway certify --sample FILE`
 `once_only` is needed only when the connector implements `ProvidesOnceOnlyData`; `applicant`
 defaults to demo citizen 1 (สมชาย ใจดี), whom the mock agencies know. `"bills": {"pid": …}`
 names a citizen with an open bill, for a connector that implements `Bills` (default: the
-applicant). An agency that takes no applications through the portal (a biller whose e-services
-are links) writes `"service_id": null` (and an empty form): the checks that file skip. The seed
+applicant). A connector that implements `HoldsCitizenData` is asked what it holds about the
+applicant. An agency that takes no applications through the portal (a biller whose e-services
+are links, a register the portal only reads) writes `"service_id": null` (and an empty form):
+the checks that file skip. The seed
 agencies' samples are built in: `samples/<code>.json` beside this module, also examples to copy.
 """
 
@@ -154,7 +156,8 @@ def load_sample(path: Path) -> Sample:
 
 
 def builtin_sample(agency_code: str) -> Sample | None:
-    """The built-in sample for a seed agency (DLT, SSO, RD, PEA, PWA), or None."""
+    """The built-in sample for a seed agency (DLT, SSO, RD, PEA, PWA, CGD, NHSO, DOP), or
+    None."""
     resource = resources.files(__package__ or __name__).joinpath(
         "samples", f"{agency_code.strip().lower()}.json"
     )

@@ -180,14 +180,15 @@ class Forwarder:
             return await self._bill_paid(message_id, loaded)
         message, submission, mode = loaded
         agency = message.agency_code
+        if mode == "platform":
+            # The portal is the agency's system: its officers work on it in the back office.
+            # Whatever connector the agency has serves other reads (DOP's: know), never this.
+            return await self._finish(message_id, platform=True)
         try:
             connector = self.connectors.get(agency)
         except ConnectorNotAvailable:
             connector = None
         if connector is None:
-            if mode == "platform":
-                # The portal is the agency's system: its officers work on it in the back office.
-                return await self._finish(message_id, platform=True)
             return await self.ledger.dead(message_id, f"no connector for {agency} is available")
         try:
             policy = self.connectors.policy_for(agency)

@@ -22,6 +22,17 @@ It is a client of the gateway's agency API, used by officers and by the automati
                      who is enrolled
     GET  /admin/allowances      the enrolled people (masked IDs) and what each month ordered
     GET  /api/v1/health
+    GET  /gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
+    GET  /api/v1/allowances/{pid}  Consumer-Key, Token → the allowance register's entry
+                     (register.py): {"pid", "enrolled": true, "since", "age" (reached this
+                     month), "monthly_satang" (this month's, by that age's band), "age_band":
+                     {"th", "en"}, "last_paid_on",
+                     "source": "register" (before the portal) | "portal" (+ "application_number")}
+                     or {"pid", "enrolled": false}; 400 invalid_pid
+
+The register API is the gateway's to read (know): its consumer pair is DOP's pair in the
+shared development file (the same key and secret as DOP's OAuth client at the gateway: one
+registration, both directions; mock_agencies/dev_credentials.py), or MOCK_DOP_CONSUMERS.
 
 Like the rules, the admin endpoints are the simulation's knobs: no credentials.
 """
@@ -33,7 +44,7 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
@@ -50,9 +61,14 @@ from mock_agencies.bma.portal import (
     gateway_url,
     load_credentials,
 )
-from mock_agencies.dop import allowance, pages
+from mock_agencies.casework.agency import checked_pid
+from mock_agencies.dev_credentials import parse_consumers
+from mock_agencies.dop import allowance, pages, register
 from mock_agencies.dop.agency_api import AgencyApi, Automation, Refused, Rules
+from mock_agencies.dop.eligibility import bangkok_date
 from mock_agencies.dop.payroll import Payroll
+from mock_agencies.dopa.population import Population, default_population
+from mock_agencies.exchange import add_exchange
 from mock_agencies.landing import add_landing
 
 AGENCY = "DOP"
@@ -250,20 +266,55 @@ def _allowance_routes(app: FastAPI, payroll: Payroll) -> None:
         return payroll.listing()
 
 
+def _register_routes(
+    app: FastAPI,
+    payroll: Payroll,
+    consumers: Mapping[str, str],
+    population: Population | None,
+    seed: int,
+) -> None:
+    """The allowance register the gateway reads (know), behind the data-exchange door."""
+    token_required = add_exchange(app, AGENCY, consumers, payroll.clock, whole_app=False)
+
+    @app.get("/api/v1/allowances/{pid}", dependencies=token_required)
+    async def allowance_entry(pid: str) -> dict[str, Any]:
+        today = bangkok_date(payroll.clock())
+        if (enrolled := payroll.enrolment_of(checked_pid(pid))) is not None:
+            enrolment, paid_on = enrolled
+            enrolled_on = enrolment.enrolled_on or today
+            answer = register.entry(
+                pid, enrolment.birth_date, enrolled_on, paid_on, today, "portal"
+            )
+            return {**answer, "application_number": enrolment.application_number}
+        person = (population or default_population()).get(pid)
+        since = register.legacy_since(person, seed) if person is not None else None
+        if person is None or since is None:
+            return {"pid": pid, "enrolled": False}
+        last = register.last_pay_day(since, today)
+        return register.entry(pid, register.birth_of(person), since, last, today, "register")
+
+
 def create_app(
     credentials: AgencyCredentials | None = None,
     gateway: str | None = None,
     gateway_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
     rules: Rules | None = None,
+    *,
+    consumers: Mapping[str, str] | None = None,
+    population: Population | None = None,
+    seed: int = 0,
 ) -> FastAPI:
     """The back office. `credentials` default to MOCK_DOP_CREDENTIALS or the shared var-dir
     file, `gateway` to MOCK_AGENCIES_GATEWAY_URL, `rules` to MOCK_DOP_RULES (else all off);
     `gateway_transport` routes calls to the portal (tests pass an in-process app); `clock`
-    measures the rule's delay and gives the date an applicant's age is taken on."""
+    measures the rule's delay and gives the date an applicant's age is taken on. `consumers`
+    may read the allowance register (default: DOP's own pair, as the gateway holds it);
+    `population` and `seed` decide who was enrolled before the portal."""
+    credentials = credentials or load_credentials(AGENCY)
     portal = PortalClient(
         AGENCY,
-        credentials or load_credentials(AGENCY),
+        credentials,
         gateway or gateway_url(),
         transport=gateway_transport,
         clock=clock,
@@ -293,6 +344,13 @@ def create_app(
     _backoffice_routes(app, api)
     _control_routes(app, automation)
     _allowance_routes(app, payroll)
+    _register_routes(
+        app,
+        payroll,
+        {credentials.consumer_key: credentials.consumer_secret} if consumers is None else consumers,
+        population,
+        seed,
+    )
     add_landing(
         app,
         {"agency": AGENCY, "name_th": "กรมกิจการผู้สูงอายุ", "name_en": "Department of Older Persons"},
@@ -310,4 +368,8 @@ def create_app(
 def create_default_app() -> FastAPI:
     """The back office as the host serves it: credentials from MOCK_DOP_CREDENTIALS or the
     shared file, the portal at MOCK_AGENCIES_GATEWAY_URL, rules from MOCK_DOP_RULES."""
-    return create_app()
+    raw = os.environ.get("MOCK_DOP_CONSUMERS")
+    return create_app(
+        consumers=parse_consumers(raw, "MOCK_DOP_CONSUMERS") if raw else None,
+        seed=int(os.environ.get("MOCK_AGENCIES_SEED", "0")),
+    )

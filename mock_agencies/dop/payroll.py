@@ -40,6 +40,7 @@ class Enrolment:
     national_id: str | None
     birth_date: dt.date | None
     approved_by: str
+    enrolled_on: dt.date | None = None  # the day DOP enrolled it (its clock, Bangkok)
 
     def shown(self, today: dt.date) -> dict[str, Any]:
         return {
@@ -92,9 +93,24 @@ class Payroll:
             national_id=national_id_of(application),
             birth_date=allowance.birth_date((form or {}).get("birth_date")),
             approved_by=approved_by,
+            enrolled_on=bangkok_date(self.clock()),
         )
         self.enrolled[enrolment.application_id] = enrolment
         return enrolment
+
+    def enrolment_of(self, national_id: str) -> tuple[Enrolment, dt.date | None] | None:
+        """The enrolment paid for `national_id` (the earliest, as the monthly run pays), and
+        the last day a run ordered its allowance for (None: not yet)."""
+        held = [e for e in self.enrolled.values() if e.national_id == national_id]
+        if not held:
+            return None
+        chosen = min(held, key=_order)
+        paid = [
+            dt.date.fromisoformat(run.pay_on)
+            for run in self.months.values()
+            if any(p["application_number"] == chosen.application_number for p in run.payouts)
+        ]
+        return chosen, max(paid, default=None)
 
     def listing(self) -> dict[str, Any]:
         today = bangkok_date(self.clock())

@@ -7,6 +7,10 @@ Government data-exchange style REST (JSON; every error `{"error": <stable code>,
     POST /gdx/linkage/check-card-by-laser  Consumer-Key, Token → {"code", "desc", "descEn"}
     POST /gdx/linkage/person               Consumer-Key, Token → registry data (active card)
     POST /gdx/linkage/face-reference       Consumer-Key, Token → {"pid", "template"}
+    POST /gdx/linkage/house                Consumer-Key, Token → the house registration the
+                                           person is listed in (households.py): {"pid",
+                                           "houseId", "houseNo", "address", "householder",
+                                           "members": [...]}; other members' IDs masked
 
 SOAP 1.2 (see soap.py):
 
@@ -33,12 +37,16 @@ from fastapi.responses import JSONResponse, Response
 from mock_agencies.bodies import json_object_of, read_at_most
 from mock_agencies.dopa import soap
 from mock_agencies.dopa.credentials import TokenState, TokenStore, load_consumers, secret_matches
+from mock_agencies.dopa.data import Name
+from mock_agencies.dopa.households import RELATIONS, Household, Member, household_of, masked
 from mock_agencies.dopa.population import (
+    Address,
     CardStatus,
     Person,
     Population,
     default_population,
     is_valid_national_id,
+    nationality,
 )
 from mock_agencies.dopa.rules import check_card_by_laser
 from mock_agencies.landing import add_landing
@@ -95,10 +103,25 @@ def _localised(th: str, en: str) -> dict[str, str]:
     return {"th": th, "en": en}
 
 
+def _address(address: Address) -> dict[str, Any]:
+    return {
+        "houseNo": address.house_no,
+        "moo": address.moo,
+        "subdistrict": _localised(address.subdistrict.th, address.subdistrict.en),
+        "district": _localised(address.district.th, address.district.en),
+        "province": {
+            "th": address.province.th,
+            "en": address.province.en,
+            "iso": address.province.iso,
+        },
+        "postcode": address.postcode,
+        "text": _localised(address.text_th, address.text_en),
+    }
+
+
 def person_record(person: Person) -> dict[str, Any]:
     """What the registry discloses about a person with an active card: never the laser code
     (the caller must already know it) and never the face template."""
-    address = person.address
     return {
         "pid": person.pid,
         "titleName": _localised(person.title_th, person.title_en),
@@ -106,25 +129,55 @@ def person_record(person: Person) -> dict[str, Any]:
         "lastName": _localised(person.last_name.th, person.last_name.en),
         "sex": person.sex,
         "birthDate": person.birth_date_be,
-        "address": {
-            "houseNo": address.house_no,
-            "moo": address.moo,
-            "subdistrict": _localised(address.subdistrict.th, address.subdistrict.en),
-            "district": _localised(address.district.th, address.district.en),
-            "province": {
-                "th": address.province.th,
-                "en": address.province.en,
-                "iso": address.province.iso,
-            },
-            "postcode": address.postcode,
-            "text": _localised(address.text_th, address.text_en),
-        },
+        "nationality": nationality(person),
+        "address": _address(person.address),
         "card": {
             "status": person.card_status.value,
             "issueDate": person.card_issued_be,
             "expiryDate": person.card_expiry_be,
             "lifelong": person.card_expiry_be is None,
         },
+    }
+
+
+def _name(name: Name | None) -> dict[str, str] | None:
+    return None if name is None else _localised(name.th, name.en)
+
+
+def house_record(person: Person, household: Household) -> dict[str, Any]:
+    """`person`'s house registration as the registry discloses it to them: every member's
+    names, sex, birth date, relation to the householder and parents' names; only their own ID
+    in full (CitizenRecord: never another person's ID number)."""
+
+    def member(entry: Member) -> dict[str, Any]:
+        th, en = RELATIONS[entry.relation]
+        return {
+            "pid": entry.pid if entry.pid == person.pid else masked(entry.pid),
+            "self": entry.pid == person.pid,
+            "titleName": _localised(*entry.title),
+            "firstName": _localised(entry.first_name.th, entry.first_name.en),
+            "lastName": _localised(entry.last_name.th, entry.last_name.en),
+            "sex": entry.sex,
+            "birthDate": entry.birth_date_be,
+            "relation": {"code": entry.relation, "th": th, "en": en},
+            "fatherName": _name(entry.father),
+            "motherName": _name(entry.mother),
+        }
+
+    head = household.householder
+    return {
+        "pid": person.pid,
+        "houseId": household.house_id,
+        "houseNo": household.address.house_no,
+        "address": _address(household.address),
+        "householder": {
+            "pid": head.pid if head.pid == person.pid else masked(head.pid),
+            "name": _localised(
+                f"{head.title[0]}{head.first_name.th} {head.last_name.th}",
+                f"{head.title[1]} {head.first_name.en} {head.last_name.en}",
+            ),
+        },
+        "members": [member(entry) for entry in household.members],
     }
 
 
@@ -170,6 +223,12 @@ class Registry:
         if found is None or found.card_status is not CardStatus.ACTIVE:
             raise NotFound("no person with an active card has this ID")
         return found
+
+    def household(self, pid: str) -> dict[str, Any]:
+        found = self.population.get(pid)
+        if found is None:
+            raise NotFound("no person has this ID")
+        return house_record(found, household_of(found, self.population.seed))
 
     def face_reference(self, pid: str) -> list[float]:
         if pid not in self.population:
@@ -258,6 +317,10 @@ def create_app(
     @app.post("/gdx/linkage/person", dependencies=token_required)
     async def person(request: Request) -> dict[str, Any]:
         return person_record(registry.active_person(await _pid_of(request)))
+
+    @app.post("/gdx/linkage/house", dependencies=token_required)
+    async def house(request: Request) -> dict[str, Any]:
+        return registry.household(await _pid_of(request))
 
     @app.post("/gdx/linkage/face-reference", dependencies=token_required)
     async def face_reference(request: Request) -> dict[str, object]:

@@ -227,6 +227,26 @@ DEMO_CITIZENS: tuple[Person, ...] = (
 )  # fmt: skip
 
 
+# --- nationality ----------------------------------------------------------------------------
+
+#: Nationalities of the non-Thai residents the registry lists (ID first digit 6, 7 or 8).
+FOREIGN_NATIONALITIES = ("MM", "LA", "KH", "CN", "IN", "JP", "GB", "US")
+
+
+def nationality(person: Person) -> str:
+    """ISO 3166-1 alpha-2 nationality, from the kind of registration the ID's first digit
+    records: 1-5 are Thai nationals; 6 and 7 (a child of 6 born in Thailand) are foreigners
+    (mostly from the neighbouring countries); 8 are foreigners with residence and the
+    naturalised, of whom a stable third are Thai. The demo citizens are all Thai."""
+    kind = person.pid[0]
+    draw = int.from_bytes(hashlib.sha256(f"nationality|{person.pid}".encode()).digest()[:4], "big")
+    if kind in "12345" or (kind == "8" and draw % 3 == 0):
+        return "TH"
+    if kind in "67":
+        return FOREIGN_NATIONALITIES[draw % 3]
+    return FOREIGN_NATIONALITIES[draw % len(FOREIGN_NATIONALITIES)]
+
+
 # --- the population -------------------------------------------------------------------------
 
 

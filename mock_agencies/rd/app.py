@@ -7,6 +7,13 @@ personal income tax e-filing, plus its once-only data (R-12.1):
          {"tax_id", "name_th", "name_en"}, "income_type", "income_satang", "withheld_satang",
          "social_security_satang"}], "totals": {...}}; 404 not_found when RD has no taxpayer
          record of the person
+    GET /api/v1/refunds/{pid}                 Consumer-Key, Token → the latest income tax refund:
+        {"pid", "tax_year", "tax_year_be", "status": "none" | "processing" | "paid",
+         "refund_id", "amount_satang", "filed_on", "paid_on"} (null where the status has
+         none); a refund paid on a portal e-filing, else that of the latest tax year whose
+         returns are in (from June, the year just ended), drawn from the ID (demo citizen
+         1's is paid, demo citizen 8's processing, the other demo citizens' none); 404
+         not_found when RD has no taxpayer record of the person
     GET /api/v1/bills?pid=…                   Consumer-Key, Token → the income tax the person
         still owes for the last tax year (kind "tax"; rd/bills.py), and
     POST /api/v1/bills/{bill_id}/payments     its payment notice (mock_agencies/billing)
@@ -113,6 +120,32 @@ class Rd(Agency):
             )
         return found
 
+    def latest_refund(self, pid: str, today: dt.date) -> dict[str, Any] | None:
+        """The person's latest refund (module docstring); None when RD knows no such taxpayer."""
+        if not self.knows(pid):
+            return None
+        paid = [refund for refund in self.refunds if refund["pid"] == pid]
+        if paid:  # refunded on a portal e-filing
+            refund = paid[-1]
+            day = dt.datetime.fromisoformat(refund["paid_at"]).date()
+            number, amount = refund["refund_id"], refund["amount_satang"]
+            return _refund(pid, day.year - 1, number, amount, None, day)
+        # The latest tax year whose returns are in (filed by the end of March; counted from
+        # June, so that a return is never dated after today).
+        year = today.year - (1 if today.month >= 6 else 2)
+        demo = DEMO_REFUNDS.get(pid)
+        if demo is None and (pid in DEMO_PIDS or self.pick(3, "refund", pid) != 0):
+            return _refund(pid, year)
+        filed_on = dt.date(year + 1, 2 + self.pick(2, "filed", pid), 1 + self.pick(28, "d", pid))
+        paid_on: dt.date | None = filed_on + dt.timedelta(days=30 + self.pick(60, "paid", pid))
+        if demo == "processing" or (demo is None and paid_on is not None and paid_on > today):
+            paid_on = None
+        elif paid_on is not None:
+            paid_on = min(paid_on, today)
+        amount = (1_000 + 50 * self.pick(480, "amount", pid, year)) * 100
+        number = f"{self.code}-R-{year + BE_OFFSET}-{self.pick(10**6, 'no', pid):06d}"
+        return _refund(pid, year, number, amount, filed_on, paid_on)
+
     def assessment(self, submission: Submission, today: dt.date) -> Assessment:
         form = submission.form
         year = _tax_year(form.get("tax_year"), today)
@@ -205,6 +238,13 @@ class Rd(Agency):
     def add_routes(self, app: FastAPI, casework: Casework, token_required: list[Depends]) -> None:
         add_bill_routes(app, self.bills, token_required, casework.now)
 
+        @app.get("/api/v1/refunds/{pid}", dependencies=token_required)
+        async def refund(pid: str) -> dict[str, Any]:
+            found = self.latest_refund(checked_pid(pid), casework.now().date())
+            if found is None:
+                raise NotFound("RD has no taxpayer record of this person")
+            return found
+
         @app.get("/api/v1/withholding/{pid}", dependencies=token_required)
         async def withholding(
             pid: str, year: Annotated[int, Query(ge=1900, le=2700)]
@@ -224,6 +264,32 @@ class Rd(Agency):
                     "social_security_satang": sum(c.social_security_satang for c in found),
                 },
             }
+
+
+#: Demo citizens with a refund (docs/demo-citizens.md): 1 paid, 8 still processing.
+DEMO_REFUNDS = {"1100100001014": "paid", "1120100008086": "processing"}
+
+
+def _refund(
+    pid: str,
+    year: int,
+    refund_id: str | None = None,
+    amount_satang: int | None = None,
+    filed_on: dt.date | None = None,
+    paid_on: dt.date | None = None,
+) -> dict[str, Any]:
+    """A refund answer; with no `refund_id`, none."""
+    status = "none" if refund_id is None else "paid" if paid_on is not None else "processing"
+    return {
+        "pid": pid,
+        "tax_year": year,
+        "tax_year_be": year + BE_OFFSET,
+        "status": status,
+        "refund_id": refund_id,
+        "amount_satang": amount_satang,
+        "filed_on": filed_on.isoformat() if filed_on else None,
+        "paid_on": paid_on.isoformat() if paid_on else None,
+    }
 
 
 def _tax_year(value: object, today: dt.date) -> int:

@@ -49,6 +49,7 @@ from mock_agencies.casework import (
     checked_pid,
 )
 from mock_agencies.casework.model import iso
+from mock_agencies.cgd.register import DEMO_PENSIONERS
 from mock_agencies.sso.data import (
     CHILD_ALLOWANCE,
     CODE,
@@ -93,7 +94,9 @@ class Sso(Agency):
         self.payouts: list[dict[str, Any]] = []
 
     def insured(self, pid: str) -> InsuredPerson | None:
-        if not self.knows(pid):
+        # The demo pensioner (demo citizen 7) retired from the civil service: never insured
+        # here, so that NHSO's coverage (CSMBS) and this register agree.
+        if not self.knows(pid) or pid in DEMO_PENSIONERS:
             return None
         demo = pid in DEMO_PIDS
         roll = self.pick(20, "section", pid)

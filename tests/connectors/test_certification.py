@@ -410,6 +410,7 @@ async def test_optional_capabilities_it_lacks_are_skipped_not_failed() -> None:
             "payment",
             "once-only",
             "once-only-unknown-kind",
+            "citizen-data",
         }
         | BILL_CHECKS
     )
@@ -586,7 +587,11 @@ class HopefulPwa(PwaConnector):
 @pytest.mark.parametrize(
     ("code", "create", "not_offered"),
     [
-        ("PEA", pea_connector.create, {"payment", "once-only", "once-only-unknown-kind"}),
+        (
+            "PEA",
+            pea_connector.create,
+            {"payment", "once-only", "once-only-unknown-kind", "citizen-data"},
+        ),
         (
             "PWA",
             pwa_connector.create,
@@ -598,6 +603,7 @@ class HopefulPwa(PwaConnector):
                 "payment",
                 "once-only",
                 "once-only-unknown-kind",
+                "citizen-data",
             },
         ),
     ],

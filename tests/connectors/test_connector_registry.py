@@ -181,6 +181,7 @@ def test_describe_lists_capabilities_and_reasons() -> None:
         "payments",
         "documents",
         "once_only:licences",
+        "citizen_data",
     )
     assert (raises.agency_code, raises.ok, raises.capabilities) == ("RAISES", False, ())
     assert "vendor SDK" in raises.detail

@@ -12,7 +12,8 @@ answer to the staff's request for information (back in review, once per idempote
 refused when the case is not waiting for one); tell the agency the citizen paid the fee the
 staff asked for (the wrong amount refused, the case moved on once paid, once per idempotency
 key, a second payment refused); give the once-only data it declares and refuse a kind it does
-not; list a citizen's bills and take a bill's payment once, when it bills citizens; and turn
+not; list a citizen's bills and take a bill's payment once, when it bills citizens; answer
+what it holds about a citizen, deciding the facts it declares (know); and turn
 the agency's failures into the errors the gateway acts on (wrong credentials → misconfigured,
 an outage or a dead address → unavailable). Here every check must pass except those of a
 capability the agency does not offer, and `payment` where the sample filing owes no fee
@@ -50,7 +51,11 @@ from connectors.certification import (
 from connectors.config import ConnectorConfig, PolicyConfig
 from connectors.registry import GROUP
 from mock_agencies.app import create_app as create_host
+from mock_agencies.bma.portal import AgencyCredentials
+from mock_agencies.cgd import app as cgd
 from mock_agencies.dlt import app as dlt
+from mock_agencies.dop import app as dop
+from mock_agencies.nhso import app as nhso
 from mock_agencies.pea import app as pea
 from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
@@ -69,19 +74,29 @@ KEY, SECRET, CALLBACK = "contract-test", "contract-test-secret-0123456789", "cal
 FILING = {"idempotent-submit", "status-events", "cancel", "provide-info"}
 ONCE_ONLY = {"once-only", "once-only-unknown-kind"}
 BILLS = {"bills", "bill-paid"}
+KNOW = {"citizen-data"}
+#: The agencies that only answer reads about citizens (know): no cases, no bills.
+READS_ONLY = FILING | ONCE_ONLY | BILLS | {"payment"}
 #: The checks of what each agency does not offer, skipped; every other check must pass.
 SKIPPED = {
-    "DLT": BILLS,  # cases, fees and once-only data; sends no bills
+    "DLT": BILLS,  # cases, fees, once-only data and citizen data; sends no bills
     "SSO": BILLS | {"payment"},  # charges nothing: its sample owes no fee
-    "RD": set(),  # cases, tax paid at filing, once-only data (withholding) and tax bills
-    "PEA": ONCE_ONLY | {"payment"},  # its free bill e-service (cases) and electricity bills
-    "PWA": FILING | ONCE_ONLY | {"payment"},  # bills only: its e-services are links
+    "RD": set(),  # cases, tax paid at filing, once-only data, tax bills and citizen data
+    "PEA": ONCE_ONLY | KNOW | {"payment"},  # its free bill e-service (cases) and its bills
+    "PWA": FILING | ONCE_ONLY | KNOW | {"payment"},  # bills only: its e-services are links
+    "CGD": READS_ONLY,  # the pension register
+    "NHSO": READS_ONLY,  # the coverage register
+    "DOP": READS_ONLY,  # the allowance register (its cases are platform-kind)
 }
 
 
 def mock_agency(code: str) -> FastAPI:
     if code == "PWA":  # not a casework agency: no callbacks to turn off
         return pwa.create_app(consumers={KEY: SECRET})
+    if code in ("CGD", "NHSO"):
+        return {"CGD": cgd, "NHSO": nhso}[code].create_app(consumers={KEY: SECRET})
+    if code == "DOP":  # its back office talks to no gateway here: only its register is read
+        return dop.create_app(AgencyCredentials(KEY, SECRET, CALLBACK), "http://gateway.invalid")
     module = {"DLT": dlt, "SSO": sso, "RD": rd, "PEA": pea}[code]
     app: FastAPI = module.create_app(
         consumers={KEY: SECRET}, callback_secret=CALLBACK, send_callbacks=False
@@ -143,7 +158,7 @@ def test_every_installed_connector_is_declared_here() -> None:
     installed = {e.name.upper(): e.value for e in importlib.metadata.entry_points(group=GROUP)}
     declared = {entry_point.name.upper(): entry_point.value for entry_point in DECLARED}
     assert installed.items() <= declared.items()
-    assert {"DLT", "SSO", "RD", "PEA", "PWA"} <= set(declared)
+    assert {"DLT", "SSO", "RD", "PEA", "PWA", "CGD", "NHSO", "DOP"} <= set(declared)
 
 
 async def test_a_fee_due_after_approval_is_paid_through_the_connector(subject: Subject) -> None:
@@ -205,6 +220,7 @@ def test_no_contract_check_was_dropped() -> None:
         "once-only",
         "bills",
         "bill-paid",
+        "citizen-data",
         "wrong-credentials",
         "unreachable",
         "outage",

@@ -23,7 +23,7 @@ def test_the_first_start_writes_every_agency_once(
     bma = load_credentials("BMA")
     path = tmp_path / "agencies" / "agency-credentials.json"
     stored = json.loads(path.read_text())
-    assert sorted(stored) == ["BMA", "DLT", "DOP", "PEA", "PWA", "RD", "SSO"]
+    assert sorted(stored) == ["BMA", "CGD", "DLT", "DOP", "NHSO", "PEA", "PWA", "RD", "SSO"]
     for entry in stored.values():
         assert sorted(entry) == ["callback_secret", "consumer_key", "consumer_secret"]
         assert len(entry["consumer_secret"]) >= 32  # the gateway's minimum for a client secret
@@ -61,12 +61,12 @@ def test_an_environment_override_wins_and_is_checked(
         load_credentials("BMA")
 
 
-def test_a_file_without_the_agency_is_an_error(
+def test_a_broken_entry_of_the_agency_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MOCK_AGENCIES_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("MOCK_BMA_CREDENTIALS", raising=False)
-    (tmp_path / "agency-credentials.json").write_text('{"DLT": {}}')
+    (tmp_path / "agency-credentials.json").write_text('{"DLT": {}, "BMA": {"consumer_key": "k"}}')
     with pytest.raises(ValueError, match="no entry for BMA"):
         load_credentials("BMA")
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from casework_support import AGENT_ID
 
+from gateway.config import Settings
 from gateway.credentials import DEVELOPMENT_AGENCIES
+from gateway.credentials import load_agency_credentials as load_gateway_credentials
 from mock_agencies.app import AGENCIES
 from mock_agencies.casework import load_agency_credentials
 from mock_agencies.deferred import Deferred
 from mock_agencies.dev_credentials import FILE_AGENCIES
 from mock_agencies.dlt import app as dlt
 
-CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA")
+CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA", "CGD", "NHSO")
 
 
 @pytest.fixture
@@ -125,10 +128,60 @@ async def test_the_default_app_serves_the_consumer_in_the_shared_file(var_dir: P
 
 
 def test_the_host_serves_the_agencies_that_call_with_these_credentials_built_at_start() -> None:
-    for code in ("DLT", "SSO", "RD", "PEA", "PWA"):
+    for code in ("DLT", "SSO", "RD", "PEA", "PWA", "CGD", "NHSO"):
         assert isinstance(AGENCIES[code], Deferred)
 
 
 def test_the_gateway_and_the_mock_agencies_make_the_file_for_the_same_agencies() -> None:
     """Whichever starts first writes the file: both must write every agency either reads."""
     assert sorted(DEVELOPMENT_AGENCIES) == sorted(FILE_AGENCIES) == sorted(CODES)
+
+
+def _file_of_before(var_dir: Path) -> dict[str, dict[str, str]]:
+    """A development file as it was made before CGD and NHSO joined: the first seven."""
+    old = {
+        code: {
+            "consumer_key": f"{code.lower()}-old",
+            "consumer_secret": f"{code}-secret-" + "s" * 32,
+            "callback_secret": f"{code}-callback-" + "c" * 32,
+        }
+        for code in CODES[:7]
+    }
+    var_dir.mkdir(parents=True)
+    (var_dir / "agency-credentials.json").write_text(json.dumps(old))
+    (var_dir / "agency-credentials.json").chmod(0o600)
+    return old
+
+
+def test_an_older_file_gains_the_agencies_it_lacks_and_keeps_its_entries(var_dir: Path) -> None:
+    old = _file_of_before(var_dir)
+    cgd = load_agency_credentials("CGD")
+    path = var_dir / "agency-credentials.json"
+    stored = json.loads(path.read_text())
+    assert sorted(stored) == sorted(CODES)
+    assert {code: stored[code] for code in old} == old
+    assert cgd.consumers == {stored["CGD"]["consumer_key"]: stored["CGD"]["consumer_secret"]}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_agency_credentials("CGD") == cgd  # extended once: read the same afterwards
+    assert sorted(p.name for p in var_dir.iterdir()) == [
+        "agency-credentials.json",
+        "agency-credentials.json.lock",
+    ]
+
+
+def test_the_gateway_and_the_agencies_extend_an_older_file_alike(var_dir: Path) -> None:
+    """Whichever side reads an older file first adds the missing agencies; the other reads
+    the same entries (racing in threads, both sides, one entry per agency)."""
+    _file_of_before(var_dir)
+    settings = Settings(agency_credentials_file=var_dir / "agency-credentials.json")
+
+    def nhso_pair(side: int) -> tuple[str, str]:
+        if side % 2:
+            return next(iter(load_agency_credentials("NHSO").consumers.items()))
+        entry = load_gateway_credentials(settings)["NHSO"]
+        return entry.consumer_key, entry.consumer_secret
+
+    with ThreadPoolExecutor(8) as pool:
+        pairs = set(pool.map(nhso_pair, range(16)))
+    assert len(pairs) == 1
+    assert sorted(load_gateway_credentials(settings)) == sorted(CODES)

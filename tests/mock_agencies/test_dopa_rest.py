@@ -215,7 +215,7 @@ async def test_nothing_under_dopa_answers_without_credentials(host: Host) -> Non
         if isinstance(route, APIRoute) and route.path != "/"  # the landing: checked below
         for method in sorted(route.methods or set())
     ]
-    assert len(routes) == 5  # validate, check-card (REST and SOAP), person, face-reference
+    assert len(routes) == 6  # validate, check-card (REST and SOAP), person, house, face-reference
     for method, path in routes:
         if path.startswith("/dopa/soap/"):
             response = await host.client.request(

@@ -165,3 +165,71 @@ async def test_a_chiang_mai_taxpayer_is_handled_in_chiang_mai(agency: Served) ->
 def test_the_tax_scale_matches_the_book() -> None:
     for net_baht in (0, 150_000, 150_001, 300_000, 420_000, 750_000, 1_500_000, 6_000_000):
         assert income_tax_satang(net_baht * BAHT) == round(tax_by_the_book(net_baht) * BAHT)
+
+
+async def refund_of(agency: Served, pid: str) -> dict[str, Any]:
+    response = await agency.client.get(f"/rd/api/v1/refunds/{pid}", headers=await agency.headers())
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_the_demo_citizens_latest_refunds_are_as_documented(agency: Served) -> None:
+    """docs/demo-citizens.md: demo citizen 1's refund is paid, 8's processing, 2's none. On
+    9 October 2025 the latest tax year with its returns in is 2024 (BE 2567)."""
+    first = await refund_of(agency, SOMCHAI)
+    assert (first["status"], first["tax_year"], first["tax_year_be"]) == ("paid", 2024, 2567)
+    assert first["amount_satang"] > 0
+    assert first["filed_on"] < first["paid_on"] <= "2025-10-09"
+    assert first["refund_id"].startswith("RD-R-2567-")
+    second = await refund_of(agency, NATTHIDA)
+    assert (second["status"], second["paid_on"]) == ("processing", None)
+    assert second["filed_on"].startswith("2025-0")
+    assert await refund_of(agency, BOONMEE) == {
+        "pid": BOONMEE,
+        "tax_year": 2024,
+        "tax_year_be": 2567,
+        "status": "none",
+        "refund_id": None,
+        "amount_satang": None,
+        "filed_on": None,
+        "paid_on": None,
+    }
+
+
+async def test_a_refund_approved_on_the_portal_is_the_latest(agency: Served) -> None:
+    answer = (await agency.submit(efiling(BOONMEE))).json()
+    approved = (await agency.staff(answer["agency_ref"], "approve")).json()
+    paid = approved["events"][-1]["data"]["refund"]
+    latest = await refund_of(agency, BOONMEE)
+    assert latest["status"] == "paid"
+    assert (latest["refund_id"], latest["amount_satang"]) == (
+        paid["refund_id"],
+        paid["amount_satang"],
+    )
+    assert latest["paid_on"] == paid["paid_at"][:10]
+
+
+async def test_refunds_are_drawn_the_same_way_every_time_and_vary(agency: Served) -> None:
+    async def answers() -> list[tuple[int, Any]]:
+        headers = await agency.headers()
+        found = []
+        for serial in range(60):
+            r = await agency.client.get(f"/rd/api/v1/refunds/{_pid(serial)}", headers=headers)
+            found.append((r.status_code, r.json()))
+        return found
+
+    seen = await answers()
+    assert seen == await answers()
+    held = [body for status, body in seen if status == 200]
+    assert 30 <= len(held) < 60  # RD has no record of about one in five
+    assert {"none", "paid"} <= {refund["status"] for refund in held}
+    for refund in held:
+        assert (refund["amount_satang"] is None) == (refund["status"] == "none")
+
+
+async def test_a_refund_needs_a_token_and_a_known_taxpayer(agency: Served) -> None:
+    anonymous = await agency.client.get(f"/rd/api/v1/refunds/{SOMCHAI}")
+    assert_error(anonymous, 401, "unauthorised")
+    malformed = await agency.client.get("/rd/api/v1/refunds/123", headers=await agency.headers())
+    assert_error(malformed, 400, "invalid_pid")

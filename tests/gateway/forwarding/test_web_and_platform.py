@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from pydantic import SecretStr
 from support import (
     SOMCHAI,
     Portal,
@@ -18,6 +20,10 @@ from support import (
     login,
     shown,
 )
+
+from connectors import ConnectorConfig, ConnectorRegistry
+from connectors.api.dop import DopConnector
+from gateway.forwarding.worker import Forwarder
 
 PERMIT = {
     "applicant_role": "owner",
@@ -150,6 +156,47 @@ async def test_a_platform_application_waits_in_the_back_office_and_officers_deci
     now = await shown(portal, headers, allowance["id"], "en")
     assert now["status"] == "approved"
     assert [e["kind"] for e in now["timeline"]][-2:] == ["accept", "approve"]
+
+
+async def test_a_platform_agencys_own_connector_does_not_change_how_its_filings_go(
+    portal: Portal,
+) -> None:
+    """DOP has a connector for its allowance register (know); its applications are still
+    settled as platform ones, and the connector is never asked to file them."""
+    asked: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(503)
+
+    assert portal.app is not None
+    loaded = portal.app.state.connectors
+    dop = DopConnector(
+        ConnectorConfig(
+            agency_code="DOP",
+            base_url="http://agencies.test/dop",
+            consumer_key="dop-register",
+            consumer_secret=SecretStr("dop-register-secret"),
+            agent_id="3100100000014",
+        ),
+        httpx.MockTransport(refuse),
+    )
+    with_dop = ConnectorRegistry({**{c: loaded.get(c) for c in loaded.available()}, "DOP": dop})
+    worker = Forwarder(portal.app.state.runtime, portal.app.state.applications, with_dop)
+    headers = bearer(await login(portal))
+    allowance = await draft(
+        portal,
+        headers,
+        "dop-older-persons-allowance-registration",
+        {"payment_method": "promptpay_id"},
+    )
+    r = await portal.gateway.post(f"/v1/applications/{allowance['id']}/submit", headers=headers)
+    assert r.status_code == 201, r.text
+
+    assert [d.outcome for d in await worker.run_once()] == ["delivered"]
+    assert (await shown(portal, headers, allowance["id"], "en"))["status"] == "forwarded"
+    assert asked == []
+    await dop.aclose()
 
 
 async def test_the_exchange_gives_the_agency_the_verified_data_the_docs_promise(
