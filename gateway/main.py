@@ -83,6 +83,7 @@ from identity import (
 )
 from kernel.clock import Clock, SimulatedClock, SystemClock
 from kernel.crypto import PIIVault
+from kernel.working_time import BANGKOK
 
 log = logging.getLogger("gateway")
 
@@ -367,6 +368,8 @@ def _identity_runtime(
             agent_id=settings.dopa_agent_id,
         ),
         transport=transport,
+        # Household members' ages (children under 6) on the gateway's day, simulated or not.
+        today=lambda: clock.now().astimezone(BANGKOK).date(),
     )
     return IdentityRuntime(
         sessions=sessions,

@@ -41,12 +41,14 @@ from gateway.main import create_app
 from gateway.migrations import alembic_config
 from mock_agencies.app import create_app as create_host
 from mock_agencies.bma import app as bma
+from mock_agencies.cgd import app as cgd
 from mock_agencies.bma.portal import AgencyCredentials as MockCredentials
 from mock_agencies.casework.callbacks import LateTransport
 from mock_agencies.device import app as device
 from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
 from mock_agencies.dopa import app as dopa
+from mock_agencies.nhso import app as nhso
 from mock_agencies.pea import app as pea
 from mock_agencies.pwa import app as pwa
 from mock_agencies.rd import app as rd
@@ -235,6 +237,14 @@ async def portal(seeded: Settings) -> AsyncIterator[Portal]:
         "PEA": casework(pea, "PEA"),
         "PWA": pwa.create_app(
             consumers={credentials["PWA"].consumer_key: credentials["PWA"].consumer_secret}
+        ),
+        "CGD": cgd.create_app(
+            population=POPULATION,
+            consumers={credentials["CGD"].consumer_key: credentials["CGD"].consumer_secret},
+        ),
+        "NHSO": nhso.create_app(
+            population=POPULATION,
+            consumers={credentials["NHSO"].consumer_key: credentials["NHSO"].consumer_secret},
         ),
     }
     host = create_host(agencies, seed=3, device_app=device.create_app(POPULATION, 17))

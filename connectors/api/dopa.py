@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from connectors.base import CitizenData, CitizenRecord, FactValue
 from connectors.civil_registry import CardCheck, CardCheckCode, CardQuery, PersonRecord
 from connectors.errors import AgencyMisconfigured, AgencyRejected, AgencyUnavailable
+from kernel.eligibility import age_on
 
 AGENCY = "DOPA"
 _TOKEN_LAPSED = {"token_expired", "invalid_token"}
@@ -111,14 +112,12 @@ class _Person(BaseModel):
 
 
 def _age_on(birth_be: str, today: dt.date) -> int | None:
-    """Completed years on `today` of a BE birth date; an unknown day or month counts as the
-    1st (January); None for a date that is not one."""
+    """Completed years on `today` (kernel.eligibility.age_on: CCC s.16 for an unknown day or
+    month); None for a date that is not one."""
     try:
-        year, month, day = int(birth_be[:4]) - BE_OFFSET, int(birth_be[4:6]), int(birth_be[6:8])
-        birth = dt.date(year, month or 1, day or 1)
+        return age_on(birth_be, today)
     except ValueError:
         return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ Cases through the Agency Case API v1; once-only data (R-12.1): the citizen's ins
 `HoldsCitizenData` (know) reads the same insurance record (404 not_found: not insured) and the
 payouts SSO made to the citizen (`GET /api/v1/payouts?pid=…`):
 
-    facts    sso_insured (always), sso_section (33, 39 or 40, when insured)
+    facts    sso_insured (always: an active insurance), sso_section (33, 39 or 40, when
+             insured)
     record   social_security   section, status, employer, insured since, months contributed,
                                contributions in the last 15 months
     benefits one per kind of payout (unemployment benefit, child allowance): the latest
@@ -88,7 +89,11 @@ class SsoConnector(CaseworkConnector):
         if answer is None:
             return CitizenData({"sso_insured": False}, [], [])
         insured = parsed(self.agency_code, _Insured, answer, "insured answer")
-        facts: dict[str, FactValue] = {"sso_insured": True, "sso_section": insured.section}
+        # Insured now: SSO's own rules (child allowance) and NHSO's scheme both read an ended
+        # insurance as not insured; the record still shows it.
+        facts: dict[str, FactValue] = {"sso_insured": insured.status == "active"}
+        if insured.status == "active":
+            facts["sso_section"] = insured.section
         record = CitizenRecord(
             kind="social_security",
             title_th="ข้อมูลผู้ประกันตน",

@@ -62,8 +62,7 @@ FACTS: dict[str, dict[str, object]] = {
         "nationality": "TH",
         "province": "TH-50",
         "children_under_6": 0,
-        "sso_insured": True,
-        "sso_section": 33,
+        "sso_insured": False,  # his s.33 insurance ended (the record still shows it)
         "receives_state_pension": False,
         "owns_vehicle": True,
         "has_taxable_income": True,

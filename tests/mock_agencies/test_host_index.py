@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from support import Portal
 
-AGENCIES = {"BANK", "BMA", "DLT", "DOP", "DOPA", "PEA", "PWA", "RD", "SSO"}
+AGENCIES = {"BANK", "BMA", "CGD", "DLT", "DOP", "DOPA", "NHSO", "PEA", "PWA", "RD", "SSO"}
 
 
 def links_in(body: object) -> Iterator[str]:
