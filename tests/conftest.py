@@ -41,9 +41,9 @@ from gateway.main import create_app
 from gateway.migrations import alembic_config
 from mock_agencies.app import create_app as create_host
 from mock_agencies.bma import app as bma
-from mock_agencies.cgd import app as cgd
 from mock_agencies.bma.portal import AgencyCredentials as MockCredentials
 from mock_agencies.casework.callbacks import LateTransport
+from mock_agencies.cgd import app as cgd
 from mock_agencies.device import app as device
 from mock_agencies.dlt import app as dlt
 from mock_agencies.dop import app as dop
