@@ -309,7 +309,9 @@ class HoldsCitizenData(Protocol):
     """The agency's records about a citizen, for the citizen's own view (know, R-12.1): the
     portal links the data, fetched live and kept no longer than `citizen_data_fresh_for`."""
 
-    citizen_facts: frozenset[str]  # the facts every `citizen_data` answer decides
+    # The facts its answers decide (one that does not apply to a citizen, such as the
+    # insurance section of someone not insured, may be left out of that citizen's answer).
+    citizen_facts: frozenset[str]
     citizen_data_fresh_for: dt.timedelta  # how long the portal may reuse one answer
 
     async def citizen_data(self, pid: str) -> CitizenData:

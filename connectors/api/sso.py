@@ -76,7 +76,7 @@ class _Payouts(BaseModel):
 
 class SsoConnector(CaseworkConnector):
     once_only_kinds = frozenset({"insured"})
-    citizen_facts = frozenset({"sso_insured"})
+    citizen_facts = frozenset({"sso_insured", "sso_section"})  # the section: when insured
     citizen_data_fresh_for = dt.timedelta(hours=1)
 
     async def once_only(self, kind: str, pid: str, **params: Any) -> Mapping[str, Any]:

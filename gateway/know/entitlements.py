@@ -117,6 +117,10 @@ def _unknown_evidence(
             f"ต้องได้รับความยินยอมจากท่านก่อนขอข้อมูลจาก{name.name_th}",
             f"your consent is needed before the portal asks the {name.name_en}",
         )
+    if outcome is Outcome.ANSWERED:
+        return "not_held", wording.Evidence(
+            f"{name.name_th}ไม่มีข้อมูลนี้ของท่าน", f"the {name.name_en} holds none for you"
+        )
     if outcome is Outcome.TIMED_OUT:
         return "timed_out", wording.Evidence(
             f"{name.name_th}ไม่ตอบกลับทันเวลา", f"the {name.name_en} did not answer in time"

@@ -34,7 +34,9 @@ class ConditionOut(BaseModel):
     met: bool | None = Field(description="Whether the condition holds; null: unknown.")
     text: str = Field(description='"aged 60 or over: yes — born 2494 BE"')
     source: str | None = Field(description="The agency the fact comes from (or would).")
-    unknown_because: Literal["no_source", "consent_required", "timed_out", "unavailable"] | None
+    unknown_because: (
+        Literal["no_source", "not_held", "consent_required", "timed_out", "unavailable"] | None
+    )
 
 
 class StartOut(BaseModel):

@@ -161,3 +161,13 @@ async def test_records_come_from_each_agency_with_their_as_of_time(portal: Porta
     members = house["data"]["members"]
     assert [m["pid"] for m in members if m.get("self")] == [DEMO_CITIZENS[0]["national_id"]]
     assert all("x" in m["pid"].lower() for m in members if not m.get("self"))
+
+
+async def test_a_fact_that_does_not_apply_is_said_to_be_held_by_none(portal: Portal) -> None:
+    body = await entitlements(portal, await signed_in(portal, 2))  # his insurance ended
+    (claim,) = [e for e in body["entitlements"] if e["service_id"] == CHILD_ALLOWANCE]
+    assert claim["status"] == "not_eligible"  # not insured decides it
+    section = next(c for c in claim["conditions"] if c["fact"] == "sso_section")
+    assert section["met"] is None
+    assert section["unknown_because"] == "not_held"
+    assert section["text"].endswith("— the Social Security Office holds none for you")
