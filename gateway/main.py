@@ -26,6 +26,7 @@ from gateway.admin import endpoints as admin_endpoints
 from gateway.applications import agency_endpoints
 from gateway.applications import endpoints as application_endpoints
 from gateway.applications.context import ApplicationsRuntime, Limits
+from gateway.applications.repository import last_case_changes
 from gateway.audit.access import record_login_reads
 from gateway.catalog import endpoints as catalog_endpoints
 from gateway.clock import SharedClock
@@ -153,6 +154,7 @@ def create_app(
         directory=applications.directory,
         now=clock.now,
         write_fetches=lambda fetches: log_fetches(runtime, fetches),
+        case_changes=last_case_changes,
         timeout=settings.know_source_timeout_seconds,
         max_age=dt.timedelta(seconds=settings.know_max_age_seconds),
         catalog_seconds=settings.catalog_cache_seconds,

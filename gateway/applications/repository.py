@@ -245,3 +245,19 @@ _STAMP = (
     .join(Agency, Agency.code == EService.agency_code)
     .where(Application.id == bindparam("id"))
 )
+
+
+# Know's freshness port (gateway.know.service.CaseChanges), built once: a citizen's cases by
+# agency, each with its last change, so an answer an agency gave before it decided one of them
+# is not reused (the allowance granted shows at once, not when the cache lapses).
+_LAST_CHANGES = (
+    select(Application.agency_code, func.max(Application.updated_at))
+    .where(Application.citizen_id == bindparam("citizen_id"))
+    .group_by(Application.agency_code)
+)
+
+
+async def last_case_changes(session: AsyncSession, citizen_id: str) -> dict[str, dt.datetime]:
+    """When each agency's cases of this citizen last changed."""
+    rows = await session.execute(_LAST_CHANGES, {"citizen_id": citizen_id})
+    return {str(code): at for code, at in rows}

@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -144,11 +144,17 @@ class Gatherer:
         self._background: set[asyncio.Task[None]] = set()
 
     async def gather(
-        self, citizen_id: str, pid: str, purpose: str, allowed: Callable[[Source], bool]
+        self,
+        citizen_id: str,
+        pid: str,
+        purpose: str,
+        allowed: Callable[[Source], bool],
+        changed: Mapping[str, dt.datetime] | None = None,
     ) -> list[Answer]:
         """One answer per source, in source order. `allowed(source)` says whether the citizen
         lets the portal ask it for `purpose` (consent); a source not allowed is neither asked
-        nor read from the cache."""
+        nor read from the cache. `changed[code]`: when that agency last decided something of
+        the citizen's; a kept answer from before then is asked again."""
         now = self.now()
         answers: dict[str, Answer] = {}
         waits: dict[str, asyncio.Future[_Entry]] = {}
@@ -157,6 +163,9 @@ class Gatherer:
                 answers[source.code] = Answer(source.code, Outcome.CONSENT_REQUIRED)
                 continue
             entry = self.cache.get(citizen_id, source.code, now)
+            since = (changed or {}).get(source.code)
+            if entry is not None and since is not None and entry.fetched_at < since:
+                entry = None
             if entry is not None:
                 answers[source.code] = Answer(
                     source.code, Outcome.ANSWERED, entry.data, entry.fetched_at

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -62,6 +62,11 @@ REGISTRY = "DOPA"
 #: Writes completed fetches to the data-access log, in one transaction per batch.
 FetchWriter = Callable[[Sequence[Fetch]], Awaitable[None]]
 
+#: When each agency's cases of a citizen last changed (a port: the applications domain above
+#: implements it). An agency's answer from before is not reused: its decision may change what
+#: it holds (an allowance granted).
+CaseChanges = Callable[[AsyncSession, str], Awaitable[Mapping[str, dt.datetime]]]
+
 
 async def log_fetches(runtime: Runtime, fetches: Sequence[Fetch]) -> None:
     """Write completed fetches to the data-access log (and so the audit chain), in one
@@ -102,6 +107,7 @@ class KnowRuntime:
         directory: CitizenDirectory,
         now: Callable[[], dt.datetime],
         write_fetches: FetchWriter,
+        case_changes: CaseChanges,
         timeout: float,
         max_age: dt.timedelta,
         catalog_seconds: float,
@@ -113,6 +119,7 @@ class KnowRuntime:
         self.catalog_seconds = catalog_seconds
         self._catalog: tuple[float, _Catalog] | None = None
         self._write_fetches = write_fetches
+        self.case_changes = case_changes
         self._pending: list[Fetch] = []
         self._flush: asyncio.Task[None] | None = None
         self.cache = CitizenDataCache()
@@ -236,11 +243,13 @@ class Know:
         now = self.runtime.now()
         granted = await Consents(self.session, now).granted(citizen_id)
         catalog = await self.runtime.catalog(self.session)
+        changed = await self.runtime.case_changes(self.session, citizen_id)
         answers = await self.runtime.gatherer.gather(
             citizen_id,
             citizen.national_id,
             purpose,
             lambda source: source.basis is Basis.LAW or purpose in granted,
+            changed,
         )
         return citizen, answers, catalog, granted
 

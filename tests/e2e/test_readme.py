@@ -28,6 +28,7 @@ pytestmark = needs_make
 README = ROOT / "README.md"
 PAYMENTS = ROOT / "docs" / "payments.md"
 DOCUMENTS = ROOT / "docs" / "documents.md"
+KNOW = ROOT / "docs" / "know.md"
 CLI = ROOT / ".venv" / "bin" / "citizen-gateway"
 
 
@@ -151,6 +152,31 @@ def test_the_documents_page_receives_checks_and_revokes_a_licence_as_printed(
     assert revoked["status"] == "revoked"
     assert after["result"] == "revoked"
     assert after["status_reason"] == "ออกซ้ำ / issued twice"
+
+
+def test_the_know_page_shows_entitlements_records_and_who_looked_as_printed(
+    checkout: Checkout,
+) -> None:
+    """docs/know.md "Try it": demo citizen 2's entitlements (the older persons' allowance,
+    decided on DOPA's and CGD's data), his records from the agencies once he agrees, and the
+    data-access log listing the sign-in's registry reads and each agency asked."""
+    mine, consent, records, log = documents(
+        checkout.sh(readme_block("/v1/me/entitlements", page=KNOW))
+    )
+    (older,) = [
+        e
+        for e in mine["entitlements"]
+        if e["service_id"] == "dop-older-persons-allowance-registration"
+    ]
+    assert older["status"] == "eligible"
+    assert all(c["met"] is True for c in older["conditions"])
+    assert consent["granted"] is True
+    held = {s["agency"]["code"] for s in records["sources"] if s["records"]}
+    assert held >= {"DOPA", "SSO", "NHSO", "DLT"}
+    assert all(s["outcome"] == "answered" for s in records["sources"])
+    read = {(i["data"]["key"], i["purpose"]["kind"]) for i in log["items"]}
+    assert ("civil_registry.card_check", "identity") in read
+    assert ("CGD.citizen_data", "entitlements") in read
 
 
 def test_the_clock_example_moves_the_simulated_clock(checkout: Checkout) -> None:

@@ -16,7 +16,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from support import NATTHIDA, SOMCHAI, Stack, assert_problem, bearer, login, set_clock
+from support import (
+    NATTHIDA,
+    SOMCHAI,
+    SSO_FORM,
+    SSO_UNEMPLOYMENT,
+    Stack,
+    assert_problem,
+    bearer,
+    draft,
+    login,
+    set_clock,
+)
 
 from connectors.base import Benefit, CitizenData, CitizenRecord, FactValue
 from connectors.errors import AgencyUnavailable
@@ -314,7 +325,7 @@ async def test_signing_in_is_required(stack: Stack, sources: Sources) -> None:
         assert r.status_code == 401, path
 
 
-async def test_a_warm_answer_reads_two_statements_and_asks_no_agency(
+async def test_a_warm_answer_reads_three_statements_and_asks_no_agency(
     stack: Stack, sources: Sources
 ) -> None:
     assert stack.app is not None
@@ -335,8 +346,9 @@ async def test_a_warm_answer_reads_two_statements_and_asks_no_agency(
         event.remove(engine, "before_cursor_execute", count)
     assert entitlement(body, UNEMPLOYMENT)["status"] == "eligible"
     assert len(sources.sso.asked) == asked
-    # The verified profile and the consents; the catalog's rules are kept for a few seconds.
-    assert len(seen) == 2, seen
+    # The verified profile, the consents and when the citizen's cases last changed; the
+    # catalog's rules are kept for a few seconds.
+    assert len(seen) == 3, seen
 
 
 async def test_each_fetch_is_in_the_citizens_data_access_log_and_no_one_elses(
@@ -362,3 +374,17 @@ async def test_each_fetch_is_in_the_citizens_data_access_log_and_no_one_elses(
     ]
     theirs = (await stack.gateway.get("/v1/me/data-access", headers=natthida)).json()
     assert fetched(theirs) == []
+
+
+async def test_a_kept_answer_is_asked_again_once_the_agency_has_a_new_case(
+    stack: Stack, sources: Sources
+) -> None:
+    headers = bearer(await login(stack))
+    await entitlements(stack, headers)
+    await entitlements(stack, headers)
+    assert len(sources.sso.asked) == 1
+    # A case at SSO (here a draft) may change what SSO holds: its answer is not reused.
+    await draft(stack, headers, SSO_UNEMPLOYMENT, SSO_FORM)
+    await entitlements(stack, headers)
+    assert len(sources.sso.asked) == 2
+    assert len(sources.cgd.asked) == 1  # the others' answers stand
