@@ -87,6 +87,9 @@ def settings(var_dir: Path) -> Settings:
         bank_credentials_file=var_dir / "mock-agencies" / "bank-credentials.json",
         # Tests forward on purpose (Forwarder.run_once), so outcomes do not depend on timing.
         embedded_worker=False,
+        # Know waits this long for each source agency: long enough that a busy test machine
+        # never turns an answer into `timed_out` (tests of the timeout set their own).
+        know_source_timeout_seconds=30.0,
         log_json=False,
     )
 

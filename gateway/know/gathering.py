@@ -173,10 +173,9 @@ class Gatherer:
                 continue
             waits[source.code] = self._flight(citizen_id, pid, purpose, source)
         if waits:
-            done, _ = await asyncio.wait(
-                [asyncio.shield(w) for w in waits.values()], timeout=self.timeout
-            )
-            del done
+            # Waiting never cancels a fetch: one still running at the timeout goes on for
+            # the next request (and other callers may share it).
+            await asyncio.wait(list(waits.values()), timeout=self.timeout)
             for code, wait in waits.items():
                 answers[code] = self._settled(code, wait)
         return [answers[source.code] for source in self.sources]

@@ -238,7 +238,7 @@ class Know:
 
     async def _gather(
         self, citizen_id: str, purpose: str
-    ) -> tuple[VerifiedCitizen, list[Answer], _Catalog, set[str]]:
+    ) -> tuple[VerifiedCitizen, list[Answer], _Catalog]:
         citizen = await self.runtime.directory.require(self.session, citizen_id)
         now = self.runtime.now()
         granted = await Consents(self.session, now).granted(citizen_id)
@@ -251,7 +251,7 @@ class Know:
             lambda source: source.basis is Basis.LAW or purpose in granted,
             changed,
         )
-        return citizen, answers, catalog, granted
+        return citizen, answers, catalog
 
     def _sources_out(
         self, answers: Sequence[Answer], catalog: _Catalog, purpose: str
@@ -275,7 +275,7 @@ class Know:
         ]
 
     async def entitlements(self, citizen_id: str) -> EntitlementsOut:
-        citizen, answers, catalog, _ = await self._gather(citizen_id, "entitlements")
+        citizen, answers, catalog = await self._gather(citizen_id, "entitlements")
         now = self.runtime.now()
         today = now.astimezone(BANGKOK).date()
         by_code = {answer.code: answer for answer in answers}
@@ -349,7 +349,7 @@ class Know:
         )
 
     async def records(self, citizen_id: str) -> RecordsOut:
-        _, answers, catalog, _ = await self._gather(citizen_id, "records")
+        _, answers, catalog = await self._gather(citizen_id, "records")
         sources = []
         for answer, out in zip(
             answers, self._sources_out(answers, catalog, "records"), strict=True
