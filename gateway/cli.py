@@ -802,10 +802,22 @@ def know() -> None:
     help="Also time cold calls with this agency slowed by its fault knob (e.g. CGD).",
 )
 @click.option("--slow-ms", default=3000, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--slow-calls",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1, max=4000),
+    help="Cold calls with the agency slowed (each waits the source timeout).",
+)
 @click.option("--gateway", "gateway_url", default=None, help="Default: PUBLIC_URL.")
 @click.option("--agencies", "agencies_url", default=None, help="Default: AGENCIES_URL.")
 def know_bench(
-    calls: int, slow: str | None, slow_ms: int, gateway_url: str | None, agencies_url: str | None
+    calls: int,
+    slow: str | None,
+    slow_ms: int,
+    slow_calls: int,
+    gateway_url: str | None,
+    agencies_url: str | None,
 ) -> None:
     """Time GET /v1/me/entitlements over HTTP against the running stack (`make run`): CALLS
     warm calls by one citizen, then the first call of CALLS different citizens (cold)."""
@@ -825,6 +837,7 @@ def know_bench(
                 calls=calls,
                 slow=slow.upper() if slow else None,
                 slow_ms=slow_ms,
+                slow_calls=slow_calls,
                 say=click.echo,
             )
         )
