@@ -118,10 +118,13 @@ async def log_in(
     agencies: httpx.AsyncClient,
     citizen: dict[str, str],
     scope: str = APP_SCOPE,
+    *,
+    face: bool = True,
 ) -> dict[str, Any]:
     """The app's login, as the app and the phone do it: the card's data and laser code with an
     authorization request (PKCE), a face scan on the simulated phone answering the gateway's
-    liveness challenge, the authorization code exchanged at /oauth/token. The token response."""
+    liveness challenge, the authorization code exchanged at /oauth/token. The token response.
+    `face=False`: the card check alone (a lower assurance level, no scan)."""
     verifier = secrets.token_urlsafe(48)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -145,29 +148,34 @@ async def log_in(
         ),
         201,
     )
-    scan = _check(
-        await agencies.post(
-            "/device/face-scan",
-            json={
-                "pid": citizen["national_id"],
-                "challenge": {k: started["challenge"][k] for k in ("nonce", "action")},
-            },
-        ),
-        200,
-    )
-    face = _check(
-        await gateway.post(
-            started["face_url"],
-            json={"template": scan["template"], "liveness": scan["liveness"]},
-        ),
-        200,
-    )
+    if face:
+        scan = _check(
+            await agencies.post(
+                "/device/face-scan",
+                json={
+                    "pid": citizen["national_id"],
+                    "challenge": {k: started["challenge"][k] for k in ("nonce", "action")},
+                },
+            ),
+            200,
+        )
+        done = _check(
+            await gateway.post(
+                started["face_url"],
+                json={"template": scan["template"], "liveness": scan["liveness"]},
+            ),
+            200,
+        )
+    else:
+        done = _check(
+            await gateway.post(f"/v1/identity/verifications/{started['id']}/card-only"), 200
+        )
     return _check(
         await gateway.post(
             "/oauth/token",
             data={
                 "grant_type": "authorization_code",
-                "code": face["authorization"]["code"],
+                "code": done["authorization"]["code"],
                 "redirect_uri": APP_REDIRECT,
                 "client_id": APP_CLIENT,
                 "code_verifier": verifier,
