@@ -39,7 +39,6 @@ from kernel.eligibility import age_on
 
 AGENCY = "DOPA"
 _TOKEN_LAPSED = {"token_expired", "invalid_token"}
-BE_OFFSET = 543
 #: How long the portal may reuse the registry's answer (know).
 CITIZEN_DATA_FRESH_FOR = dt.timedelta(hours=1)
 UNDER = 6  # children_under_6
