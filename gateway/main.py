@@ -156,6 +156,7 @@ def create_app(
         write_fetches=lambda fetches: log_fetches(runtime, fetches),
         case_changes=last_case_changes,
         timeout=settings.know_source_timeout_seconds,
+        timeouts=settings.know_source_timeouts,
         max_age=dt.timedelta(seconds=settings.know_max_age_seconds),
         catalog_seconds=settings.catalog_cache_seconds,
     )

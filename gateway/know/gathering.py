@@ -12,6 +12,7 @@ fetch is recorded for the citizen to see (who looked at my data), whoever waited
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections import OrderedDict
@@ -39,6 +40,7 @@ class Source:
     code: str
     holder: HoldsCitizenData
     basis: Basis
+    timeout: float | None = None  # seconds one answer waits for it (None: the gatherer's)
 
 
 class Outcome(StrEnum):
@@ -173,9 +175,11 @@ class Gatherer:
                 continue
             waits[source.code] = self._flight(citizen_id, pid, purpose, source)
         if waits:
-            # Waiting never cancels a fetch: one still running at the timeout goes on for
-            # the next request (and other callers may share it).
-            await asyncio.wait(list(waits.values()), timeout=self.timeout)
+            # Each source within its own time, all at once. Waiting never cancels a fetch:
+            # one still running at its timeout goes on for the next request (and other
+            # callers may share it).
+            limits = {s.code: s.timeout or self.timeout for s in self.sources}
+            await asyncio.gather(*(_within(wait, limits[code]) for code, wait in waits.items()))
             for code, wait in waits.items():
                 answers[code] = self._settled(code, wait)
         return [answers[source.code] for source in self.sources]
@@ -240,3 +244,9 @@ class Gatherer:
         """Wait for fetches still under way (tests and shutdown)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+async def _within(wait: asyncio.Future[_Entry], seconds: float) -> None:
+    """Wait up to `seconds` for a fetch, never cancelling it; how it went is read after."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(wait), seconds)

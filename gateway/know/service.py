@@ -111,6 +111,7 @@ class KnowRuntime:
         timeout: float,
         max_age: dt.timedelta,
         catalog_seconds: float,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.registry = registry
         self.connectors = connectors
@@ -120,6 +121,7 @@ class KnowRuntime:
         self._catalog: tuple[float, _Catalog] | None = None
         self._write_fetches = write_fetches
         self.case_changes = case_changes
+        self.timeouts = dict(timeouts or {})
         self._pending: list[Fetch] = []
         self._flush: asyncio.Task[None] | None = None
         self.cache = CitizenDataCache()
@@ -135,7 +137,7 @@ class KnowRuntime:
     def _sources(self) -> list[Source]:
         found: list[Source] = []
         if isinstance(self.registry, HoldsCitizenData):
-            found.append(Source(REGISTRY, self.registry, Basis.LAW))
+            found.append(Source(REGISTRY, self.registry, Basis.LAW, self.timeouts.get(REGISTRY)))
         if self.connectors is not None:
             for code in self.connectors.available():
                 try:
@@ -144,7 +146,7 @@ class KnowRuntime:
                     continue
                 if isinstance(connector, HoldsCitizenData) and code != REGISTRY:
                     basis = Basis.CONSENT if code in CONSENT_SOURCES else Basis.LAW
-                    found.append(Source(code, connector, basis))
+                    found.append(Source(code, connector, basis, self.timeouts.get(code)))
         return found
 
     @property
