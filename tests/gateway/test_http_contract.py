@@ -430,7 +430,7 @@ async def test_readyz_reports_the_embedded_worker(seeded: Settings) -> None:
                 break
             await asyncio.sleep(0.02)
         assert body["checks"]["worker"] == "ok"
-        assert body["status"] == "ready"
+        assert body["status"] == "ready", body
         app.state.forwarder.heartbeat = 0.0  # as if it had stopped going round long ago
         r = await client.get("/readyz")
         assert r.status_code == 503
