@@ -52,6 +52,9 @@ class EntitlementOut(BaseModel):
     name: str
     agency: AgencyRef
     status: Literal["eligible", "not_eligible", "unknown"]
+    receiving: bool = Field(
+        description="The citizen already receives what this service gives (see `receiving`)."
+    )
     conditions: list[ConditionOut]
     manual_href: str
     start: StartOut | None = Field(

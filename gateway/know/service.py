@@ -289,6 +289,13 @@ class Know:
             today,
         )
         values = facts.values()
+        received = {
+            benefit.service_id
+            for answer in answers
+            if answer.data is not None
+            for benefit in answer.data.benefits
+            if benefit.service_id
+        }
         decided: list[EntitlementOut] = []
         upcoming: list[UpcomingOut] = []
         for service in catalog.rules:
@@ -300,6 +307,7 @@ class Know:
                     name=self._pick(service.name_th, service.name_en),
                     agency=self._agency(service.agency),
                     status=rules.status_of(outcome),
+                    receiving=service.id in received,
                     conditions=[
                         ConditionOut(
                             fact=line["fact"],

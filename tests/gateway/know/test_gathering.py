@@ -323,6 +323,9 @@ async def test_what_the_citizen_already_receives_is_listed(stack: Stack, sources
             "since": "2020-10-01",
         }
     ]
+    # The service it comes from says so; the others do not.
+    assert entitlement(body, "cgd-pension-information")["receiving"] is True
+    assert entitlement(body, OLDER_PERSONS)["receiving"] is False
 
 
 async def test_signing_in_is_required(stack: Stack, sources: Sources) -> None:
