@@ -15,7 +15,7 @@ services it decides are, by their own laws, checked against by the state itself 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -148,11 +148,3 @@ class Consents:
             row.granted_at if row else None,
             row.revoked_at if row else None,
         )
-
-
-def needs_consent(code: str) -> bool:
-    return code in CONSENT_SOURCES
-
-
-def consent_sources(codes: Sequence[str]) -> list[str]:
-    return [code for code in codes if code in CONSENT_SOURCES]

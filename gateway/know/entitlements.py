@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import Benefit
 from gateway.know import wording
 from gateway.know.gathering import Answer, Outcome
 from kernel.eligibility import (
@@ -180,18 +179,3 @@ def starts_on(rule: Rule, facts: Facts, today: dt.date) -> dt.date | None:
     if evaluate(rule, {**values, AGE: age + 1}) is True:
         return birthday
     return None
-
-
-def benefit_json(benefit: Benefit, agency: Named) -> dict[str, Any]:
-    return {
-        "kind": benefit.kind,
-        "title_th": benefit.title_th,
-        "title_en": benefit.title_en,
-        "agency": agency.code,
-        "agency_name_th": agency.name_th,
-        "agency_name_en": agency.name_en,
-        "service_id": benefit.service_id,
-        "amount_satang": benefit.amount_satang,
-        "period": benefit.period,
-        "since": benefit.since.isoformat() if benefit.since else None,
-    }

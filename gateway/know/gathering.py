@@ -119,9 +119,6 @@ class CitizenDataCache:
     def clear(self) -> None:
         self._entries.clear()
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 class Gatherer:
     """Asks every allowed source at once for what it holds about one citizen."""

@@ -26,7 +26,7 @@ from gateway.catalog.definitions import can_file
 from gateway.catalog.models import Agency, EService
 from gateway.deps import Runtime
 from gateway.know import entitlements as rules
-from gateway.know.consents import CONSENT_SOURCES, PURPOSES, Consents
+from gateway.know.consents import CONSENT_SOURCES, Consents
 from gateway.know.gathering import (
     Answer,
     Basis,
@@ -383,6 +383,3 @@ class Know:
 
 def _named(catalog: _Catalog, code: str) -> rules.Named:
     return catalog.names.get(code, rules.Named(code, code, code))
-
-
-__all__ = ["PURPOSES", "Know", "KnowRuntime"]

@@ -22,18 +22,13 @@ import os
 import time
 from collections.abc import Callable, Mapping
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
 from mock_agencies.billing import BillBook, add_bill_routes
-from mock_agencies.casework import CaseworkError, load_agency_credentials
-from mock_agencies.casework.credentials import Gatekeeper
+from mock_agencies.casework import load_agency_credentials
+from mock_agencies.exchange import add_exchange
 from mock_agencies.landing import add_landing
 from mock_agencies.pwa.data import CODE, NAME_EN, NAME_TH, Water
-
-AUTHENTICATE = 'Token realm="mock-pwa"'
 
 
 def create_app(
@@ -47,34 +42,13 @@ def create_app(
     agency's time (tokens, and which month's bill is out); `seed` varies its customers."""
     if consumers is None:
         consumers = load_agency_credentials(CODE).consumers
-    gatekeeper = Gatekeeper(consumers, clock)
     bills = BillBook(Water(seed))
 
     app = FastAPI(title="Mock PWA", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.bills = bills
-    _add_error_handlers(app)
+    token_required = add_exchange(app, CODE, consumers, clock)
 
-    def consumer(request: Request) -> str:
-        return gatekeeper.authorise(
-            request.headers.get("Consumer-Key"), request.headers.get("Token")
-        )
-
-    @app.get("/gdx/auth/validate")
-    async def validate(request: Request) -> dict[str, str]:
-        token = gatekeeper.validate(
-            request.headers.get("Consumer-Key"),
-            request.query_params.get("ConsumerSecret"),
-            request.query_params.get("AgentID"),
-        )
-        return {"Result": token}
-
-    @app.get("/api/v1/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "agency": CODE}
-
-    add_bill_routes(
-        app, bills, [Depends(consumer)], lambda: dt.datetime.fromtimestamp(clock(), dt.UTC)
-    )
+    add_bill_routes(app, bills, token_required, lambda: dt.datetime.fromtimestamp(clock(), dt.UTC))
     add_landing(
         app,
         {"agency": CODE, "name_th": NAME_TH, "name_en": NAME_EN},
@@ -86,29 +60,3 @@ def create_app(
 def create_default_app() -> FastAPI:
     """PWA as the host serves it: its customers drawn with MOCK_AGENCIES_SEED."""
     return create_app(seed=int(os.environ.get("MOCK_AGENCIES_SEED", "0")))
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    async def refused(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, CaseworkError)
-        headers = {"WWW-Authenticate": AUTHENTICATE} if error.status == 401 else None
-        return JSONResponse(error.body(), error.status, headers=headers)
-
-    async def http_error(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        body = {"error": code, "message": str(error.detail)}
-        return JSONResponse(body, error.status_code, headers=error.headers)
-
-    async def invalid(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, RequestValidationError)
-        errors = [
-            {"field": "/".join(map(str, item["loc"])), "message": str(item["msg"])}
-            for item in error.errors()
-        ]
-        body = {"error": "invalid_request", "message": "invalid parameters", "errors": errors}
-        return JSONResponse(body, 400)
-
-    app.add_exception_handler(CaseworkError, refused)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, invalid)
