@@ -7,7 +7,14 @@
     ERROR  the check could not be carried out (the agency refused or was down where an answer
            was needed, a test hook failed, it ran out of time): nothing is known either way
 
-A run certifies the connector when no check failed or erred; skips are allowed.
+Beside the checks, a run gathers `Finding`s: security and convention weaknesses seen in the
+traffic between the connector and the agency (a secret in a URL, a business refusal sent as HTTP
+500, an unsigned callback, …), each with a stable id (`findings.FINDINGS`), a `Severity` and
+the evidence (request and response excerpts, personal data masked). A `FindingPolicy` decides
+which severities block certification (by default: critical and high).
+
+A run certifies the connector when no check failed or erred (skips are allowed) and no finding
+is of a blocking severity.
 """
 
 from __future__ import annotations
@@ -34,6 +41,56 @@ class CheckResult:
     duration_seconds: float
 
 
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical … 4 for info (sorting: the worst first)."""
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One exchange that shows a finding, as a reader of the report sees it: personal data
+    (national IDs) and secrets already masked, bodies cut to an excerpt."""
+
+    request: str  # e.g. "GET http://127.0.0.1:8100/dlt/gdx/auth/validate?ConsumerSecret=***"
+    response: str = ""  # e.g. '500 {"error": "not_our_case", …}' ("" when there was none)
+    note: str = ""  # what in it is the problem, when not obvious
+
+
+@dataclass(frozen=True)
+class Finding:
+    finding_id: str  # stable, e.g. "secret-in-url" (findings.FINDINGS)
+    severity: Severity
+    title: str  # what is wrong, in a sentence
+    detail: str  # what was seen, how often, and what to do about it
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingPolicy:
+    """Which severities block certification."""
+
+    blocking: frozenset[Severity] = frozenset({Severity.CRITICAL, Severity.HIGH})
+
+    def blocks(self, finding: Finding) -> bool:
+        return finding.severity in self.blocking
+
+    @classmethod
+    def at_least(cls, severity: Severity) -> FindingPolicy:
+        """Block `severity` and everything worse (e.g. `at_least(Severity.MEDIUM)`)."""
+        return cls(frozenset(s for s in Severity if s.rank <= severity.rank))
+
+
+DEFAULT_POLICY = FindingPolicy()
+
+
 @dataclass(frozen=True)
 class Certification:
     agency_code: str
@@ -41,14 +98,29 @@ class Certification:
     base_url: str
     started_at: dt.datetime
     results: tuple[CheckResult, ...]
+    findings: tuple[Finding, ...] = ()
+    policy: FindingPolicy = DEFAULT_POLICY
+    connector_version: str = ""  # the distribution's version that provides the connector
 
     def count(self, outcome: Outcome) -> int:
         return Counter(result.outcome for result in self.results)[outcome]
 
     @property
-    def certified(self) -> bool:
+    def checks_passed(self) -> bool:
         """Every check passed or was skipped."""
         return all(result.outcome in (Outcome.PASS, Outcome.SKIP) for result in self.results)
+
+    @property
+    def blocking_findings(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if self.policy.blocks(finding))
+
+    @property
+    def certified(self) -> bool:
+        """Every check passed or was skipped, and no finding blocks under the policy."""
+        return self.checks_passed and not self.blocking_findings
+
+    def finding_ids(self) -> frozenset[str]:
+        return frozenset(finding.finding_id for finding in self.findings)
 
     @property
     def duration_seconds(self) -> float:
