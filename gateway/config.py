@@ -106,6 +106,8 @@ class Settings(BaseSettings):
 
     # How long a rendered catalog detail is reused by one process (0: never).
     catalog_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
+    # Onboarding step 10: how old a connector's signed certification may be to pass it.
+    certification_max_age_days: Annotated[int, Field(ge=1, le=365)] = 30
     # Know (/v1/me/entitlements, /v1/me/records): how long one answer waits for each source
     # agency (a slower one's facts are `unknown`), and the longest any source's answer is
     # reused however long the source says it stays true (the portal links data, it does not

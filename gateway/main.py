@@ -55,6 +55,7 @@ from gateway.know import endpoints as know_endpoints
 from gateway.know.service import KnowRuntime, log_fetches
 from gateway.logs import configure_logging
 from gateway.observability import GatewayMiddleware, Metrics
+from gateway.onboarding import endpoints as onboarding_endpoints
 from gateway.openapi import install_openapi
 from gateway.pagination import CursorCodec
 from gateway.payments import admin_endpoints as payment_admin
@@ -227,6 +228,7 @@ def create_app(
         payment_agency.router,
         issuance_agency.router,
         admin_endpoints.router,
+        onboarding_endpoints.router,
         access_endpoints.router,
     ]
     for router in routers:

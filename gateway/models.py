@@ -8,6 +8,7 @@ from gateway.documents.models import TABLES as DOCUMENT_TABLES
 from gateway.forwarding.models import TABLES as FORWARDING_TABLES
 from gateway.idempotency import IdempotencyRecord
 from gateway.know.models import Consent
+from gateway.onboarding.models import TABLES as ONBOARDING_TABLES
 from gateway.tracking.models import TABLES as TRACKING_TABLES
 from identity import TABLES as IDENTITY_TABLES
 from payments.models import TABLES as PAYMENT_TABLES
@@ -17,6 +18,7 @@ __all__ = [
     "DOCUMENT_TABLES",
     "FORWARDING_TABLES",
     "IDENTITY_TABLES",
+    "ONBOARDING_TABLES",
     "PAYMENT_TABLES",
     "TRACKING_TABLES",
     "Agency",

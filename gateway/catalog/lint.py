@@ -100,13 +100,23 @@ def lint(
     today: dt.date,
 ) -> list[Finding]:
     """Every finding for every service, sorted by service id."""
-    modes = {a.code: a.integration_mode for a in agencies}
-    by_id = {s.id: s for s in services}
+    return lint_services(services, {a.code: a.integration_mode for a in agencies}, today)
+
+
+def lint_services(
+    services: Iterable[EServiceDefinition],
+    modes: Mapping[str, IntegrationMode],
+    today: dt.date,
+) -> list[Finding]:
+    """`lint` with the agencies given as their codes and integration modes (what the
+    database holds of them, e.g. when a service is published from an onboarding case)."""
+    listed, known = list(services), dict(modes)
+    by_id = {s.id: s for s in listed}
     findings: list[Finding] = []
-    for service in services:
-        findings.extend(_lint_one(service, set(modes), today))
-        findings.extend(_lint_form(service, modes.get(service.agency)))
-        findings.extend(_lint_counterparts(service, by_id, modes))
+    for service in listed:
+        findings.extend(_lint_one(service, set(known), today))
+        findings.extend(_lint_form(service, known.get(service.agency)))
+        findings.extend(_lint_counterparts(service, by_id, known))
     return sorted(findings)
 
 

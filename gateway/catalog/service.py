@@ -14,6 +14,7 @@ from gateway.catalog.definitions import (
     CatalogFile,
     Category,
     EServiceDefinition,
+    IntegrationMode,
     LifeStage,
     Text,
     WorkingCalendarSpec,
@@ -216,6 +217,21 @@ class CatalogService:
                 code="holiday_not_found",
                 detail_th=f"ไม่พบวันหยุดที่ประกาศไว้รหัส {holiday_id}",
             )
+
+    async def integration_modes(self) -> dict[str, IntegrationMode]:
+        """Each agency's code and how it is joined to the portal (what the lint needs)."""
+        return {
+            a.code: IntegrationMode(a.integration_mode) for a in await self.repository.agencies()
+        }
+
+    async def publish(self, definition: EServiceDefinition, now: dt.datetime) -> EService:
+        """Create or replace one service from its definition (an onboarding case going live);
+        the caller lints it first and commits."""
+        agency = await self.agency_only(definition.agency)
+        await self._upsert_service(definition, agency, now)
+        service = await self.repository.session.get(EService, definition.id)
+        assert service is not None
+        return service
 
     async def import_catalog(self, catalog: CatalogFile, now: dt.datetime) -> tuple[int, int]:
         """Create or update every agency and service in `catalog`; (agencies, services)."""

@@ -283,7 +283,8 @@ def check_certification(
             detail_th="ผลการรับรองล่าสุดไม่ผ่าน",
             extra={"blocking": list(facts.blocking)},
         )
-    if facts.issued_at < adapts_since or now - facts.issued_at > max_age:
+    # `iat` is whole seconds: a summary signed in the second step 9 began counts as after it.
+    if facts.issued_at < adapts_since.replace(microsecond=0) or now - facts.issued_at > max_age:
         raise CertificationStale(
             f"The certification was issued {facts.issued_at.isoformat()}: it must be issued "
             f"after the agency adapted its system ({adapts_since.isoformat()}) and within "
