@@ -62,6 +62,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/citizen-gateway db upgrade
 	$(BIN)/citizen-gateway seed
+	$(BIN)/citizen-gateway onboarding seed
 	@$(BIN)/citizen-gateway urls --host $(HOST) --port $(PORT) --agencies-port $(AGENCIES_PORT)
 	@pids=; \
 	stop() { trap '' INT TERM; kill -TERM $$pids 2>/dev/null; wait; }; \

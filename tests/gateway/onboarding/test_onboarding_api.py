@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TEST_SERVICE
 from fastapi import FastAPI
 from support import assert_problem, published_services
 
@@ -20,6 +19,9 @@ from gateway.onboarding.repository import OnboardingRepository
 from gateway.receipts.signer import CertificationSigner
 
 pytestmark = pytest.mark.usefixtures("no_onboarding")
+
+#: The conftest withdraws the services these tests publish (their ids start with it).
+TEST_SERVICE = "onb-test-"
 
 BASE = "/v1/admin/onboarding"
 CATALOG = load_catalog()
