@@ -933,6 +933,6 @@ def documents_revoke_signer(agency: str, reason: str) -> None:
     click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
 
 
-from gateway.onboarding.commands import onboarding  # noqa: E402
+from gateway.onboarding_cli import onboarding  # noqa: E402
 
 main.add_command(onboarding)

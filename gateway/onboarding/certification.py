@@ -6,6 +6,7 @@ gateway's certification JWKS (`GET /v1/certifications/jwks`) with
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,9 +18,11 @@ from gateway.onboarding.service import Connectors, SummaryVerifier, VerifiedSumm
 from kernel.errors import ValidationFailed
 
 
+@functools.cache
 def registered_connectors() -> Connectors:
     """The agencies with a connector installed (entry points `citizen_gateway.connectors`),
-    each with the version of the distribution that provides it."""
+    each with the version of the distribution that provides it (read once per process, as the
+    connector registry loads them once)."""
     versions = {
         entry.name.upper(): (entry.dist.version if entry.dist is not None else None)
         for entry in importlib.metadata.entry_points(group=GROUP)
