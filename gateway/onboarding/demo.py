@@ -97,7 +97,9 @@ def _case(demo: DemoCase, now: dt.datetime) -> OnboardingCase:
             else None
         ),
         created_at=started,
-        updated_at=entered,
+        # A declined case was answered some days into step 4; the others changed when their
+        # step began.
+        updated_at=entered + dt.timedelta(days=5) if demo.status is Status.CLOSED else entered,
     )
 
 
