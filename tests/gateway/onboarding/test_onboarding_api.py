@@ -236,6 +236,38 @@ async def test_a_service_walks_from_selection_to_live_and_is_then_in_the_catalog
     assert_problem(r, 409, "onboarding_case_closed")
 
 
+async def test_a_service_onboarded_again_shows_its_new_definition_at_once(
+    app: FastAPI, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The catalog keeps a rendered service detail for CATALOG_CACHE_SECONDS; going live drops
+    this process's copy, so the republished service is read anew on the next request."""
+    h = admin_headers
+    service_id = new_service_id()
+
+    async def onboard(name_en: str) -> None:
+        body = {"agency": "BMA", "service_id": service_id, "category": "other"}
+        r = await client.post(f"{BASE}/cases", json=body, headers=h)
+        assert r.status_code == 201, r.text
+        case = await walk_to(client, h, r.json(), 10)
+        case = await step_on(client, h, case, documents=[{"name": "รายงานการทดสอบ"}])
+        base = next(s for s in CATALOG.services if s.id == "bma-traffy-fondue-report")
+        named = definition(service_id, base.id, name=base.name.model_copy(update={"en": name_en}))
+        r = await client.put(f"{BASE}/cases/{case['id']}/definition", json=named, headers=h)
+        assert r.status_code == 200, r.text
+        case = await walk_to(client, h, r.json(), 13)
+        assert (await step_on(client, h, case))["status"] == "live"
+
+    english = {"Accept-Language": "en"}
+    await onboard("Report a city problem")
+    r = await client.get(f"/v1/services/{service_id}", headers=english)
+    assert r.json()["name"] == "Report a city problem"
+    assert app.state.runtime.settings.catalog_cache_seconds > 0  # the detail is now cached
+
+    await onboard("Report a problem in Bangkok")
+    r = await client.get(f"/v1/services/{service_id}", headers=english)
+    assert r.json()["name"] == "Report a problem in Bangkok"
+
+
 # -- the loops -----------------------------------------------------------------------------------
 
 
