@@ -931,3 +931,8 @@ def documents_revoke_signer(agency: str, reason: str) -> None:
         click.echo(f"not revoked: {exc}", err=True)
         sys.exit(1)
     click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
+
+
+from gateway.compliance.command import compliance  # noqa: E402
+
+main.add_command(compliance)
