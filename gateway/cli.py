@@ -432,12 +432,49 @@ def jobs_run() -> None:
 @main.command()
 @click.option("--gateway", "gateway_url", default=None, help="Default: PUBLIC_URL.")
 @click.option("--agencies", "agencies_url", default=None, help="Default: AGENCIES_URL.")
-def demo(gateway_url: str | None, agencies_url: str | None) -> None:
+@click.option("--service", "service_id", default=None, help="File this live service instead.")
+@click.option("--form", "form_json", default="{}", help="With --service: a JSON object or @file.")
+@click.option("--attach", multiple=True, metavar="KEY=PATH", help="With --service: a document.")
+@click.option(
+    "--citizen", default=1, show_default=True, type=click.IntRange(1, 8), help="With --service."
+)
+@click.option(
+    "--wait", default=30.0, show_default=True, type=float, help="With --service: s to track."
+)
+def demo(
+    gateway_url: str | None,
+    agencies_url: str | None,
+    service_id: str | None,
+    form_json: str,
+    attach: tuple[str, ...],
+    citizen: int,
+    wait: float,
+) -> None:
     """Drive demo citizen 1 through know → identify → submit → track over HTTP (the gateway
-    and the mock agencies must be running, e.g. `make run`)."""
-    from gateway.demo import DemoFailed, run_against
+    and the mock agencies must be running, e.g. `make run`). With --service ID: demo citizen
+    --citizen files that service with --form (and --attach KEY=PATH documents; a required
+    upload not given is a sample scan), prints its number, receipt and status as it moves."""
+    from gateway.demo import DemoFailed, demo_service_against, run_against
 
     settings = Settings()
+    if service_id is None and (attach or form_json != "{}"):
+        raise click.UsageError("--form and --attach go with --service")
+    if service_id is not None:
+        sys.exit(
+            asyncio.run(
+                demo_service_against(
+                    gateway_url or settings.public_url,
+                    agencies_url or settings.agencies_url,
+                    click.echo,
+                    lambda line: click.echo(line, err=True),
+                    service_id,
+                    form_json,
+                    attach,
+                    citizen=citizen,
+                    wait_seconds=wait,
+                )
+            )
+        )
     try:
         asyncio.run(
             run_against(
