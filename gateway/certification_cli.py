@@ -310,10 +310,15 @@ def _announce(base_url: str, work: str, *, yes: bool) -> None:
         "Point it at the agency's test environment, never at production.",
         err=True,
     )
-    if yes or not sys.stdin.isatty():
+    if yes or not _interactive():
         return
     if not click.confirm("Go on?", default=False, err=True):
         _cannot_certify("not confirmed: nothing was sent")
+
+
+def _interactive() -> bool:
+    """Whether a person can answer (stdin is a terminal): CI and pipes are never asked."""
+    return sys.stdin.isatty()
 
 
 def _signer(settings: Settings) -> CertificationSigner:

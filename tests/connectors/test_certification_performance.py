@@ -134,9 +134,7 @@ def test_more_than_one_percent_of_errors_is_slower_than_declared() -> None:
     assert not burst_of([10.0] * 99, 1).slower_than_declared  # 1 %: the limit itself
     two = burst_of([10.0] * 98, 2)
     assert two.slower_than_declared
-    assert two.why_slow() == (
-        "2 of 100 calls failed, above 1% (first: AgencyUnavailable: 0)"
-    )
+    assert two.why_slow() == ("2 of 100 calls failed, above 1% (first: AgencyUnavailable: 0)")
 
 
 def test_a_p95_above_the_declared_one_is_slower_than_declared() -> None:
