@@ -35,9 +35,10 @@ function of a `Subject` returning what it saw (a pass) or raising why not.
                             AgencyUnavailable; health not ok
     performance             answer a short burst (the subject's `Burst`: filings, each with a
                             new idempotency key, or the read a sample that files nothing
-                            names) within its declared limits: p50/p95/max and the error rate
-                            reported; too slow or too many errors → the finding
-                            slower-than-declared (skipped without a burst)
+                            names: bills, once-only, citizen data) within its declared
+                            limits: p50/p95/max and the error rate reported; too slow or too
+                            many errors → the finding slower-than-declared (skipped without
+                            a burst)
     outage                  turn an agency outage (503, through the fault knobs) into
                             AgencyUnavailable; health not ok (skipped without fault knobs; an
                             error when the agency was not healthy before the outage)
@@ -843,7 +844,8 @@ async def check_citizen_data(subject: Subject) -> str:
 
 def _burst_call(subject: Subject) -> tuple[str, Callable[[], Awaitable[Any]]]:
     """(what, a call) the burst repeats: a new filing each time (a new idempotency key), or for
-    a sample that files nothing, the read it names (bills, else its once-only record)."""
+    a sample that files nothing, the read it names (the bills of its citizen, else its
+    once-only record, else what the agency holds about its applicant)."""
     connector, sample = subject.connector, subject.sample
     if sample.service_id is not None:
         return "submit", lambda: connector.submit(sample.submission(subject.agency_code))
@@ -855,8 +857,11 @@ def _burst_call(subject: Subject) -> tuple[str, Callable[[], Awaitable[Any]]]:
         return "once_only", lambda: holder.once_only(
             kind, sample.applicant.pid, **sample.once_only_params
         )
+    if isinstance(connector, HoldsCitizenData):
+        holder_of, pid = connector, sample.applicant.pid
+        return "citizen_data", lambda: holder_of.citizen_data(pid)
     raise CheckSkipped(
-        "the sample files nothing and names no read to repeat (bills or once-only data)"
+        "the sample files nothing and names no read to repeat (bills, once-only data, citizen data)"
     )
 
 

@@ -28,7 +28,7 @@ from connectors.certification import (
 )
 from connectors.certification.performance import BurstResult, Limits, percentile
 from connectors.certification.subject import Subject
-from tests.connectors.test_certification import against_mock
+from tests.connectors.test_certification import PlainDlt, against_mock
 
 PERFORMANCE = [check_by_id("performance")]
 
@@ -106,11 +106,15 @@ async def test_the_burst_is_skipped_without_one_and_for_a_sample_with_nothing_to
         run = await certify(subject, PERFORMANCE)
     assert run.result("performance").outcome is Outcome.SKIP
     assert "--no-burst" in run.result("performance").detail
-    nothing = parse_sample('{"service_id": null, "form": {}}')  # DLT lists no bills
-    async with against_mock("DLT", sample=nothing) as subject:
+    nothing = parse_sample('{"service_id": null, "form": {}}')
+    plain = lambda cfg, t=None: PlainDlt(cfg, t)  # noqa: E731 - no bills, once-only, citizen data
+    async with against_mock("DLT", plain, sample=nothing) as subject:
         run = await certify(subject, PERFORMANCE)
     assert run.result("performance").outcome is Outcome.SKIP
     assert "names no read to repeat" in run.result("performance").detail
+    async with against_mock("DLT", sample=nothing) as subject:  # holds citizen data: read
+        run = await certify(subject, PERFORMANCE)
+    assert run.result("performance").detail.startswith("3 citizen_data calls at 50/s: p50 ")
 
 
 async def test_a_declared_p95_that_is_no_number_errs() -> None:
