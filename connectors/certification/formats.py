@@ -96,12 +96,20 @@ def report_json(run: Certification) -> bytes:
 
 # -- Markdown -----------------------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~])")
+#: What would change the meaning of inline text (emphasis, code, links, HTML, table cells).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+#: What would make a paragraph a heading, a list or a quote when it starts one.
+_BLOCK_START = re.compile(r"^(#|[-+]|\d+[.)])(?=\s|$)")
 
 
 def _md(text: str) -> str:
     """Inline text with Markdown's punctuation escaped, on one line."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _md_paragraph(text: str) -> str:
+    """`_md(text)`, also when it starts as a heading or a list item would."""
+    return _BLOCK_START.sub(lambda match: "\\" + match.group(0), _md(text))
 
 
 def _fenced(text: str) -> list[str]:
@@ -150,7 +158,7 @@ def markdown_report(run: Certification) -> str:
     ]
     for result in run.results:
         lines += ["", f"### {_md(result.check_id)}: {result.outcome.value.upper()}", ""]
-        lines += [_md(result.title), "", *_fenced(result.detail or "(nothing said)")]
+        lines += [_md_paragraph(result.title), "", *_fenced(result.detail or "(nothing said)")]
     lines += ["", "## Findings", ""]
     if not run.findings:
         lines.append("None.")
@@ -161,7 +169,7 @@ def markdown_report(run: Certification) -> str:
             "",
             f"**{_md(found.title)}**",
             "",
-            _md(found.detail),
+            _md_paragraph(found.detail),
         ]
         for evidence in found.evidence:
             lines += ["", *_md_evidence(evidence)]

@@ -190,12 +190,17 @@ def test_the_markdown_report_has_the_verdict_checks_and_findings() -> None:
     text = markdown_report(run_with())
     assert text.startswith("# Certification of the DLT connector: NOT CERTIFIED\n")
     assert "| connector | DltConnector 1.4.2 |" in text
-    assert "| idempotent\\-submit | FAIL | 0.20 s | files a case once per idempotency key |" in text
+    assert "| idempotent-submit | FAIL | 0.20 s | files a case once per idempotency key |" in text
     assert "### outage: ERROR" in text
     assert "```\nthe agency was down\n```" in text
-    assert "### secret\\-in\\-url: critical (blocks)" in text
+    assert "### secret-in-url: critical (blocks)" in text
     assert f'```\n> {SECRET_URL}\n< 200 {{"token": "***"}}\n```' in text
-    assert "### personal\\-data\\-in\\-url: medium\n" in text
+    assert "### personal-data-in-url: medium\n" in text
+
+
+def test_markdown_punctuation_in_what_was_seen_stays_text() -> None:
+    run = run_with(detail="- a *starred* [link](http://x) | <b>")
+    assert "\\- a \\*starred\\* \\[link\\](http://x) \\| \\<b\\>" in markdown_report(run)
 
 
 def test_a_detail_with_backticks_cannot_close_its_markdown_block() -> None:
