@@ -394,6 +394,7 @@ async def test_an_agency_without_a_connector_passes_on_the_officer_s_attested_re
 # -- go-live and the lint ------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R-LFA.1")
 async def test_a_definition_failing_the_catalog_lint_does_not_go_live(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
