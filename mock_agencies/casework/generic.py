@@ -96,7 +96,7 @@ def load_agency_data(path: Path) -> AgencyData:
 
 def agency_class(data: AgencyData) -> type[Agency]:
     """An `Agency` subclass for `data`: its offices and services, each service's fees."""
-    fees = {
+    service_fees = {
         service.id: [Fee(f.label, f.label_en, f.amount_satang) for f in service.fees]
         for service in data.services
     }
@@ -109,11 +109,11 @@ def agency_class(data: AgencyData) -> type[Agency]:
         offices = tuple(
             Office(o.code, o.name_th, o.name_en, frozenset(o.provinces)) for o in data.offices
         )
-        services = frozenset(fees)
+        services = frozenset(service_fees)
         fees_after_approval = frozenset(s.id for s in data.services if s.fees_after_approval)
 
         def fees(self, submission: Submission, now: dt.datetime) -> list[Fee]:
-            return list(fees.get(submission.service_id, []))
+            return list(service_fees.get(submission.service_id, []))
 
     DataAgency.__name__ = DataAgency.__qualname__ = f"DataAgency_{data.code}"
     return DataAgency

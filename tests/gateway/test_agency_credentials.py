@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from gateway.config import Environment, Settings
 from gateway.credentials import configured_agencies, load_agency_credentials
+from gateway.main import connector_configs
 
 
 def _settings(tmp_path: Path, **values: object) -> Settings:
@@ -73,3 +74,15 @@ def test_a_broken_file_is_named_with_what_is_wrong_and_how_to_fix_it(tmp_path: P
     assert f"rm {settings.agency_credentials_file}" in message
     assert "make run" in message
     assert "CITIZEN_GATEWAY_AGENCY_CREDENTIALS" in message
+
+
+def test_connector_options_from_the_environment_reach_the_agency_s_connector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "CITIZEN_GATEWAY_CONNECTOR_OPTIONS", '{"dlt": {"once_only.x": "/api/v1/x/{pid}"}}'
+    )
+    settings = _settings(tmp_path)
+    configs = connector_configs(settings, load_agency_credentials(settings, ["DLT", "SSO"]))
+    assert configs["DLT"].options == {"once_only.x": "/api/v1/x/{pid}"}
+    assert configs["SSO"].options == {}
