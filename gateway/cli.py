@@ -931,3 +931,8 @@ def documents_revoke_signer(agency: str, reason: str) -> None:
         click.echo(f"not revoked: {exc}", err=True)
         sys.exit(1)
     click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
+
+
+from gateway.scaffold import agency  # noqa: E402 - `citizen-gateway agency scaffold|publish`
+
+main.add_command(agency)
