@@ -36,7 +36,16 @@ def registered_agencies() -> dict[str, ASGIApp]:
     `citizen_gateway.mock_agencies` and `citizen_gateway.mock_services` (mock_agencies/registry.py;
     this package's own are declared in pyproject.toml). Each is built when a host starts (once
     per process), not when this is called."""
-    return {code: Deferred(_builder(mock)) for code, mock in registry.registered().items()}
+    mocks = registry.registered()
+    if not mocks:
+        log.error(
+            "NO MOCK AGENCY IS REGISTERED (entry points %s, %s): install the package again "
+            "(`make run` does when pyproject.toml changed; else `.venv/bin/python -m pip "
+            "install -e .`)",
+            registry.AGENCIES_GROUP,
+            registry.SERVICES_GROUP,
+        )
+    return {code: Deferred(_builder(mock)) for code, mock in mocks.items()}
 
 
 def _builder(mock: registry.Registered) -> Callable[[], ASGIApp]:
