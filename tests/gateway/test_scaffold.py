@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import sqlite3
 import sys
 import tomllib
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
+from test_cli import Gateway, _ok
 
 from connectors.certification import (
     FaultKnobs,
@@ -124,3 +126,43 @@ async def test_the_api_agency_is_certified_with_no_python_of_its_own(
     assert run.certified, text_report(run)
     passed = {r.check_id for r in run.results if r.outcome is Outcome.PASS}
     assert {"idempotent-submit", "status-events", "cancel", "provide-info"} <= passed
+
+
+@pytest.mark.parametrize("kind", ["web", "platform"])
+async def test_the_web_and_platform_mocks_are_served_as_a_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    out = scaffold(tmp_path, "DOEW", "--kind", kind)
+    monkeypatch.syspath_prepend(str(out))
+    monkeypatch.delitem(sys.modules, "doew_agency", raising=False)
+    monkeypatch.delitem(sys.modules, "doew_agency.mock", raising=False)
+    mock = importlib.import_module("doew_agency.mock")
+    host = create_host({"DOEW": mock.create_app()}, seed=1, device_app=None)
+    transport = httpx.ASGITransport(app=host)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agencies.test") as client:
+        assert (await client.get("/doew/")).json() == {"agency": "DOEW", "kind": kind}
+        assert (await client.get("/doew/api/v1/health")).json() == {"status": "ok"}
+
+
+def test_publish_makes_the_seeded_draft_live(tmp_path: Path) -> None:
+    (tmp_path / "console").mkdir()
+    gateway = Gateway(tmp_path / "console")  # the installed console script, its own database
+    out = scaffold(tmp_path, "DOEX", "--kind", "api")
+    _ok(gateway("db", "upgrade"))
+    _ok(gateway("seed", str(out / "catalog")))
+    assert _status(gateway, "doex-example-permit") == "draft"
+    assert "doex-example-permit: draft -> live" in _ok(
+        gateway("agency", "publish", "doex-example-permit")
+    )
+    assert _status(gateway, "doex-example-permit") == "live"
+    unknown = gateway("agency", "publish", "doex-no-such-service")
+    assert unknown.returncode == 2
+    assert "no e-service 'doex-no-such-service'" in unknown.stderr
+
+
+def _status(gateway: Gateway, service_id: str) -> str:
+    with sqlite3.connect(gateway.database) as db:
+        (status,) = db.execute(
+            "SELECT status FROM e_services WHERE id = ?", (service_id,)
+        ).fetchone()
+    return str(status)
