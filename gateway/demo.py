@@ -16,9 +16,10 @@ import asyncio
 import base64
 import datetime as dt
 import hashlib
+import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -496,3 +497,275 @@ async def receive_the_allowance(
             f"{payout['status']} to {payout['account_masked']}"
         )
     return list(received)
+
+
+# --- `citizen-gateway demo --service ID --form JSON`: any live service, filed ------------------
+
+#: Where a filed application stops being watched: a result, or the citizen's turn to act.
+SETTLED = {"approved", "issued", "rejected", "withdrawn", "redirected", "lapsed"}
+
+
+class DemoRefused(DemoFailed):
+    """What was asked cannot be filed as given (an unknown service, one not filed on the
+    portal, a form or a document the gateway refuses): the command's usage error."""
+
+
+def parse_form(text: str) -> dict[str, Any]:
+    """`--form`: a JSON object, or `@path` to a file holding one."""
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DemoRefused(f"cannot read the form file {text[1:]}: {exc}") from exc
+    try:
+        form = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DemoRefused(f"the form is not JSON: {exc}") from exc
+    if not isinstance(form, dict):
+        raise DemoRefused(
+            'the form must be a JSON object, e.g. \'{"contact_phone": "0812345678"}\''
+        )
+    return form
+
+
+def parse_attachments(items: Sequence[str]) -> dict[str, Path]:
+    """`--attach KEY=PATH` (repeatable): the file to attach as the service's document KEY."""
+    found: dict[str, Path] = {}
+    for item in items:
+        key, sep, path = item.partition("=")
+        if not sep or not key or not path:
+            raise DemoRefused(f"--attach takes KEY=PATH, not {item!r}")
+        if not Path(path).is_file():
+            raise DemoRefused(f"--attach {key}: no file at {path}")
+        found[key] = Path(path)
+    return found
+
+
+_MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
+                ".jpeg": "image/jpeg"}  # fmt: skip
+
+
+async def demo_service_against(
+    gateway_url: str,
+    agencies_url: str,
+    say: Callable[[str], None],
+    complain: Callable[[str], None],
+    service_id: str,
+    form_text: str,
+    attach_items: Sequence[str],
+    *,
+    citizen: int = 1,
+    wait_seconds: float = 30.0,
+) -> int:
+    async with (
+        httpx.AsyncClient(base_url=gateway_url, timeout=30) as gateway,
+        httpx.AsyncClient(base_url=agencies_url, timeout=30) as agencies,
+    ):
+        return await demo_service(
+            gateway,
+            agencies,
+            say,
+            complain,
+            service_id,
+            form_text,
+            attach_items,
+            citizen=citizen,
+            wait_seconds=wait_seconds,
+        )
+
+
+async def demo_service(
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    say: Callable[[str], None],
+    complain: Callable[[str], None],
+    service_id: str,
+    form_text: str,
+    attach_items: Sequence[str],
+    *,
+    citizen: int = 1,
+    wait_seconds: float = 30.0,
+) -> int:
+    """`demo --service`: file it, and the command's exit code: 0 filed, 2 refused as asked
+    (an unknown service, a form or document the gateway refuses), 1 anything else."""
+    try:
+        await file_service(
+            gateway,
+            agencies,
+            say,
+            service_id,
+            parse_form(form_text),
+            parse_attachments(attach_items),
+            citizen=DEMO_CITIZENS[citizen - 1],
+            wait_seconds=wait_seconds,
+        )
+    except DemoRefused as exc:
+        complain(f"demo refused: {exc}")
+        return 2
+    except (DemoFailed, OSError, httpx.HTTPError) as exc:
+        complain(f"demo failed: {exc}")
+        return 1
+    return 0
+
+
+async def file_service(
+    gateway: httpx.AsyncClient,
+    agencies: httpx.AsyncClient,
+    say: Callable[[str], None],
+    service_id: str,
+    form: Mapping[str, Any],
+    attach: Mapping[str, Path],
+    *,
+    citizen: Mapping[str, str] = SOMCHAI,
+    wait_seconds: float = 30.0,
+) -> dict[str, Any]:
+    """A demo citizen files `service_id` with `form` through the API, as the app does: the
+    draft, each document it needs (the file given for it, or a sample one-page scan for an
+    upload; DemoRefused naming any the demo cannot make), the submission and its receipt;
+    then its status as it moves, for up to `wait_seconds`. The application at the end."""
+    found = await gateway.get(f"/v1/services/{service_id}", headers={"Accept-Language": "en"})
+    if found.status_code == 404:
+        raise DemoRefused(
+            f"no live service {service_id!r}: GET /v1/services lists them "
+            "(e.g. sso-unemployment-benefit, dlt-driving-licence-renewal)"
+        )
+    manual = _check(found, 200)
+    say(f"know     {manual['name']} ({manual['agency']['code']})")
+    if manual.get("form") is None:
+        raise DemoRefused(
+            f"{service_id} is not filed on the portal (personal appearance, or a link to the "
+            "agency's own site): see its manual"
+        )
+    if manual.get("integration_mode") == "web":
+        raise DemoRefused(
+            f"{service_id} is filed on {manual['agency']['code']}'s own web page (Web "
+            "Integration), not through the portal's API"
+        )
+
+    tokens = await log_in(gateway, agencies, dict(citizen))
+    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept-Language": "en"}
+    me = _check(await gateway.get("/v1/me", headers=headers), 200)
+    say(f"identify {me['first_name_en']} {me['last_name_en']} at {me['login_assurance']}")
+
+    made = await gateway.post(
+        "/v1/applications",
+        json={"service_id": service_id, "form": dict(form)},
+        headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+    )
+    if made.status_code in {409, 422}:
+        raise DemoRefused(f"the gateway refused the draft: {_problem(made)}")
+    draft = _check(made, 201)
+    prefilled = ", ".join(draft["prefilled_fields"]) or "nothing"
+    say(f"submit   draft {draft['id']}; prefilled from the state: {prefilled}")
+    await _attach_documents(gateway, headers, draft, attach, say)
+
+    submitted = await gateway.post(
+        f"/v1/applications/{draft['id']}/submit",
+        headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+    )
+    if submitted.status_code in {409, 422}:
+        raise DemoRefused(f"the gateway refused the submission: {_problem(submitted)}")
+    filed = _check(submitted, 201)
+    receipt = filed["receipt"]["payload"]
+    say(f"filed    application {filed['application']['number']}")
+    say(
+        f"         receipt {receipt['number']}: arrived {receipt['arrived_at']}, "
+        f"legally received {receipt['deemed_received_at']}, due {receipt['due_at']}"
+    )
+    return await _follow(gateway, headers, draft["id"], say, wait_seconds)
+
+
+def _problem(response: httpx.Response) -> str:
+    """A problem answer in a line: its code, detail and field errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{response.status_code} {response.text[:300]}"
+    errors = "; ".join(
+        f"{e.get('pointer', '')}: {e.get('message') or e.get('code')}"
+        for e in body.get("errors") or []
+        if isinstance(e, dict)
+    )
+    detail = f"{body.get('code')}: {body.get('detail')}"
+    return f"{detail} ({errors})" if errors else detail
+
+
+async def _attach_documents(
+    gateway: httpx.AsyncClient,
+    headers: dict[str, str],
+    draft: dict[str, Any],
+    attach: Mapping[str, Path],
+    say: Callable[[str], None],
+) -> None:
+    documents = {d["key"]: d for d in draft["documents"]}
+    unknown = sorted(set(attach) - set(documents))
+    if unknown:
+        keys = ", ".join(sorted(documents)) or "none"
+        raise DemoRefused(
+            f"the service has no document {', '.join(unknown)} (its documents: {keys})"
+        )
+    cannot = [
+        f"{d['key']} ({d['name']}, from the {d['source']})"
+        for d in draft["documents"]
+        if d["required"] and d["source"] not in {"upload", "portal_fetch"}
+        and d["key"] not in attach
+    ]  # fmt: skip
+    if cannot:
+        raise DemoRefused(
+            "the demo cannot make these required documents: "
+            + "; ".join(cannot)
+            + ". Give each with --attach KEY=PATH"
+        )
+    for document in draft["documents"]:
+        key = document["key"]
+        if key in attach:
+            path = attach[key]
+            content = await asyncio.to_thread(path.read_bytes)
+            name = path.name
+            media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        elif document["required"] and document["source"] == "upload":
+            content, name, media = CERTIFICATE, f"{key}.pdf", "application/pdf"
+        else:
+            continue
+        r = await gateway.post(
+            f"/v1/applications/{draft['id']}/attachments",
+            data={"document": key},
+            files={"file": (name, content, media)},
+            headers=headers,
+        )
+        if r.status_code in {409, 413, 415, 422}:
+            raise DemoRefused(f"the gateway refused {name} as {key}: {_problem(r)}")
+        attached = _check(r, 201)["items"][0]
+        sample = "" if key in attach else " (a sample one-page scan)"
+        say(
+            f"         attached {attached['filename']} as {document['name']}{sample}, "
+            f"sha-256 {attached['sha256'][:16]}…"
+        )
+
+
+async def _follow(
+    gateway: httpx.AsyncClient,
+    headers: dict[str, str],
+    application_id: str,
+    say: Callable[[str], None],
+    wait_seconds: float,
+) -> dict[str, Any]:
+    """Print the application's status each time it moves, until it settles, waits for the
+    citizen, or `wait_seconds` pass."""
+    path = f"/v1/applications/{application_id}"
+    deadline = time.monotonic() + wait_seconds
+    seen: tuple[str, str] | None = None
+    while True:
+        shown = _check(await gateway.get(path, headers=headers), 200)
+        now = (shown["status"], shown["turn"])
+        if now != seen:
+            say(f"track    {shown['number']}: {shown['status']}, waiting for: {shown['turn']}")
+            seen = now
+        if shown["status"] in SETTLED or shown["turn"] == "citizen":
+            return shown
+        if time.monotonic() > deadline:
+            say(
+                f"         still {shown['status']} after {wait_seconds:.0f} s: GET {path} to follow"
+            )
+            return shown
+        await asyncio.sleep(0.5)

@@ -21,6 +21,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
         DEFAULT_JUNIT_PATH,  # citizen-gateway certify --junit
         RESULTS / "bench-20260101T000000Z.json",  # make bench
         Path("var/gateway.db"),  # the development database and keys
+        Path("var/compliance/matrix.html"),  # citizen-gateway compliance
     ],
     ids=str,
 )

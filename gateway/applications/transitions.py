@@ -41,6 +41,8 @@ from kernel.working_time import (
 #: An application and its attachments are records the portal keeps (issue 14's `source`).
 PORTAL_SOURCE = "portal"
 
+#: An agency's results: what the citizen is told, with when it was decided (R-LFA.3).
+RESULTS = {Action.APPROVE, Action.REJECT}
 CLOSED = {Status.ISSUED, Status.WITHDRAWN, Status.REJECTED, Status.REDIRECTED, Status.LAPSED}
 
 
@@ -223,10 +225,13 @@ class Transitions:
         fees: Sequence[Mapping[str, Any]] | None = None,
         stage: str = "review",
         document: Mapping[str, Any] | None = None,
+        decided_at: dt.datetime | None = None,
     ) -> Application:
         """An agency's decision on its own application. An approval may describe the document
         it grants (`document`: documents.facts.DocumentSpec as JSON): the worker signs it and
-        puts it in the citizen's wallet, and the application moves on to `issued`."""
+        puts it in the citizen's wallet, and the application moves on to `issued`.
+        `decided_at`: when the agency decided, when it says so (a callback, a polled status);
+        otherwise now. A result (approval, rejection) carries it to the citizen (R-LFA.3)."""
         application = await self.reader.of_agency(agency_code, application_id)
         actor = Actor(ActorKind.AGENCY, f"{agency_code}:{staff}")
         decision = self.decide(application, action, actor)
@@ -246,6 +251,9 @@ class Transitions:
             )
         if reason:
             data["reason"] = reason
+        if action in RESULTS or (action is Action.REQUEST_PAYMENT and stage == "after_approval"):
+            # R-LFA.3: the citizen is told the result with the time it was decided.
+            data["decided_at"] = iso(decided_at or self.ctx.now)
         if action is Action.REQUEST_PAYMENT:
             data.update(await self._demand_fee(application, fees, stage))
         await self.transition(

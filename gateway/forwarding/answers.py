@@ -241,4 +241,5 @@ class AgencyAnswers:
                 # APPROVED_WAITING_PAY_FEE: approved, issued once the fee is paid
                 stage="after_approval" if data.get("approved") else "review",
                 document=granted(application, data) if action is Action.APPROVE else None,
+                decided_at=event.at,
             )

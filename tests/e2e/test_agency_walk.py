@@ -85,6 +85,7 @@ class Checkout:
             ["/bin/bash", "-c", "set -eo pipefail\n" + block],
             cwd=self.where,
             env=self.env,
+            stdin=subprocess.DEVNULL,  # no terminal: certify does not ask before filing
             capture_output=True,
             text=True,
             timeout=timeout,

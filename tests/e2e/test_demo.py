@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import json
 from pathlib import Path
 
 import pytest
-from support import Portal, Stack, Tool
+from support import PDF, SSO_FORM, Portal, Stack, Tool
 
-from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, log_in, run
+from gateway.demo import APP_SCOPE, DEMO_CITIZENS, DemoFailed, demo_service, log_in, run
 from mock_agencies.dopa.population import DEMO_CITIZENS as REGISTRY_DEMO_CITIZENS
 
 
@@ -94,3 +96,117 @@ def test_the_demo_cards_are_the_registrys_demo_citizens_in_the_documented_order(
         (p.pid, p.laser, p.first_name.th, p.last_name.th, p.birth_date_be)
         for p in REGISTRY_DEMO_CITIZENS
     ]
+
+
+async def _sso_officer_decides(portal: Portal) -> None:
+    """SSO's officer, in SSO's own back office: accepts and approves the first case there."""
+    while True:
+        cases = (await portal.agencies.get("/sso/staff/applications")).json()["applications"]
+        if cases:
+            break
+        await asyncio.sleep(0.05)
+    for action in ("accept", "approve"):
+        r = await portal.agencies.post(
+            f"/sso/staff/applications/{cases[0]['agency_ref']}/{action}", json={}
+        )
+        assert r.status_code == 200, r.text
+
+
+async def test_demo_service_files_any_live_service_and_follows_its_status(
+    portal: Portal, tmp_path: Path
+) -> None:
+    """`citizen-gateway demo --service sso-unemployment-benefit --form @claim.json --attach
+    termination-letter=letter.pdf`: filed through the API, its receipt printed, its status
+    followed as SSO takes and decides it."""
+    assert portal.forwarder is not None
+    form = tmp_path / "claim.json"
+    form.write_text(json.dumps(SSO_FORM), encoding="utf-8")
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(PDF)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(portal.forwarder.run(stop))  # as `serve` runs it
+    officer = asyncio.create_task(_sso_officer_decides(portal))
+    lines: list[str] = []
+    errors: list[str] = []
+    try:
+        code = await demo_service(
+            portal.gateway,
+            portal.agencies,
+            lines.append,
+            errors.append,
+            "sso-unemployment-benefit",
+            f"@{form}",
+            [f"termination-letter={letter}"],
+            wait_seconds=60,
+        )
+        await officer
+    finally:
+        stop.set()
+        officer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert (code, errors) == (0, [])
+    text = "\n".join(lines)
+    [filed] = [line for line in lines if line.startswith("filed    application ")]
+    number = filed.removeprefix("filed    application ")
+    assert number.startswith("SSO-")
+    assert "identify Somchai Jaidee at IAL2.3" in text
+    assert f"receipt {number}: arrived " in text
+    assert "attached letter.pdf as " in text
+    tracked = [line.split(": ", 1)[1] for line in lines if line.startswith("track")]
+    assert tracked[0].split(",")[0] in {"submitted", "forwarded"}
+    assert tracked[-1].startswith("approved, waiting for: ")
+    assert all(a != b for a, b in itertools.pairwise(tracked))  # each move once
+
+    # What the gateway holds: the citizen's application, with the letter attached.
+    tokens = await log_in(portal.gateway, portal.agencies, DEMO_CITIZENS[0])
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    mine = (await portal.gateway.get("/v1/applications", headers=headers)).json()["items"]
+    [application] = [a for a in mine if a["number"] == number]
+    shown = (
+        await portal.gateway.get(f"/v1/applications/{application['id']}", headers=headers)
+    ).json()
+    assert [a["filename"] for a in shown["attachments"]] == ["letter.pdf"]
+    assert shown["form"]["cause"] == SSO_FORM["cause"]
+
+
+async def test_demo_service_with_an_unknown_service_is_refused_with_exit_code_2(
+    stack: Stack,
+) -> None:
+    lines: list[str] = []
+    errors: list[str] = []
+    code = await demo_service(
+        stack.gateway, stack.agencies, lines.append, errors.append, "no-such-service", "{}", []
+    )
+    assert code == 2
+    assert lines == []
+    [error] = errors
+    assert error.startswith("demo refused: no live service 'no-such-service'")
+
+
+@pytest.mark.parametrize(
+    ("form", "attach", "said"),
+    [
+        ("[1, 2]", [], "the form must be a JSON object"),
+        ("{not json", [], "the form is not JSON"),
+        ("{}", ["nowhere"], "--attach takes KEY=PATH"),
+        ("{}", ["bank-book=/no/such/file.pdf"], "--attach bank-book: no file at"),
+        ('{"cause": "bored"}', [], "the gateway refused the draft: validation_failed"),
+    ],
+)
+async def test_demo_service_refuses_a_bad_form_or_attachment_with_exit_code_2(
+    stack: Stack, form: str, attach: list[str], said: str
+) -> None:
+    errors: list[str] = []
+    code = await demo_service(
+        stack.gateway,
+        stack.agencies,
+        lambda _: None,
+        errors.append,
+        "sso-unemployment-benefit",
+        form,
+        attach,
+    )
+    assert code == 2
+    [error] = errors
+    assert said in error

@@ -282,3 +282,27 @@ def test_token_says_when_the_stack_is_not_running(gateway: Gateway) -> None:
     assert f"{dead}/v1/identity/verifications cannot be reached" in result.stderr
     assert "make run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_takes_a_form_and_documents_only_with_a_service(gateway: Gateway) -> None:
+    result = gateway("demo", "--attach", "bank-book=book.pdf")
+    assert result.returncode == 2
+    assert "--form and --attach go with --service" in result.stderr
+
+
+def test_demo_service_says_when_the_stack_is_not_running(gateway: Gateway) -> None:
+    dead = _dead_url()
+    result = gateway(
+        "demo", "--service", "sso-unemployment-benefit", "--gateway", dead, "--agencies", dead
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "demo failed:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_compliance_is_a_command(gateway: Gateway) -> None:
+    result = gateway("compliance", "--help")
+    assert result.returncode == 0
+    assert "--run" in result.stdout
+    assert "--from" in result.stdout

@@ -1,0 +1,1 @@
+"""The compliance matrix: RULES.md rule ids, the tests marked for them, their results."""
