@@ -833,3 +833,7 @@ main.add_command(compliance)
 from gateway.onboarding_cli import onboarding  # noqa: E402
 
 main.add_command(onboarding)
+
+from gateway.scaffold import agency  # noqa: E402 - `citizen-gateway agency scaffold|publish`
+
+main.add_command(agency)

@@ -70,9 +70,14 @@ class Settings(BaseSettings):
     # Agencies behind the portal: per agency its data-exchange consumer pair (for the
     # connector's calls) and the secret its signed callbacks use, as JSON
     # {"DLT": {"consumer_key": ..., "consumer_secret": ..., "callback_secret": ...}, ...}.
-    # In development the pairs come from the file the mock agencies share (created once).
+    # In development the pairs come from the file the mock agencies share (created once, an
+    # entry made for each configured agency on demand), and these entries win over the file's.
     agency_credentials: SecretStr | None = None
     agency_credentials_file: Path = Path("var/mock-agencies/agency-credentials.json")
+    # Per agency, settings its connector reads (ConnectorConfig.options), as JSON
+    # {"DOEX": {"once_only.records": "/api/v1/records/{pid}"}}: the shared Case API connector
+    # (`connectors.api.casework:create`) takes its once-only data endpoints from them.
+    connector_options: dict[str, dict[str, str]] = {}
     # Pay: the bank / PSP (default AGENCIES_URL + /bank, the mock bank), the gateway's
     # API key there and the key the bank signs its webhooks with. In development they come
     # from the file the mock bank reads too (created once by whoever starts first).

@@ -7,9 +7,11 @@
 Configured in production (`CITIZEN_GATEWAY_AGENCY_CREDENTIALS`, `..._DOPA_CONSUMER_KEY` and
 `_SECRET`). In development each comes from a file the mock agencies read too, created once by
 whichever process starts first (written whole, then linked into place: nobody reads half a
-file), like a registration letter both sides keep. A development file made before an agency
-joined `DEVELOPMENT_AGENCIES` gains that agency's entry when next read (`add_missing_entries`),
-the existing entries kept as they are.
+file), like a registration letter both sides keep. The development file holds an entry for
+every agency the gateway is configured with (`configured_agencies`: each registered connector
+and each registered mock agency), made on demand: a file that lacks one gains it when next
+read (`add_missing_entries`), the existing entries kept as they are. In development,
+`CITIZEN_GATEWAY_AGENCY_CREDENTIALS` is merged over the file: its entries win, agency by agency.
 
 Whose pair is whose: for an API-kind agency (DLT, SSO, RD, PEA, PWA, CGD, NHSO) the consumer
 key and secret are the gateway's consumer pair at the agency (its connector's calls); for BMA
@@ -21,6 +23,7 @@ allowance register (the DOP connector's reads, know): one registration, both dir
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import json
 import os
 import secrets
@@ -34,8 +37,25 @@ from gateway.config import Environment, Settings
 from gateway.keys import write_once
 from identity import ClientKind, OIDCProvider, agency_scope
 
-#: The agencies the development file holds credentials for.
-DEVELOPMENT_AGENCIES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA", "CGD", "NHSO")
+#: The entry points a development gateway makes credentials for: its connectors, and the mock
+#: agencies (web and platform agencies, BMA and DOP, have no connector yet need a client here).
+#: Only the names are read; nothing of the mock agencies is imported.
+CONNECTORS_GROUP = "citizen_gateway.connectors"
+MOCK_AGENCIES_GROUP = "citizen_gateway.mock_agencies"
+
+
+def configured_agencies() -> tuple[str, ...]:
+    """The agencies a development gateway holds credentials for, sorted: every code registered
+    under `citizen_gateway.connectors` or `citizen_gateway.mock_agencies`."""
+    return tuple(
+        sorted(
+            {
+                entry_point.name.strip().upper()
+                for group in (CONNECTORS_GROUP, MOCK_AGENCIES_GROUP)
+                for entry_point in importlib.metadata.entry_points(group=group)
+            }
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +73,8 @@ def _entry(code: str) -> dict[str, str]:
     }
 
 
-def _generated() -> str:
-    return json.dumps({code: _entry(code) for code in DEVELOPMENT_AGENCIES}, indent=2)
+def _generated(codes: Sequence[str]) -> str:
+    return json.dumps({code: _entry(code) for code in codes}, indent=2)
 
 
 def add_missing_entries(path: Path, codes: Sequence[str]) -> str:
@@ -85,23 +105,36 @@ def add_missing_entries(path: Path, codes: Sequence[str]) -> str:
         os.close(fd)  # releases the lock
 
 
-def load_agency_credentials(settings: Settings) -> dict[str, AgencyCredentials]:
-    if settings.agency_credentials is not None:
-        raw = settings.agency_credentials.get_secret_value()
-    elif settings.env is Environment.PRODUCTION:
-        return {}  # no agency is reachable until an operator configures one
-    else:
-        path = settings.agency_credentials_file
-        raw = write_once(path, _generated() + "\n")
-        try:
-            if any(code not in json.loads(raw) for code in DEVELOPMENT_AGENCIES):
-                raw = add_missing_entries(path, DEVELOPMENT_AGENCIES)
-        except (ValueError, TypeError):
-            pass  # not JSON (or not an object): reported below
+def load_agency_credentials(
+    settings: Settings, codes: Sequence[str] | None = None
+) -> dict[str, AgencyCredentials]:
+    """Each agency's credentials by code. Production: `CITIZEN_GATEWAY_AGENCY_CREDENTIALS`
+    alone. Development: the shared file, with an entry made for each of `codes` (default
+    `configured_agencies()`) it lacks, and the environment's entries over it (they win)."""
+    configured = _parse(
+        settings.agency_credentials.get_secret_value() if settings.agency_credentials else "{}",
+        "CITIZEN_GATEWAY_AGENCY_CREDENTIALS",
+    )
+    if settings.env is Environment.PRODUCTION:
+        return configured  # no agency is reachable until an operator configures one
+    wanted = [c for c in (configured_agencies() if codes is None else codes) if c not in configured]
+    path = settings.agency_credentials_file
+    raw = write_once(path, _generated(wanted) + "\n")
+    try:
+        if any(code not in json.loads(raw) for code in wanted):
+            raw = add_missing_entries(path, wanted)
+    except (ValueError, TypeError):
+        pass  # not JSON (or not an object): reported below
+    return _parse(raw, str(path), development_file=True) | configured
+
+
+def _parse(
+    raw: str, source: str, *, development_file: bool = False
+) -> dict[str, AgencyCredentials]:
     try:
         data = json.loads(raw)
         return {
-            str(code): AgencyCredentials(
+            str(code).upper(): AgencyCredentials(
                 consumer_key=str(entry["consumer_key"]),
                 consumer_secret=str(entry["consumer_secret"]),
                 callback_secret=str(entry["callback_secret"]),
@@ -109,10 +142,16 @@ def load_agency_credentials(settings: Settings) -> dict[str, AgencyCredentials]:
             for code, entry in data.items()
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RuntimeError(
-            "agency credentials must be JSON {CODE: {consumer_key, consumer_secret, "
-            "callback_secret}}"
-        ) from exc
+        shape = "JSON {CODE: {consumer_key, consumer_secret, callback_secret}}"
+        if development_file:
+            raise RuntimeError(
+                f"the development agency credentials file {source} is not {shape} ({exc!r}). "
+                f"It is generated: delete it (rm {source}) and restart the gateway and the mock "
+                "agencies (`make run`) to have a new one made with new secrets, or set "
+                "CITIZEN_GATEWAY_AGENCY_CREDENTIALS (docs/agency-integration.md, "
+                '"Credentials")'
+            ) from exc
+        raise RuntimeError(f"{source} must be {shape}") from exc
 
 
 def dopa_consumer(settings: Settings) -> tuple[str, str]:

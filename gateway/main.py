@@ -335,6 +335,7 @@ def connector_configs(
     base = settings.agencies_url.rstrip("/")
     # Agencies without a connector are platform or web kind: nothing to call.
     installed = {e.name.upper() for e in importlib.metadata.entry_points(group=CONNECTOR_GROUP)}
+    options = {code.upper(): values for code, values in settings.connector_options.items()}
     return {
         code: ConnectorConfig(
             agency_code=code,
@@ -345,6 +346,7 @@ def connector_configs(
             timeout_seconds=10.0,
             # Quick retries within one delivery; the outbox retries on a longer backoff.
             policy=PolicyConfig(max_attempts=2, base_delay_seconds=0.2, max_delay_seconds=1.0),
+            options=options.get(code, {}),
         )
         for code, entry in credentials.items()
         if code in installed

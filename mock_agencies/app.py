@@ -1,6 +1,9 @@
 """The mock-agencies host: every simulated agency under its own path prefix, one process.
 
-/                       which agencies are here and where (every link on it answers)
+The agencies are the registered ones (mock_agencies/registry.py: entry points, no list here).
+
+/                       which agencies are here and where (every link on it answers), and
+                        which registered ones are broken (their app failed to build)
 /faults, /faults/{code} the shared fault knobs (GET, PUT; DELETE /faults resets all)
 /{code}/                that agency's landing: who it is, links to its pages (landing.py)
 /{code}/...             that agency's own API, wrapped by its fault knobs
@@ -13,44 +16,53 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp
 
-from mock_agencies import bank
-from mock_agencies.bma import app as bma
-from mock_agencies.cgd import app as cgd
+from mock_agencies import registry
 from mock_agencies.deferred import Deferred
 from mock_agencies.device import app as device
-from mock_agencies.dlt import app as dlt
-from mock_agencies.dop import app as dop
-from mock_agencies.dopa import app as dopa
 from mock_agencies.faults import FaultBoard, FaultInjector, FaultKnobs
-from mock_agencies.nhso import app as nhso
-from mock_agencies.pea import app as pea
-from mock_agencies.pwa import app as pwa
-from mock_agencies.rd import app as rd
-from mock_agencies.sso import app as sso
 
-#: The agencies this host serves, by code. Each later issue adds its agency here. A `Deferred`
-#: entry is built when a host starts (once per process), not when this module is imported.
-AGENCIES: dict[str, ASGIApp] = {
-    "DOPA": Deferred(dopa.create_default_app),  # the civil registry (population, card checks)
-    "DLT": Deferred(dlt.create_default_app),  # land transport: licences, vehicle tax (API)
-    "SSO": Deferred(sso.create_default_app),  # social security: unemployment benefit (API)
-    "RD": Deferred(rd.create_default_app),  # revenue: income tax e-filing, refunds (API)
-    "BMA": Deferred(bma.create_default_app),  # Bangkok: own web e-service (Web Integration)
-    "DOP": Deferred(dop.create_default_app),  # older persons: officers' back office (platform)
-    # Not an agency but served like one, with the same fault knobs ("bank down" is
-    # PUT /faults/BANK); no connector and no entry in the agencies' credentials file.
-    "BANK": Deferred(bank.create_default_app),  # the mock bank / PSP (payments, transfers)
-    "PEA": Deferred(pea.create_default_app),  # electricity: bill e-service (API) and its bills
-    "PWA": Deferred(pwa.create_default_app),  # water: its bills only (e-services are links)
-    "CGD": Deferred(cgd.create_default_app),  # comptroller: the pension register (know)
-    "NHSO": Deferred(nhso.create_default_app),  # health security: coverage register (know)
-}
+log = logging.getLogger("mock_agencies")
+
+
+def registered_agencies() -> dict[str, ASGIApp]:
+    """The agencies this host serves, by code: every mock registered under the entry points
+    `citizen_gateway.mock_agencies` and `citizen_gateway.mock_services` (mock_agencies/registry.py;
+    this package's own are declared in pyproject.toml). Each is built when a host starts (once
+    per process), not when this is called."""
+    mocks = registry.registered()
+    if not mocks:
+        log.error(
+            "NO MOCK AGENCY IS REGISTERED (entry points %s, %s): install the package again "
+            "(`make run` does when pyproject.toml changed; else `.venv/bin/python -m pip "
+            "install -e .`)",
+            registry.AGENCIES_GROUP,
+            registry.SERVICES_GROUP,
+        )
+    return {code: Deferred(_builder(mock)) for code, mock in mocks.items()}
+
+
+def _builder(mock: registry.Registered) -> Callable[[], ASGIApp]:
+    return lambda: registry.build(mock)
+
+
+def _served(agencies: Mapping[str, ASGIApp]) -> tuple[dict[str, ASGIApp], dict[str, str]]:
+    """Each agency's app, built; one that fails to build is left out, with the reason."""
+    served: dict[str, ASGIApp] = {}
+    broken: dict[str, str] = {}
+    for code, agency in agencies.items():
+        try:
+            served[code] = agency.build() if isinstance(agency, Deferred) else agency
+        except Exception as exc:
+            broken[code] = f"{type(exc).__name__}: {exc}"
+            log.exception("MOCK AGENCY %s NOT SERVED: its app failed to build", code)
+    return served, broken
 
 
 def create_app(
@@ -60,10 +72,7 @@ def create_app(
 ) -> FastAPI:
     """The host. `device_app` defaults to the phone for the default DOPA population (built on
     its first request); a test serving its own DOPA population passes a phone for the same."""
-    served = {
-        code: agency.build() if isinstance(agency, Deferred) else agency
-        for code, agency in (AGENCIES if agencies is None else agencies).items()
-    }
+    served, broken = _served(registered_agencies() if agencies is None else agencies)
     run_seed = seed if seed is not None else int(os.environ.get("MOCK_AGENCIES_SEED", "0"))
     board = FaultBoard(sorted(served), run_seed)
     if faults := os.environ.get("MOCK_AGENCIES_FAULTS"):
@@ -88,6 +97,8 @@ def create_app(
             "agencies": [
                 {"code": code, "base_path": f"/{code.lower()}/"} for code in sorted(served)
             ],
+            # A registered mock whose app failed to build: not served, the reason given.
+            "broken": [{"code": code, "reason": reason} for code, reason in sorted(broken.items())],
             "faults": "/faults",
             "device": "/device/",
         }

@@ -504,3 +504,57 @@ class _Reader:
             status=self.status("status", item),
             data=data,
         )
+
+
+#: `ConnectorConfig.options` keys naming a once-only data endpoint: `once_only.<kind>`, the
+#: value a path below the agency's root with `{pid}` where the citizen's ID goes.
+ONCE_ONLY_OPTION = "once_only."
+
+
+class OnceOnlyCasework(CaseworkConnector):
+    """A Case API agency whose once-only data endpoints come from configuration: `kind` is
+    `GET {base}{path}` with the citizen's ID in the path and the call's params as the query."""
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(config, transport, clock=clock)
+        self._paths = once_only_paths(config)
+        self.once_only_kinds = frozenset(self._paths)
+
+    async def once_only(self, kind: str, pid: str, **params: Any) -> Mapping[str, Any]:
+        if kind not in self._paths:
+            raise self.unknown_kind(kind, self.once_only_kinds)
+        query = {key: value for key, value in params.items() if isinstance(value, str | int)}
+        return await self.fetch(self._paths[kind].format(pid=pid_segment(pid)), query)
+
+
+def once_only_paths(config: ConnectorConfig) -> dict[str, str]:
+    """The once-only kinds `config.options` declares, each with its path template."""
+    paths: dict[str, str] = {}
+    for key, path in config.options.items():
+        if not key.startswith(ONCE_ONLY_OPTION):
+            continue
+        kind = key.removeprefix(ONCE_ONLY_OPTION)
+        if not kind or not path.startswith("/") or "{pid}" not in path:
+            raise ValueError(
+                f"option {key}={path!r}: once_only.<kind> is a path like /api/v1/<what>/{{pid}}"
+            )
+        paths[kind] = path
+    return paths
+
+
+def create(
+    config: ConnectorConfig, transport: httpx.AsyncBaseTransport | None = None
+) -> CaseworkConnector:
+    """The shared connector of any agency that speaks the Case API v1, for an entry point
+    that needs no Python of its own (`DOEX = "connectors.api.casework:create"`): cases, answers,
+    payments, cancellation and documents, and the once-only data its configuration declares
+    (`once_only.<kind>` options; none: the connector offers none)."""
+    if once_only_paths(config):
+        return OnceOnlyCasework(config, transport)
+    return CaseworkConnector(config, transport)

@@ -8,6 +8,7 @@ Each agency (mock_agencies/dlt, sso, rd) subclasses `Agency`; the casework engin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,17 +21,26 @@ from mock_agencies.casework.errors import InvalidPid, NotOurCase, UnknownService
 from mock_agencies.casework.model import Case, Fee
 from mock_agencies.casework.schemas import Submission
 from mock_agencies.dopa.population import DEMO_CITIZENS, is_valid_national_id
+from mock_agencies.registry import registered
 
 if TYPE_CHECKING:
     from mock_agencies.casework.engine import Casework
 
-#: Agencies on the portal, by the code that prefixes their service ids ("sso-…" is SSO's).
+#: Agencies on the portal, by the code that prefixes their service ids ("sso-…" is SSO's): the
+#: catalog's agencies, most of which have no mock, and (`known_agencies`) every registered mock.
 KNOWN_AGENCIES = frozenset(
     {
         "BMA", "CGD", "COJ", "DCA", "DCY", "DLT", "DOE", "DOL", "DOP", "DOPA",
         "DSLF", "LED", "NHSO", "PEA", "PWA", "RD", "SSO",
     }
 )  # fmt: skip
+
+
+@functools.cache
+def known_agencies() -> frozenset[str]:
+    """KNOWN_AGENCIES and every agency registered with the mocks host (a new agency's service
+    filed at another agency is named as its own)."""
+    return KNOWN_AGENCIES | frozenset(registered())
 
 
 #: The registry's named demo citizens: every agency has a record of them (docs/demo-citizens.md).
@@ -74,7 +84,7 @@ class Agency:
         if service_id in self.services:
             return
         owner = service_id.split("-", 1)[0].upper()
-        if owner != self.code and owner in KNOWN_AGENCIES:
+        if owner != self.code and owner in known_agencies():
             raise NotOurCase(
                 f"{service_id} is not a service of {self.code}; it belongs to {owner}",
                 responsible_agency=owner,

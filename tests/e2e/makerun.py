@@ -117,10 +117,11 @@ class MakeRun:
 
 
 @contextlib.contextmanager
-def make_run(workdir: Path) -> Iterator[MakeRun]:
+def make_run(workdir: Path, venv: Path | None = None) -> Iterator[MakeRun]:
     """`make run` in the checkout on free ports, ready (the gateway's /readyz and the mock
     agencies' /healthz answer 200); its whole process group is killed at the end if a test
-    did not stop it."""
+    did not stop it. `venv` runs it with another virtual environment than the checkout's
+    `.venv` (make's VENV)."""
     assert MAKE is not None, "make is not installed"
     gateway_port, agencies_port = free_ports(2)
     output, var = workdir / "make-run.log", workdir / "var"
@@ -133,6 +134,7 @@ def make_run(workdir: Path) -> Iterator[MakeRun]:
                 "HOST=127.0.0.1",
                 f"PORT={gateway_port}",
                 f"AGENCIES_PORT={agencies_port}",
+                *([f"VENV={venv}"] if venv is not None else []),
             ],
             cwd=ROOT,
             env=environment(var),

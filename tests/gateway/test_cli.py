@@ -17,7 +17,7 @@ import yaml
 
 from gateway.catalog.lint import lint
 from gateway.catalog.loader import load_catalog
-from gateway.credentials import DEVELOPMENT_AGENCIES
+from gateway.credentials import configured_agencies
 
 SCRIPT = Path(sys.executable).parent / "citizen-gateway"
 
@@ -94,7 +94,7 @@ def test_seed_loads_the_demo_catalog_once(gateway: Gateway) -> None:
     assert f"seeded {agencies} agencies, {services} e-services, the mobile app client" in out
     assert gateway.count("agencies") == agencies
     # The app, and one back-end client per agency in the development credentials file.
-    assert gateway.count("oidc_clients") == 1 + len(DEVELOPMENT_AGENCIES)
+    assert gateway.count("oidc_clients") == 1 + len(configured_agencies())
     assert gateway.count("e_services") == services
     units = gateway.count("agency_units")
     assert units == sum(len(a.units) for a in catalog.agencies)

@@ -67,7 +67,7 @@ def test_a_broken_entry_of_the_agency_is_an_error(
     monkeypatch.setenv("MOCK_AGENCIES_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("MOCK_BMA_CREDENTIALS", raising=False)
     (tmp_path / "agency-credentials.json").write_text('{"DLT": {}, "BMA": {"consumer_key": "k"}}')
-    with pytest.raises(ValueError, match="no entry for BMA"):
+    with pytest.raises(ValueError, match="an entry for BMA without each of"):
         load_credentials("BMA")
 
 

@@ -13,13 +13,13 @@ import pytest
 from casework_support import AGENT_ID
 
 from gateway.config import Settings
-from gateway.credentials import DEVELOPMENT_AGENCIES
+from gateway.credentials import configured_agencies
 from gateway.credentials import load_agency_credentials as load_gateway_credentials
-from mock_agencies.app import AGENCIES
+from mock_agencies.app import registered_agencies
 from mock_agencies.casework import load_agency_credentials
 from mock_agencies.deferred import Deferred
-from mock_agencies.dev_credentials import FILE_AGENCIES
 from mock_agencies.dlt import app as dlt
+from mock_agencies.registry import credential_codes
 
 CODES = ("DLT", "SSO", "RD", "BMA", "DOP", "PEA", "PWA", "CGD", "NHSO")
 
@@ -128,13 +128,16 @@ async def test_the_default_app_serves_the_consumer_in_the_shared_file(var_dir: P
 
 
 def test_the_host_serves_the_agencies_that_call_with_these_credentials_built_at_start() -> None:
+    agencies = registered_agencies()
     for code in ("DLT", "SSO", "RD", "PEA", "PWA", "CGD", "NHSO"):
-        assert isinstance(AGENCIES[code], Deferred)
+        assert isinstance(agencies[code], Deferred)
 
 
 def test_the_gateway_and_the_mock_agencies_make_the_file_for_the_same_agencies() -> None:
-    """Whichever starts first writes the file: both must write every agency either reads."""
-    assert sorted(DEVELOPMENT_AGENCIES) == sorted(FILE_AGENCIES) == sorted(CODES)
+    """Whichever starts first writes the file: both write every agency either reads (from the
+    same registry: the connectors' and the mocks' entry points)."""
+    assert set(credential_codes()) == set(CODES)
+    assert set(configured_agencies()) == set(CODES)
 
 
 def _file_of_before(var_dir: Path) -> dict[str, dict[str, str]]:
@@ -153,12 +156,13 @@ def _file_of_before(var_dir: Path) -> dict[str, dict[str, str]]:
     return old
 
 
-def test_an_older_file_gains_the_agencies_it_lacks_and_keeps_its_entries(var_dir: Path) -> None:
+def test_an_older_file_gains_the_agency_asked_for_and_keeps_its_entries(var_dir: Path) -> None:
+    """On demand: the agency whose credentials are read gains its entry, nothing else moves."""
     old = _file_of_before(var_dir)
     cgd = load_agency_credentials("CGD")
     path = var_dir / "agency-credentials.json"
     stored = json.loads(path.read_text())
-    assert sorted(stored) == sorted(CODES)
+    assert sorted(stored) == sorted([*CODES[:7], "CGD"])
     assert {code: stored[code] for code in old} == old
     assert cgd.consumers == {stored["CGD"]["consumer_key"]: stored["CGD"]["consumer_secret"]}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

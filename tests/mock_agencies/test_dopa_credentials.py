@@ -11,7 +11,7 @@ import pytest
 from dopa_support import AGENT_ID, SOMCHAI, rest_body
 from fastapi import FastAPI
 
-from mock_agencies.app import AGENCIES, create_app
+from mock_agencies.app import create_app, registered_agencies
 from mock_agencies.deferred import Deferred
 from mock_agencies.dopa import app as dopa
 from mock_agencies.dopa.credentials import load_consumers
@@ -83,7 +83,7 @@ async def test_default_registry_serves_the_generated_consumer(
 
 
 def test_the_host_serves_dopa_built_at_start_not_at_import() -> None:
-    assert isinstance(AGENCIES["DOPA"], Deferred)
+    assert isinstance(registered_agencies()["DOPA"], Deferred)
 
 
 async def test_deferred_builds_once_on_start_or_first_request() -> None:

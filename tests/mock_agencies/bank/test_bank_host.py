@@ -13,10 +13,10 @@ import pytest
 from bank_support import SOMCHAI, bill_qr, serving
 
 from mock_agencies import bank
-from mock_agencies.app import AGENCIES
 from mock_agencies.app import create_app as create_host
+from mock_agencies.app import registered_agencies
 from mock_agencies.deferred import Deferred
-from mock_agencies.dev_credentials import FILE_AGENCIES
+from mock_agencies.registry import credential_codes
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_host_serves_the_bank_built_at_start_and_it_has_no_agency_credentials() -> None:
-    assert isinstance(AGENCIES["BANK"], Deferred)
-    assert "BANK" not in FILE_AGENCIES  # not a casework agency: no connector, no consumer
+    assert isinstance(registered_agencies()["BANK"], Deferred)
+    assert "BANK" not in credential_codes()  # not a casework agency: no connector, no consumer
 
 
 async def test_the_index_lists_the_bank_and_its_landing_links_answer() -> None:
