@@ -626,7 +626,8 @@ def certify(
         connector, factory = registered_connector(config)
         outages = FaultKnobs(faults_url) if faults_url else None
         staff = StaffBackOffice(staff_url) if staff_url else None
-        subject = Subject(connector, config, factory, sample, outages=outages, back_office=staff)
+        subject = Subject(connector, config, factory, sample, outages=outages, back_office=staff,
+                          callback_secret=_callback_secret(code))  # fmt: skip
         try:
             return await run_checks(subject)
         finally:
@@ -681,6 +682,15 @@ def _certification_config(settings: Settings, code: str, base_url: str | None) -
         return type(config).model_validate({**config.model_dump(), "base_url": base_url})
     except pydantic.ValidationError:
         _cannot_certify(f"--base-url must be an http(s) URL, not {base_url!r}")
+
+
+def _callback_secret(code: str) -> str | None:
+    """The secret agency `code` signs its callbacks with, as the gateway knows it (None when
+    it has none: the run then does not verify the callbacks' signatures)."""
+    from gateway.credentials import load_agency_credentials
+
+    entry = load_agency_credentials(Settings()).get(code)
+    return entry.callback_secret if entry is not None else None
 
 
 def _certification_sample(code: str, path: Path | None) -> Sample:

@@ -24,7 +24,7 @@ import ipaddress
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -499,8 +499,3 @@ def analyse(
         *callback_findings(callbacks, callback_secret, masker),
     ]
     return sorted(found, key=lambda f: f.severity.rank)
-
-
-def evidence_lines(findings: Iterable[Finding]) -> Mapping[str, str]:
-    """finding id → its first evidence's request line (for a quick summary)."""
-    return {f.finding_id: f.evidence[0].request if f.evidence else "" for f in findings}
