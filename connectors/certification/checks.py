@@ -113,6 +113,9 @@ from connectors.errors import (
 DEFAULT_TIMEOUT_SECONDS = 60.0
 #: How long a run waits, after the checks, for the callbacks the cases' moves call for.
 CALLBACK_WAIT_SECONDS = 5.0
+#: How long it waits for the first, when none came during the checks (an agency that sends
+#: none costs a run this much).
+FIRST_CALLBACK_SECONDS = 0.5
 #: What a fresh filing may answer (SubmitResult: received, forwarded within the agency, or an
 #: agency that decides at once already further on); a cancelled case is never a new filing.
 FILING_STATUSES = frozenset(AgencyStatus) - {AgencyStatus.CANCELLED}
@@ -1059,12 +1062,14 @@ async def _callbacks(
     seconds: float,
     notes: list[str],
 ) -> list[ReceivedCallback]:
-    """The callbacks received. When the agency sent any during the checks, wait (up to
-    `seconds`) for the latest one of each case that moved on; when it sent none, it sends
-    none here (or not to the callback_url): say so."""
+    """The callbacks received. When the agency sent any during the checks (or within
+    FIRST_CALLBACK_SECONDS after), wait (up to `seconds`) for the latest one of each case that
+    moved on; when it sent none, it sends none (or not to the callback_url): say so."""
     if receiver is None:
         return []
     expected = _expected_callbacks(exchanges)
+    if expected and not receiver.received:  # a moment for one still on its way
+        await receiver.wait_for(bool, seconds=FIRST_CALLBACK_SECONDS)
     if not receiver.received:
         if expected:
             notes.append(

@@ -83,7 +83,7 @@ SHIPPED = ["DLT", "SSO", "RD", "PEA", "PWA", "CGD", "NHSO", "DOP"]
 BASELINE = {"personal-data-in-url": Severity.MEDIUM, "plain-http": Severity.INFO}
 
 
-def mock_agency(code: str, rules: Rules | None = None) -> FastAPI:
+def mock_agency(code: str, rules: Rules | None = None, *, callbacks: bool = True) -> FastAPI:
     if code == "PWA":
         return pwa.create_app(consumers={KEY: SECRET})
     if code in ("CGD", "NHSO"):
@@ -93,7 +93,10 @@ def mock_agency(code: str, rules: Rules | None = None) -> FastAPI:
             AgencyCredentials(KEY, SECRET, CALLBACK_SECRET), "http://gateway.invalid"
         )
     app: FastAPI = CASEWORK[code].create_app(
-        consumers={KEY: SECRET}, callback_secret=CALLBACK_SECRET, rules=rules
+        consumers={KEY: SECRET},
+        callback_secret=CALLBACK_SECRET,
+        rules=rules,
+        send_callbacks=callbacks,
     )
     return app
 
@@ -117,10 +120,11 @@ async def against_mock(
     rules: Rules | None = None,
     callback_secret: str | None = CALLBACK_SECRET,
     connector_config: ConnectorConfig | None = None,
+    callbacks: bool = True,
 ) -> AsyncIterator[Subject]:
     """`code`'s registered connector against its mock (callbacks on, to wherever the filing
     says), with the host's fault knobs and the mock's staff."""
-    agency = mock_agency(code, rules)
+    agency = mock_agency(code, rules, callbacks=callbacks)
     transport = httpx.ASGITransport(app=create_host({code: agency}, seed=1, device_app=None))
     settings = connector_config or config(code)
     connector, factory = registered_connector(settings, transport=transport)
@@ -192,6 +196,17 @@ async def test_without_a_callback_secret_the_report_says_signatures_went_uncheck
 
     assert found(run) == BASELINE
     assert any("callback signatures were not verified" in note for note in run.notes)
+
+
+async def test_an_agency_that_sends_no_callbacks_is_said_to_have_sent_none() -> None:
+    async with against_mock("DLT", callbacks=False) as subject:
+        run = await certify(subject)
+
+    assert found(run) == BASELINE
+    assert run.certified
+    [note] = run.notes
+    assert note.startswith("no callback arrived while")
+    assert "callbacks not judged" in note
 
 
 @pytest.mark.parametrize("code", list(CASEWORK))
