@@ -7,15 +7,11 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 import click
 
 from gateway.config import Environment, Settings
-
-if TYPE_CHECKING:
-    from connectors.certification import Sample
-    from connectors.config import ConnectorConfig
 
 
 @click.group()
@@ -560,161 +556,6 @@ def worker(once: bool) -> None:
     asyncio.run(run())
 
 
-@main.command()
-@click.option("--agency", "agency_code", required=True, help="The agency code, e.g. DLT.")
-@click.option("--base-url", default=None, help="The agency's root. Default: AGENCIES_URL/<code>.")
-@click.option(
-    "--junit",
-    "junit_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    is_flag=False,
-    flag_value="var/certification/junit.xml",  # git-ignored (DEFAULT_JUNIT_PATH)
-    help="Also write the results as JUnit XML to this file (just --junit: "
-    "var/certification/junit.xml).",
-)
-@click.option(
-    "--sample",
-    "sample_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The sample filing (JSON). Built in for DLT, SSO and RD.",
-)
-@click.option(
-    "--faults-url",
-    default=None,
-    help="The mock host's fault knobs (AGENCIES_URL/faults), to run the outage check.",
-)
-@click.option(
-    "--staff-url",
-    default=None,
-    help="The mock agency's root with its staff endpoints (AGENCIES_URL/<code>), so its staff "
-    "move the checks' cases on: in review (status-events), asked for information (provide-info).",
-)
-def certify(
-    agency_code: str,
-    base_url: str | None,
-    junit_path: Path | None,
-    sample_path: Path | None,
-    faults_url: str | None,
-    staff_url: str | None,
-) -> None:
-    """Run the conformance checks against an agency's connector and its (test) back end,
-    configured as the gateway configures it. Exit 0 when every check passed (skips allowed),
-    1 when one failed or could not be carried out, 2 when the run cannot start."""
-    from connectors.certification import (
-        Certification,
-        FaultKnobs,
-        StaffBackOffice,
-        Subject,
-        registered_connector,
-        text_report,
-        write_junit,
-    )
-    from connectors.certification import certify as run_checks
-    from connectors.errors import ConnectorNotAvailable
-
-    code = agency_code.strip().upper()
-    config = _certification_config(Settings(), code, base_url)
-    sample = _certification_sample(code, sample_path)
-    if faults_url is not None and not faults_url.startswith(("http://", "https://")):
-        _cannot_certify(f"--faults-url must be an http(s) URL, not {faults_url!r}")
-    if staff_url is not None and not staff_url.startswith(("http://", "https://")):
-        _cannot_certify(f"--staff-url must be an http(s) URL, not {staff_url!r}")
-
-    async def run() -> Certification:
-        connector, factory = registered_connector(config)
-        outages = FaultKnobs(faults_url) if faults_url else None
-        staff = StaffBackOffice(staff_url) if staff_url else None
-        subject = Subject(connector, config, factory, sample, outages=outages, back_office=staff,
-                          callback_secret=_callback_secret(code))  # fmt: skip
-        try:
-            return await run_checks(subject)
-        finally:
-            await connector.aclose()
-
-    try:
-        result = asyncio.run(run())
-    except ConnectorNotAvailable as exc:  # a broken plugin is reported, not a traceback
-        _cannot_certify(f"the {code} connector cannot be loaded: {exc.message}")
-    click.echo(text_report(result), nl=False)
-    if junit_path is not None:
-        write_junit(junit_path, [result])
-        click.echo(f"JUnit XML written to {junit_path}")
-    sys.exit(0 if result.certified else 1)
-
-
-def _cannot_certify(message: str) -> NoReturn:
-    click.echo(f"certify: {message}", err=True)
-    sys.exit(2)
-
-
-def _certification_config(settings: Settings, code: str, base_url: str | None) -> ConnectorConfig:
-    """The agency's connector configuration as the gateway builds it from settings (credentials
-    from AGENCY_CREDENTIALS or the development file), or exit 2 naming what is missing."""
-    import importlib.metadata
-
-    import pydantic
-
-    from connectors.registry import GROUP
-    from gateway.credentials import load_agency_credentials
-    from gateway.main import connector_configs
-
-    registered = sorted({e.name.upper() for e in importlib.metadata.entry_points(group=GROUP)})
-    if code not in registered:
-        _cannot_certify(
-            f"no connector is registered for agency {code!r} "
-            f"(entry points {GROUP}: {', '.join(registered) or 'none'})"
-        )
-    try:
-        configs = connector_configs(settings, load_agency_credentials(settings))
-    except RuntimeError as exc:
-        _cannot_certify(str(exc))
-    if code not in configs:
-        _cannot_certify(
-            f"no credentials for {code}: add them to CITIZEN_GATEWAY_AGENCY_CREDENTIALS "
-            f'(JSON {{"{code}": {{"consumer_key", "consumer_secret", "callback_secret"}}}})'
-        )
-    config = configs[code]
-    if base_url is None:
-        return config
-    try:
-        return type(config).model_validate({**config.model_dump(), "base_url": base_url})
-    except pydantic.ValidationError:
-        _cannot_certify(f"--base-url must be an http(s) URL, not {base_url!r}")
-
-
-def _callback_secret(code: str) -> str | None:
-    """The secret agency `code` signs its callbacks with, as the gateway knows it (None when
-    it has none: the run then does not verify the callbacks' signatures)."""
-    from gateway.credentials import load_agency_credentials
-
-    entry = load_agency_credentials(Settings()).get(code)
-    return entry.callback_secret if entry is not None else None
-
-
-def _certification_sample(code: str, path: Path | None) -> Sample:
-    """The sample filing from `path`, else the agency's built-in one, or exit 2."""
-    from connectors.certification import (
-        SampleError,
-        builtin_sample,
-        builtin_sample_codes,
-        load_sample,
-    )
-
-    try:
-        sample = load_sample(path) if path is not None else builtin_sample(code)
-    except SampleError as exc:
-        _cannot_certify(f"unusable sample: {exc}")
-    if sample is None:
-        _cannot_certify(
-            f"no built-in sample filing for {code} (there are for "
-            f"{', '.join(builtin_sample_codes())}): give --sample FILE, shaped like "
-            "connectors/certification/samples/dlt.json"
-        )
-    return sample
-
-
 @main.group()
 def payments() -> None:
     """Pay (R-7.4): the daily reconciliation with the bank and its benchmark."""
@@ -941,3 +782,9 @@ def documents_revoke_signer(agency: str, reason: str) -> None:
         click.echo(f"not revoked: {exc}", err=True)
         sys.exit(1)
     click.echo(f"revoked {agency.upper()}'s document-signing certificate {serial:x} ({reason})")
+
+
+from gateway.certification_cli import certification_verify, certify  # noqa: E402
+
+main.add_command(certify)
+main.add_command(certification_verify)

@@ -29,6 +29,7 @@ from gateway.applications.context import ApplicationsRuntime, Limits
 from gateway.applications.repository import last_case_changes
 from gateway.audit.access import record_login_reads
 from gateway.catalog import endpoints as catalog_endpoints
+from gateway.certification_keys import certification_signer
 from gateway.clock import SharedClock
 from gateway.config import ClockMode, Environment, Settings
 from gateway.credentials import AgencyCredentials, dopa_consumer, load_agency_credentials
@@ -179,6 +180,7 @@ def create_app(
     app.state.signing = applications.signing
     app.state.public_limiter = RateLimiter(settings.public_rate_per_minute)
     app.state.receipt_signer = applications.signer
+    app.state.certification_signer = certification_signer(settings)
     app.state.agency_credentials = agency_credentials
     app.state.connectors = connectors
     app.state.know = know

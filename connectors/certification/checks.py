@@ -33,14 +33,22 @@ function of a `Subject` returning what it saw (a pass) or raising why not.
     wrong-credentials       turn refused credentials into AgencyMisconfigured; health not ok
     unreachable             turn an agency nobody answers for (a closed loopback port) into
                             AgencyUnavailable; health not ok
+    performance             answer a short burst (the subject's `Burst`: filings, each with a
+                            new idempotency key, or the read a sample that files nothing
+                            names: bills, once-only, citizen data) within its declared
+                            limits: p50/p95/max and the error rate reported; too slow or too
+                            many errors → the finding slower-than-declared (skipped without
+                            a burst)
     outage                  turn an agency outage (503, through the fault knobs) into
-                            AgencyUnavailable; health not ok (skipped without fault knobs)
+                            AgencyUnavailable; health not ok (skipped without fault knobs; an
+                            error when the agency was not healthy before the outage)
 
 The checks that file (idempotent-submit, status-events, cancel, provide-info) skip when the
 sample files nothing (`"service_id": null`: a biller that takes no applications); then the
 failure checks call `bills` instead of `submit`.
 
-`certify(subject)` runs them all (each within a time limit) and gives a `Certification`;
+`certify(subject)` runs them all (each within a time limit) and gives a `Certification`, with
+the findings the checks noted (`note_finding`) judged under a `FindingPolicy`;
 `run_check(check, subject)` runs one. Outcomes are explained in `results.py`: an exception
 outside `connectors.errors` escaping the connector is a failure; a `ConnectorError` where an
 answer was needed means the check could not be carried out (an error).
@@ -50,8 +58,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
+import importlib.metadata
 import json
 import logging
 import re
@@ -92,11 +102,14 @@ from connectors.base import (
 )
 from connectors.certification.analysis import TlsProbe, analyse
 from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
+from connectors.certification.findings import finding
 from connectors.certification.hooks import BackOffice, HookFailed
+from connectors.certification.performance import Burst, BurstInvalid, BurstResult, Limits
 from connectors.certification.results import (
     DEFAULT_POLICY,
     Certification,
     CheckResult,
+    Evidence,
     Finding,
     FindingPolicy,
     Outcome,
@@ -109,6 +122,7 @@ from connectors.errors import (
     AgencyUnavailable,
     ConnectorError,
 )
+from connectors.registry import GROUP
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
 #: How long a run waits, after the checks, for the callbacks the cases' moves call for.
@@ -162,6 +176,19 @@ def _check(check_id: str, title: str) -> Callable[[_F], _F]:
         return function
 
     return register
+
+
+#: The findings the checks of the running `certify()` noted (None outside a run).
+_NOTED: contextvars.ContextVar[list[Finding] | None] = contextvars.ContextVar(
+    "certification_findings", default=None
+)
+
+
+def note_finding(found: Finding) -> None:
+    """Add `found` to the findings of the run in progress (outside `certify()`: dropped)."""
+    noted = _NOTED.get()
+    if noted is not None:
+        noted.append(found)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -826,6 +853,95 @@ async def check_citizen_data(subject: Subject) -> str:
     )
 
 
+def _burst_call(subject: Subject) -> tuple[str, Callable[[], Awaitable[Any]]]:
+    """(what, a call) the burst repeats: a new filing each time (a new idempotency key), or for
+    a sample that files nothing, the read it names (the bills of its citizen, else its
+    once-only record, else what the agency holds about its applicant)."""
+    connector, sample = subject.connector, subject.sample
+    if sample.service_id is not None:
+        return "submit", lambda: connector.submit(sample.submission(subject.agency_code))
+    if isinstance(connector, Bills):
+        biller, pid = connector, sample.bills_pid
+        return "bills", lambda: biller.bills(pid)
+    if isinstance(connector, ProvidesOnceOnlyData) and sample.once_only_kind is not None:
+        holder, kind = connector, sample.once_only_kind
+        return "once_only", lambda: holder.once_only(
+            kind, sample.applicant.pid, **sample.once_only_params
+        )
+    if isinstance(connector, HoldsCitizenData):
+        holder_of, pid = connector, sample.applicant.pid
+        return "citizen_data", lambda: holder_of.citizen_data(pid)
+    raise CheckSkipped(
+        "the sample files nothing and names no read to repeat (bills, once-only data, citizen data)"
+    )
+
+
+async def _burst(
+    burst: Burst, what: str, call: Callable[[], Awaitable[Any]], limits: Limits
+) -> BurstResult:
+    """Each call started on its own schedule (i / rate seconds after the first), answered or
+    not; a ConnectorError counts as an error, anything else escapes (a broken contract)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def one(offset: float) -> tuple[float | None, str | None]:
+        await asyncio.sleep(max(0.0, start + offset - loop.time()))
+        began = time.perf_counter()
+        try:
+            await call()
+        except ConnectorError as exc:
+            return None, f"{type(exc).__name__}: {exc.message}"
+        return (time.perf_counter() - began) * 1000, None
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one(offset)) for offset in burst.offsets()]
+    answers = [task.result() for task in tasks]
+    return BurstResult(
+        what=what,
+        burst=burst,
+        limits=limits,
+        latencies_ms=tuple(ms for ms, _ in answers if ms is not None),
+        errors=tuple(error for _, error in answers if error is not None),
+    )
+
+
+@_check("performance", "answers a short burst within its declared limits")
+async def check_performance(subject: Subject) -> str:
+    if subject.burst is None:
+        raise CheckSkipped("no burst asked for (certify --no-burst)")
+    try:
+        limits = Limits.of(subject.config)
+    except BurstInvalid as exc:
+        raise CheckBlocked(f"the declared limits cannot be read: {exc}") from exc
+    what, call = _burst_call(subject)
+    measured = await _burst(subject.burst, what, call, limits)
+    if not measured.latencies_ms:
+        raise CheckBlocked(
+            f"no call of the burst answered: {measured.numbers()} (first: {measured.errors[0]})"
+        )
+    if measured.slower_than_declared:
+        note_finding(
+            finding(
+                "slower-than-declared",
+                f"{measured.why_slow()}. Measured: {measured.numbers()}. Declare the p95 the "
+                f'agency keeps (options["declared_p95_ms"]) and timeouts it meets, or make '
+                "it answer faster.",
+                [
+                    Evidence(
+                        request=(
+                            f"{measured.calls} × {what} to {subject.config.base_url} at "
+                            f"{subject.burst.rate_per_second:g}/s"
+                        ),
+                        response=measured.numbers(),
+                        note=measured.why_slow(),
+                    )
+                ],
+            )
+        )
+        return f"{measured.numbers()}; slower than declared: {measured.why_slow()}"
+    return measured.numbers()
+
+
 @_check("wrong-credentials", "reports refused credentials as AgencyMisconfigured")
 async def check_wrong_credentials(subject: Subject) -> str:
     wrong = subject.config.model_copy(
@@ -864,6 +980,12 @@ async def check_outage(subject: Subject) -> str:
             "http://127.0.0.1:8100/faults); the unreachable check covers only a dead address"
         )
     what, call = _probe(subject, subject.connector)
+    before = await _health(subject.connector, "before the outage")
+    if not before.ok:  # an agency already down proves nothing about how an outage is told
+        raise CheckBlocked(
+            f"the agency was not reachable before the outage was switched on ({before.detail}): "
+            "nothing is proven about how the connector reports an outage"
+        )
     async with subject.outages.outage(subject.agency_code):
         error = await _expect_error(AgencyUnavailable, f"{what} during an outage", call())
         health = await _not_healthy(subject.connector, "during an outage")
@@ -933,6 +1055,22 @@ async def run_check(
     )
 
 
+def connector_version(connector_type: type) -> str:
+    """The version of the distribution that provides `connector_type`'s module: the one that
+    ships its top-level package, else the one whose connector entry point names a module of
+    that package (an editable install ships none), else "unknown"."""
+    top = connector_type.__module__.partition(".")[0]
+    candidates = list(importlib.metadata.packages_distributions().get(top, []))
+    for entry_point in importlib.metadata.entry_points(group=GROUP):
+        dist = getattr(entry_point, "dist", None)
+        if dist is not None and entry_point.value.partition(".")[0].partition(":")[0] == top:
+            candidates.append(dist.metadata["Name"])
+    for name in candidates:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            return importlib.metadata.version(name)
+    return "unknown"
+
+
 async def certify(
     subject: Subject,
     checks: Sequence[Check] = CHECKS,
@@ -947,11 +1085,13 @@ async def certify(
     only). For the findings the subject's connector is built again (`subject.factory`) on a
     `TrafficRecorder`, the filings call back a loopback `CallbackReceiver` (waited for up to
     `callback_seconds` once the agency has sent one), and a copy configured for production
-    is given an http:// address (tls-not-required). `policy` decides which findings block."""
+    is given an http:// address (tls-not-required). The burst's check runs that much longer
+    than `seconds_per_check` after its last call started. `policy` decides which findings
+    (the checks' own and the traffic's) block."""
     started_at = dt.datetime.now(dt.UTC)
     if not findings:
-        results = [await run_check(check, subject, seconds=seconds_per_check) for check in checks]
-        return _certification(subject, started_at, results, policy=policy)
+        results, noted = await _run_checks(subject, checks, seconds_per_check)
+        return _certification(subject, started_at, results, noted, policy=policy)
     notes: list[str] = []
     recorder = TrafficRecorder(subject.transport)
     receiver: CallbackReceiver | None = CallbackReceiver()
@@ -965,9 +1105,7 @@ async def certify(
             observed = await stack.enter_async_context(
                 _recorded(subject, recorder, receiver, notes)
             )
-            results = [
-                await run_check(check, observed, seconds=seconds_per_check) for check in checks
-            ]
+            results, noted = await _run_checks(observed, checks, seconds_per_check)
             callbacks = await _callbacks(receiver, recorder.exchanges, callback_seconds, notes)
         tls = await probe_tls(subject)
     finally:
@@ -987,7 +1125,26 @@ async def certify(
         tls=tls,
         masker=masker,
     )
-    return _certification(subject, started_at, results, found, notes, policy=policy)
+    return _certification(subject, started_at, results, [*noted, *found], notes, policy=policy)
+
+
+async def _run_checks(
+    subject: Subject, checks: Sequence[Check], seconds_per_check: float
+) -> tuple[list[CheckResult], list[Finding]]:
+    """Each check's result, each within `seconds_per_check` (the burst's check that long
+    after its last call started), and the findings the checks noted."""
+    noted: list[Finding] = []
+    token = _NOTED.set(noted)
+    try:
+        results = []
+        for check in checks:
+            seconds = seconds_per_check
+            if check.id == "performance" and subject.burst is not None:
+                seconds += subject.burst.sending_seconds
+            results.append(await run_check(check, subject, seconds=seconds))
+    finally:
+        _NOTED.reset(token)
+    return results, noted
 
 
 def _certification(
@@ -1007,6 +1164,7 @@ def _certification(
         results=tuple(results),
         findings=tuple(found),
         policy=policy,
+        connector_version=connector_version(type(subject.connector)),
         notes=tuple(notes),
     )
 

@@ -12,6 +12,7 @@ import httpx
 
 from connectors.base import Connector, Submission
 from connectors.certification.hooks import BackOffice, Outages
+from connectors.certification.performance import Burst
 from connectors.certification.samples import Sample
 from connectors.config import ConnectorConfig
 from connectors.registry import ConnectorFactory, ConnectorRegistry, EntryPointLike
@@ -31,6 +32,7 @@ class Subject:
     transport: httpx.AsyncBaseTransport | None = None  # None: the network
     outages: Outages | None = None  # None: the `outage` check is skipped
     back_office: BackOffice | None = None  # None: filed cases are not moved on
+    burst: Burst | None = None  # None: the `performance` check is skipped
     # The secret the agency signs its callbacks with (None: their signatures are not checked)
     callback_secret: str | None = None
     # Where the filings' callbacks go (None: nowhere, CALLBACK_BASE; `certify` sets its

@@ -25,8 +25,8 @@ The rules every method follows (the gateway relies on them; the conformance test
 * `health()` never raises: it reports.
 * Credentials go in headers, never in the URL (proxies and access logs keep URLs); with
   `config.require_tls` (the gateway in production) refuse an http:// `base_url`.
-  `citizen-gateway certify` reports both (docs/agency-integration.md, "Certification
-  findings").
+  `citizen-gateway certify` reports both (docs/agency-integration.md, "Certifying the
+  connector").
 
 Delete the optional capabilities (`cancel`, `provide_info`, `payment_received`, `document`,
 `once_only`) your agency does not offer: the gateway discovers them with

@@ -4,9 +4,12 @@
     GET  /v1/trust/tsa.pem        the TSA certificate, then the CA certificate
     GET  /v1/trust/ca.pem         the root CA certificate: the trust anchor
     GET  /v1/trust/receipt-keys   the JWKS of every key receipts were ever signed with
+    GET  /v1/trust/certification-keys
+                                  the JWKS of the keys connector certifications are signed with
 
 Public and without login: a receipt must be checkable by anyone, offline, with these files.
-The authority and the signer are `app.state.tsa` and `app.state.receipt_signer`.
+The authority and the signers are `app.state.tsa`, `app.state.receipt_signer` and
+`app.state.certification_signer`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from gateway.receipts.signer import ReceiptSigner
+from gateway.receipts.signer import CertificationSigner, ReceiptSigner
 from gateway.receipts.tsa import TimestampAuthority
 from kernel.errors import PayloadTooLarge, UnsupportedMediaType
 from kernel.problems import problem_responses
@@ -111,5 +114,18 @@ async def receipt_keys(request: Request) -> JSONResponse:
     """The JWKS (RFC 7517) of the receipt keys: the current one and every earlier one, since a
     receipt must verify for years (R-10.4)."""
     signer: ReceiptSigner = request.app.state.receipt_signer
+    body: dict[str, Any] = signer.jwks()
+    return JSONResponse(body, media_type="application/jwk-set+json", headers=_CERTIFICATE_CACHE)
+
+
+@router.get(
+    "/certification-keys",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/jwk-set+json": {"schema": {"type": "object"}}}}},
+)
+async def certification_keys(request: Request) -> JSONResponse:
+    """The JWKS (RFC 7517) of the keys that sign connector certification summaries
+    (`citizen-gateway certify`): anyone can check a summary an agency shows against it."""
+    signer: CertificationSigner = request.app.state.certification_signer
     body: dict[str, Any] = signer.jwks()
     return JSONResponse(body, media_type="application/jwk-set+json", headers=_CERTIFICATE_CACHE)

@@ -22,13 +22,19 @@ signature over SHA-256 of `BASE64URL(header) "." BASE64URL(payload)` (RFC 7518 Â
 library verifies it with the public JWK.
 
 In production nothing is generated: the signing key must be provisioned.
+
+`CertificationSigner` is the same signer under another key and type: it signs the summary of a
+connector's certification run (`connectors.certification.signed`, typ `certification+jws`,
+key `certification-es256.pem` in its own directory, published at
+`/v1/trust/certification-keys`). A certification, like a receipt, must verify long after it was
+made, so its key is never rotated out of publication either.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -37,10 +43,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from gateway.receipts.digest import canonical_json
 from identity import b64url_encode, public_jwk_members, thumbprint, write_private_file
 
-__all__ = ["RECEIPT_JWS_TYPE", "ReceiptSigner", "ReceiptSignerError"]
+__all__ = [
+    "CERTIFICATION_JWS_TYPE",
+    "RECEIPT_JWS_TYPE",
+    "CertificationSigner",
+    "ReceiptSigner",
+    "ReceiptSignerError",
+]
 
 RECEIPT_JWS_TYPE = "receipt+jws"
 SIGNING_KEY_FILE = "receipt-es256.pem"
+CERTIFICATION_JWS_TYPE = "certification+jws"
+CERTIFICATION_KEY_FILE = "certification-es256.pem"
 _RETIRED_KEY_FILE = re.compile(r"^retired-es256-([A-Za-z0-9_-]{43})\.pub\.pem$")
 _ALGORITHM = "ES256"
 
@@ -62,6 +76,10 @@ def _jwk(public_key: ec.EllipticCurvePublicKey, kid: str) -> dict[str, str]:
 class ReceiptSigner:
     """Signs receipt claims with the gateway's receipt key."""
 
+    jws_type = RECEIPT_JWS_TYPE
+    key_file = SIGNING_KEY_FILE
+    what = "receipt"
+
     def __init__(
         self,
         private_key: ec.EllipticCurvePrivateKey,
@@ -74,17 +92,17 @@ class ReceiptSigner:
         self._retired = tuple(
             _jwk(key, kid) for key in retired if (kid := thumbprint(key)) != self.kid
         )
-        header = {"alg": _ALGORITHM, "kid": self.kid, "typ": RECEIPT_JWS_TYPE}
+        header = {"alg": _ALGORITHM, "kid": self.kid, "typ": self.jws_type}
         self._encoded_header = b64url_encode(canonical_json(header))  # the same for every receipt
 
     @classmethod
-    def load_or_create(cls, directory: Path, *, production: bool) -> ReceiptSigner:
+    def load_or_create(cls, directory: Path, *, production: bool) -> Self:
         """The signer whose key lies in `directory`; in development a first key is made."""
-        path = directory / SIGNING_KEY_FILE
+        path = directory / cls.key_file
         if not path.exists():
             if production:
                 raise ReceiptSignerError(
-                    f"no receipt signing key at {path}: production never generates keys; "
+                    f"no {cls.what} signing key at {path}: production never generates keys; "
                     "provision a P-256 PKCS#8 PEM key there (mode 0600) first"
                 )
             pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
@@ -97,7 +115,7 @@ class ReceiptSigner:
         try:
             private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (OSError, ValueError, TypeError) as exc:
-            raise ReceiptSignerError(f"no usable receipt signing key at {path}") from exc
+            raise ReceiptSignerError(f"no usable {cls.what} signing key at {path}") from exc
         _p256(private_key, path)
         assert isinstance(private_key, ec.EllipticCurvePrivateKey)
         return cls(private_key, retired=_load_retired(directory))
@@ -132,3 +150,11 @@ def _load_retired(directory: Path) -> tuple[ec.EllipticCurvePublicKey, ...]:
             raise ReceiptSignerError(f"{path}: the file name does not match the key's thumbprint")
         keys.append(key)
     return tuple(keys)
+
+
+class CertificationSigner(ReceiptSigner):
+    """Signs certification summaries (`connectors.certification.signed.summary_claims`)."""
+
+    jws_type = CERTIFICATION_JWS_TYPE
+    key_file = CERTIFICATION_KEY_FILE
+    what = "certification"

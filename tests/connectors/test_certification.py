@@ -57,6 +57,7 @@ from connectors.certification import (
     CHECKS,
     DEFAULT_JUNIT_PATH,
     DEMO_APPLICANT,
+    Burst,
     Certification,
     FaultKnobs,
     Outcome,
@@ -87,6 +88,7 @@ from mock_agencies.sso import app as sso
 
 MOCKS = {"DLT": dlt, "SSO": sso, "RD": rd, "PEA": pea}  # casework agencies; PWA bills only
 BILL_CHECKS = {"bills", "bill-paid"}
+SMALL_BURST = Burst(count=3, rate_per_second=50)
 KEY, SECRET, CALLBACK = "certify-test", "certify-test-secret-0123456789abc", "callbacks-off"
 CHECK_IDS = [check.id for check in CHECKS]
 
@@ -110,9 +112,11 @@ async def against_mock(
     *,
     sample: Sample | None = None,
     hooks: bool = True,
+    burst: Burst | None = SMALL_BURST,
 ) -> AsyncIterator[Subject]:
     """A subject for `code`'s mock agency in-process: its registered connector, or one from
-    `factory`; with the host's fault knobs and the mock's staff unless `hooks` is false."""
+    `factory`; with the host's fault knobs and the mock's staff unless `hooks` is false, and a
+    small burst for the performance check."""
     if code == "PWA":
         agency = pwa.create_app(consumers={KEY: SECRET})
     else:
@@ -136,6 +140,7 @@ async def against_mock(
             transport=transport,
             outages=FaultKnobs("http://agencies.test/faults", transport) if hooks else None,
             back_office=StaffBackOffice(settings.base_url, transport) if hooks else None,
+            burst=burst,
         )
     finally:
         await connector.aclose()
@@ -323,6 +328,10 @@ async def test_the_seed_agencies_connectors_pass_every_check(
     assert "filed one case" in run.result("idempotent-submit").detail
     assert "in_review" in run.result("status-events").detail
     assert "503" in run.result("outage").detail
+    burst = run.result("performance").detail
+    assert burst.startswith("3 submit calls at 50/s: p50 ")
+    assert "errors 0/3 (0.0%)" in burst
+    assert not run.findings
     info = run.result("provide-info").detail
     assert "the answer → in_review" in info
     assert "the same key again" in info
@@ -630,6 +639,7 @@ async def test_the_billers_connectors_pass_what_they_offer(
             "bills: AgencyUnavailable (agency answered 503)"
         )
         assert "files no application" in run.result("status-events").detail
+        assert run.result("performance").detail.startswith("3 bills calls at 50/s: p50 ")
 
 
 async def test_a_biller_that_sends_a_payment_again_under_a_new_key_fails_bill_paid() -> None:
@@ -862,9 +872,14 @@ def test_certify_passes_against_the_live_mock_agency(
         f"{live_agencies}/dlt",
         "--junit",
         str(junit),
+        "--burst",
+        "5",
+        "--rate",
+        "50",
     )
     assert result.exit_code == 0, result.output
-    assert f"Certifying the DLT connector (DltConnector) at {live_agencies}/dlt" in result.output
+    version = importlib.metadata.version("citizen-gateway")
+    assert f"the DLT connector (DltConnector {version}) at {live_agencies}/dlt" in result.output
     for check_id in CHECK_IDS:
         outcome = "SKIP" if check_id in BILL_CHECKS else "PASS"  # DLT sends no bills
         assert f"{outcome}   {check_id}" in result.output
@@ -885,7 +900,7 @@ def test_certify_passes_against_the_live_mock_agency(
 def test_certify_junit_without_a_file_writes_it_under_var(
     command: Callable[..., Any], tmp_path: Path
 ) -> None:
-    result = command("--junit", "--agency", "DLT")  # --junit followed by an option: no file
+    result = command("--junit", "--agency", "DLT", "--no-burst")  # --junit then an option
     assert result.exit_code == 0, result.output
     assert f"JUnit XML written to {DEFAULT_JUNIT_PATH}" in result.output
     suite = ET.parse(tmp_path / DEFAULT_JUNIT_PATH).getroot().find("testsuite")  # noqa: S314
@@ -896,13 +911,15 @@ def test_certify_junit_without_a_file_writes_it_under_var(
 def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_certifies(
     command: Callable[..., Any],
 ) -> None:
-    result = command("--agency", "DLT")
+    result = command("--agency", "DLT", "--no-hooks", "--no-burst")
     assert result.exit_code == 0, result.output
     assert "SKIP   outage" in result.output
     assert "SKIP   provide-info" in result.output
     assert "SKIP   payment" in result.output
     assert "give --staff-url" in result.output
-    assert "5 skipped: CERTIFIED" in result.output  # and the bill checks: DLT sends no bills
+    assert "SKIP   performance" in result.output
+    # and the bill checks: DLT sends no bills
+    assert "6 skipped: CERTIFIED" in result.output
 
 
 def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[..., Any]) -> None:
@@ -918,7 +935,7 @@ def test_certify_exits_1_when_a_check_fails(
     plugins.forgetful = lambda cfg, transport=None: ForgetfulDlt(cfg, transport)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, PLUGINS, plugins)
     replace_entry_points(monkeypatch, EntryPoint("DLT", f"{PLUGINS}:forgetful", GROUP))
-    result = command("--agency", "DLT")
+    result = command("--agency", "DLT", "--no-burst")
     assert result.exit_code == 1, result.output
     assert "FAIL   idempotent-submit" in result.output
     assert "filed two cases" in result.output

@@ -13,7 +13,8 @@ refused when the case is not waiting for one); tell the agency the citizen paid 
 staff asked for (the wrong amount refused, the case moved on once paid, once per idempotency
 key, a second payment refused); give the once-only data it declares and refuse a kind it does
 not; list a citizen's bills and take a bill's payment once, when it bills citizens; answer
-what it holds about a citizen, deciding the facts it declares (know); and turn
+what it holds about a citizen, deciding the facts it declares (know); answer a short burst
+(a small one here) within its declared limits; and turn
 the agency's failures into the errors the gateway acts on (wrong credentials → misconfigured,
 an outage or a dead address → unavailable). Here every check must pass except those of a
 capability the agency does not offer, and `payment` where the sample filing owes no fee
@@ -39,6 +40,7 @@ from pydantic import SecretStr
 from connectors.base import AgencyStatus, PaymentNotice, ReceivesPayments
 from connectors.certification import (
     CHECKS,
+    Burst,
     Check,
     FaultKnobs,
     Outcome,
@@ -126,6 +128,7 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
         transport=transport,
         outages=FaultKnobs("http://agencies.test/faults", transport),
         back_office=StaffBackOffice(settings.base_url, transport),
+        burst=Burst(count=3, rate_per_second=50),
     )
     await connector.aclose()
     if (casework := getattr(agency.state, "casework", None)) is not None:
