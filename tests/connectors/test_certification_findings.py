@@ -40,7 +40,11 @@ from connectors.certification import (
     Subject,
     builtin_sample,
     certify,
+    html_report,
+    markdown_report,
     registered_connector,
+    report_data,
+    text_report,
 )
 from connectors.certification.analysis import (
     TlsProbe,
@@ -195,7 +199,13 @@ async def test_without_a_callback_secret_the_report_says_signatures_went_uncheck
         run = await certify(subject)
 
     assert found(run) == BASELINE
-    assert any("callback signatures were not verified" in note for note in run.notes)
+    [note] = run.notes
+    assert note.startswith("no callback secret given: callback signatures were not verified")
+    # and every report says so
+    assert f"Not judged:\n  {note}\n" in text_report(run)
+    assert report_data(run)["notes"] == [note]
+    assert "## Not judged" in markdown_report(run)
+    assert "<h2>Not judged</h2>" in html_report(run)
 
 
 async def test_an_agency_that_sends_no_callbacks_is_said_to_have_sent_none() -> None:
