@@ -7,6 +7,7 @@ ConnectorConfig(
     consumer_secret="…",                  # kept as a SecretStr: never printed or logged
     agent_id="0000000000000",
     policy=PolicyConfig(max_attempts=3),
+    require_tls=True,                     # production: an http:// base_url is refused
 )
 """
 
@@ -46,7 +47,12 @@ class ConnectorConfig(BaseModel):
     agent_id: str  # the ID of the system or officer on whose behalf the portal asks
     timeout_seconds: Seconds = 10.0  # each HTTP request (connect, read, write, pool)
     policy: PolicyConfig = PolicyConfig()
+    # The gateway runs in production: the connector must refuse an http:// agency address
+    # (AgencyMisconfigured) rather than send credentials and citizens' data in the clear.
+    require_tls: bool = False
     # Agency-specific settings a connector may need beyond these (read by that connector only).
+    # The Case API client reads "credentials_in": "header" (Consumer-Secret, the default) or
+    # "query" (?ConsumerSecret=, what a legacy data-exchange gateway demands).
     options: Mapping[str, str] = Field(default_factory=dict)
 
     @field_validator("agency_code")

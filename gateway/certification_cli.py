@@ -75,6 +75,15 @@ def _certification_config(settings: Settings, code: str, base_url: str | None) -
         _cannot_certify(f"--base-url must be an http(s) URL, not {base_url!r}")
 
 
+def _callback_secret(settings: Settings, code: str) -> str | None:
+    """The secret agency `code` signs its callbacks with, as the gateway knows it (None when
+    it has none: the run then does not verify the callbacks' signatures)."""
+    from gateway.credentials import load_agency_credentials
+
+    entry = load_agency_credentials(settings).get(code)
+    return entry.callback_secret if entry is not None else None
+
+
 def _certification_sample(code: str, path: Path | None) -> Sample:
     """The sample filing from `path`, else the agency's built-in one, or exit 2."""
     from connectors.certification import (
@@ -281,6 +290,7 @@ def certify(
                 outages=FaultKnobs(faults_url) if faults_url else None,
                 back_office=StaffBackOffice(staff_url) if staff_url else None,
                 burst=burst,
+                callback_secret=_callback_secret(settings, code),
             )
             return await run_checks(subject, policy=FindingPolicy.at_least(Severity(policy)))
         finally:

@@ -347,6 +347,8 @@ def connector_configs(
             # Quick retries within one delivery; the outbox retries on a longer backoff.
             policy=PolicyConfig(max_attempts=2, base_delay_seconds=0.2, max_delay_seconds=1.0),
             options=options.get(code, {}),
+            # In production a connector refuses an agency it would reach over plain HTTP.
+            require_tls=settings.env is Environment.PRODUCTION,
         )
         for code, entry in credentials.items()
         if code in installed

@@ -2,7 +2,8 @@
 (CGD's pension register, NHSO's coverage register, DOP's allowance register): the same
 convention the casework agencies speak, so the same connector code calls them all.
 
-    GET /gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
+    GET /gdx/auth/validate?AgentID=…     Consumer-Key, Consumer-Secret → {"Result": token}
+                                         (or the legacy ?ConsumerSecret=… in the query)
     GET /api/v1/health                                  → {"status": "ok", "agency": CODE}
     every other call                                    Consumer-Key, Token (the dependency
                                                         `add_exchange` returns)
@@ -48,7 +49,7 @@ def add_exchange(
     async def validate(request: Request) -> dict[str, str]:
         token = gatekeeper.validate(
             request.headers.get("Consumer-Key"),
-            request.query_params.get("ConsumerSecret"),
+            request.headers.get("Consumer-Secret") or request.query_params.get("ConsumerSecret"),
             request.query_params.get("AgentID"),
         )
         return {"Result": token}

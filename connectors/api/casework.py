@@ -1,7 +1,7 @@
 """A client for the Agency Case API v1 (docs/agency-integration.md), the API-kind agencies'
 shared back-end convention: the government data-exchange credentials, then cases.
 
-    GET  {base}/gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
+    GET  {base}/gdx/auth/validate?AgentID=…     Consumer-Key, Consumer-Secret → {"Result": token}
     POST {base}/api/v1/applications                            Idempotency-Key, the submission
     GET  {base}/api/v1/applications/{agency_ref}               status and events
     POST {base}/api/v1/applications/{agency_ref}/information   Idempotency-Key, the answer
@@ -10,7 +10,11 @@ shared back-end convention: the government data-exchange credentials, then cases
     GET  {base}/api/v1/documents/{document_id}                 the issued PDF
     GET  {base}/api/v1/health
 
-`base` is the agency's root (`{AGENCIES_URL}/{code}`). Every call but validate carries the
+`base` is the agency's root (`{AGENCIES_URL}/{code}`). The consumer secret goes in the header
+`Consumer-Secret`; `options={"credentials_in": "query"}` sends it the legacy way instead,
+`?ConsumerSecret=…` (what the real GDX `validate` demands; certification reports it as
+secret-in-url). With `require_tls` (production) an http:// `base_url` is refused at
+construction (AgencyMisconfigured). Every call but validate carries the
 headers Consumer-Key and Token; the token is fetched once, shared by all calls, and fetched
 again once when the agency answers 401 (it lapses after 60 idle minutes, or the agency may have
 forgotten it). A second 401 means our credentials are wrong.
@@ -95,6 +99,17 @@ class CaseworkConnector:
     ) -> None:
         self.config = config
         self.agency_code = config.agency_code
+        if config.require_tls and not config.base_url.startswith("https://"):
+            raise AgencyMisconfigured(
+                config.agency_code,
+                f"TLS is required (production), but the agency's base_url is {config.base_url}",
+            )
+        self._credentials_in = config.options.get("credentials_in", "header")
+        if self._credentials_in not in ("header", "query"):
+            raise AgencyMisconfigured(
+                config.agency_code,
+                f'options.credentials_in is "header" or "query", not {self._credentials_in!r}',
+            )
         self._clock = clock or SystemClock()
         self._client = httpx.AsyncClient(
             base_url=config.base_url,
@@ -290,14 +305,17 @@ class CaseworkConnector:
         that waited on the lock while another renewed it take the renewed token."""
         async with self._token_lock:
             if self._token is None or self._token == stale:
+                secret = self.config.consumer_secret.get_secret_value()
+                params, headers = (
+                    {"AgentID": self.config.agent_id},
+                    {"Consumer-Key": self.config.consumer_key},
+                )
+                if self._credentials_in == "query":
+                    params = {"ConsumerSecret": secret, **params}
+                else:
+                    headers["Consumer-Secret"] = secret
                 response = await self._send(
-                    "GET",
-                    "/gdx/auth/validate",
-                    params={
-                        "ConsumerSecret": self.config.consumer_secret.get_secret_value(),
-                        "AgentID": self.config.agent_id,
-                    },
-                    headers={"Consumer-Key": self.config.consumer_key},
+                    "GET", "/gdx/auth/validate", params=params, headers=headers
                 )
                 if response.status_code == 401:
                     code = _error(response)[0] or "401"

@@ -62,18 +62,21 @@ import contextvars
 import datetime as dt
 import hashlib
 import importlib.metadata
+import json
+import logging
 import re
 import secrets
 import socket
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from pydantic import SecretStr
 
 from connectors.base import (
@@ -97,6 +100,8 @@ from connectors.base import (
     Submission,
     SubmitResult,
 )
+from connectors.certification.analysis import TlsProbe, analyse
+from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
 from connectors.certification.findings import finding
 from connectors.certification.hooks import BackOffice, HookFailed
 from connectors.certification.performance import Burst, BurstInvalid, BurstResult, Limits
@@ -110,6 +115,7 @@ from connectors.certification.results import (
     Outcome,
 )
 from connectors.certification.subject import Subject, VariantUnavailable
+from connectors.certification.traffic import Exchange, TrafficRecorder, masker_for
 from connectors.errors import (
     AgencyMisconfigured,
     AgencyRejected,
@@ -119,6 +125,11 @@ from connectors.errors import (
 from connectors.registry import GROUP
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
+#: How long a run waits, after the checks, for the callbacks the cases' moves call for.
+CALLBACK_WAIT_SECONDS = 5.0
+#: How long it waits for the first, when none came during the checks (an agency that sends
+#: none costs a run this much).
+FIRST_CALLBACK_SECONDS = 0.5
 #: What a fresh filing may answer (SubmitResult: received, forwarded within the agency, or an
 #: agency that decides at once already further on); a cancelled case is never a new filing.
 FILING_STATUSES = frozenset(AgencyStatus) - {AgencyStatus.CANCELLED}
@@ -246,14 +257,14 @@ def _filing(subject: Subject, **options: str) -> Submission:
             'the sample files no application ("service_id": null): the agency takes none '
             "through the portal"
         )
-    return subject.sample.submission(subject.agency_code, **options)
+    return subject.submission(**options)
 
 
 def _probe(subject: Subject, connector: Connector) -> tuple[str, Callable[[], Awaitable[Any]]]:
     """(what, the call) the failure checks make: a filing, or for a biller that takes no
     applications, a listing of the sample citizen's bills."""
     if subject.sample.service_id is not None:
-        filing = subject.sample.submission(subject.agency_code)
+        filing = subject.submission()
         return "submit", lambda: connector.submit(filing)
     if isinstance(connector, Bills):
         biller, pid = connector, subject.sample.bills_pid
@@ -558,7 +569,7 @@ async def _case_awaiting_payment(
 ) -> tuple[SubmitResult, str, StatusReport]:
     """A fresh case that owes a fee, which the agency's staff accepted and asked to pay: (the
     filing's answer, its application number, its status)."""
-    filing = subject.sample.submission(subject.agency_code, label="certify-pay")
+    filing = subject.submission(label="certify-pay")
     filed = await subject.connector.submit(filing)
     if sum(fee.amount_satang for fee in filed.fees) <= 0:
         raise CheckSkipped(
@@ -1066,11 +1077,62 @@ async def certify(
     *,
     seconds_per_check: float = DEFAULT_TIMEOUT_SECONDS,
     policy: FindingPolicy = DEFAULT_POLICY,
+    findings: bool = True,
+    callback_seconds: float = CALLBACK_WAIT_SECONDS,
 ) -> Certification:
     """Run `checks` (all by default) one after another against the subject, each within
-    `seconds_per_check` (the burst's check that long after its last call started), and judge
-    the findings they noted under `policy`."""
+    `seconds_per_check`, then judge what went over the wire (`findings=False`: the checks
+    only). For the findings the subject's connector is built again (`subject.factory`) on a
+    `TrafficRecorder`, the filings call back a loopback `CallbackReceiver` (waited for up to
+    `callback_seconds` once the agency has sent one), and a copy configured for production
+    is given an http:// address (tls-not-required). The burst's check runs that much longer
+    than `seconds_per_check` after its last call started. `policy` decides which findings
+    (the checks' own and the traffic's) block."""
     started_at = dt.datetime.now(dt.UTC)
+    if not findings:
+        results, noted = await _run_checks(subject, checks, seconds_per_check)
+        return _certification(subject, started_at, results, noted, policy=policy)
+    notes: list[str] = []
+    recorder = TrafficRecorder(subject.transport)
+    receiver: CallbackReceiver | None = CallbackReceiver()
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                receiver = await stack.enter_async_context(CallbackReceiver())
+            except (OSError, RuntimeError) as exc:
+                receiver = None
+                notes.append(f"no callback receiver could be started ({exc}): callbacks not judged")
+            observed = await stack.enter_async_context(
+                _recorded(subject, recorder, receiver, notes)
+            )
+            results, noted = await _run_checks(observed, checks, seconds_per_check)
+            callbacks = await _callbacks(receiver, recorder.exchanges, callback_seconds, notes)
+        tls = await probe_tls(subject)
+    finally:
+        await recorder.close()
+    if subject.callback_secret is None and callbacks:
+        notes.append(
+            "no callback secret given: callback signatures were not verified (only their "
+            "presence, nonces and timestamps)"
+        )
+    secret = subject.config.consumer_secret.get_secret_value()
+    masker = masker_for([secret, subject.callback_secret or ""], recorder.exchanges)
+    found = analyse(
+        recorder.exchanges,
+        subject.config,
+        callbacks=callbacks,
+        callback_secret=subject.callback_secret,
+        tls=tls,
+        masker=masker,
+    )
+    return _certification(subject, started_at, results, [*noted, *found], notes, policy=policy)
+
+
+async def _run_checks(
+    subject: Subject, checks: Sequence[Check], seconds_per_check: float
+) -> tuple[list[CheckResult], list[Finding]]:
+    """Each check's result, each within `seconds_per_check` (the burst's check that long
+    after its last call started), and the findings the checks noted."""
     noted: list[Finding] = []
     token = _NOTED.set(noted)
     try:
@@ -1082,15 +1144,158 @@ async def certify(
             results.append(await run_check(check, subject, seconds=seconds))
     finally:
         _NOTED.reset(token)
+    return results, noted
+
+
+def _certification(
+    subject: Subject,
+    started_at: dt.datetime,
+    results: Sequence[CheckResult],
+    found: Sequence[Finding] = (),
+    notes: Sequence[str] = (),
+    *,
+    policy: FindingPolicy,
+) -> Certification:
     return Certification(
         agency_code=subject.agency_code,
         connector=type(subject.connector).__qualname__,
         base_url=subject.config.base_url,
         started_at=started_at,
         results=tuple(results),
-        findings=tuple(noted),
+        findings=tuple(found),
         policy=policy,
         connector_version=connector_version(type(subject.connector)),
+        notes=tuple(notes),
+    )
+
+
+@contextlib.asynccontextmanager
+async def _recorded(
+    subject: Subject,
+    recorder: TrafficRecorder,
+    receiver: CallbackReceiver | None,
+    notes: list[str],
+) -> AsyncIterator[Subject]:
+    """The subject with its connector built again on `recorder` (and its variants too), its
+    filings calling back `receiver`; the subject as it is when the connector cannot be built
+    again (its traffic then goes unseen, and a note says so)."""
+    callback_url = receiver.url_for(subject.agency_code) if receiver else subject.callback_url
+    try:
+        connector = subject.factory(subject.config, recorder)
+    except Exception as exc:
+        notes.append(
+            f"the connector could not be built again to record its traffic "
+            f"({type(exc).__name__}: {exc}): no findings from its exchanges"
+        )
+        yield replace(subject, callback_url=callback_url)
+        return
+    try:
+        yield replace(subject, connector=connector, transport=recorder, callback_url=callback_url)
+    finally:
+        await connector.aclose()
+
+
+def _expected_callbacks(exchanges: Sequence[Exchange]) -> dict[str, int]:
+    """agency_ref → the latest seq the agency's answers showed, for each case that moved on
+    after its filing (seq 2 or later): the callback the agency owes for it."""
+    latest: dict[str, int] = {}
+    for exchange in exchanges:
+        if exchange.status is None or not 200 <= exchange.status < 300:
+            continue
+        try:
+            body = json.loads(exchange.response_body)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not isinstance(body, dict):
+            continue
+        ref, seq = body.get("agency_ref"), body.get("seq")
+        if isinstance(ref, str) and isinstance(seq, int) and not isinstance(seq, bool):
+            latest[ref] = max(seq, latest.get(ref, 0))
+    return {ref: seq for ref, seq in latest.items() if seq >= 2}
+
+
+async def _callbacks(
+    receiver: CallbackReceiver | None,
+    exchanges: Sequence[Exchange],
+    seconds: float,
+    notes: list[str],
+) -> list[ReceivedCallback]:
+    """The callbacks received. When the agency sent any during the checks (or within
+    FIRST_CALLBACK_SECONDS after), wait (up to `seconds`) for the latest one of each case that
+    moved on; when it sent none, it sends none (or not to the callback_url): say so."""
+    if receiver is None:
+        return []
+    expected = _expected_callbacks(exchanges)
+    if expected and not receiver.received:  # a moment for one still on its way
+        await receiver.wait_for(bool, seconds=FIRST_CALLBACK_SECONDS)
+    if not receiver.received:
+        if expected:
+            notes.append(
+                f"no callback arrived while {len(expected)} case(s) moved on: the agency sends "
+                "none (or not to the filing's callback_url); callbacks not judged"
+            )
+        return []
+
+    def arrived(received: list[ReceivedCallback]) -> bool:
+        seen = {(c.payload().get("agency_ref"), c.payload().get("seq")) for c in received}
+        return all((ref, seq) in seen for ref, seq in expected.items())
+
+    if not await receiver.wait_for(arrived, seconds=seconds):
+        notes.append(
+            f"not every callback the cases' moves call for arrived within {seconds:g} s "
+            f"({len(receiver.received)} received)"
+        )
+    return list(receiver.received)
+
+
+@contextlib.contextmanager
+def _quiet_registry() -> Iterator[None]:
+    registry = logging.getLogger("connectors.registry")
+    was, registry.disabled = registry.disabled, True
+    try:
+        yield
+    finally:
+        registry.disabled = was
+
+
+class _Refusing(httpx.AsyncBaseTransport):
+    """Answers every request 503: the TLS probe needs to know whether one was sent at all."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json={"error": "certification_probe"}, request=request)
+
+
+async def probe_tls(subject: Subject) -> TlsProbe:
+    """Build a copy of the connector configured for production (`require_tls`) with an
+    http:// agency address and ask it for its health and the failure checks' call: refused
+    when it would not build or sent nothing (nothing leaves this process: every request is
+    answered 503 here)."""
+    parts = urlsplit(subject.config.base_url)
+    url = urlunsplit(("http", parts.netloc, parts.path, parts.query, parts.fragment))
+    config = subject.config.model_copy(update={"base_url": url, "require_tls": True})
+    recorder = TrafficRecorder(_Refusing())
+    try:
+        with _quiet_registry():  # a refusal is what the probe hopes for, not a warning
+            connector = subject.factory(config, recorder)
+    except Exception as exc:
+        return TlsProbe(url, refused=True, how=f"would not be built: {type(exc).__name__}: {exc}")
+    try:
+        with contextlib.suppress(Exception):
+            await connector.health()
+        with contextlib.suppress(Exception):
+            await _probe(replace(subject, connector=connector), connector)[1]()
+    finally:
+        with contextlib.suppress(Exception):
+            await connector.aclose()
+    sent = tuple(recorder.exchanges)
+    if not sent:
+        return TlsProbe(url, refused=True, how="was built but sent nothing")
+    return TlsProbe(
+        url,
+        refused=False,
+        how=f"sent {len(sent)} request(s) over plain HTTP (first: {sent[0].method} …"
+        f"{urlsplit(sent[0].url).path})",
+        sent=sent,
     )
 
 

@@ -5,8 +5,8 @@ history and the onboarding pipeline follow, and the severity it is reported at.
     id                        severity  what was seen
     secret-in-url             critical  a credential or token in a URL (query string or path)
     personal-data-in-url      medium    a national ID in a URL (URLs end up in access logs)
-    plain-http                high      the agency reached over plain HTTP (info on loopback:
-                                        a local test agency)
+    plain-http                high      the agency reached over plain HTTP (info on loopback
+                                        or a .test host: a local test agency)
     tls-not-required          high      the connector, configured for production, still
                                         accepts an http:// agency address
     server-error-for-refusal  high      a business refusal (a reason code) answered as HTTP 5xx,

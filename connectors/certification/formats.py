@@ -85,6 +85,7 @@ def report_data(run: Certification) -> dict[str, Any]:
             for result in run.results
         ],
         "findings": [_finding_json(run, found) for found in ordered_findings(run)],
+        "notes": list(run.notes),  # what the run could not judge, and why
     }
 
 
@@ -173,6 +174,8 @@ def markdown_report(run: Certification) -> str:
         ]
         for evidence in found.evidence:
             lines += ["", *_md_evidence(evidence)]
+    if run.notes:
+        lines += ["", "## Not judged", ""] + [f"- {_md(note)}" for note in run.notes]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -233,6 +236,7 @@ def html_report(run: Certification) -> str:
         + "</section>"
         for found in ordered_findings(run)
     )
+    notes = "".join(f"<li>{_h(note)}</li>" for note in run.notes)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -244,7 +248,8 @@ def html_report(run: Certification) -> str:
         "<h2>Checks</h2><table><tr><th>check</th><th>outcome</th><th>duration</th>"
         f"<th>expects, and what was seen</th></tr>{checks}</table>"
         f"<h2>Findings</h2>{findings or '<p>None.</p>'}"
-        "</body></html>\n"
+        + (f"<h2>Not judged</h2><ul>{notes}</ul>" if notes else "")
+        + "</body></html>\n"
     )
 
 

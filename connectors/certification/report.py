@@ -209,6 +209,8 @@ def text_report(run: Certification) -> str:
             lines.extend(f"{indent}{part}" for part in found.detail.splitlines())
             for evidence in found.evidence:
                 lines.extend(f"{indent}{part}" for part in evidence_lines(evidence))
+    if run.notes:
+        lines += ["", "Not judged:"] + [f"  {note}" for note in run.notes]
     lines += ["", summary(run)]
     lines += [f"  {reason}" for reason in verdict_reasons(run)]
     return "\n".join(lines) + "\n"

@@ -101,6 +101,9 @@ class Certification:
     findings: tuple[Finding, ...] = ()
     policy: FindingPolicy = DEFAULT_POLICY
     connector_version: str = ""  # the distribution's version that provides the connector
+    # What the run could not judge and why (e.g. no callback secret: callback signatures not
+    # verified; no callbacks arrived), for the report to say
+    notes: tuple[str, ...] = ()
 
     def count(self, outcome: Outcome) -> int:
         return Counter(result.outcome for result in self.results)[outcome]

@@ -67,10 +67,16 @@ class Sample:
         return self.bills_of or self.applicant.pid
 
     def submission(
-        self, agency_code: str, *, idempotency_key: str | None = None, label: str = "certify"
+        self,
+        agency_code: str,
+        *,
+        idempotency_key: str | None = None,
+        label: str = "certify",
+        callback_url: str | None = None,
     ) -> Submission:
         """A fresh filing of this sample (a new idempotency key unless one is given). The form
-        carries the applicant's names, as the gateway's prefilled drafts do."""
+        carries the applicant's names, as the gateway's prefilled drafts do. Its callback_url
+        is `callback_url`, else one that never resolves (CALLBACK_BASE)."""
         if self.service_id is None:
             raise ValueError("this sample files nothing (service_id is null)")
         now = dt.datetime.now(dt.UTC)
@@ -90,7 +96,7 @@ class Sample:
             attachments=[],
             arrived_at=now,
             deemed_received_at=now,
-            callback_url=f"{CALLBACK_BASE}/{agency_code}",
+            callback_url=callback_url or f"{CALLBACK_BASE}/{agency_code}",
         )
 
 

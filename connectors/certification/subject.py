@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from connectors.base import Connector
+from connectors.base import Connector, Submission
 from connectors.certification.hooks import BackOffice, Outages
 from connectors.certification.performance import Burst
 from connectors.certification.samples import Sample
@@ -33,10 +33,19 @@ class Subject:
     outages: Outages | None = None  # None: the `outage` check is skipped
     back_office: BackOffice | None = None  # None: filed cases are not moved on
     burst: Burst | None = None  # None: the `performance` check is skipped
+    # The secret the agency signs its callbacks with (None: their signatures are not checked)
+    callback_secret: str | None = None
+    # Where the filings' callbacks go (None: nowhere, CALLBACK_BASE; `certify` sets its
+    # loopback receiver's)
+    callback_url: str | None = None
 
     @property
     def agency_code(self) -> str:
         return self.config.agency_code
+
+    def submission(self, **options: str) -> Submission:
+        """A fresh filing of the sample (Sample.submission), calling back `callback_url`."""
+        return self.sample.submission(self.agency_code, callback_url=self.callback_url, **options)
 
     @contextlib.asynccontextmanager
     async def variant(

@@ -23,6 +23,10 @@ The rules every method follows (the gateway relies on them; the conformance test
 * Reuse one HTTP client for the connector's lifetime and close it in `aclose()`. Accept a
   `transport` so tests can route your calls to a fake agency in-process.
 * `health()` never raises: it reports.
+* Credentials go in headers, never in the URL (proxies and access logs keep URLs); with
+  `config.require_tls` (the gateway in production) refuse an http:// `base_url`.
+  `citizen-gateway certify` reports both (docs/agency-integration.md, "Certifying the
+  connector").
 
 Delete the optional capabilities (`cancel`, `provide_info`, `payment_received`, `document`,
 `once_only`) your agency does not offer: the gateway discovers them with
@@ -50,6 +54,7 @@ from connectors.base import (
     SubmitResult,
 )
 from connectors.config import ConnectorConfig
+from connectors.errors import AgencyMisconfigured
 
 _HINT = "connectors/template/connector.py: fill this in (see the module docstring)"
 
@@ -69,6 +74,10 @@ class TemplateConnector:
     ) -> None:
         self.config = config
         self.agency_code = config.agency_code
+        # In production (`require_tls`) never send credentials or citizens' data in the clear:
+        # refuse an http:// back end here (certification reports `tls-not-required` otherwise).
+        if config.require_tls and not config.base_url.startswith("https://"):
+            raise AgencyMisconfigured(self.agency_code, "TLS is required: base_url is http://")
         # One client for the connector's life. `config.base_url` is your back end's root;
         # `config.consumer_key`, `config.consumer_secret.get_secret_value()` and
         # `config.agent_id` are your data-exchange credentials; `config.options` holds any

@@ -2,7 +2,9 @@
 
 Data exchange (headers Consumer-Key + Token on everything but validate and health):
 
-    GET  /gdx/auth/validate?ConsumerSecret=…&AgentID=…   Consumer-Key → {"Result": token}
+    GET  /gdx/auth/validate?AgentID=…      Consumer-Key, Consumer-Secret → {"Result": token}
+                                           (the legacy form ?ConsumerSecret=… is accepted
+                                           too; the `legacy` profile demands it)
     POST /api/v1/applications              Idempotency-Key → 201 {"agency_ref", "status",
                                            "received_at", "seq", "unit_code", "fees"}
                                            (the same key again → 200, the first answer)
@@ -34,7 +36,9 @@ Staff and rules (the mock's own; no credentials):
                                            post comes back to the page (303)
     GET  /staff/callbacks                  {"callbacks": [every delivery and its state]}
     GET|PUT /rules                         {"auto_accept", "auto_decide_after_seconds",
-                                           "decision", "collect_fees"}
+                                           "decision", "collect_fees", "profile"}
+                                           (profile: standard | legacy | sloppy, faults for
+                                           certification to find: schemas.Rules)
     POST /staff/rules                      the page's rules form (303 back to the page)
     GET  /staff/documents                  {"documents": [every e-document approvals granted,
                                            its status and its changes]}
@@ -200,7 +204,7 @@ def create_casework_app(
         lifespan=lifespan,
     )  # fmt: skip
     app.state.casework = casework
-    _add_error_handlers(app, AUTHENTICATE.format(code=agency.code.lower()))
+    _add_error_handlers(app, AUTHENTICATE.format(code=agency.code.lower()), casework)
 
     def consumer(request: Request) -> str:
         return casework.gatekeeper.authorise(
@@ -233,11 +237,22 @@ def _errors_of(error: ValidationError | RequestValidationError) -> list[dict[str
     ]
 
 
-def _add_error_handlers(app: FastAPI, authenticate: str) -> None:
-    async def casework_error(_: Request, error: Exception) -> JSONResponse:
+#: What the `legacy` profile answers as HTTP 500: the agency's business refusals.
+LEGACY_500 = frozenset({409, 422})
+
+
+def _add_error_handlers(app: FastAPI, authenticate: str, casework: Casework) -> None:
+    async def casework_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, CaseworkError)
         headers = {"WWW-Authenticate": authenticate} if error.status == 401 else None
-        return JSONResponse(error.body(), error.status, headers=headers)
+        status = error.status
+        if (
+            casework.rules.profile == "legacy"
+            and status in LEGACY_500
+            and "/api/" in request.url.path  # the data exchange, not the mock's staff
+        ):
+            status = 500  # a refusal as a server error, its code in the body (DOPA-style)
+        return JSONResponse(error.body(), status, headers=headers)
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
@@ -262,10 +277,13 @@ def _add_exchange_routes(
 
     @app.get("/gdx/auth/validate")
     async def validate(request: Request) -> dict[str, str]:
+        in_query = request.query_params.get("ConsumerSecret")
+        if casework.rules.profile == "legacy":  # only the query form, as the real GDX
+            secret = in_query
+        else:
+            secret = request.headers.get("Consumer-Secret") or in_query
         token = casework.gatekeeper.validate(
-            request.headers.get("Consumer-Key"),
-            request.query_params.get("ConsumerSecret"),
-            request.query_params.get("AgentID"),
+            request.headers.get("Consumer-Key"), secret, request.query_params.get("AgentID")
         )
         return {"Result": token}
 
@@ -403,7 +421,10 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
         try:
             rules = Rules.model_validate(await json_object(request))
         except ValidationError as error:
-            message = "rules are {auto_accept, auto_decide_after_seconds, decision, collect_fees}"
+            message = (
+                "rules are {auto_accept, auto_decide_after_seconds, decision, collect_fees, "
+                "profile}"
+            )
             raise InvalidRequest(message, errors=_errors_of(error)) from None
         return casework.set_rules(rules)
 
@@ -418,6 +439,7 @@ def _add_staff_routes(app: FastAPI, casework: Casework) -> None:
                     "auto_decide_after_seconds": float(decide) if decide else None,
                     "decision": str(form.get("decision") or "approve"),
                     "collect_fees": form.get("collect_fees") == "true",
+                    "profile": casework.rules.profile,  # not on the page: kept as it is
                 }
             )
         except ValueError:  # pydantic's ValidationError is one too

@@ -36,15 +36,20 @@ def sign(secret: str, timestamp: int, nonce: str, body: bytes) -> str:
     return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signed_headers(agency: str, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+def signed_headers(
+    agency: str, secret: str, body: bytes, timestamp: int, *, signature: bool = True
+) -> dict[str, str]:
+    """The callback's headers; `signature=False` leaves X-Signature out (the sloppy profile)."""
     nonce = secrets.token_urlsafe(16)
-    return {
+    headers = {
         "Content-Type": "application/json",
         "X-Agency": agency,
         "X-Timestamp": str(timestamp),
         "X-Nonce": nonce,
-        "X-Signature": sign(secret, timestamp, nonce, body),
     }
+    if signature:
+        headers["X-Signature"] = sign(secret, timestamp, nonce, body)
+    return headers
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class CallbackOutbox:
     secret: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     history_size: int = 2000
+    signed: bool = True  # False: callbacks go without X-Signature (the sloppy profile)
     queues: dict[str, deque[Delivery]] = field(default_factory=dict)
     finished: deque[Delivery] = field(init=False)
 
@@ -141,7 +147,9 @@ class CallbackOutbox:
     ) -> None:
         """One try at `delivery`: acknowledged, or scheduled again, or given up."""
         delivery.attempts += 1
-        headers = signed_headers(self.agency, self.secret, delivery.body, int(wall_clock()))
+        headers = signed_headers(
+            self.agency, self.secret, delivery.body, int(wall_clock()), signature=self.signed
+        )
         try:
             response = await client.post(delivery.url, content=delivery.body, headers=headers)
         except Exception as error:  # refused, reset, timed out, receiver crashed: try later

@@ -62,7 +62,10 @@ class Gatekeeper:
 
     def validate(self, key: str | None, secret: str | None, agent_id: str | None) -> str:
         if not key or not secret or not secret_matches(self.consumers, key, secret):
-            raise Unauthorised("header Consumer-Key and query ConsumerSecret must match a consumer")
+            raise Unauthorised(
+                "header Consumer-Key and header Consumer-Secret (or query ConsumerSecret) must "
+                "match a consumer"
+            )
         if not is_valid_national_id(agent_id or ""):
             raise InvalidAgentId("AgentID must be the 13-digit ID of the calling officer/system")
         return self.tokens.issue(key, agent_id or "")

@@ -175,6 +175,7 @@ class Casework:
         self.rules = rules or Rules()
         self.send_callbacks = send_callbacks
         self.outbox = CallbackOutbox(agency.code, callback_secret, retry or RetryPolicy())
+        self.outbox.signed = self.rules.profile != "sloppy"
         # Wrapped: the worker's client closes its transport after each run, the caller's stays.
         self.callback_transport = (
             None if callback_transport is None else LateTransport(callback_transport)
@@ -200,6 +201,8 @@ class Casework:
         key, body = _keyed_body(key, raw)
         fingerprint = _fingerprint(body)
         replay = self._replays.get((consumer, key))
+        if self.rules.profile == "sloppy":  # the key is ignored: a repeat files another case
+            replay = None
         if replay is not None:
             if replay.fingerprint != fingerprint:
                 raise IdempotencyConflict(
@@ -597,6 +600,7 @@ class Casework:
 
     def set_rules(self, rules: Rules) -> Rules:
         self.rules = rules
+        self.outbox.signed = rules.profile != "sloppy"
         if self._rules_have_work():
             self.kick()
         return rules

@@ -137,9 +137,17 @@ class Rules(BaseModel):
 
     `collect_fees` (on by default) holds an approved case of a service whose fees are paid
     after approval (`Agency.fees_after_approval`) in `awaiting_payment` until the fee is paid;
-    off, approval issues at once, as before the portal took payments."""
+    off, approval issues at once, as before the portal took payments.
+
+    `profile` makes the agency behave like a faulty one, for certification to find
+    (docs/agency-integration.md, "Fault profiles"): `legacy` demands the consumer secret in
+    validate's query string and answers business refusals (409/422) as HTTP 500 with their
+    code; `sloppy` ignores the Idempotency-Key of a filing (a repeat files another case) and
+    sends its callbacks without X-Signature. `standard` (the default) does neither."""
 
     model_config = ConfigDict(extra="forbid")
+
+    profile: Literal["standard", "legacy", "sloppy"] = "standard"
 
     auto_accept: bool = False
     auto_decide_after_seconds: Annotated[float, Field(ge=0)] | None = None

@@ -126,7 +126,7 @@ class FakeAgency:
         q = request.query_params
         if (
             request.headers.get("Consumer-Key") != KEY
-            or q.get("ConsumerSecret") != SECRET
+            or (request.headers.get("Consumer-Secret") or q.get("ConsumerSecret")) != SECRET
             or q.get("AgentID") != AGENT
         ):
             return error(401, "invalid_consumer")

@@ -115,12 +115,42 @@ async def test_one_validated_token_serves_every_call(
     validate = agency.seen[0]
     assert validate.path == "/dlt/gdx/auth/validate"
     assert validate.headers["consumer-key"] == KEY
-    assert validate.query == {"ConsumerSecret": SECRET, "AgentID": AGENT}
+    assert validate.headers["consumer-secret"] == SECRET  # in a header: URLs end up in logs
+    assert validate.query == {"AgentID": AGENT}
     assert agency.validations == 1
     calls = agency.api_calls()
     assert len(calls) == 3
     assert all(c.headers["consumer-key"] == KEY for c in calls)
     assert all(c.headers["token"] == "token-1" for c in calls)
+
+
+async def test_credentials_in_query_sends_the_legacy_form(agency: FakeAgency) -> None:
+    """What a team facing a legacy data exchange configures: ?ConsumerSecret=… (which
+    certification reports as secret-in-url)."""
+    connector = CaseworkConnector(
+        config(options={"credentials_in": "query"}), transport=agency.transport()
+    )
+    try:
+        await connector.health()
+    finally:
+        await connector.aclose()
+
+    validate = agency.seen[0]
+    assert validate.query == {"ConsumerSecret": SECRET, "AgentID": AGENT}
+    assert "consumer-secret" not in validate.headers
+
+
+def test_an_unknown_credentials_option_is_misconfigured() -> None:
+    with pytest.raises(AgencyMisconfigured, match="credentials_in"):
+        CaseworkConnector(config(options={"credentials_in": "body"}))
+
+
+def test_production_refuses_an_agency_over_plain_http() -> None:
+    """require_tls (the gateway sets it in production): an http:// agency is refused before
+    anything is sent; an https:// one is taken."""
+    with pytest.raises(AgencyMisconfigured, match="TLS is required"):
+        CaseworkConnector(config(require_tls=True))
+    CaseworkConnector(config(require_tls=True, base_url="https://agencies.test/dlt"))
 
 
 async def test_a_lapsed_token_is_renewed_once_and_the_call_goes_through(

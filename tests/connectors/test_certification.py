@@ -63,6 +63,7 @@ from connectors.certification import (
     Outcome,
     Sample,
     SampleError,
+    Severity,
     StaffBackOffice,
     Subject,
     builtin_sample,
@@ -322,7 +323,8 @@ async def test_the_seed_agencies_connectors_pass_every_check(
     assert run.agency_code == code
     passed, skipped = len(CHECKS) - len(skipping), len(skipping)
     assert summary(run) == (
-        f"{code}: {passed} passed, 0 failed, 0 errors, {skipped} skipped: CERTIFIED"
+        f"{code}: {passed} passed, 0 failed, 0 errors, {skipped} skipped, 2 findings "
+        "(0 blocking): CERTIFIED"
     )
     # A pass says what it saw: the case filed once under a key, the staff's move, the outage.
     assert "filed one case" in run.result("idempotent-submit").detail
@@ -331,7 +333,12 @@ async def test_the_seed_agencies_connectors_pass_every_check(
     burst = run.result("performance").detail
     assert burst.startswith("3 submit calls at 50/s: p50 ")
     assert "errors 0/3 (0.0%)" in burst
-    assert not run.findings
+    # What the traffic shows of every seed agency (neither blocks): the officer's and the
+    # citizen's national IDs in URLs, a local test agency over plain HTTP.
+    assert {f.finding_id: f.severity for f in run.findings} == {
+        "personal-data-in-url": Severity.MEDIUM,
+        "plain-http": Severity.INFO,
+    }
     info = run.result("provide-info").detail
     assert "the answer → in_review" in info
     assert "the same key again" in info
@@ -696,8 +703,9 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
 
     n = len(CHECKS)
     assert root.tag == "testsuites"
+    assert dlt_run.finding_ids() == sso_run.finding_ids() == {"personal-data-in-url", "plain-http"}
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
-        str(2 * n),
+        str(2 * n + 4),  # and a case per finding (none blocks: none fails)
         "1",
         "0",
         "8",  # DLT without hooks: outage, provide-info, payment; SSO: payment (no fee); and
@@ -707,13 +715,17 @@ async def test_junit_xml_has_a_suite_per_agency_and_a_case_per_check() -> None:
     assert set(suites) == {"DLT", "SSO"}
     dlt_suite = suites["DLT"]
     assert (dlt_suite.get("tests"), dlt_suite.get("failures"), dlt_suite.get("skipped")) == (
-        str(n),
+        str(n + 2),  # the checks and the 2 findings
         "1",
         "5",
     )
-    cases = {case.get("name"): case for case in dlt_suite.findall("testcase")}
+    by_class: dict[str | None, list[ET.Element]] = {}
+    for case in dlt_suite.findall("testcase"):
+        by_class.setdefault(case.get("classname"), []).append(case)
+    assert set(by_class) == {"certify.DLT", "certify.DLT.findings"}
+    assert len(by_class["certify.DLT.findings"]) == 2
+    cases = {case.get("name"): case for case in by_class["certify.DLT"]}
     assert list(cases) == CHECK_IDS
-    assert all(case.get("classname") == "certify.DLT" for case in cases.values())
     failure = cases["idempotent-submit"].find("failure")
     assert failure is not None
     assert "filed two cases" in (failure.get("message") or "")
@@ -884,7 +896,10 @@ def test_certify_passes_against_the_live_mock_agency(
         outcome = "SKIP" if check_id in BILL_CHECKS else "PASS"  # DLT sends no bills
         assert f"{outcome}   {check_id}" in result.output
     passed = len(CHECKS) - len(BILL_CHECKS)
-    assert f"DLT: {passed} passed, 0 failed, 0 errors, 2 skipped: CERTIFIED" in result.output
+    assert (
+        f"DLT: {passed} passed, 0 failed, 0 errors, 2 skipped, 2 findings (0 blocking): CERTIFIED"
+        in result.output
+    )
     assert "accepted by the back office, status in_review" in result.output
     assert "the answer → in_review" in result.output
     assert "PASS   payment" in result.output
@@ -892,7 +907,7 @@ def test_certify_passes_against_the_live_mock_agency(
     assert suite is not None
     assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (
         "DLT",
-        str(len(CHECKS)),
+        str(len(CHECKS) + 2),  # and the 2 findings, neither failing
         "0",
     )
 
@@ -919,7 +934,7 @@ def test_certify_without_fault_knobs_or_staff_skips_what_needs_them_and_still_ce
     assert "give --staff-url" in result.output
     assert "SKIP   performance" in result.output
     # and the bill checks: DLT sends no bills
-    assert "6 skipped: CERTIFIED" in result.output
+    assert "6 skipped, 2 findings (0 blocking): CERTIFIED" in result.output
 
 
 def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[..., Any]) -> None:

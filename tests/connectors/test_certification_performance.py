@@ -52,7 +52,7 @@ async def test_an_agency_slower_than_its_declared_p95_is_a_finding_with_the_numb
     async with against_mock("DLT") as mock:
         await knob(mock, latency_ms=300)
         subject = declaring(mock, declared_p95_ms="20")
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     result = run.result("performance")
     assert result.outcome is Outcome.PASS, result.detail  # measured; the finding judges
     assert result.detail.startswith("3 submit calls at 50/s: p50 ")
@@ -75,6 +75,7 @@ async def test_an_agency_slower_than_its_declared_p95_is_a_finding_with_the_numb
             declaring(mock, declared_p95_ms="20"),
             PERFORMANCE,
             policy=FindingPolicy.at_least(Severity.MEDIUM),
+            findings=False,
         )
     assert strict.finding_ids() == {"slower-than-declared"}
     assert not strict.certified
@@ -82,7 +83,7 @@ async def test_an_agency_slower_than_its_declared_p95_is_a_finding_with_the_numb
 
 async def test_without_a_declared_p95_the_burst_is_held_to_the_timeout() -> None:
     async with against_mock("DLT") as subject:
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     detail = run.result("performance").detail
     assert run.result("performance").outcome is Outcome.PASS
     assert "no declared p95" in detail
@@ -93,7 +94,7 @@ async def test_without_a_declared_p95_the_burst_is_held_to_the_timeout() -> None
 async def test_an_agency_that_fails_every_call_of_the_burst_errs() -> None:
     async with against_mock("DLT") as subject:
         await knob(subject, error_rate=1.0)
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     result = run.result("performance")
     assert result.outcome is Outcome.ERROR
     assert result.detail.startswith("no call of the burst answered: 3 submit calls")
@@ -103,17 +104,17 @@ async def test_an_agency_that_fails_every_call_of_the_burst_errs() -> None:
 
 async def test_the_burst_is_skipped_without_one_and_for_a_sample_with_nothing_to_repeat() -> None:
     async with against_mock("DLT", burst=None) as subject:
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     assert run.result("performance").outcome is Outcome.SKIP
     assert "--no-burst" in run.result("performance").detail
     nothing = parse_sample('{"service_id": null, "form": {}}')
     plain = lambda cfg, t=None: PlainDlt(cfg, t)  # noqa: E731 - no bills, once-only, citizen data
     async with against_mock("DLT", plain, sample=nothing) as subject:
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     assert run.result("performance").outcome is Outcome.SKIP
     assert "names no read to repeat" in run.result("performance").detail
     async with against_mock("DLT", sample=nothing) as subject:  # holds citizen data: read
-        run = await certify(subject, PERFORMANCE)
+        run = await certify(subject, PERFORMANCE, findings=False)
     assert run.result("performance").detail.startswith("3 citizen_data calls at 50/s: p50 ")
 
 

@@ -273,3 +273,18 @@ def test_a_card_check_alone_can_never_reach_face_level(
     _env(monkeypatch, **levels)
     with pytest.raises(ValidationError, match="ASSURANCE_CARD_ONLY"):
         _settings()
+
+
+@pytest.mark.parametrize(("env", "required"), [("production", True), ("development", False)])
+def test_connectors_require_tls_to_agencies_in_production(
+    monkeypatch: pytest.MonkeyPatch, env: str, required: bool
+) -> None:
+    """In production each agency's connector is told to refuse an http:// address (the
+    shipped ones do: AgencyMisconfigured, the connector is not loaded)."""
+    from gateway.credentials import AgencyCredentials
+    from gateway.main import connector_configs
+
+    _env(monkeypatch, env=env, **PRODUCTION_SECRETS)
+    credentials = {"DLT": AgencyCredentials("dlt-key", "d" * 32, "c" * 32)}
+    configs = connector_configs(Settings(_env_file=None), credentials)
+    assert configs["DLT"].require_tls is required

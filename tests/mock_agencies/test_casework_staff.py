@@ -147,12 +147,14 @@ async def test_rules_are_read_and_replaced_whole_and_checked(agency: Served) -> 
         "auto_decide_after_seconds": None,
         "decision": "approve",
         "collect_fees": True,
+        "profile": "standard",
     }
     rules = {
         "auto_accept": True,
         "auto_decide_after_seconds": 5,
         "decision": "reject",
         "collect_fees": False,
+        "profile": "legacy",
     }
     assert (await agency.client.put("/dlt/rules", json=rules)).json() == rules
     assert (await agency.client.get("/dlt/rules")).json() == rules
@@ -161,6 +163,7 @@ async def test_rules_are_read_and_replaced_whole_and_checked(agency: Served) -> 
         {"auto_decide_after_seconds": -1},
         {"surprise": 1},
         {"collect_fees": "sometimes"},
+        {"profile": "careless"},
     ):
         assert_error(await agency.client.put("/dlt/rules", json=bad), 400, "invalid_request")
     assert (await agency.client.get("/dlt/rules")).json() == rules
@@ -231,6 +234,7 @@ async def test_the_page_sets_the_rules_with_a_form(agency: Served) -> None:
         "auto_decide_after_seconds": 5.0,
         "decision": "reject",
         "collect_fees": False,  # its box left unticked
+        "profile": "standard",  # not on the page: kept as it was
     }
     page = (await agency.client.get("/dlt/staff/")).text
     assert '<input type="checkbox" name="collect_fees" value="true">' in page
