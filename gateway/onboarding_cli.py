@@ -1,4 +1,5 @@
-"""`citizen-gateway onboarding list|show|act|summary|seed`: the onboarding API from a terminal.
+"""`citizen-gateway onboarding open|list|show|flow-model|definition|certification|act|summary|seed`:
+the onboarding API from a terminal.
 
 Each command is a request to `/v1/admin/onboarding` with the operator token: to the gateway at
 `--gateway URL` when given (e.g. the one `make run` serves), otherwise to the gateway built in
@@ -12,6 +13,7 @@ import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -107,6 +109,119 @@ def _line(case: dict[str, Any]) -> str:
 @click.group()
 def onboarding() -> None:
     """The 13-step procedure that takes an e-service live (docs/onboarding.md)."""
+
+
+@onboarding.command("open")
+@click.option("--agency", required=True, help="The agency's code, e.g. DOEX.")
+@click.option("--service", "service_id", required=True, help="The e-service's id.")
+@click.option("--category", required=True, help="The catalog category, e.g. welfare.")
+@click.option(
+    "--connector-version", default=None, help="The version that goes live. Default: installed."
+)
+@click.option("--actor", default=None, help="Who selects it.")
+@click.option("--note", default=None)
+@click.option("--id-only", is_flag=True, help="Print only the new case's id (for scripts).")
+@gateway_option
+@json_option
+def open_case(
+    agency: str,
+    service_id: str,
+    category: str,
+    connector_version: str | None,
+    actor: str | None,
+    note: str | None,
+    id_only: bool,
+    gateway_url: str | None,
+    as_json: bool,
+) -> None:
+    """Select a service: a new case at step 1."""
+    body: dict[str, Any] = {"agency": agency, "service_id": service_id, "category": category}
+    for name, value in (
+        ("connector_version", connector_version),
+        ("actor", actor),
+        ("note", note),
+    ):
+        if value is not None:
+            body[name] = value
+    case = _run(gateway_url, "POST", f"{BASE}/cases", json=body)
+    if id_only:
+        click.echo(case["id"])
+    elif as_json:
+        click.echo(json.dumps(case, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_line(case))
+
+
+def _document(path: Path) -> Any:
+    """A JSON or YAML file's content, or exit 2 saying why not."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            return json.loads(text)
+        # YAML reads `published_on: 2026-12-06` as a date: sent as JSON, it is that ISO date.
+        return json.loads(json.dumps(yaml.safe_load(text), default=str))
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        click.echo(f"onboarding: cannot read {path}: {exc}", err=True)
+        sys.exit(2)
+
+
+@onboarding.command("flow-model")
+@click.argument("case_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@gateway_option
+def flow_model(case_id: int, path: Path, gateway_url: str | None) -> None:
+    """Store a new version of the case's service flow model (JSON or YAML: `journey`,
+    `capabilities`, optional `specification`)."""
+    model = _run(gateway_url, "PUT", f"{BASE}/cases/{case_id}/flow-model", json=_document(path))
+    click.echo(f"case {case_id}: flow model version {model['version']}")
+
+
+@onboarding.command("definition")
+@click.argument("case_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@gateway_option
+def definition(case_id: int, path: Path, gateway_url: str | None) -> None:
+    """Store the e-service definition go-live publishes: a catalog file (YAML or JSON, the
+    seed's shape, `services:` with the case's service among them) or one service."""
+    content = _document(path)
+    case = _run(gateway_url, "GET", f"{BASE}/cases/{case_id}")
+    if isinstance(content, dict) and isinstance(content.get("services"), list):
+        matching = [s for s in content["services"] if s.get("id") == case["service_id"]]
+        if not matching:
+            click.echo(
+                f"onboarding: {path} has no service {case['service_id']!r} (case {case_id}'s)",
+                err=True,
+            )
+            sys.exit(2)
+        content = matching[0]
+    case = _run(gateway_url, "PUT", f"{BASE}/cases/{case_id}/definition", json=content)
+    click.echo(_line(case))
+
+
+@onboarding.command("certification")
+@click.argument("case_id", type=int)
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@gateway_option
+def certification(case_id: int, path: Path, gateway_url: str | None) -> None:
+    """Submit the connector's signed certification: `citizen-gateway certify`'s report folder
+    (its summary.jws and report.json) or the summary.jws file itself."""
+    summary = path / "summary.jws" if path.is_dir() else path
+    report = summary.with_name("report.json")
+    try:
+        body: dict[str, Any] = {"jws": summary.read_text(encoding="ascii").strip()}
+        if report.exists():
+            body["report"] = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        click.echo(f"onboarding: cannot read the certification at {path}: {exc}", err=True)
+        sys.exit(2)
+    stored = _run(gateway_url, "POST", f"{BASE}/cases/{case_id}/certifications", json=body)
+    verdict = "certified" if stored["certified"] else "NOT certified"
+    click.echo(
+        f"case {case_id}: {stored['agency']} {stored['connector']} "
+        f"{stored['connector_version']} {verdict} (signed {stored['issued_at']})"
+    )
 
 
 @onboarding.command("list")

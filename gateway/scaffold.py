@@ -72,44 +72,6 @@ def scaffold(code: str, kind: str, out: Path | None, no_mock: bool) -> None:
     click.echo(f"next: .venv/bin/python -m pip install -e {out}   (then see {out}/README.md)")
 
 
-@agency.command("publish")
-@click.argument("service_id")
-def publish(service_id: str) -> None:
-    """Make a seeded draft e-service live: shown in the catalog and open for filing."""
-    import asyncio
-
-    from gateway.config import Settings
-
-    found = asyncio.run(_publish(Settings(), service_id))
-    if found is None:
-        click.echo(f"publish: no e-service {service_id!r} (seed its catalog file first)", err=True)
-        sys.exit(2)
-    click.echo(f"{service_id}: {found} -> live")
-
-
-async def _publish(settings: object, service_id: str) -> str | None:
-    from sqlalchemy import select
-
-    from gateway.catalog.models import EService
-    from gateway.config import Settings
-    from gateway.db import create_engine, session_factory
-
-    assert isinstance(settings, Settings)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            service = await session.scalar(select(EService).where(EService.id == service_id))
-            if service is None:
-                return None
-            was = service.status
-            service.status = "live"
-            service.updated_at = dt.datetime.now(dt.UTC)
-            await session.commit()
-            return was
-    finally:
-        await engine.dispose()
-
-
 def agency_files(code: str, kind: str, *, mock: bool = True) -> dict[str, str]:
     """Every file of the package, by its path below the package directory."""
     lower = code.lower()
@@ -120,6 +82,7 @@ def agency_files(code: str, kind: str, *, mock: bool = True) -> dict[str, str]:
         f"{package}/__init__.py": f'"""{code} on the Citizen Portal: its mock and data."""\n',
         f"catalog/{lower}.yaml": _catalog(code, kind, service_id),
         f"certification/{lower}.json": json.dumps(_sample(service_id), indent=2) + "\n",
+        "onboarding/flow-model.yaml": _flow_model(code, kind),
         "README.md": _readme(code, kind, package, service_id, mock=mock),
     }
     if mock:
@@ -151,7 +114,7 @@ def _pyproject(code: str, kind: str, package: str, *, mock: bool) -> str:
         'build-backend = "hatchling.build"\n\n'
         "[project]\n"
         f'name = "{code.lower()}-agency"\n'
-        'version = "0.1.0"\n'
+        'version = "1.0.0"\n'
         f'description = "{code} on the Citizen Portal: its {kind}-kind integration and mock"\n'
         'requires-python = ">=3.11"\n'
         "# Installed beside citizen-gateway, whose packages it uses (no dependency declared:\n"
@@ -161,6 +124,31 @@ def _pyproject(code: str, kind: str, package: str, *, mock: bool) -> str:
         "[tool.hatch.build.targets.wheel]\n"
         f'packages = ["{package}"]\n'
     )
+
+
+def _flow_model(code: str, kind: str) -> str:
+    return f"""# {code}'s service flow model (onboarding step 6, docs/onboarding.md): the to-be
+# journey of the citizen, {code}'s staff and its system administrator, and what the service
+# needs.
+# `citizen-gateway onboarding flow-model CASE onboarding/flow-model.yaml` stores it.
+journey:
+  citizen:
+    - ยืนยันตัวตนด้วยแอปทางรัฐ (sign in with the portal app)
+    - กรอกคำขอและแนบเอกสาร (fill in the application, attach documents)
+    - ติดตามสถานะและรับผล (follow its status, receive the result)
+  staff:
+    - รับคำขอจากระบบกลาง (receive the application from the portal)
+    - พิจารณาคำขอ (review it)
+    - แจ้งผลการพิจารณา (give the decision)
+  administrator:
+    - กำหนดสิทธิ์เจ้าหน้าที่ (grant staff their roles)
+    - ดูแลการเชื่อมต่อกับระบบกลาง (look after the connection to the portal)
+capabilities:
+  identity_level: IAL2.3
+  payment: false
+  e_document: false
+  forwarding: {kind}
+"""
 
 
 def _agency_toml(code: str, service_id: str) -> str:
@@ -193,8 +181,8 @@ def _sample(service_id: str) -> dict[str, object]:
 def _catalog(code: str, kind: str, service_id: str) -> str:
     today = dt.datetime.now(dt.UTC).date().isoformat()
     return f"""# {code} in the portal's catalog: `citizen-gateway catalog lint` this file, then
-# `citizen-gateway seed` it. The service stays a draft (not shown, not filed) until its status
-# is live (`citizen-gateway agency publish {service_id}` once certified).
+# `citizen-gateway seed` it. The service stays a draft (not shown, not filed) until the
+# onboarding pipeline's go-live publishes it (docs/onboarding.md; `citizen-gateway onboarding`).
 agencies:
   - code: {code}
     name:
@@ -399,9 +387,12 @@ def _readme(code: str, kind: str, package: str, service_id: str, *, mock: bool) 
             f" {lower}-agency/certification/{lower}.json --faults-url"
             f" http://127.0.0.1:8100/faults --staff-url http://127.0.0.1:8100/{lower}`."
         )
-        steps.append(
-            f"4. Publish the e-service: `.venv/bin/citizen-gateway agency publish {service_id}`."
-        )
+    steps.append(
+        f"{len(steps) + 1}. Take `{service_id}` through the portal's 13-step onboarding to go-live"
+        f" (`citizen-gateway onboarding`, docs/onboarding.md): `onboarding/flow-model.yaml` is its"
+        f" service flow model, `catalog/{lower}.yaml` the definition go-live publishes"
+        + (", the certification's report folder its step-10 proof." if kind == "api" else ".")
+    )
     return (
         f"# {code} on the Citizen Portal ({kind} kind)\n\n"
         f"Made by `citizen-gateway agency scaffold {code} --kind {kind}`"

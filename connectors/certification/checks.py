@@ -1055,12 +1055,21 @@ async def run_check(
     )
 
 
-def connector_version(connector_type: type) -> str:
-    """The version of the distribution that provides `connector_type`'s module: the one that
-    ships its top-level package, else the one whose connector entry point names a module of
-    that package (an editable install ships none), else "unknown"."""
+def connector_version(connector_type: type, agency_code: str | None = None) -> str:
+    """The version of the agency's connector: of the distribution whose entry point registers
+    the connector for `agency_code` (an agency's own package, even when its entry point names
+    the shared Case API connector: what the onboarding pipeline compares at step 10), else of
+    the one that ships `connector_type`'s top-level package, else of the one whose connector
+    entry point names a module of that package (an editable install ships none), else
+    "unknown"."""
     top = connector_type.__module__.partition(".")[0]
-    candidates = list(importlib.metadata.packages_distributions().get(top, []))
+    candidates: list[str] = []
+    if agency_code is not None:
+        for entry_point in importlib.metadata.entry_points(group=GROUP):
+            dist = getattr(entry_point, "dist", None)
+            if dist is not None and entry_point.name.upper() == agency_code.upper():
+                candidates.append(dist.metadata["Name"])
+    candidates += importlib.metadata.packages_distributions().get(top, [])
     for entry_point in importlib.metadata.entry_points(group=GROUP):
         dist = getattr(entry_point, "dist", None)
         if dist is not None and entry_point.value.partition(".")[0].partition(":")[0] == top:
@@ -1164,7 +1173,7 @@ def _certification(
         results=tuple(results),
         findings=tuple(found),
         policy=policy,
-        connector_version=connector_version(type(subject.connector)),
+        connector_version=connector_version(type(subject.connector), subject.agency_code),
         notes=tuple(notes),
     )
 

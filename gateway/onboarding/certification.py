@@ -1,7 +1,7 @@
 """The connectors an onboarding case can be certified for, and the signed summaries' check.
 
 The summary is signed gateway-side (`gateway.certification_keys`) and verified against the
-gateway's certification JWKS (`GET /v1/certifications/jwks`) with
+gateway's certification JWKS (`GET /v1/trust/certification-keys`) with
 `connectors.certification.signed.verify_summary`."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """docs/agency-integration.md "A new agency in one sitting", done as the page says: its shell
 blocks, as printed, from a directory shaped like the checkout, for the new agency DOEX (scaffold,
-`pip install -e`, lint; `make run`; seed, certify, publish; file as a citizen and see the case
-forwarded to DOEX's mock). No file is edited by hand between the blocks.
+`pip install -e`, lint; `make run`; seed, the 13 onboarding steps with the connector certified at
+step 9 and go-live publishing it; file as a citizen and see the case forwarded to DOEX's
+mock). No file is edited by hand between the blocks.
 
 The install goes into a fresh virtual environment, never into the checkout's `.venv` (other
 tests and processes share it): the fresh one sees everything the checkout's `.venv` has (a
@@ -121,9 +122,15 @@ def test_a_new_agency_is_scaffolded_certified_and_filed_as_the_page_says(walk: C
         )
         assert "DOEX" in credentials  # made on demand, nobody wrote it
 
-        certified = walk.sh(readme_block("certify --agency DOEX", page=PAGE))
-        assert "doex-example-permit: draft -> live" in certified
-        assert "outage" in certified
+        onboarded = walk.sh(readme_block("certify --agency DOEX", page=PAGE))
+        lines = onboarded.splitlines()
+        assert any(line.startswith("DOEX: ") and line.endswith(": CERTIFIED") for line in lines)
+        assert "outage" in onboarded
+        # The signed summary names the agency's own package's version, which step 10 compares.
+        assert "DOEX CaseworkConnector 1.0.0 certified" in onboarded
+        live = [line for line in lines if "doex-example-permit" in line]
+        assert live[-2].split()[-1] == "live"  # step 13's answer: the case is live
+        assert live[-1] == "doex-example-permit is live"  # and the catalog shows it
 
         filed = walk.sh(readme_block('"service_id": "doex-example-permit"', page=PAGE))
         summary, staff_list = filed.split("\n", 1)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import sqlite3
 import sys
 import tomllib
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from click.testing import CliRunner
 from pydantic import SecretStr
-from test_cli import Gateway, _ok
 
 from connectors.certification import (
     FaultKnobs,
@@ -31,6 +30,7 @@ from connectors.config import ConnectorConfig, PolicyConfig
 from gateway.catalog.lint import lint
 from gateway.catalog.loader import load_catalog
 from gateway.cli import main
+from gateway.onboarding.schemas import FlowModelIn
 from mock_agencies.app import create_app as create_host
 
 
@@ -144,25 +144,10 @@ async def test_the_web_and_platform_mocks_are_served_as_a_start(
         assert (await client.get("/doew/api/v1/health")).json() == {"status": "ok"}
 
 
-def test_publish_makes_the_seeded_draft_live(tmp_path: Path) -> None:
-    (tmp_path / "console").mkdir()
-    gateway = Gateway(tmp_path / "console")  # the installed console script, its own database
-    out = scaffold(tmp_path, "DOEX", "--kind", "api")
-    _ok(gateway("db", "upgrade"))
-    _ok(gateway("seed", str(out / "catalog")))
-    assert _status(gateway, "doex-example-permit") == "draft"
-    assert "doex-example-permit: draft -> live" in _ok(
-        gateway("agency", "publish", "doex-example-permit")
+@pytest.mark.parametrize("kind", ["api", "web", "platform"])
+def test_the_flow_model_stub_is_one_the_onboarding_api_takes(tmp_path: Path, kind: str) -> None:
+    out = scaffold(tmp_path, "DOEX", "--kind", kind)
+    model = FlowModelIn.model_validate(
+        yaml.safe_load((out / "onboarding" / "flow-model.yaml").read_text(encoding="utf-8"))
     )
-    assert _status(gateway, "doex-example-permit") == "live"
-    unknown = gateway("agency", "publish", "doex-no-such-service")
-    assert unknown.returncode == 2
-    assert "no e-service 'doex-no-such-service'" in unknown.stderr
-
-
-def _status(gateway: Gateway, service_id: str) -> str:
-    with sqlite3.connect(gateway.database) as db:
-        (status,) = db.execute(
-            "SELECT status FROM e_services WHERE id = ?", (service_id,)
-        ).fetchone()
-    return str(status)
+    assert model.capabilities.forwarding == kind

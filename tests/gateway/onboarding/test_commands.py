@@ -3,12 +3,19 @@ second adds nothing), listed, shown, acted on, summed up, through the API on the
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
+from test_onboarding_api import FLOW_MODEL, TEST_SERVICE, definition
 
+from gateway.certification_keys import certification_signer
 from gateway.cli import main
 from gateway.config import Settings
 
@@ -88,3 +95,69 @@ def test_an_operator_acts_and_a_refusal_says_why(cli: Any) -> None:
     shown = cli("show", str(study["id"]))
     assert shown.exit_code == 0, shown.output
     assert "step  5 complete by opdc_officer → 6 open  ศึกษาแล้ว" in shown.output
+
+
+def test_a_case_is_opened_and_given_its_model_definition_and_certification_from_files(
+    cli: Any, seeded: Settings, tmp_path: Path
+) -> None:
+    service_id = f"{TEST_SERVICE}cli-{uuid.uuid4().hex[:8]}"
+    opened = cli(
+        "open", "--agency", "SSO", "--service", service_id, "--category", "welfare",
+        "--connector-version", "2.0.0", "--id-only",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    case_id = opened.output.strip()
+    assert case_id.isdigit()
+
+    model = tmp_path / "flow-model.yaml"
+    model.write_text(yaml.safe_dump(FLOW_MODEL, allow_unicode=True), encoding="utf-8")
+    stored = cli("flow-model", case_id, str(model))
+    assert stored.exit_code == 0, stored.output
+    assert stored.output.strip() == f"case {case_id}: flow model version 1"
+
+    # A catalog file (the seed's shape) whose services include the case's.
+    catalog = tmp_path / "catalog.yaml"
+    other = definition(f"{TEST_SERVICE}other", "sso-section-40-enrolment")
+    catalog.write_text(yaml.safe_dump({"services": [other]}, allow_unicode=True), encoding="utf-8")
+    missing = cli("definition", case_id, str(catalog))
+    assert missing.exit_code == 2
+    assert f"has no service '{service_id}'" in missing.output
+    mine = definition(service_id, "sso-section-40-enrolment")
+    # As a seed file writes it: a bare YAML date, which YAML reads as a date, not a string.
+    mine["manual"]["published_on"] = dt.date.fromisoformat(mine["manual"]["published_on"])
+    catalog.write_text(
+        yaml.safe_dump({"services": [other, mine]}, allow_unicode=True), encoding="utf-8"
+    )
+    defined = cli("definition", case_id, str(catalog))
+    assert defined.exit_code == 0, defined.output
+    shown = json.loads(cli("show", case_id, "--json").output)
+    assert shown["definition"]["id"] == service_id
+    assert (
+        shown["definition"]["manual"]["published_on"] == mine["manual"]["published_on"].isoformat()
+    )
+    assert shown["flow_model_version"] == 1
+
+    # certify's report folder: the signed summary and the report it stands for.
+    folder = tmp_path / "certification"
+    folder.mkdir()
+    report = b'{"agency": "SSO"}'
+    claims = {
+        "iss": "http://gateway.test", "sub": "SSO", "agency": "SSO",
+        "connector": "SsoConnector", "connector_version": "2.0.0",
+        "base_url": "http://agencies.test/sso", "verdict": "certified",
+        "iat": int(dt.datetime.now(dt.UTC).timestamp()),
+        "report_sha256": hashlib.sha256(report).hexdigest(),
+        "checks": {"pass": 12, "fail": 0, "error": 0, "skip": 1},
+        "findings": [], "blocking": [], "policy": ["critical", "high"],
+    }  # fmt: skip
+    (folder / "summary.jws").write_text(certification_signer(seeded).sign(claims))
+    (folder / "report.json").write_bytes(report)
+    submitted = cli("certification", case_id, str(folder))
+    assert submitted.exit_code == 0, submitted.output
+    assert submitted.output.startswith(f"case {case_id}: SSO SsoConnector 2.0.0 certified")
+
+    head, payload, signature = (folder / "summary.jws").read_text().split(".")
+    (folder / "summary.jws").write_text(f"{head}.{payload}.{signature[:-4]}AAAA")
+    forged = cli("certification", case_id, str(folder))
+    assert forged.exit_code == 1
+    assert "refused (422 certification_invalid)" in forged.output
