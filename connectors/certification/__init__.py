@@ -25,7 +25,8 @@ knobs, a back office that moves a case on) in `hooks.py`.
 Findings: `certify()` builds the connector again on a recording transport (`traffic.py`),
 points the filings' callbacks at a loopback receiver (`callbacks.py`), gives a copy configured
 for production an http:// address, and judges it all (`analysis.py`; ids and severities in
-`findings.py`; evidence masked: national IDs as 1-2345-xxxxx-xx-3, secrets as ***):
+`findings.py`; evidence and what each check saw masked: national IDs as 1-2345-xxxxx-xx-3,
+secrets as ***):
 
     secret-in-url             critical  a credential or token in a request URL
     personal-data-in-url      medium    a valid national ID in a request URL

@@ -35,7 +35,7 @@ from connectors.base import AgencyStatus
 from connectors.certification.callbacks import ReceivedCallback
 from connectors.certification.findings import finding
 from connectors.certification.results import Evidence, Finding, Severity
-from connectors.certification.traffic import Exchange, Masker, secret_named
+from connectors.certification.traffic import Exchange, Masker, excerpt, secret_named
 from connectors.config import ConnectorConfig
 
 MAX_EVIDENCE = 3
@@ -359,13 +359,9 @@ def _callback_evidence(callback: ReceivedCallback, masker: Masker, note: str = "
     ]
     missing = [h for h in ("X-Signature", "X-Nonce", "X-Timestamp") if callback.header(h) is None]
     headers = masker.headers(shown) + "".join(f", no {h}" for h in missing)
-    body = callback.body.decode("utf-8", "replace")
-    body = body if len(body) <= 200 else body[:199] + "…"
+    body = excerpt(masker.text(callback.body.decode("utf-8", "replace")))  # masked, then cut
     return Evidence(
-        request=(
-            f"{callback.method} {masker.url(callback.path)} ({headers.lstrip(', ')}) "
-            f"{masker.text(body)}"
-        ),
+        request=f"{callback.method} {masker.url(callback.path)} ({headers.lstrip(', ')}) {body}",
         response="200 (the certification receiver acknowledges every callback)",
         note=masker.text(note),
     )

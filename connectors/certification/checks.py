@@ -115,7 +115,7 @@ from connectors.certification.results import (
     Outcome,
 )
 from connectors.certification.subject import Subject, VariantUnavailable
-from connectors.certification.traffic import Exchange, TrafficRecorder, masker_for
+from connectors.certification.traffic import Exchange, Masker, TrafficRecorder, masker_for
 from connectors.errors import (
     AgencyMisconfigured,
     AgencyRejected,
@@ -1100,7 +1100,9 @@ async def certify(
     started_at = dt.datetime.now(dt.UTC)
     if not findings:
         results, noted = await _run_checks(subject, checks, seconds_per_check)
-        return _certification(subject, started_at, results, noted, policy=policy)
+        return _certification(
+            subject, started_at, results, noted, policy=policy, masker=_secrets_of(subject)
+        )
     notes: list[str] = []
     recorder = TrafficRecorder(subject.transport)
     receiver: CallbackReceiver | None = CallbackReceiver()
@@ -1124,8 +1126,7 @@ async def certify(
             "no callback secret given: callback signatures were not verified (only their "
             "presence, nonces and timestamps)"
         )
-    secret = subject.config.consumer_secret.get_secret_value()
-    masker = masker_for([secret, subject.callback_secret or ""], recorder.exchanges)
+    masker = masker_for(_secrets_of(subject).known, recorder.exchanges)
     found = analyse(
         recorder.exchanges,
         subject.config,
@@ -1134,7 +1135,16 @@ async def certify(
         tls=tls,
         masker=masker,
     )
-    return _certification(subject, started_at, results, [*noted, *found], notes, policy=policy)
+    return _certification(
+        subject, started_at, results, [*noted, *found], notes, policy=policy, masker=masker
+    )
+
+
+def _secrets_of(subject: Subject) -> Masker:
+    """A masker that knows the subject's consumer and callback secrets."""
+    return Masker(
+        [subject.config.consumer_secret.get_secret_value(), subject.callback_secret or ""]
+    )
 
 
 async def _run_checks(
@@ -1164,17 +1174,20 @@ def _certification(
     notes: Sequence[str] = (),
     *,
     policy: FindingPolicy,
+    masker: Masker,
 ) -> Certification:
+    # What a check saw is printed in every report as it is: a check names the sample's
+    # citizen (a national ID) or quotes an agency's answer, so it is masked like evidence.
     return Certification(
         agency_code=subject.agency_code,
         connector=type(subject.connector).__qualname__,
         base_url=subject.config.base_url,
         started_at=started_at,
-        results=tuple(results),
+        results=tuple(replace(r, detail=masker.text(r.detail)) for r in results),
         findings=tuple(found),
         policy=policy,
         connector_version=connector_version(type(subject.connector), subject.agency_code),
-        notes=tuple(notes),
+        notes=tuple(masker.text(note) for note in notes),
     )
 
 

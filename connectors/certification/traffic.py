@@ -61,6 +61,11 @@ class Masker:
         for secret in secrets:
             self.learn(secret)
 
+    @property
+    def known(self) -> frozenset[str]:
+        """The secrets it masks."""
+        return frozenset(self._secrets)
+
     def learn(self, secret: str | None) -> None:
         """Mask `secret` from now on (too short a value would mask everything: ignored)."""
         if secret and len(secret) >= 4:
@@ -133,14 +138,18 @@ class Exchange:
         if shown:
             request += f" ({masker.headers(shown)})"
         if self.status is None:
-            response = f"no answer: {self.error}" if self.error else ""
+            response = masker.text(f"no answer: {self.error}") if self.error else ""
         else:
-            body = self.response_body.decode("utf-8", "replace").strip()
-            if len(body) > EVIDENCE_BODY_CHARS:
-                body = body[: EVIDENCE_BODY_CHARS - 1] + "…"
-            response = masker.text(f"{self.status} {body}".strip())
-            response += f" ({self.elapsed_seconds:.2f} s)"
+            # Masked before it is cut: a cut through a national ID or a secret would leave
+            # the part before the cut for no pattern to find.
+            body = excerpt(masker.text(self.response_body.decode("utf-8", "replace").strip()))
+            response = f"{self.status} {body}".strip() + f" ({self.elapsed_seconds:.2f} s)"
         return Evidence(request=request, response=response, note=masker.text(note))
+
+
+def excerpt(text: str) -> str:
+    """At most EVIDENCE_BODY_CHARS of `text` (already masked), an ellipsis where it is cut."""
+    return text if len(text) <= EVIDENCE_BODY_CHARS else text[: EVIDENCE_BODY_CHARS - 1] + "…"
 
 
 def _excerpt(body: bytes) -> bytes:

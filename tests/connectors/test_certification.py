@@ -634,7 +634,8 @@ async def test_the_billers_connectors_pass_what_they_offer(
     }, text_report(run)
     assert run.certified
     listed = run.result("bills").detail
-    assert listed.startswith("2 open for 1100100001014: " if code == "PWA" else "1 open for ")
+    # the citizen named as the report shows every national ID: masked
+    assert listed.startswith("2 open for 1-1001-xxxxx-xx-4: " if code == "PWA" else "1 open for ")
     paid = run.result("bill-paid").detail
     assert "1 THB more → AgencyRejected (amount_mismatch)" in paid
     assert "the same key again → no error, no longer listed" in paid

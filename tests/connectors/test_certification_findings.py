@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import re
 import string
 import time
 from collections.abc import AsyncIterator
@@ -154,8 +155,8 @@ def found(run: Certification) -> dict[str, Severity]:
 
 
 def shown(run: Certification) -> str:
-    """Everything a report could print of the findings."""
-    return repr(run.findings) + repr(run.notes)
+    """Everything a report prints: the checks' details, the findings and the notes."""
+    return text_report(run) + markdown_report(run) + json.dumps(report_data(run))
 
 
 def failing(run: Certification) -> set[str]:
@@ -592,6 +593,27 @@ def test_evidence_never_shows_a_national_id_or_a_secret(pid: str, secret: str, t
         for hidden in (pid, dashed, secret, token):
             for form in {hidden, quote(hidden, safe=""), quote_plus(hidden)}:
                 assert form not in text, (form, text)
+
+
+@settings(max_examples=100)
+@given(pid=pids, secret=secret_texts, cut=st.integers(170, 210))
+def test_an_answer_cut_to_an_excerpt_shows_no_part_of_a_national_id_or_a_secret(
+    pid: str, secret: str, cut: int
+) -> None:
+    """A long answer is cut for the evidence: a national ID or a secret across the cut is
+    masked whole, not left half shown."""
+    body = f'{{"pad": "{"p" * cut}", "pid": "{pid}", "echo": "{secret}"}}'.encode()
+    sent = Exchange("GET", "https://agency.test/x", (), b"", 200, response_body=body)
+    signed = ReceivedCallback("POST", "/callbacks/DLT", (), body, time.time())
+    masker = Masker([secret])
+
+    for text in (
+        sent.evidence(masker).response,
+        callback_findings([signed], None, masker)[0].evidence[0].request,
+    ):
+        assert not re.search(r"[0-9]{5}", text), text
+        for start in range(len(secret) - 7):
+            assert secret[start : start + 8] not in text, text
 
 
 @given(pid=pids)
