@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UTCDateTime
@@ -17,6 +17,15 @@ class OnboardingCase(Base):
     __table_args__ = (
         Index("ix_onboarding_cases_status_step", "status", "step"),
         Index("ix_onboarding_cases_service", "service_id"),
+        # One open case per service: two operators selecting it at once open one case (the
+        # other's insert collides, and its request is decided again: 409 onboarding_case_exists).
+        Index(
+            "uq_onboarding_cases_open_service",
+            "service_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -610,3 +610,35 @@ async def test_two_operators_acting_on_the_same_step_end_in_one_outcome(
     assert shown["step"]["key"] == "select"  # the second operator's rejection stands
     assert [e["action"] for e in shown["history"]].count("approve") == 0
     assert [e["action"] for e in shown["history"]][-1] == "reject"
+
+
+async def test_two_operators_selecting_the_same_service_at_once_open_one_case(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first operator finds no open case for the service and is held there while the
+    second opens one and commits; the first then writes its own. One case is opened, the
+    other operator gets 409 onboarding_case_exists naming it, never a 500."""
+    h = admin_headers
+    body = {"agency": "SSO", "service_id": new_service_id(), "category": "welfare"}
+    original = OnboardingRepository.open_case_of
+    held: list[bool] = []
+    second: list[httpx.Response] = []
+
+    async def find_then_let_the_other_in(self: OnboardingRepository, service_id: str) -> Any:
+        found = await original(self, service_id)
+        if not held:  # the first operator's first look: the second one opens it now
+            held.append(True)
+            second.append(await client.post(f"{BASE}/cases", json=body, headers=h))
+        return found
+
+    monkeypatch.setattr(OnboardingRepository, "open_case_of", find_then_let_the_other_in)
+    first = await client.post(f"{BASE}/cases", json=body, headers=h)
+    monkeypatch.undo()
+
+    assert second[0].status_code == 201, second[0].text
+    problem = assert_problem(first, 409, "onboarding_case_exists")
+    assert problem["case_id"] == second[0].json()["id"]
+    listed = await client.get(f"{BASE}/cases", params={"status": "open"}, headers=h)
+    assert [c["id"] for c in listed.json()["items"] if c["service_id"] == body["service_id"]] == [
+        second[0].json()["id"]
+    ]
