@@ -103,15 +103,27 @@ def lint(
     return lint_services(services, {a.code: a.integration_mode for a in agencies}, today)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """What the counterparts rule reads of a service already in the catalog (not linted)."""
+
+    agency: str
+    status: str
+    integration_mode: IntegrationMode | None
+    in_person_required: bool
+
+
 def lint_services(
     services: Iterable[EServiceDefinition],
     modes: Mapping[str, IntegrationMode],
     today: dt.date,
+    catalog: Mapping[str, Listed] | None = None,
 ) -> list[Finding]:
     """`lint` with the agencies given as their codes and integration modes (what the
-    database holds of them, e.g. when a service is published from an onboarding case)."""
+    database holds of them, e.g. when a service is published from an onboarding case), and
+    `catalog`: the services already listed that a linted one may name as a counterpart."""
     listed, known = list(services), dict(modes)
-    by_id = {s.id: s for s in listed}
+    by_id: dict[str, EServiceDefinition | Listed] = {**(catalog or {}), **{s.id: s for s in listed}}
     findings: list[Finding] = []
     for service in listed:
         findings.extend(_lint_one(service, set(known), today))
@@ -122,7 +134,7 @@ def lint_services(
 
 def _lint_counterparts(
     s: EServiceDefinition,
-    services: dict[str, EServiceDefinition],
+    services: Mapping[str, EServiceDefinition | Listed],
     modes: dict[str, IntegrationMode],
 ) -> Iterator[Finding]:
     """R-10.6: a counterpart is another agency's service that the portal itself can file, at

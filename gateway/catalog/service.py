@@ -4,7 +4,7 @@ agency's working calendar."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from gateway.catalog.definitions import (
     Text,
     WorkingCalendarSpec,
 )
+from gateway.catalog.lint import Listed
 from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeStage, ExtraHoliday
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.search import MAX_QUERY_TERMS, query_terms, search_document
@@ -223,6 +224,21 @@ class CatalogService:
         return {
             a.code: IntegrationMode(a.integration_mode) for a in await self.repository.agencies()
         }
+
+    async def listed(self, service_ids: Iterable[str]) -> dict[str, Listed]:
+        """What the lint's counterparts rule reads of each of these services in the catalog
+        (those not in it are left out)."""
+        found: dict[str, Listed] = {}
+        for service_id in service_ids:
+            service = await self.repository.session.get(EService, service_id)
+            if service is not None:
+                found[service_id] = Listed(
+                    agency=service.agency_code,
+                    status=service.status,
+                    integration_mode=IntegrationMode(service.integration_mode),
+                    in_person_required=service.in_person_required,
+                )
+        return found
 
     async def publish(self, definition: EServiceDefinition, now: dt.datetime) -> EService:
         """Create or replace one service from its definition (an onboarding case going live);

@@ -321,7 +321,14 @@ class OnboardingService:
                 "manual": draft.manual.model_copy(update={"published_on": today}),
             }
         )
-        findings = lint_services([live], await self.catalog.integration_modes(), today)
+        # Linted with the catalog's services it names as counterparts, as the
+        # catalog file's lint sees them beside it.
+        findings = lint_services(
+            [live],
+            await self.catalog.integration_modes(),
+            today,
+            await self.catalog.listed(live.counterparts),
+        )
         if findings:
             raise ValidationFailed(
                 f"{case.service_id} fails the catalog lint: {len(findings)} findings.",

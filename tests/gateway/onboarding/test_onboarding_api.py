@@ -642,3 +642,30 @@ async def test_two_operators_selecting_the_same_service_at_once_open_one_case(
     assert [c["id"] for c in listed.json()["items"] if c["service_id"] == body["service_id"]] == [
         second[0].json()["id"]
     ]
+
+
+async def test_a_service_with_a_counterpart_in_the_catalog_goes_live(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Go-live lints the new service against the live catalog: a counterpart it names
+    (R-10.6, another agency's live service the portal files) is found there."""
+    h = admin_headers
+    case = await walk_to(
+        client, h, await open_case(client, h, agency="DCY", category="welfare"), 10
+    )
+    case = await step_on(client, h, case, documents=[{"name": "รายงานการทดสอบ"}])
+    based_on = next(s for s in CATALOG.services if s.id == "dcy-child-support-grant")
+    assert based_on.counterparts == ["sso-child-allowance"]
+    r = await client.put(
+        f"{BASE}/cases/{case['id']}/definition",
+        json=definition(case["service_id"], based_on.id),
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    case = await walk_to(client, h, r.json(), 13)
+
+    r = await act(client, h, case, "complete", "dga_officer")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "live"
+    r = await client.get(f"/v1/services/{case['service_id']}")
+    assert r.status_code == 200, r.text
