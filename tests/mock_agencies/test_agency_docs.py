@@ -51,6 +51,23 @@ def test_the_case_api_document_has_exactly_the_mock_engine_s_routes() -> None:
     assert documented == served
 
 
+def test_the_case_api_document_asks_for_the_secret_in_a_header() -> None:
+    """As the shipped connector sends it and certification expects it (a secret in a URL is
+    the finding secret-in-url): the query form is the legacy one, never required."""
+    document = yaml.safe_load(CASE_API.read_text())
+    validate_op = document["paths"]["/gdx/auth/validate"]["get"]
+    schemes = document["components"]["securitySchemes"]
+    sent_in = {
+        (schemes[name]["in"], schemes[name]["name"])
+        for requirement in validate_op["security"]
+        for name in requirement
+    }
+    assert sent_in == {("header", "Consumer-Key"), ("header", "Consumer-Secret")}
+    in_query = [p for p in validate_op["parameters"] if p["name"] == "ConsumerSecret"]
+    assert all(not p["required"] and p["deprecated"] for p in in_query)
+    assert "ConsumerSecret=" not in CHECKLIST.read_text()
+
+
 def _snippet() -> str:
     (block,) = re.findall(r"```python\n(.*?)```", CHECKLIST.read_text(), re.S)
     return str(block)
