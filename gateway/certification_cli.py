@@ -309,8 +309,47 @@ def certify(
         / "certification"
         / f"{code}-{result.started_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
     )
-    _write(folder, result, signer, issuer=settings.public_url.rstrip("/"))
+    signed_at = gateway_now(settings)
+    _write(folder, result, signer, issuer=settings.public_url.rstrip("/"), now=signed_at)
     sys.exit(0 if result.certified else 1)
+
+
+def gateway_now(settings: Settings) -> dt.datetime:
+    """The gateway's time, which the summary is signed with: onboarding's step 10 compares it
+    with the time the case entered step 9 on the gateway's clock. That is real time, plus the
+    simulated clock's offset when the clock is simulated (`POST /v1/admin/clock` moves it, for
+    every process, through the database); real time when no offset is stored or the database
+    cannot be read (an SQLite file that is not there is not made)."""
+    from sqlalchemy import make_url
+
+    from gateway.config import ClockMode
+
+    now = dt.datetime.now(dt.UTC)
+    if settings.clock_mode is not ClockMode.SIMULATED:
+        return now
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        if not database or not Path(database).exists():
+            return now
+    return now + dt.timedelta(microseconds=asyncio.run(_stored_offset(settings)))
+
+
+async def _stored_offset(settings: Settings) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.clock import SimulationClock
+    from gateway.db import create_engine, session_factory
+
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            offset = await session.scalar(select(SimulationClock.offset_microseconds))
+    except (SQLAlchemyError, OSError):
+        offset = None
+    finally:
+        await engine.dispose()
+    return offset or 0
 
 
 def _announce(base_url: str, work: str, *, yes: bool) -> None:
@@ -341,13 +380,20 @@ def _signer(settings: Settings) -> CertificationSigner:
         _cannot_certify(f"the certification key cannot be loaded: {exc}")
 
 
-def _write(folder: Path, run: Certification, signer: CertificationSigner, *, issuer: str) -> None:
+def _write(
+    folder: Path,
+    run: Certification,
+    signer: CertificationSigner,
+    *,
+    issuer: str,
+    now: dt.datetime | None = None,
+) -> None:
     from connectors.certification import write_reports
     from connectors.certification.signed import summary_claims
 
     files = write_reports(folder, run)
     digest = hashlib.sha256(files.json_bytes).hexdigest()
-    jws = signer.sign(summary_claims(run, digest, issuer=issuer))
+    jws = signer.sign(summary_claims(run, digest, issuer=issuer, now=now))
     summary = folder / "summary.jws"
     summary.write_text(f"{jws}\n", encoding="ascii")
     click.echo(f"Reports written to {folder}/: report.md, report.html, report.json, junit.xml")

@@ -10,9 +10,11 @@ against the key set the gateway publishes."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import importlib.metadata
 import json
+import sqlite3
 import sys
 import types
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from connectors import ConnectorConfig, StatusReport
 from connectors.api.dlt import DltConnector
 from connectors.certification import Evidence, note_finding
 from connectors.certification.findings import finding
+from connectors.certification.signed import verify_summary
 from connectors.registry import GROUP
 from gateway.cli import main as cli
 from gateway.config import Settings
@@ -268,3 +271,29 @@ def test_a_burst_beyond_the_caps_cannot_start(
     result = command("--agency", "DLT", *args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_the_summary_is_signed_on_the_gateway_s_simulated_clock(
+    command: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Onboarding's step 10 compares the summary's time with the case's, both on the gateway's
+    clock: an operator who moved the simulated clock ten days on still gets a fresh summary."""
+    database = tmp_path / "gateway.db"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TABLE simulation_clock (id INTEGER PRIMARY KEY, offset_microseconds BIGINT, "
+            "applied_start TEXT, updated_at TEXT)"
+        )
+        ten_days = 10 * 86_400 * 1_000_000
+        db.execute("INSERT INTO simulation_clock VALUES (1, ?, NULL, '')", (ten_days,))
+    monkeypatch.setenv("CITIZEN_GATEWAY_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    monkeypatch.setenv("CITIZEN_GATEWAY_CLOCK", "simulated")
+    before = dt.datetime.now(dt.UTC)
+    result = command("--agency", "DLT", "--no-burst", "--report-dir", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    token = (tmp_path / "out" / "summary.jws").read_text(encoding="ascii").strip()
+    summary = verify_summary(token, asyncio.run(published_keys()))
+    shift = summary.issued_at - before
+    assert (
+        dt.timedelta(days=10) - dt.timedelta(seconds=1) <= shift <= dt.timedelta(days=10, minutes=5)
+    )
