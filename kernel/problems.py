@@ -362,6 +362,9 @@ _ALL = (
     # -- onboarding: the 13-step procedure to go-live (docs/onboarding.md) --------------------
     _p("onboarding_case_not_found", 404, "ไม่พบเรื่องการนำบริการขึ้นระบบ", "No such onboarding case",
        "ไม่มีเรื่องการนำบริการขึ้นระบบรหัสนี้", "No onboarding case has this id."),
+    _p("service_of_another_agency", 409, "บริการนี้เป็นของหน่วยงานอื่น", "The service is another agency's",
+       "รหัสบริการนี้มีอยู่ในแคตตาล็อกแล้วในชื่อหน่วยงานอื่น การนำขึ้นระบบไม่ย้ายบริการข้ามหน่วยงาน",
+       "The catalog already has a service of this id under another agency; onboarding never moves a service between agencies."),
     _p("onboarding_case_exists", 409, "มีเรื่องของบริการนี้อยู่แล้ว", "The service already has an open case",
        "บริการนี้มีเรื่องการนำขึ้นระบบที่ยังดำเนินการอยู่", "This service already has an onboarding case in progress."),
     _p("onboarding_case_changed", 409, "เรื่องนี้ถูกเปลี่ยนไปแล้ว", "The case changed since it was read",

@@ -24,7 +24,7 @@ from gateway.catalog.models import Agency, AgencyUnit, EService, EServiceLifeSta
 from gateway.catalog.repository import CatalogRepository
 from gateway.catalog.search import MAX_QUERY_TERMS, query_terms, search_document
 from gateway.pagination import CursorCodec, query_fingerprint
-from kernel.errors import FieldError, NotFound, ValidationFailed
+from kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from kernel.working_time import (
     ThaiGovernmentHolidays,
     WorkingCalendar,
@@ -240,9 +240,18 @@ class CatalogService:
                 )
         return found
 
+    async def owner_of(self, service_id: str) -> str | None:
+        """The agency of the service with this id, live or draft (None: no such service)."""
+        service = await self.repository.session.get(EService, service_id)
+        return None if service is None else service.agency_code
+
     async def publish(self, definition: EServiceDefinition, now: dt.datetime) -> EService:
         """Create or replace one service from its definition (an onboarding case going live);
-        the caller lints it first and commits."""
+        the caller lints it first and commits. Another agency's service of that id is refused
+        (409 `service_of_another_agency`): going live never moves a service between agencies."""
+        owner = await self.owner_of(definition.id)
+        if owner is not None and owner != definition.agency:
+            raise service_of_another_agency(definition.id, owner)
         agency = await self.agency_only(definition.agency)
         await self._upsert_service(definition, agency, now)
         service = await self.repository.session.get(EService, definition.id)
@@ -337,3 +346,12 @@ class CatalogService:
             EServiceLifeStage(service_id=d.id, life_stage=s.value)
             for s in dict.fromkeys(d.life_stages)
         ]
+
+
+def service_of_another_agency(service_id: str, owner: str) -> Conflict:
+    return Conflict(
+        f"The catalog's service {service_id} belongs to {owner}.",
+        code="service_of_another_agency",
+        detail_th=f"บริการ {service_id} ในแคตตาล็อกเป็นของหน่วยงาน {owner}",
+        extra={"agency": owner},
+    )

@@ -147,7 +147,9 @@ def _show_at_once(runtime: Runtime, published: Published | None) -> None:
     "/cases",
     response_model=schemas.CaseDetail,
     status_code=201,
-    responses=problem_responses("agency_not_found", "onboarding_case_exists"),
+    responses=problem_responses(
+        "agency_not_found", "onboarding_case_exists", "service_of_another_agency"
+    ),
 )
 async def open_case(
     onboarding: OnboardingDep, uow: UowDep, _: AdminDep, body: Annotated[schemas.CaseIn, Body()]
@@ -206,6 +208,7 @@ async def read_case(onboarding: OnboardingDep, _: AdminDep, case_id: CaseId) -> 
         "onboarding_step_incomplete",
         "onboarding_case_exists",
         "onboarding_lint_failed",
+        "service_of_another_agency",
         "agency_not_found",
         "certification_invalid",
         "certification_required",
@@ -289,6 +292,7 @@ async def put_definition(
         "onboarding_case_closed",
         "certification_invalid",
         "certification_not_applicable",
+        "certification_mismatch",
     ),
 )
 async def submit_certification(

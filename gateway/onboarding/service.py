@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gateway.catalog.definitions import EServiceDefinition
 from gateway.catalog.lint import lint_services
-from gateway.catalog.service import CatalogService
+from gateway.catalog.service import CatalogService, service_of_another_agency
 from gateway.onboarding import schemas
 from gateway.onboarding.models import (
     ConnectorCertification,
@@ -191,6 +191,9 @@ class OnboardingService:
 
     async def open_case(self, body: schemas.CaseIn, replaces: int | None = None) -> OnboardingCase:
         await self.catalog.agency_only(body.agency)
+        owner = await self.catalog.owner_of(body.service_id)
+        if owner is not None and owner != body.agency:
+            raise service_of_another_agency(body.service_id, owner)
         existing = await self.repository.open_case_of(body.service_id)
         if existing is not None:
             raise Conflict(
@@ -418,6 +421,14 @@ class OnboardingService:
                 detail_th="หน่วยงานนี้ไม่มีตัวเชื่อมต่อ การทดสอบใช้การรับรองของเจ้าหน้าที่ สพร.",
             )
         verified = self.verify(body.jws)
+        if verified.facts.agency != case.agency_code:  # it could never open this case's step 10
+            raise Conflict(
+                f"The certification is of {verified.facts.agency}'s connector, not "
+                f"{case.agency_code}'s.",
+                code="certification_mismatch",
+                detail_th="ผลการรับรองเป็นของตัวเชื่อมต่อของหน่วยงานอื่น",
+                extra={"agency": verified.facts.agency},
+            )
         row = ConnectorCertification(
             case_id=case.id,
             jws=body.jws,

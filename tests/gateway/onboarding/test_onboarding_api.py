@@ -354,7 +354,6 @@ async def test_the_portal_test_is_shut_until_a_passing_certification_of_this_con
     failing = [
         (summary_jws(app, certified=False), "certification_not_certified"),
         (summary_jws(app, version="1.3.9"), "certification_mismatch"),
-        (summary_jws(app, agency="RD"), "certification_mismatch"),
         (
             summary_jws(app, issued_at=app.state.runtime.clock.now() - dt.timedelta(days=31)),
             "certification_stale",
@@ -367,12 +366,32 @@ async def test_the_portal_test_is_shut_until_a_passing_certification_of_this_con
             assert body["blocking"] == ["CONN-AUTH-001"]
     assert (await read(client, h, case))["step"]["key"] == "portal_test"
 
+    # Another agency's connector is refused at once, and not kept: it could never count.
+    before = (await read(client, h, case))["latest_certification"]
+    r = await certify(client, h, case, summary_jws(app, agency="RD"))
+    assert assert_problem(r, 409, "certification_mismatch")["agency"] == "RD"
+    assert (await read(client, h, case))["latest_certification"] == before
+
     assert (await certify(client, h, case, summary_jws(app))).status_code == 201
     shown = await read(client, h, case)
     assert shown["latest_certification"]["certified"] is True
     r = await act(client, h, shown, "pass", "dga_officer")
     assert r.status_code == 200, r.text
     assert r.json()["step"]["key"] == "assign_administrators"
+
+
+async def test_another_agency_s_service_is_not_taken_over_by_onboarding(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    body = {"agency": "SSO", "service_id": "dlt-driving-licence-renewal", "category": "welfare"}
+    r = await client.post(f"{BASE}/cases", json=body, headers=admin_headers)
+    assert assert_problem(r, 409, "service_of_another_agency")["agency"] == "DLT"
+    r = await client.get(
+        f"{BASE}/cases", params={"agency": "SSO", "status": "open"}, headers=admin_headers
+    )
+    assert r.json()["items"] == []
+    r = await client.get("/v1/services/dlt-driving-licence-renewal")
+    assert r.json()["agency"]["code"] == "DLT"
 
 
 async def test_an_agency_without_a_connector_passes_on_the_officer_s_attested_report(
