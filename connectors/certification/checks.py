@@ -1184,7 +1184,8 @@ def _certification(
         base_url=subject.config.base_url,
         started_at=started_at,
         results=tuple(replace(r, detail=masker.text(r.detail)) for r in results),
-        findings=tuple(found),
+        # A finding's detail quotes what the agency sent (a status, a reason code): masked too.
+        findings=tuple(replace(f, detail=masker.text(f.detail)) for f in found),
         policy=policy,
         connector_version=connector_version(type(subject.connector), subject.agency_code),
         notes=tuple(masker.text(note) for note in notes),

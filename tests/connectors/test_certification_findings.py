@@ -35,6 +35,7 @@ from connectors.api.dlt import DltConnector
 from connectors.certification import (
     DEMO_APPLICANT,
     Certification,
+    Check,
     FaultKnobs,
     Outcome,
     StaffBackOffice,
@@ -43,6 +44,7 @@ from connectors.certification import (
     certify,
     html_report,
     markdown_report,
+    note_finding,
     registered_connector,
     report_data,
     text_report,
@@ -61,7 +63,7 @@ from connectors.certification.analysis import (
     tls_not_required,
 )
 from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
-from connectors.certification.findings import FINDINGS
+from connectors.certification.findings import FINDINGS, finding
 from connectors.certification.results import Evidence, Severity
 from connectors.certification.traffic import Exchange, Masker, mask_pids, masker_for
 from connectors.config import PolicyConfig
@@ -651,3 +653,23 @@ async def test_the_shipped_connector_sends_no_secret_in_the_url() -> None:
     await connector.aclose()
     assert SECRET not in str(seen[0].url)
     assert seen[0].headers["Consumer-Secret"] == SECRET
+
+
+async def test_a_finding_s_detail_is_masked_like_its_evidence() -> None:
+    """What a finding quotes of the agency (a status, a reason) can hold a national ID."""
+
+    async def quoting(subject: Subject) -> str:
+        note_finding(
+            finding(
+                "status-outside-vocabulary",
+                f"the agency reported status 'closed-for-{DEMO_APPLICANT.pid}'",
+            )
+        )
+        return "quoted the agency"
+
+    async with against_mock("DLT") as subject:
+        run = await certify(subject, [Check("quoting", "quotes the agency", quoting)])
+
+    [quoted] = [f for f in run.findings if f.finding_id == "status-outside-vocabulary"]
+    assert DEMO_APPLICANT.pid not in shown(run)
+    assert "closed-for-1-" in quoted.detail  # the ID, as the masker shows one
