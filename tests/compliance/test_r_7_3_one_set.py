@@ -17,6 +17,13 @@ Data = dict[str, Any]
 Lint = Callable[..., set[tuple[str, str, str]]]
 
 
+#: Operator bodies that define an e-service: they describe what it asks of citizens, so a
+#: document there has `copies` and `certified_copy`, which the catalog lint refuses when
+#: they demand more than one plain set; go-live runs that lint (tests/gateway/onboarding,
+#: "never goes live"). No request of a citizen or an agency is exempt.
+OPERATOR_DEFINITIONS = frozenset({"/v1/admin/onboarding/cases/{case_id}/definition"})
+
+
 def test_the_demo_seed_asks_for_one_set_of_every_document(seed_findings: list[Finding]) -> None:
     assert [f for f in seed_findings if f.rule == "R-7.3"] == []
 
@@ -88,6 +95,8 @@ async def test_no_request_asks_for_a_number_of_copies(stack: Any) -> None:
     components = spec["components"]["schemas"]
     found = []
     for path, operations in spec["paths"].items():
+        if path in OPERATOR_DEFINITIONS:
+            continue
         for method, operation in operations.items():
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 for name in _request_fields(media.get("schema", {}), components, set()):

@@ -444,6 +444,41 @@ async def test_a_definition_failing_the_catalog_lint_does_not_go_live(
     assert_problem(r, 404, "service_not_found")
 
 
+@pytest.mark.rule("R-7.2")
+@pytest.mark.rule("R-7.3")
+@pytest.mark.parametrize(
+    ("demand", "finding"),
+    [
+        ({"certified_copy": True}, ("R-7.2", "certified_copy_demanded")),
+        ({"copies": 3}, ("R-7.3", "several_copies_demanded")),
+    ],
+)
+async def test_a_service_demanding_certified_or_several_copies_never_goes_live(
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    demand: dict[str, Any],
+    finding: tuple[str, str],
+) -> None:
+    """The operator's definition describes what the service asks of citizens, so it can say
+    `certified_copy` or `copies`; go-live's lint refuses either (the citizen's own requests
+    have no such field at all: tests/compliance)."""
+    h = admin_headers
+    case = await walk_to(client, h, await open_case(client, h, agency="BMA", category="other"), 10)
+    case = await step_on(client, h, case, documents=[{"name": "รายงานการทดสอบ"}])
+    case = await walk_to(client, h, case, 13)
+    base = next(s for s in CATALOG.services if s.id == "dcy-child-support-grant")
+    uploaded = next(d for d in base.manual.documents if d.source == "upload")
+    demanding = [d.model_copy(update=demand) if d is uploaded else d for d in base.manual.documents]
+    manual = base.manual.model_copy(update={"documents": demanding})
+    bad = definition(case["service_id"], base.id, agency="BMA", manual=manual, counterparts=[])
+    r = await client.put(f"{BASE}/cases/{case['id']}/definition", json=bad, headers=h)
+    assert r.status_code == 200, r.text
+    body = assert_problem(await act(client, h, r.json(), "complete", "dga_officer"), 422,
+                          "onboarding_lint_failed")  # fmt: skip
+    assert {(f["rule"], f["check"]) for f in body["findings"]} == {finding}
+    assert_problem(await client.get(f"/v1/services/{case['service_id']}"), 404, "service_not_found")
+
+
 async def test_a_definition_of_another_service_is_refused(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
