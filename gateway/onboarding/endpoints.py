@@ -148,7 +148,10 @@ def _show_at_once(runtime: Runtime, published: Published | None) -> None:
     response_model=schemas.CaseDetail,
     status_code=201,
     responses=problem_responses(
-        "agency_not_found", "onboarding_case_exists", "service_of_another_agency"
+        "agency_not_found",
+        "onboarding_case_exists",
+        "service_of_another_agency",
+        "concurrent_change",
     ),
 )
 async def open_case(
@@ -236,7 +239,9 @@ async def act_on_case(
 @router.put(
     "/cases/{case_id}/flow-model",
     response_model=schemas.FlowModelOut,
-    responses=problem_responses("onboarding_case_not_found", "onboarding_case_closed"),
+    responses=problem_responses(
+        "onboarding_case_not_found", "onboarding_case_closed", "concurrent_change"
+    ),
 )
 async def put_flow_model(
     onboarding: OnboardingDep,
@@ -267,7 +272,10 @@ async def flow_model_history(
     "/cases/{case_id}/definition",
     response_model=schemas.CaseDetail,
     responses=problem_responses(
-        "onboarding_case_not_found", "onboarding_case_closed", "onboarding_definition_mismatch"
+        "onboarding_case_not_found",
+        "onboarding_case_closed",
+        "onboarding_definition_mismatch",
+        "concurrent_change",
     ),
 )
 async def put_definition(
@@ -293,6 +301,7 @@ async def put_definition(
         "certification_invalid",
         "certification_not_applicable",
         "certification_mismatch",
+        "concurrent_change",
     ),
 )
 async def submit_certification(
