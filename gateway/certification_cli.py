@@ -331,25 +331,22 @@ def gateway_now(settings: Settings) -> dt.datetime:
         database = make_url(settings.database_url).database
         if not database or not Path(database).exists():
             return now
-    return now + dt.timedelta(microseconds=asyncio.run(_stored_offset(settings)))
+    return asyncio.run(_shared_now(settings))
 
 
-async def _stored_offset(settings: Settings) -> int:
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from gateway.clock import SimulationClock
+async def _shared_now(settings: Settings) -> dt.datetime:
+    """The shared simulated clock's time, as a gateway process follows it (`SharedClock`)."""
+    from gateway.clock import SharedClock
     from gateway.db import create_engine, session_factory
+    from kernel.clock import SimulatedClock
 
     engine = create_engine(settings)
     try:
-        async with session_factory(engine)() as session:
-            offset = await session.scalar(select(SimulationClock.offset_microseconds))
-    except (SQLAlchemyError, OSError):
-        offset = None
+        shared = SharedClock(session_factory(engine), SimulatedClock())
+        await shared.refresh()  # no row, or no database: the clock stays at real time
+        return shared.clock.now()
     finally:
         await engine.dispose()
-    return offset or 0
 
 
 def _announce(base_url: str, work: str, *, yes: bool) -> None:

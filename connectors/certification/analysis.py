@@ -77,10 +77,6 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def _times(count: int) -> str:
-    return "once" if count == 1 else f"{count} times"
-
-
 def _evidence(
     exchanges: Sequence[Exchange], masker: Masker, note: str = "", headers: Sequence[str] = ()
 ) -> list[Evidence]:

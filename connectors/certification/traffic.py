@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
@@ -237,7 +237,3 @@ def masker_for(secrets: Iterable[str], exchanges: Iterable[Exchange]) -> Masker:
     for exchange in exchanges:
         masker.learn_from(exchange)
     return masker
-
-
-def header_map(headers: Iterable[tuple[str, str]]) -> Mapping[str, str]:
-    return {name.lower(): value for name, value in headers}

@@ -4,37 +4,17 @@ flow model stored, and the lists and the summary read."""
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from makerun import ROOT, MakeRun, environment, make_run, needs_make
+from test_readme import documents, readme_block
 
 pytestmark = needs_make
 
 PAGE = ROOT / "docs" / "onboarding.md"
-
-
-def example() -> str:
-    fenced = re.findall(r"^( *)```sh\n(.*?)^\1```", PAGE.read_text(), re.S | re.M)
-    [block] = [textwrap.dedent(b) for _, b in fenced if "ID=$(curl" in b]
-    return block
-
-
-def documents(output: str) -> list[Any]:
-    decoder, found, at = json.JSONDecoder(), [], 0
-    while at < len(output):
-        if output[at].isspace():
-            at += 1
-            continue
-        document, at = decoder.raw_decode(output, at)
-        found.append(document)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +35,8 @@ def test_the_onboarding_example_runs_as_printed(running: tuple[MakeRun, Path]) -
         [
             "/bin/bash",
             "-c",
-            "set -eo pipefail\n" + example().replace("localhost:8000", f"localhost:{port}"),
+            "set -eo pipefail\n"
+            + readme_block("ID=$(curl", page=PAGE).replace("localhost:8000", f"localhost:{port}"),
         ],
         cwd=checkout,
         env=environment(run.var),

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
-import sqlite3
 import sys
 import types
 from collections.abc import Callable
@@ -25,7 +24,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import sqlalchemy
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
 from connectors import ConnectorConfig, StatusReport
 from connectors.api.dlt import DltConnector
@@ -34,6 +35,7 @@ from connectors.certification.findings import finding
 from connectors.certification.signed import verify_summary
 from connectors.registry import GROUP
 from gateway.cli import main as cli
+from gateway.clock import SimulationClock
 from gateway.config import Settings
 from gateway.main import create_app
 from tests.connectors.test_certification import (  # noqa: F401 - the fixtures
@@ -279,13 +281,14 @@ def test_the_summary_is_signed_on_the_gateway_s_simulated_clock(
     """Onboarding's step 10 compares the summary's time with the case's, both on the gateway's
     clock: an operator who moved the simulated clock ten days on still gets a fresh summary."""
     database = tmp_path / "gateway.db"
-    with sqlite3.connect(database) as db:
-        db.execute(
-            "CREATE TABLE simulation_clock (id INTEGER PRIMARY KEY, offset_microseconds BIGINT, "
-            "applied_start TEXT, updated_at TEXT)"
-        )
+    engine = sqlalchemy.create_engine(f"sqlite:///{database}")
+    SimulationClock.__table__.create(engine)
+    with Session(engine) as session, session.begin():  # what POST /v1/admin/clock stores
         ten_days = 10 * 86_400 * 1_000_000
-        db.execute("INSERT INTO simulation_clock VALUES (1, ?, NULL, '')", (ten_days,))
+        session.add(
+            SimulationClock(id=1, offset_microseconds=ten_days, updated_at=dt.datetime.now(dt.UTC))
+        )
+    engine.dispose()
     monkeypatch.setenv("CITIZEN_GATEWAY_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     monkeypatch.setenv("CITIZEN_GATEWAY_CLOCK", "simulated")
     before = dt.datetime.now(dt.UTC)
