@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from support import Stack, bearer, filed, login
+from support import Stack, bearer, filed, hold_read_caches, login
 
 from gateway.tracking.models import ApplicationEvent, Notification
 
@@ -117,7 +117,7 @@ async def test_status_read_is_a_fixed_number_of_statements_however_long_the_time
     headers = bearer(await login(stack))
     submitted = (await filed(stack, headers))["application"]
     url = f"/v1/applications/{submitted['id']}"
-    await warm(stack)
+    await hold_read_caches(stack)
 
     first, changed = await counted(stack, url, headers=headers)  # rendered, then kept
     assert first.status_code == 200, first.text
@@ -144,7 +144,7 @@ async def test_inbox_page_is_a_fixed_number_of_statements_however_long_the_inbox
 ) -> None:
     headers = bearer(await login(stack))
     submitted = (await filed(stack, headers))["application"]
-    await warm(stack)
+    await hold_read_caches(stack)
 
     r, short = await counted(stack, "/v1/notifications", headers=headers)
     assert r.status_code == 200
@@ -162,7 +162,7 @@ async def test_inbox_page_is_a_fixed_number_of_statements_however_long_the_inbox
 async def test_an_empty_inbox_still_answers_its_unread_count(stack: Stack) -> None:
     headers = bearer(await login(stack))
     await stack.gateway.get("/v1/notifications", headers=headers)  # the token's subject known
-    await warm(stack)
+    await hold_read_caches(stack)
     r, statements = await counted(stack, "/v1/notifications", headers=headers)
     assert r.status_code == 200
     assert r.json() == {"items": [], "next_cursor": None, "unread": 0}
@@ -192,22 +192,12 @@ async def test_a_warm_token_check_reads_no_database(stack: Stack) -> None:
     headers = bearer(await login(stack))
     me = await stack.gateway.get("/v1/me", headers=headers)
     assert me.status_code == 200
-    await warm(stack)
+    await hold_read_caches(stack)
     # /v1/me reads the citizen's profile: one statement, and nothing for the token.
     r, statements = await counted(stack, "/v1/me", headers=headers)
     assert r.status_code == 200
     assert r.json()["subject"] == me.json()["subject"]
     assert statements == TOKEN_CHECK + 1
-
-
-async def warm(stack: Stack) -> None:
-    """The recent revocations just read, and not read again during the test (under load they
-    are read once a second, not per request; a slow test machine must not see that second)."""
-    assert stack.app is not None
-    revocations = stack.app.state.oidc.revocations
-    revocations.refresh_seconds = 3600
-    revocations.expire()
-    await revocations.window(stack.app.state.runtime.sessions)
 
 
 async def test_a_changed_e_service_is_shown_changed_at_the_next_read(stack: Stack) -> None:

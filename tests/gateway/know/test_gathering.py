@@ -26,6 +26,7 @@ from support import (
     assert_problem,
     bearer,
     draft,
+    hold_read_caches,
     login,
     set_clock,
 )
@@ -339,6 +340,7 @@ async def test_a_warm_answer_reads_three_statements_and_asks_no_agency(
 ) -> None:
     assert stack.app is not None
     headers = bearer(await login(stack))
+    await hold_read_caches(stack)
     await entitlements(stack, headers)
     await stack.app.state.know.settle()  # the first answer's fetches are logged
     asked = len(sources.sso.asked)
@@ -356,7 +358,7 @@ async def test_a_warm_answer_reads_three_statements_and_asks_no_agency(
     assert entitlement(body, UNEMPLOYMENT)["status"] == "eligible"
     assert len(sources.sso.asked) == asked
     # The verified profile, the consents and when the citizen's cases last changed; the
-    # catalog's rules are kept for a few seconds.
+    # catalog's rules and the recent revocations are kept in the process.
     assert len(seen) == 3, seen
 
 
