@@ -212,7 +212,7 @@ def certification(case_id: int, path: Path, gateway_url: str | None) -> None:
     try:
         body: dict[str, Any] = {"jws": summary.read_text(encoding="ascii").strip()}
         if report.exists():
-            body["report"] = json.loads(report.read_text(encoding="utf-8"))
+            body["report"] = report.read_bytes().decode("utf-8")  # the bytes it was signed over
     except (OSError, ValueError) as exc:
         click.echo(f"onboarding: cannot read the certification at {path}: {exc}", err=True)
         sys.exit(2)

@@ -386,8 +386,9 @@ _ALL = (
        "บริการที่จะเปิดต้องผ่านการตรวจคู่มือประชาชน (ดู findings)",
        "A service goes live only when the catalog lint finds nothing (R-LFA.1; see findings)."),
     _p("certification_invalid", 422, "ผลการรับรองตรวจสอบไม่ผ่าน", "The certification does not verify",
-       "ลายมือชื่อของผลการรับรองไม่ถูกต้อง หรือไม่ได้ลงนามด้วยกุญแจของระบบ",
-       "The signed summary is malformed, or not signed with a key of the gateway's certification JWKS."),
+       "ลายมือชื่อของผลการรับรองไม่ถูกต้อง ไม่ได้ลงนามด้วยกุญแจของระบบ หรือรายงานไม่ใช่ฉบับที่ลงนาม",
+       "The signed summary is malformed or not signed with a key of the gateway's certification JWKS, "
+       "or the report sent is not the one it was signed over (see report_sha256)."),
     _p("certification_not_applicable", 409, "หน่วยงานนี้ไม่มีตัวเชื่อมต่อ", "No connector to certify",
        "หน่วยงานที่ไม่ได้เชื่อมต่อด้วยตัวเชื่อมต่อ ผ่านการทดสอบด้วยการรับรองของเจ้าหน้าที่ สพร.",
        "An agency without a connector passes the portal test on the DGA officer's attestation."),

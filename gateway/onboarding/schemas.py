@@ -99,7 +99,11 @@ class FlowModelHistory(BaseModel):
 
 class CertificationIn(_In):
     jws: Annotated[str, StringConstraints(min_length=1, max_length=20000, pattern=r"^[^\s]+$")]
-    report: dict[str, Any] | None = None
+    report: Annotated[str, StringConstraints(min_length=2, max_length=900_000)] | None = Field(
+        default=None,
+        description="The run's report.json, its text exactly as certify wrote it: its SHA-256 "
+        "(of the UTF-8 bytes) must be the summary's report_sha256.",
+    )
 
 
 class CertificationOut(BaseModel):

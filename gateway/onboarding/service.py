@@ -10,6 +10,8 @@ one wins and the other gets 409 `onboarding_case_changed`, decided again on what
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -429,6 +431,7 @@ class OnboardingService:
                 detail_th="ผลการรับรองเป็นของตัวเชื่อมต่อของหน่วยงานอื่น",
                 extra={"agency": verified.facts.agency},
             )
+        report = _signed_report(body.report, verified.report_sha256)
         row = ConnectorCertification(
             case_id=case.id,
             jws=body.jws,
@@ -439,7 +442,7 @@ class OnboardingService:
             certified=verified.facts.certified,
             issued_at=verified.facts.issued_at,
             report_sha256=verified.report_sha256,
-            report=body.report,
+            report=report,
             submitted_at=self.now,
         )
         self.repository.add(row)
@@ -505,3 +508,33 @@ def _incomplete(step: Step, missing: str, what: str) -> Conflict:
         detail_th=f"ขั้นตอนที่ {step.value} ({STEPS[step].name_th}) ยังไม่ครบ",
         extra={"step": step.value, "missing": [missing]},
     )
+
+
+def _signed_report(text: str | None, signed_sha256: str) -> dict[str, Any] | None:
+    """The report sent with a summary, kept only when it is the one the summary was signed
+    over (the SHA-256 of its UTF-8 bytes) and a JSON object; 422 `certification_invalid`
+    otherwise."""
+    if text is None:
+        return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest != signed_sha256:
+        raise ValidationFailed(
+            f"The report is not the one the summary was signed over: its SHA-256 is {digest}, "
+            f"the summary names {signed_sha256}. Send report.json's text as certify wrote it.",
+            code="certification_invalid",
+            detail_th="รายงานไม่ตรงกับผลการรับรองที่ลงลายมือชื่อ",
+            errors=[FieldError("/body/report", "report_digest_mismatch", "the signed report")],
+            extra={"report_sha256": digest, "signed_report_sha256": signed_sha256},
+        )
+    try:
+        report = json.loads(text)
+    except ValueError:
+        report = None
+    if not isinstance(report, dict):
+        raise ValidationFailed(
+            "The report is not a JSON object.",
+            code="certification_invalid",
+            detail_th="รายงานไม่ใช่ออบเจ็กต์ JSON",
+            errors=[FieldError("/body/report", "invalid_json", "a JSON object")],
+        )
+    return report

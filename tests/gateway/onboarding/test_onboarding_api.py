@@ -6,6 +6,7 @@ on the working calendar, the summary, and two operators acting at once."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -122,6 +123,10 @@ async def walk_to(
     return case
 
 
+#: The report.json a summary below is signed over (its text, as certify writes it).
+REPORT = '{\n  "format": "certification-report/1",\n  "checks": []\n}\n'
+
+
 def summary_jws(
     app: FastAPI,
     *,
@@ -130,6 +135,7 @@ def summary_jws(
     certified: bool = True,
     issued_at: dt.datetime | None = None,
     signer: CertificationSigner | None = None,
+    report: str = REPORT,
 ) -> str:
     """A certification summary signed as the gateway signs one (or by another key)."""
     moment = issued_at or app.state.runtime.clock.now()
@@ -142,7 +148,7 @@ def summary_jws(
         "base_url": f"http://agencies.test/{agency.lower()}",
         "verdict": "certified" if certified else "not_certified",
         "iat": int(moment.timestamp()),
-        "report_sha256": "ab" * 32,
+        "report_sha256": hashlib.sha256(report.encode()).hexdigest(),
         "checks": {"pass": 11, "fail": 0 if certified else 1, "error": 0, "skip": 1},
         "findings": [] if certified else [{"id": "CONN-AUTH-001", "severity": "critical"}],
         "blocking": [] if certified else ["CONN-AUTH-001"],
@@ -152,12 +158,15 @@ def summary_jws(
 
 
 async def certify(
-    client: httpx.AsyncClient, headers: dict[str, str], case: dict[str, Any], jws: str
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    case: dict[str, Any],
+    jws: str,
+    report: str | None = REPORT,
 ) -> httpx.Response:
+    body = {"jws": jws} if report is None else {"jws": jws, "report": report}
     return await client.post(
-        f"{BASE}/cases/{case['id']}/certifications",
-        json={"jws": jws, "report": {"checks": []}},
-        headers=headers,
+        f"{BASE}/cases/{case['id']}/certifications", json=body, headers=headers
     )
 
 
@@ -378,6 +387,40 @@ async def test_the_portal_test_is_shut_until_a_passing_certification_of_this_con
     r = await act(client, h, shown, "pass", "dga_officer")
     assert r.status_code == 200, r.text
     assert r.json()["step"]["key"] == "assign_administrators"
+
+
+async def test_a_certification_s_report_is_kept_only_when_it_is_the_one_signed(
+    app: FastAPI, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The stored report is the one the signed summary names (report_sha256 over its bytes):
+    a report changed by a byte, or re-serialised, is refused and nothing is kept."""
+    h = admin_headers
+    case = await walk_to(client, h, await open_case(client, h, connector_version="1.4.0"), 10)
+    jws = summary_jws(app)
+    for changed in (
+        REPORT.replace('"checks": []', '"checks": [{"id": "auth", "outcome": "pass"}]'),
+        REPORT.replace("\n", "\r\n"),  # the same JSON, other bytes
+    ):
+        body = assert_problem(await certify(client, h, case, jws, changed), 422,
+                              "certification_invalid")  # fmt: skip
+        assert [e["pointer"] for e in body["errors"]] == ["/body/report"]
+        assert body["signed_report_sha256"] == hashlib.sha256(REPORT.encode()).hexdigest()
+        assert body["report_sha256"] == hashlib.sha256(changed.encode()).hexdigest()
+    assert (await read(client, h, case))["latest_certification"] is None
+
+    # Signed over, but not a report: refused too.
+    listed = "[]"
+    r = await certify(client, h, case, summary_jws(app, report=listed), listed)
+    assert_problem(r, 422, "certification_invalid")
+    assert (await read(client, h, case))["latest_certification"] is None
+
+    r = await certify(client, h, case, jws)
+    assert r.status_code == 201, r.text
+    assert r.json()["has_report"] is True
+    assert r.json()["report_sha256"] == hashlib.sha256(REPORT.encode()).hexdigest()
+    r = await certify(client, h, case, jws, report=None)  # the summary alone is enough
+    assert r.status_code == 201, r.text
+    assert r.json()["has_report"] is False
 
 
 async def test_another_agency_s_service_is_not_taken_over_by_onboarding(
