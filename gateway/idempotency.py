@@ -51,6 +51,10 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+#: The problems a write under an Idempotency-Key can answer besides its own.
+IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
+
+
 def check_key(key: str | None) -> str | None:
     if key is None:
         return None

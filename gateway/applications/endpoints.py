@@ -33,7 +33,7 @@ from gateway.applications.schemas import (
 from gateway.applications.services import Applications
 from gateway.deps import IdempotencyKey, LangDep, idempotent_answer
 from gateway.http import PersonalDataRoute, parse_body, read_capped, stream_blob
-from gateway.idempotency import check_key
+from gateway.idempotency import IDEMPOTENCY, check_key
 from gateway.storage.uploads import receive_multipart
 from identity import CitizenDep
 from kernel.errors import FieldError, NotFound, ValidationFailed
@@ -42,7 +42,6 @@ from kernel.problems import problem_responses
 router = APIRouter(prefix="/v1", tags=["applications"], route_class=PersonalDataRoute)
 
 #: What a write under an Idempotency-Key can meet besides its own refusals.
-IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
 #: What the state machine answers a move it does not allow (lifecycle.py), or a move that met
 #: another person's change that stands in its way.
 LIFECYCLE = (

@@ -11,15 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from gateway.applications.deps import ApplicationsDep
 from gateway.deps import IdempotencyKey, idempotent_answer
 from gateway.http import PersonalDataRoute, model_json
-from gateway.idempotency import check_key
+from gateway.idempotency import IDEMPOTENCY, check_key
 from gateway.issuance.requests import PermitRequests
 from gateway.issuance.schemas import PermitRequestIn, PermitRequestOut, PermitRequestPage
 from identity import CitizenDep
 from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["permit information"], route_class=PersonalDataRoute)
-
-IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
 
 
 @router.post(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from gateway.catalog.definitions import EServiceDefinition
 from gateway.catalog.deps import catalog_of
-from gateway.deps import AdminDep, Runtime, RuntimeDep, UowDep
+from gateway.deps import AdminDep, IdempotencyKey, Runtime, RuntimeDep, UowDep, idempotent_answer
 from gateway.http import edge_key
+from gateway.idempotency import IDEMPOTENCY, check_key
 from gateway.onboarding import schemas
 from gateway.onboarding.certification import registered_connectors, summary_verifier
 from gateway.onboarding.models import ConnectorCertification, OnboardingEvent, ServiceFlowModel
@@ -24,6 +26,8 @@ from kernel.problems import problem_responses
 router = APIRouter(prefix="/v1/admin/onboarding", tags=["admin", "onboarding"])
 
 MAX_PAGE = 200
+#: Whose Idempotency-Keys these are: the portal's operators share one space of keys.
+OPERATORS = "operators"
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -151,15 +155,29 @@ def _show_at_once(runtime: Runtime, published: Published | None) -> None:
         "agency_not_found",
         "onboarding_case_exists",
         "service_of_another_agency",
-        "concurrent_change",
+        *IDEMPOTENCY,
     ),
 )
 async def open_case(
-    onboarding: OnboardingDep, uow: UowDep, _: AdminDep, body: Annotated[schemas.CaseIn, Body()]
-) -> schemas.CaseDetail:
-    """Select a service for the portal: a new case at step 1 (select)."""
-    case = await uow.run(lambda: onboarding.open_case(body))
-    return await _detail(onboarding, case.id)
+    onboarding: OnboardingDep,
+    uow: UowDep,
+    _: AdminDep,
+    body: Annotated[schemas.CaseIn, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Select a service for the portal: a new case at step 1 (select). With an
+    Idempotency-Key, a repeated request answers the case it opened (`Idempotent-Replayed`)
+    instead of 409 `onboarding_case_exists`."""
+    key = check_key(idempotency_key)
+
+    async def open_() -> tuple[int, dict[str, Any]]:
+        case = await onboarding.open_case(body)
+        return 201, (await _detail(onboarding, case.id)).model_dump(mode="json")
+
+    scope = "POST /v1/admin/onboarding/cases"
+    return idempotent_answer(
+        await uow.once(OPERATORS, key, scope, body.model_dump(mode="json"), open_)
+    )
 
 
 @router.get(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from connectors.errors import ConnectorError
 from gateway.deps import IdempotencyKey, LangDep, idempotent_answer
 from gateway.http import read_capped
-from gateway.idempotency import check_key
+from gateway.idempotency import IDEMPOTENCY, check_key
 from gateway.payments.bills import Billing, portal_bill_id
 from gateway.payments.deps import PaymentsDep
 from gateway.payments.disbursements import Disbursements
@@ -55,7 +55,6 @@ router = APIRouter(prefix="/v1", tags=["payments"])
 
 #: A bank notification is small; anything larger is refused before it is read further.
 WEBHOOK_MAX_BYTES = 16_384
-IDEMPOTENCY = ("invalid_idempotency_key", "idempotency_key_reused", "concurrent_change")
 
 
 async def shown(payments: Payments, intent: PaymentIntent, lang: str) -> dict[str, Any]:

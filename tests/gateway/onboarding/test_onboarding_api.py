@@ -741,6 +741,63 @@ async def test_two_operators_selecting_the_same_service_at_once_open_one_case(
     ]
 
 
+async def test_an_operator_s_repeated_select_with_its_idempotency_key_answers_the_same_case(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """A retried "select" (a lost answer, a second tap) with its Idempotency-Key gets the case
+    it opened, not 409; the key with another body is refused; no key keeps the 409."""
+    keyed = {**admin_headers, "Idempotency-Key": f"select-{uuid.uuid4()}"}
+    body = {"agency": "SSO", "service_id": new_service_id(), "category": "welfare"}
+    first = await client.post(f"{BASE}/cases", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = await client.post(f"{BASE}/cases", json=body, headers=keyed)
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert "Idempotent-Replayed" not in first.headers
+
+    other = {**body, "service_id": new_service_id()}
+    r = await client.post(f"{BASE}/cases", json=other, headers=keyed)
+    assert_problem(r, 409, "idempotency_key_reused")
+    r = await client.post(f"{BASE}/cases", json=body, headers=admin_headers)
+    assert assert_problem(r, 409, "onboarding_case_exists")["case_id"] == first.json()["id"]
+    r = await client.post(
+        f"{BASE}/cases", json=body, headers={**admin_headers, "Idempotency-Key": "tab\there"}
+    )
+    assert_problem(r, 422, "invalid_idempotency_key")
+    listed = await client.get(f"{BASE}/cases", params={"agency": "SSO"}, headers=admin_headers)
+    opened = [c for c in listed.json()["items"] if c["service_id"] == body["service_id"]]
+    assert [c["id"] for c in opened] == [first.json()["id"]]
+
+
+async def test_two_selects_with_one_idempotency_key_at_once_both_answer_the_one_case(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same key sent twice at once (the first held after its look while the second opens
+    the case and commits): both get 201 with the one case, never 409 or 500."""
+    keyed = {**admin_headers, "Idempotency-Key": f"select-{uuid.uuid4()}"}
+    body = {"agency": "SSO", "service_id": new_service_id(), "category": "welfare"}
+    original = OnboardingRepository.open_case_of
+    held: list[bool] = []
+    second: list[httpx.Response] = []
+
+    async def find_then_let_the_other_in(self: OnboardingRepository, service_id: str) -> Any:
+        found = await original(self, service_id)
+        if not held:  # the first request's first look: the second one comes in now
+            held.append(True)
+            second.append(await client.post(f"{BASE}/cases", json=body, headers=keyed))
+        return found
+
+    monkeypatch.setattr(OnboardingRepository, "open_case_of", find_then_let_the_other_in)
+    first = await client.post(f"{BASE}/cases", json=body, headers=keyed)
+    monkeypatch.undo()
+
+    assert second[0].status_code == 201, second[0].text
+    assert first.status_code == 201, first.text
+    assert first.json()["id"] == second[0].json()["id"]
+    assert first.headers["Idempotent-Replayed"] == "true"
+
+
 async def test_a_service_with_a_counterpart_in_the_catalog_goes_live(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
