@@ -113,6 +113,7 @@ from connectors.certification.results import (
     Finding,
     FindingPolicy,
     Outcome,
+    merge_findings,
 )
 from connectors.certification.subject import Subject, VariantUnavailable
 from connectors.certification.traffic import Exchange, Masker, TrafficRecorder, masker_for
@@ -1185,7 +1186,7 @@ def _certification(
         started_at=started_at,
         results=tuple(replace(r, detail=masker.text(r.detail)) for r in results),
         # A finding's detail quotes what the agency sent (a status, a reason code): masked too.
-        findings=tuple(replace(f, detail=masker.text(f.detail)) for f in found),
+        findings=merge_findings(replace(f, detail=masker.text(f.detail)) for f in found),
         policy=policy,
         connector_version=connector_version(type(subject.connector), subject.agency_code),
         notes=tuple(masker.text(note) for note in notes),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,6 +72,33 @@ class Finding:
     title: str  # what is wrong, in a sentence
     detail: str  # what was seen, how often, and what to do about it
     evidence: tuple[Evidence, ...] = ()
+
+
+def merge_findings(found: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per id, in the order the ids were first found: a weakness seen by two
+    judges (an exchange over the declared timeout, and the burst's p95 over it) is reported
+    once, at its worst severity, with both details and all the evidence."""
+    by_id: dict[str, list[Finding]] = {}
+    for finding in found:
+        by_id.setdefault(finding.finding_id, []).append(finding)
+    merged = []
+    for same in by_id.values():
+        first = same[0]
+        if len(same) == 1:
+            merged.append(first)
+            continue
+        details = list(dict.fromkeys(f.detail for f in same))
+        evidence = tuple(dict.fromkeys(e for f in same for e in f.evidence))
+        merged.append(
+            Finding(
+                first.finding_id,
+                min((f.severity for f in same), key=lambda s: s.rank),
+                first.title,
+                "\n".join(details),
+                evidence,
+            )
+        )
+    return tuple(merged)
 
 
 @dataclass(frozen=True)

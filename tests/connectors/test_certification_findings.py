@@ -64,7 +64,7 @@ from connectors.certification.analysis import (
 )
 from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
 from connectors.certification.findings import FINDINGS, finding
-from connectors.certification.results import Evidence, Severity
+from connectors.certification.results import Evidence, Finding, Severity, merge_findings
 from connectors.certification.traffic import Exchange, Masker, mask_pids, masker_for
 from connectors.config import PolicyConfig
 from mock_agencies.app import create_app as create_host
@@ -446,6 +446,43 @@ def test_an_answer_slower_than_declared_is_found() -> None:
     burst = slower_than_declared_finding("a burst's p95", 2.5, 2.0, [Evidence("50 filings")])
     assert burst.finding_id == "slower-than-declared"
     assert burst.evidence[0].request == "50 filings"
+
+    # Found twice (an exchange, then the burst): reported once, with both.
+    [both] = merge_findings([finding, burst])
+    assert both.detail == f"{finding.detail}\n{burst.detail}"
+    assert both.evidence == (*finding.evidence, *burst.evidence)
+
+
+FINDING_IDS = st.sampled_from(["secret-in-url", "plain-http", "slower-than-declared"])
+EVIDENCE = st.builds(Evidence, st.sampled_from(["GET /a", "GET /b", "POST /c"]))
+FOUND = st.lists(
+    st.builds(
+        Finding,
+        FINDING_IDS,
+        st.sampled_from(list(Severity)),
+        st.just("title"),
+        st.sampled_from(["seen once", "seen again"]),
+        st.lists(EVIDENCE, max_size=3).map(tuple),
+    ),
+    max_size=8,
+)
+
+
+@given(FOUND)
+def test_merged_findings_keep_each_id_once_at_its_worst_with_all_its_evidence(
+    found: list[Finding],
+) -> None:
+    merged = merge_findings(found)
+    assert [f.finding_id for f in merged] == list(dict.fromkeys(f.finding_id for f in found))
+    for one in merged:
+        same = [f for f in found if f.finding_id == one.finding_id]
+        assert one.severity.rank == min(f.severity.rank for f in same)
+        assert set(one.evidence) == {e for f in same for e in f.evidence}
+        assert set(one.detail.split("\n")) == {f.detail for f in same}
+        if len(same) == 1:
+            assert one == same[0]  # found once: as it was found
+        else:
+            assert len(one.evidence) == len(set(one.evidence))
 
 
 def test_a_repeated_key_that_makes_a_second_case_is_found() -> None:
