@@ -23,6 +23,7 @@ from gateway.config import Settings
 if TYPE_CHECKING:
     from connectors.base import Connector
     from connectors.certification import Burst, Certification, Sample
+    from connectors.certification.callbacks import CallbackReceiver
     from connectors.config import ConnectorConfig
     from gateway.receipts.signer import CertificationSigner
 
@@ -109,6 +110,31 @@ def _certification_sample(code: str, path: Path | None) -> Sample:
 def _http_url(option: str, value: str | None) -> None:
     if value is not None and not value.startswith(("http://", "https://")):
         _cannot_certify(f"{option} must be an http(s) URL, not {value!r}")
+
+
+def _callback_receiver(listen: str, public_url: str | None) -> CallbackReceiver:
+    """The run's callback receiver from --callback-listen HOST:PORT and --callback-url; exit
+    2 when the agency could not be told where to call."""
+    from connectors.certification.analysis import is_local_host
+    from connectors.certification.callbacks import CallbackReceiver
+
+    _http_url("--callback-url", public_url)
+    host, colon, port_text = listen.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        _cannot_certify(f"--callback-listen must be HOST:PORT (e.g. 0.0.0.0:8765), not {listen!r}")
+    port = int(port_text)
+    if public_url is not None and port == 0:
+        _cannot_certify(
+            "--callback-url needs --callback-listen with a fixed port (HOST:PORT): the "
+            "address the agency calls must lead to it"
+        )
+    if public_url is None and not is_local_host(host):
+        _cannot_certify(
+            f"--callback-listen {listen} is reachable from other machines, but the agency "
+            "would not know how to reach it: give --callback-url, the address it calls"
+        )
+    return CallbackReceiver(host=host, port_wanted=port, public_url=public_url)
 
 
 def _origin(url: str) -> tuple[str, int | None]:
@@ -216,6 +242,19 @@ def planned_work(connector: Connector, sample: Sample, *, staff: bool, burst: Bu
     help="Where the reports and the signed summary go. Default: "
     "VAR_DIR/certification/<CODE>-<UTC time>/.",
 )
+@click.option(
+    "--callback-listen",
+    default="127.0.0.1:0",
+    show_default=True,
+    help="Where the run listens for the agency's status callbacks (HOST:PORT; port 0: a free "
+    "one). An agency on another machine needs an address it can reach, with --callback-url.",
+)
+@click.option(
+    "--callback-url",
+    default=None,
+    help="The address the agency calls for --callback-listen (e.g. a tunnel or proxy to it: "
+    "https://certify.example.go.th/callbacks); the filings name <URL>/<CODE>.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask before filing test cases at the agency.")
 def certify(
     agency_code: str,
@@ -230,6 +269,8 @@ def certify(
     no_burst: bool,
     policy: str,
     report_dir: Path | None,
+    callback_listen: str,
+    callback_url: str | None,
     yes: bool,
 ) -> None:
     """Run the conformance checks against an agency's connector and its (test) back end,
@@ -258,6 +299,7 @@ def certify(
     sample = _certification_sample(code, sample_path)
     _http_url("--faults-url", faults_url)
     _http_url("--staff-url", staff_url)
+    receiver = _callback_receiver(callback_listen, callback_url)
     try:
         burst = None if no_burst else Burst(burst_count, burst_rate)
     except BurstInvalid as exc:
@@ -292,7 +334,9 @@ def certify(
                 burst=burst,
                 callback_secret=_callback_secret(settings, code),
             )
-            return await run_checks(subject, policy=FindingPolicy.at_least(Severity(policy)))
+            return await run_checks(
+                subject, policy=FindingPolicy.at_least(Severity(policy)), receiver=receiver
+            )
         finally:
             await connector.aclose()
 

@@ -1,8 +1,9 @@
-"""A loopback callback receiver for a certification run.
+"""The callback receiver of a certification run.
 
-While the checks run, `CallbackReceiver` serves HTTP on 127.0.0.1 (a free port, in-process,
-uvicorn) and the checks' filings name it as their `callback_url`
-(`http://127.0.0.1:<port>/callbacks/<CODE>`), so the status callbacks the agency sends as its
+While the checks run, `CallbackReceiver` serves HTTP (in-process, uvicorn; by default on
+127.0.0.1, a free port) and the checks' filings name it as their `callback_url`
+(`http://127.0.0.1:<port>/callbacks/<CODE>`, or `<public_url>/<CODE>` for an agency on another
+machine), so the status callbacks the agency sends as its
 staff move the cases on arrive here. Each is kept as it came (headers, raw body, the real time
 it arrived) and acknowledged with 200; `analysis.py` judges them afterwards against the
 signature scheme the gateway enforces (docs/agency-integration.md, "Callbacks"): the
@@ -65,9 +66,15 @@ class _Quiet(uvicorn.Server):
 
 @dataclass
 class CallbackReceiver:
-    """Receives callbacks on a loopback port while open (an async context manager)."""
+    """Receives callbacks while open (an async context manager): on a free loopback port by
+    default. An agency on another machine needs an address it can reach: `host` and `port`
+    to listen on (e.g. "0.0.0.0", 8765) and `public_url`, the base it calls (e.g.
+    "https://certify.example.go.th/callbacks", a tunnel or proxy to that port); the filings
+    then name `<public_url>/<CODE>`."""
 
     host: str = "127.0.0.1"
+    port_wanted: int = 0  # 0: a free port
+    public_url: str | None = None
     received: list[ReceivedCallback] = field(default_factory=list)
     _port: int | None = field(default=None, init=False)
     _server: _Quiet | None = field(default=None, init=False, repr=False)
@@ -81,6 +88,8 @@ class CallbackReceiver:
         return self._port
 
     def url_for(self, agency_code: str) -> str:
+        if self.public_url is not None:
+            return f"{self.public_url.rstrip('/')}/{agency_code}"
         return f"http://{self.host}:{self.port}{PATH}/{agency_code}"
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # the ASGI app
@@ -124,7 +133,7 @@ class CallbackReceiver:
     async def __aenter__(self) -> CallbackReceiver:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self.port_wanted))
         self._port = int(sock.getsockname()[1])
         config = uvicorn.Config(self, lifespan="off", log_level="warning", access_log=False)
         self._server = _Quiet(config)

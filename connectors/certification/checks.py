@@ -100,7 +100,7 @@ from connectors.base import (
     Submission,
     SubmitResult,
 )
-from connectors.certification.analysis import TlsProbe, analyse
+from connectors.certification.analysis import TlsProbe, analyse, is_local_host
 from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
 from connectors.certification.findings import finding
 from connectors.certification.hooks import BackOffice, HookFailed
@@ -1089,12 +1089,14 @@ async def certify(
     policy: FindingPolicy = DEFAULT_POLICY,
     findings: bool = True,
     callback_seconds: float = CALLBACK_WAIT_SECONDS,
+    receiver: CallbackReceiver | None = None,
 ) -> Certification:
     """Run `checks` (all by default) one after another against the subject, each within
     `seconds_per_check`, then judge what went over the wire (`findings=False`: the checks
     only). For the findings the subject's connector is built again (`subject.factory`) on a
-    `TrafficRecorder`, the filings call back a loopback `CallbackReceiver` (waited for up to
-    `callback_seconds` once the agency has sent one), and a copy configured for production
+    `TrafficRecorder`, the filings call back `receiver` (an unopened `CallbackReceiver`; by
+    default one on a loopback port), waited for up to
+    `callback_seconds` once the agency has sent one, and a copy configured for production
     is given an http:// address (tls-not-required). The burst's check runs that much longer
     than `seconds_per_check` after its last call started. `policy` decides which findings
     (the checks' own and the traffic's) block."""
@@ -1106,19 +1108,22 @@ async def certify(
         )
     notes: list[str] = []
     recorder = TrafficRecorder(subject.transport)
-    receiver: CallbackReceiver | None = CallbackReceiver()
+    wanted = receiver or CallbackReceiver()
+    listening: CallbackReceiver | None = None
     try:
         async with contextlib.AsyncExitStack() as stack:
             try:
-                receiver = await stack.enter_async_context(CallbackReceiver())
+                listening = await stack.enter_async_context(wanted)
             except (OSError, RuntimeError) as exc:
-                receiver = None
+                listening = None
                 notes.append(f"no callback receiver could be started ({exc}): callbacks not judged")
+            else:
+                _unreachable_receiver(subject, listening, notes)
             observed = await stack.enter_async_context(
-                _recorded(subject, recorder, receiver, notes)
+                _recorded(subject, recorder, listening, notes)
             )
             results, noted = await _run_checks(observed, checks, seconds_per_check)
-            callbacks = await _callbacks(receiver, recorder.exchanges, callback_seconds, notes)
+            callbacks = await _callbacks(listening, recorder.exchanges, callback_seconds, notes)
         tls = await probe_tls(subject)
     finally:
         await recorder.close()
@@ -1138,6 +1143,20 @@ async def certify(
     )
     return _certification(
         subject, started_at, results, [*noted, *found], notes, policy=policy, masker=masker
+    )
+
+
+def _unreachable_receiver(subject: Subject, receiver: CallbackReceiver, notes: list[str]) -> None:
+    """Say so when the agency is on another machine and the callbacks go to this one's
+    loopback receiver, which it cannot reach (none would arrive, and none be judged)."""
+    agency = urlsplit(subject.config.base_url).hostname or ""
+    if receiver.public_url is not None or not is_local_host(receiver.host) or is_local_host(agency):
+        return
+    notes.append(
+        f"the agency ({agency}) is not on this machine, and the filings name the loopback "
+        f"receiver {receiver.url_for(subject.agency_code)} as their callback_url, which it "
+        "cannot reach: for its callbacks to be judged, listen where it can reach and say how "
+        "(certify --callback-listen HOST:PORT --callback-url URL)"
     )
 
 

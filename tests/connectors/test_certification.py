@@ -944,6 +944,41 @@ def test_certify_exits_2_for_a_staff_url_that_is_not_http(command: Callable[...,
     assert "--staff-url must be an http(s) URL, not '127.0.0.1:8100/dlt'" in result.output
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--callback-listen", "8765"], "--callback-listen must be HOST:PORT"),
+        (["--callback-listen", "0.0.0.0:70000"], "--callback-listen must be HOST:PORT"),
+        (["--callback-listen", "0.0.0.0:8765"], "give --callback-url, the address it calls"),
+        (["--callback-url", "https://cb.example.org/cb"], "needs --callback-listen with a fixed"),
+        (["--callback-listen", "0.0.0.0:8765", "--callback-url", "certify.example.org"],
+         "--callback-url must be an http(s) URL"),
+    ],
+)  # fmt: skip
+def test_certify_exits_2_when_the_agency_could_not_be_told_where_to_call_back(
+    command: Callable[..., Any], given: list[str], said: str
+) -> None:
+    result = command("--agency", "DLT", "--no-burst", *given)
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert "this run talks to" not in result.output  # refused before anything was sent
+
+
+def test_certify_listens_where_it_is_told_for_callbacks(
+    command: Callable[..., Any], live_agencies: str
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = command(
+        "--agency", "DLT", "--no-hooks", "--no-burst",
+        "--callback-listen", f"127.0.0.1:{port}",
+        "--callback-url", f"http://localhost:{port}/cb",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "CERTIFIED" in result.output
+
+
 def test_certify_exits_1_when_a_check_fails(
     command: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import string
 import time
 from collections.abc import AsyncIterator
@@ -599,6 +600,43 @@ async def test_the_receiver_keeps_what_arrives_on_its_loopback_port() -> None:
     assert got.path == "/callbacks/DLT"
     assert got.header("x-nonce") == "n"
     assert got.payload() == {"seq": 2}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_callbacks_come_through_the_address_the_agency_is_given() -> None:
+    """An agency on another machine is given --callback-url (here `localhost`, standing for a
+    tunnel or proxy) for the port the run listens on: the filings name it, the agency's
+    callbacks come in through it and are judged."""
+    port = free_port()
+    receiver = CallbackReceiver(port_wanted=port, public_url=f"http://localhost:{port}/cb/")
+    assert receiver.url_for("DLT") == f"http://localhost:{port}/cb/DLT"
+    async with against_mock("DLT") as subject:
+        run = await certify(subject, receiver=receiver)
+
+    assert run.notes == ()  # every callback owed arrived, and was judged
+    assert found(run) == BASELINE
+    assert receiver.received
+    assert {c.header("host") for c in receiver.received} == {f"localhost:{port}"}
+    assert {c.path for c in receiver.received} == {"/cb/DLT"}
+
+
+async def test_a_remote_agency_told_to_call_a_loopback_receiver_is_said_to_be_unjudged() -> None:
+    remote = config("DLT").model_copy(update={"base_url": "http://agency.example.org/dlt"})
+    async with against_mock("DLT", connector_config=remote) as subject:
+        run = await certify(subject)
+    [note] = [n for n in run.notes if n.startswith("the agency (agency.example.org)")]
+    assert "certify --callback-listen HOST:PORT --callback-url URL" in note
+
+    port = free_port()
+    reachable = CallbackReceiver(port_wanted=port, public_url=f"http://localhost:{port}/cb")
+    async with against_mock("DLT", connector_config=remote) as subject:
+        run = await certify(subject, receiver=reachable)
+    assert not [n for n in run.notes if n.startswith("the agency (")]
 
 
 # -- masking ---------------------------------------------------------------------------------------
