@@ -1,6 +1,7 @@
 """What a certification run sees of the traffic between the connector and its agency.
 
-`TrafficRecorder` is an httpx transport that wraps the connector's own (or the network) and
+`TrafficRecorder` is an httpx transport that wraps the connector's own (or the network, through
+the proxy the environment names: `EnvironmentNetwork`) and
 records every exchange: the method, the URL, the request's headers and body (an excerpt), the
 answer's status, headers and body (an excerpt), and how long it took. `certify()` builds the
 subject's connector again on a recorder, so the analysers (`analysis.py`) can judge what went
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
@@ -156,6 +158,52 @@ def _excerpt(body: bytes) -> bytes:
     return body[:BODY_EXCERPT_BYTES]
 
 
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY (`*`, or names: `example.org` and `.example.org` cover the name and
+    every name under it; a `:port` is ignored) sends `host` directly."""
+    host = host.lower().rstrip(".")
+    for entry in no_proxy.split(","):
+        name = entry.strip().lower()
+        if name == "*":
+            return True
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name.strip("[]")
+        name = name.lstrip(".").rstrip(".")
+        if name and (host == name or host.endswith(f".{name}")):
+            return True
+    return False
+
+
+class EnvironmentNetwork(httpx.AsyncBaseTransport):
+    """The network as a connector built without a transport reaches it (httpx's default):
+    through the proxy the environment names for the URL's scheme (HTTP_PROXY, HTTPS_PROXY,
+    ALL_PROXY), directly for the hosts NO_PROXY lists. A recorded run goes the way the
+    gateway's own connectors would."""
+
+    def __init__(self, environment: Mapping[str, str] | None = None) -> None:
+        self._proxies = (
+            urllib.request.getproxies_environment() if environment is None else dict(environment)
+        )
+        self._transports: dict[str | None, httpx.AsyncHTTPTransport] = {}
+
+    def proxy_for(self, url: httpx.URL) -> str | None:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if not proxy or _bypassed(url.host, self._proxies.get("no", "")):
+            return None
+        return proxy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = self.proxy_for(request.url)
+        transport = self._transports.get(proxy)
+        if transport is None:
+            transport = self._transports[proxy] = httpx.AsyncHTTPTransport(proxy=proxy)
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.aclose()
+
+
 @dataclass
 class TrafficRecorder(httpx.AsyncBaseTransport):
     """Records every exchange through `inner` (None: the network). Connectors close their
@@ -171,7 +219,7 @@ class TrafficRecorder(httpx.AsyncBaseTransport):
         if self.inner is not None:
             return self.inner
         if self._own is None:
-            self._own = httpx.AsyncHTTPTransport()
+            self._own = EnvironmentNetwork()
         return self._own
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -10,6 +10,7 @@ each analyser on hand-built exchanges and callbacks, and the masking of evidence
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -66,7 +67,14 @@ from connectors.certification.analysis import (
 from connectors.certification.callbacks import CallbackReceiver, ReceivedCallback
 from connectors.certification.findings import FINDINGS, finding
 from connectors.certification.results import Evidence, Finding, Severity, merge_findings
-from connectors.certification.traffic import Exchange, Masker, mask_pids, masker_for
+from connectors.certification.traffic import (
+    EnvironmentNetwork,
+    Exchange,
+    Masker,
+    TrafficRecorder,
+    mask_pids,
+    masker_for,
+)
 from connectors.config import PolicyConfig
 from mock_agencies.app import create_app as create_host
 from mock_agencies.bma.portal import AgencyCredentials
@@ -637,6 +645,59 @@ async def test_a_remote_agency_told_to_call_a_loopback_receiver_is_said_to_be_un
     async with against_mock("DLT", connector_config=remote) as subject:
         run = await certify(subject, receiver=reachable)
     assert not [n for n in run.notes if n.startswith("the agency (")]
+
+
+def test_the_network_goes_through_the_proxy_the_environment_names() -> None:
+    proxies = {"http": "http://proxy.example:3128", "no": "localhost, .internal.example,10.0.0.1"}
+    network = EnvironmentNetwork(proxies)
+    assert network.proxy_for(httpx.URL("http://agency.example.org/dlt")) == proxies["http"]
+    for direct in (
+        "http://localhost:8100/dlt",
+        "http://api.internal.example/x",
+        "http://internal.example/x",
+        "http://10.0.0.1/x",
+        "https://agency.example.org/dlt",  # no HTTPS_PROXY, no ALL_PROXY
+    ):
+        assert network.proxy_for(httpx.URL(direct)) is None, direct
+    assert network.proxy_for(httpx.URL("http://notinternal.example/x")) == proxies["http"]
+    everything = EnvironmentNetwork({"all": "http://proxy.example:3128"})
+    assert everything.proxy_for(httpx.URL("https://a.example")) == "http://proxy.example:3128"
+    nothing = EnvironmentNetwork({"all": "http://proxy.example:3128", "no": "*"})
+    assert nothing.proxy_for(httpx.URL("https://a.example")) is None
+
+
+async def test_a_recorded_run_reaches_the_agency_through_the_environment_s_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the gateway's connectors would (httpx reads HTTP_PROXY): the request goes to the
+    proxy, which here answers for the agency, and is recorded."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readline())
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        body = b'{"status": "ok"}'
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        writer.write(head + b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    recorder = TrafficRecorder()
+    try:
+        async with server, httpx.AsyncClient(transport=recorder) as client:
+            answer = await client.get("http://agency.example.org/dlt/health")
+    finally:
+        await recorder.close()
+    assert answer.json() == {"status": "ok"}
+    assert seen == [b"GET http://agency.example.org/dlt/health HTTP/1.1\r\n"]
+    [exchange] = recorder.exchanges
+    assert (exchange.url, exchange.status) == ("http://agency.example.org/dlt/health", 200)
 
 
 # -- masking ---------------------------------------------------------------------------------------
