@@ -129,6 +129,25 @@ class ConnectorRegistry:
                 log.info("connector %s loaded", code)
         return registry
 
+    @staticmethod
+    def build(
+        config: ConnectorConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        entry_points: Iterable[EntryPointLike] | None = None,
+    ) -> Connector:
+        """One agency's connector, built as `load` builds it, or ConnectorNotAvailable saying
+        why not; nothing is logged (the caller says what a refusal means: certification's
+        TLS probe hopes for one)."""
+        if entry_points is None:
+            entry_points = importlib.metadata.entry_points(group=GROUP)
+        code = config.agency_code.strip().upper()
+        found = [e for e in entry_points if e.name.strip().upper() == code]
+        try:
+            return _build(code, config, found, transport)
+        except _Broken as exc:
+            raise ConnectorNotAvailable(code, str(exc)) from None
+
     def get(self, code: str) -> Connector:
         """The agency's connector, or ConnectorNotAvailable saying why there is none."""
         code = code.strip().upper()

@@ -63,7 +63,6 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
-import logging
 import re
 import secrets
 import socket
@@ -1291,16 +1290,6 @@ async def _callbacks(
     return list(receiver.received)
 
 
-@contextlib.contextmanager
-def _quiet_registry() -> Iterator[None]:
-    registry = logging.getLogger("connectors.registry")
-    was, registry.disabled = registry.disabled, True
-    try:
-        yield
-    finally:
-        registry.disabled = was
-
-
 class _Refusing(httpx.AsyncBaseTransport):
     """Answers every request 503: the TLS probe needs to know whether one was sent at all."""
 
@@ -1318,8 +1307,7 @@ async def probe_tls(subject: Subject) -> TlsProbe:
     config = subject.config.model_copy(update={"base_url": url, "require_tls": True})
     recorder = TrafficRecorder(_Refusing())
     try:
-        with _quiet_registry():  # a refusal is what the probe hopes for, not a warning
-            connector = subject.factory(config, recorder)
+        connector = subject.factory(config, recorder)  # a refusal is what the probe hopes for
     except Exception as exc:
         return TlsProbe(url, refused=True, how=f"would not be built: {type(exc).__name__}: {exc}")
     try:

@@ -81,9 +81,6 @@ def registered_connector(
     def build(
         config: ConnectorConfig, transport: httpx.AsyncBaseTransport | None = None
     ) -> Connector:
-        registry = ConnectorRegistry.load(
-            {config.agency_code: config}, transport=transport, entry_points=known
-        )
-        return registry.get(config.agency_code)
+        return ConnectorRegistry.build(config, transport=transport, entry_points=known)
 
     return build(config, transport), build

@@ -126,6 +126,24 @@ async def test_a_broken_connector_is_reported_and_the_others_load(
     await registry.aclose()
 
 
+async def test_one_connector_is_built_alone_and_a_refusal_says_why_without_a_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What certification builds with: the caller judges a refusal (its TLS probe hopes for
+    one), so the registry does not log it."""
+    entry_points = [ep("GOOD", f"{MODULE}:good"), ep("RAISES", f"{MODULE}:raising")]
+    with caplog.at_level(logging.DEBUG, logger="connectors.registry"):
+        built = ConnectorRegistry.build(config("GOOD"), entry_points=entry_points)
+        with pytest.raises(ConnectorNotAvailable, match="vendor SDK") as caught:
+            ConnectorRegistry.build(config("RAISES"), entry_points=entry_points)
+        with pytest.raises(ConnectorNotAvailable, match="no entry point 'MISSING'"):
+            ConnectorRegistry.build(config("MISSING"), entry_points=entry_points)
+    assert built.agency_code == "GOOD"
+    assert caught.value.agency == "RAISES"
+    assert caplog.records == []
+    await built.aclose()
+
+
 def test_a_configuration_for_another_agency_is_refused() -> None:
     registry = ConnectorRegistry.load(
         {"GOOD": config("OTHER")}, entry_points=[ep("GOOD", f"{MODULE}:good")]
