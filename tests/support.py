@@ -447,8 +447,9 @@ class Portal(Stack):
         return await self.forwarder.run_once()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], rounds: int = 300) -> None:
-    """Wait (bounded) for something an agency does in the background, e.g. a callback."""
+async def eventually(check: Callable[[], Awaitable[bool]], rounds: int = 1500) -> None:
+    """Wait (bounded, 30 s by default: a loaded machine is slow, and the wait ends as soon
+    as it holds) for something an agency does in the background, e.g. a callback."""
     for _ in range(rounds):
         if await check():
             return

@@ -228,9 +228,10 @@ async def serving(
         await agency_app.state.casework.aclose()
 
 
-async def eventually(condition: Callable[[], bool], attempts: int = 5000) -> None:
-    """Let the agency's background worker run until `condition` holds (bounded: it fails
-    rather than hangs). Asserts on the outcome only, never on how long it took."""
+async def eventually(condition: Callable[[], bool], attempts: int = 30_000) -> None:
+    """Let the agency's background worker run until `condition` holds (bounded, about 30 s
+    or more: it fails rather than hangs). Asserts on the outcome only, never on how long it
+    took."""
     for _ in range(attempts):
         if condition():
             return

@@ -319,7 +319,7 @@ async def test_a_fee_paid_at_filing_sends_the_application_on_and_dlt_issues(
         outcomes.extend(d.outcome for d in await portal.forward())
         return outcomes.count("delivered") == 2
 
-    await eventually(both_delivered, rounds=500)
+    await eventually(both_delivered)
     outcomes.remove("issued")  # the receipt's signed PDF, independent of the agency
     assert outcomes[0] == "delivered"
     seen = await shown(portal, headers, application_id)
