@@ -717,28 +717,43 @@ async def test_two_operators_selecting_the_same_service_at_once_open_one_case(
     other operator gets 409 onboarding_case_exists naming it, never a 500."""
     h = admin_headers
     body = {"agency": "SSO", "service_id": new_service_id(), "category": "welfare"}
+    first, second = await two_selects_at_once(client, h, body, monkeypatch)
+
+    assert second.status_code == 201, second.text
+    problem = assert_problem(first, 409, "onboarding_case_exists")
+    assert problem["case_id"] == second.json()["id"]
+    listed = await client.get(f"{BASE}/cases", params={"status": "open"}, headers=h)
+    assert [c["id"] for c in listed.json()["items"] if c["service_id"] == body["service_id"]] == [
+        second.json()["id"]
+    ]
+
+
+async def two_selects_at_once(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[httpx.Response, httpx.Response]:
+    """Two selects of `body` at once: the first is held after its look for an open case
+    while the second comes in, opens one and commits; the first then goes on. Their answers,
+    first and second."""
     original = OnboardingRepository.open_case_of
     held: list[bool] = []
     second: list[httpx.Response] = []
 
     async def find_then_let_the_other_in(self: OnboardingRepository, service_id: str) -> Any:
         found = await original(self, service_id)
-        if not held:  # the first operator's first look: the second one opens it now
+        if not held:  # the first request's first look: the second one comes in now
             held.append(True)
-            second.append(await client.post(f"{BASE}/cases", json=body, headers=h))
+            second.append(await client.post(f"{BASE}/cases", json=body, headers=headers))
         return found
 
     monkeypatch.setattr(OnboardingRepository, "open_case_of", find_then_let_the_other_in)
-    first = await client.post(f"{BASE}/cases", json=body, headers=h)
-    monkeypatch.undo()
-
-    assert second[0].status_code == 201, second[0].text
-    problem = assert_problem(first, 409, "onboarding_case_exists")
-    assert problem["case_id"] == second[0].json()["id"]
-    listed = await client.get(f"{BASE}/cases", params={"status": "open"}, headers=h)
-    assert [c["id"] for c in listed.json()["items"] if c["service_id"] == body["service_id"]] == [
-        second[0].json()["id"]
-    ]
+    try:
+        first = await client.post(f"{BASE}/cases", json=body, headers=headers)
+    finally:
+        monkeypatch.undo()
+    return first, second[0]
 
 
 async def test_an_operator_s_repeated_select_with_its_idempotency_key_answers_the_same_case(
@@ -777,24 +792,11 @@ async def test_two_selects_with_one_idempotency_key_at_once_both_answer_the_one_
     the case and commits): both get 201 with the one case, never 409 or 500."""
     keyed = {**admin_headers, "Idempotency-Key": f"select-{uuid.uuid4()}"}
     body = {"agency": "SSO", "service_id": new_service_id(), "category": "welfare"}
-    original = OnboardingRepository.open_case_of
-    held: list[bool] = []
-    second: list[httpx.Response] = []
+    first, second = await two_selects_at_once(client, keyed, body, monkeypatch)
 
-    async def find_then_let_the_other_in(self: OnboardingRepository, service_id: str) -> Any:
-        found = await original(self, service_id)
-        if not held:  # the first request's first look: the second one comes in now
-            held.append(True)
-            second.append(await client.post(f"{BASE}/cases", json=body, headers=keyed))
-        return found
-
-    monkeypatch.setattr(OnboardingRepository, "open_case_of", find_then_let_the_other_in)
-    first = await client.post(f"{BASE}/cases", json=body, headers=keyed)
-    monkeypatch.undo()
-
-    assert second[0].status_code == 201, second[0].text
+    assert second.status_code == 201, second.text
     assert first.status_code == 201, first.text
-    assert first.json()["id"] == second[0].json()["id"]
+    assert first.json()["id"] == second.json()["id"]
     assert first.headers["Idempotent-Replayed"] == "true"
 
 
