@@ -41,7 +41,6 @@ from kernel.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["applications"], route_class=PersonalDataRoute)
 
-#: What a write under an Idempotency-Key can meet besides its own refusals.
 #: What the state machine answers a move it does not allow (lifecycle.py), or a move that met
 #: another person's change that stands in its way.
 LIFECYCLE = (
