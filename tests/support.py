@@ -212,15 +212,17 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
 
 
 async def hold_read_caches(stack: Stack) -> None:
-    """The recent revocations just read, and they and know's catalog not read again during the
-    test. Under load they are read once a second and once in a few seconds, not per request; a
-    slow test machine must not see that second pass in a count of statements."""
+    """The recent revocations just read, and they, know's catalog and the rendered catalog
+    answers not read again during the test. Under load they are read once a second or once in
+    a few seconds, not per request; a slow test machine must not see that second pass in a
+    count of statements."""
     assert stack.app is not None
     revocations = stack.app.state.oidc.revocations
     revocations.refresh_seconds = 3600
     revocations.expire()
     await revocations.window(stack.app.state.runtime.sessions)
     stack.app.state.know.catalog_seconds = 3600
+    stack.app.state.runtime.render_cache.ttl = 3600
 
 
 async def set_clock(stack: Stack, instant: str) -> None:
