@@ -56,6 +56,20 @@ class ReceivedCallback:
         return body if isinstance(body, dict) else {}
 
 
+async def _answer(send: Any, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class _Quiet(uvicorn.Server):
     """uvicorn without its signal handlers: the certification run's process keeps its own."""
 
@@ -76,6 +90,7 @@ class CallbackReceiver:
     port_wanted: int = 0  # 0: a free port
     public_url: str | None = None
     received: list[ReceivedCallback] = field(default_factory=list)
+    _codes: set[str] = field(default_factory=set, init=False)  # the agencies told its address
     _port: int | None = field(default=None, init=False)
     _server: _Quiet | None = field(default=None, init=False, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
@@ -88,6 +103,9 @@ class CallbackReceiver:
         return self._port
 
     def url_for(self, agency_code: str) -> str:
+        """The address to give agency `agency_code` (only what arrives at an address handed
+        out is kept: on a public interface, a stranger's request is no callback to judge)."""
+        self._codes.add(agency_code)
         if self.public_url is not None:
             return f"{self.public_url.rstrip('/')}/{agency_code}"
         return f"http://{self.host}:{self.port}{PATH}/{agency_code}"
@@ -105,6 +123,9 @@ class CallbackReceiver:
             if size <= MAX_BODY:
                 chunks.append(chunk)
             more = message.get("more_body", False)
+        if scope["method"] != "POST" or not self._handed_out(scope["path"]):
+            await _answer(send, 404, b'{"error": "not_a_callback_address"}')
+            return
         self.received.append(
             ReceivedCallback(
                 method=scope["method"],
@@ -117,18 +138,13 @@ class CallbackReceiver:
             )
         )
         self._arrived.set()
-        body = b'{"received": true}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, 200, b'{"received": true}')
+
+    def _handed_out(self, path: str) -> bool:
+        """Whether `path` ends in an address handed out (`…/<CODE>`: a proxy in front may
+        have changed what comes before it)."""
+        last = path.rstrip("/").rpartition("/")[2]
+        return last in self._codes
 
     async def __aenter__(self) -> CallbackReceiver:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

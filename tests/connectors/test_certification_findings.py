@@ -610,6 +610,24 @@ async def test_the_receiver_keeps_what_arrives_on_its_loopback_port() -> None:
     assert got.payload() == {"seq": 2}
 
 
+async def test_the_receiver_keeps_only_callbacks_to_an_address_it_handed_out() -> None:
+    """Listening where other machines reach it, it must not judge a stranger's request (a
+    scanner's GET, a POST to another path) as the agency's unsigned callback."""
+    async with CallbackReceiver() as receiver:
+        url = receiver.url_for("DLT")
+        root = url.removesuffix("/callbacks/DLT")
+        async with httpx.AsyncClient() as http:
+            strangers = [
+                await http.get(url),
+                await http.post(f"{root}/", content=b"{}"),
+                await http.post(f"{root}/callbacks/RD", content=b"{}"),  # not told this one
+            ]
+            kept = await http.post(url, content=b'{"seq": 2}')
+    assert [r.status_code for r in strangers] == [404, 404, 404]
+    assert kept.status_code == 200
+    assert [c.payload() for c in receiver.received] == [{"seq": 2}]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
