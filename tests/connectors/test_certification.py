@@ -29,6 +29,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 from pydantic import SecretStr
+from support import free_port
 
 from connectors import (
     AgencyEvent,
@@ -965,11 +966,21 @@ def test_certify_exits_2_when_the_agency_could_not_be_told_where_to_call_back(
 
 
 def test_certify_listens_where_it_is_told_for_callbacks(
-    command: Callable[..., Any], live_agencies: str
+    command: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    """The run's receiver listens on the port given, and the filings name the URL given (the
+    live DLT sends no callbacks: that they come through it is
+    test_callbacks_come_through_the_address_the_agency_is_given)."""
+    from connectors import certification
+
+    run_checks, receivers = certification.certify, []
+
+    async def certify(subject: Any, **options: Any) -> Any:
+        receivers.append(options["receiver"])
+        return await run_checks(subject, **options)
+
+    monkeypatch.setattr(certification, "certify", certify)
+    port = free_port()
     result = command(
         "--agency", "DLT", "--no-hooks", "--no-burst",
         "--callback-listen", f"127.0.0.1:{port}",
@@ -977,6 +988,9 @@ def test_certify_listens_where_it_is_told_for_callbacks(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "CERTIFIED" in result.output
+    [receiver] = receivers
+    assert (receiver.host, receiver.port) == ("127.0.0.1", port)  # bound there during the run
+    assert receiver.url_for("DLT") == f"http://localhost:{port}/cb/DLT"
 
 
 def test_certify_exits_1_when_a_check_fails(

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import string
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from stdnum.th import pin
+from support import free_port
 
 from connectors import ConnectorConfig
 from connectors.api.casework import CaseworkConnector
@@ -626,12 +626,6 @@ async def test_the_receiver_keeps_only_callbacks_to_an_address_it_handed_out() -
     assert [r.status_code for r in strangers] == [404, 404, 404]
     assert kept.status_code == 200
     assert [c.payload() for c in receiver.received] == [{"seq": 2}]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_callbacks_come_through_the_address_the_agency_is_given() -> None:

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from support import free_port
 
 CLI = str(Path(sys.executable).parent / "citizen-gateway")
 #: How long one awaited change (a forward, a callback, a decision) may take.
@@ -92,12 +92,6 @@ class Running:
             tail = [line for line in text if "gateway.access" not in line][-lines:]
             parts.append(f"--- {name} (last {len(tail)} lines)\n" + "\n".join(tail))
         return "\n".join(parts)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _environment(gateway_url: str, agencies_url: str, workdir: Path) -> dict[str, str]:
@@ -197,9 +191,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         )
         return
     workdir = tmp_path_factory.mktemp("make-run")
-    gateway_port, agencies_port = _free_port(), _free_port()
+    gateway_port, agencies_port = free_port(), free_port()
     while agencies_port == gateway_port:
-        agencies_port = _free_port()
+        agencies_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     agencies_url = f"http://127.0.0.1:{agencies_port}"
     env = _environment(gateway_url, agencies_url, workdir)

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
-from support import Stack, bearer, filed, login
+from support import Stack, bearer, filed, free_port, login
 
 from gateway.applications.models import Application
 from gateway.config import Settings
@@ -31,12 +30,6 @@ from gateway.forwarding.models import OutboxMessage
 
 BIN = Path(sys.executable).parent
 DEADLINE_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _environment(settings: Settings, agencies_url: str) -> dict[str, str]:
@@ -100,7 +93,7 @@ async def test_a_worker_killed_mid_call_loses_nothing_and_delivers_once(
     assert stack.app is not None
     sessions = stack.app.state.runtime.sessions
 
-    port = _free_port()
+    port = free_port()
     agencies_url = f"http://127.0.0.1:{port}"
     env = _environment(seeded, agencies_url)
     cli = str(BIN / "citizen-gateway")

@@ -20,18 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support import free_port
 
 from gateway.config import Settings
 
 BIN = Path(sys.executable).parent
 DEADLINE_SECONDS = 60
 SOCKET_TIMEOUT_SECONDS = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _environment(settings: Settings) -> dict[str, str]:
@@ -62,7 +57,7 @@ def served(seeded: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @contextlib.contextmanager
 def _serving(settings: Settings, log: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     args = [str(BIN / "citizen-gateway"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603
